@@ -1,0 +1,82 @@
+"""The `critmin` command: a thin layer over the Python API (typer + rich).
+
+Heavy libraries (polars, duckdb, numpy) are imported inside commands so `critmin --help`
+comes back fast. Every failure the user can fix is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from critmin.cli import data as data_cmd
+from critmin.cli import db as db_cmd
+from critmin.cli import reference as reference_cmd
+
+app = typer.Typer(
+    name="critmin",
+    help="Critical-minerals supply security: sourced numbers on who controls supply, "
+    "what states committed, and what an export cut does.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(data_cmd.app, name="data")
+reference_cmd.register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from critmin import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"error: {first}", file=sys.stderr)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (never raises, never prints a traceback)."""
+    from critmin.errors import CritminError
+
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="critmin")
+        return int(result) if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        return _fail("aborted", 130)
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(exc.format_message())  # the help text
+            return 0
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        return _fail(exc.format_message() + hint, int(getattr(exc, "exit_code", 2)) or 2)
+    except CritminError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the promise: never a traceback
+        if os.environ.get("CRITMIN_DEBUG"):
+            raise
+        return _fail(
+            f"internal error ({type(exc).__name__}): {exc}; set CRITMIN_DEBUG=1 for details", 1
+        )
+
+
+def main() -> None:
+    sys.exit(run())

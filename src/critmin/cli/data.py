@@ -1,0 +1,58 @@
+"""`critmin data`: validate the data, import USGS releases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+app = typer.Typer(help="Reference data: validate, import.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+@app.command("validate")
+def validate(
+    strict: bool = typer.Option(False, "--strict", help="Apply the strict rules too."),
+    folder: Path | None = typer.Option(
+        None, "--path", help="Validate CSVs in this folder instead of the store."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Check every rule of DESIGN.md section 3; list each failure; exit 2 if any."""
+    from critmin.validate import validate as validate_csv
+    from critmin.validate import validate_store
+
+    failures = validate_csv(strict, folder) if folder else validate_store(strict)
+    if as_json:
+        print_json(
+            {"strict": strict, "ok": not failures, "failures": [f.as_dict() for f in failures]}
+        )
+    elif failures:
+        print_table(
+            [f.as_dict() for f in failures],
+            ["table", "row", "column", "value", "message"],
+            title=f"{len(failures)} failure(s)",
+        )
+    else:
+        typer.echo(f"ok: every {'strict ' if strict else ''}rule holds")
+    if failures:
+        raise typer.Exit(2)
+
+
+@app.command("import")
+def import_table(
+    table: str = typer.Argument(..., help="Table name, e.g. production, prices, end_uses."),
+    file: Path = typer.Argument(..., help="CSV in the format of docs/data-contract.md."),
+    as_json: bool = JSON,
+) -> None:
+    """Import a CSV into a table (all or nothing; rows with the same key are replaced)."""
+    from critmin.store import import_csv
+
+    n = import_csv(table, file)
+    if as_json:
+        print_json({"table": table, "file": str(file), "rows": n})
+    else:
+        typer.echo(f"imported {n} rows into {table}")

@@ -1,0 +1,63 @@
+"""`critmin db`: information on the store, export and restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+app = typer.Typer(help="The embedded DuckDB store: info, export, restore.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+@app.command("info")
+def info(as_json: bool = JSON) -> None:
+    """Tables with row counts, data version and the DB path (creates the store on first use)."""
+    from critmin.store import db_info
+
+    result = db_info()
+    if as_json:
+        print_json(result)
+        return
+    print_table(result["tables"], ["table", "rows"], title=f"critmin store {result['db_path']}")
+    typer.echo(
+        f"data version {result['data_version']}, schema {result['schema_version']}, "
+        f"critmin {result['critmin_version']}, loaded {result['loaded_at']}"
+    )
+
+
+@app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="Folder to write one file per table into."),
+    fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    as_json: bool = JSON,
+) -> None:
+    """Write every table to OUT/<table>.parquet (or .csv in the bundled-file format)."""
+    from critmin.errors import InputError
+    from critmin.store import export_db
+
+    if fmt not in ("parquet", "csv"):
+        raise InputError("choose parquet or csv", field="--format", value=fmt)
+    written = export_db(out, fmt)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"out": str(out), "format": fmt, "files": [str(p) for p in written]})
+    else:
+        typer.echo(f"wrote {len(written)} tables to {out}")
+
+
+@app.command("restore")
+def restore(
+    folder: Path = typer.Argument(..., help="A folder written by `critmin db export`."),
+    as_json: bool = JSON,
+) -> None:
+    """Replace the store's tables with an export (all or nothing; never drops ledger rows)."""
+    from critmin.store import restore_db
+
+    counts = restore_db(folder)
+    if as_json:
+        print_json({"restored": counts})
+    else:
+        typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {folder}")

@@ -1,0 +1,51 @@
+"""Top-level look-up commands: `critmin minerals`, `critmin sources`."""
+
+from __future__ import annotations
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def minerals(as_json: bool = JSON) -> None:
+    """The minerals table: the USGS 2025 list, EU 2023 flags, group rows."""
+    import critmin as cm
+
+    rows = cm.minerals().to_dicts()
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            "mineral_id",
+            "name",
+            "symbol",
+            "kind",
+            "reported_as",
+            "usgs_2025",
+            "eu_2023",
+            "eu_2023_strategic",
+        ],
+        title=f"{len(rows)} minerals",
+    )
+
+
+def sources(as_json: bool = JSON) -> None:
+    """Every source the shipped numbers cite."""
+    import critmin as cm
+
+    rows = cm.sources().to_dicts()
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows, ["source_id", "publisher", "title", "published"], title=f"{len(rows)} sources"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("minerals")(minerals)
+    app.command("sources")(sources)

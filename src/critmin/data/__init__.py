@@ -1,0 +1,1 @@
+"""Data: importers of public releases and the bundled, sourced reference CSVs."""

@@ -1,0 +1,146 @@
+"""The bundled reference CSVs: find, parse against the table contracts, fingerprint.
+
+Layout: ``reference/<table>/*.csv``; a table may be split over several files named after
+their origin (``production/usgs_mcs2025.csv``, ``production/iea_gcmo2025_refining.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from critmin.schema import TABLES, Failure, Table
+
+
+def reference_dir() -> Path:
+    """Folder of the CSVs shipped inside the package."""
+    return Path(str(resources.files("critmin.data") / "reference"))
+
+
+def table_files(root: Path, table: Table) -> list[Path]:
+    folder = root / table.name
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    single = root / f"{table.name}.csv"  # the layout `critmin db export` writes
+    if single.is_file():
+        files.append(single)
+    return files
+
+
+def data_version(root: Path | None = None) -> str:
+    """Fingerprint of the bundled data: sha256 over every CSV's relative path and bytes."""
+    root = root or reference_dir()
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.csv")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+@dataclass
+class Parsed:
+    """Typed rows per table, and every failure met while reading them."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def parse_rows(
+    table: Table, records: Iterable[tuple[int, dict[str, Any]]], file: str | None
+) -> tuple[list[dict[str, Any]], list[Failure]]:
+    """Validate ``(line, record)`` pairs against the table's row model."""
+    rows: list[dict[str, Any]] = []
+    failures: list[Failure] = []
+    for line, rec in records:
+        try:
+            rows.append(table.model.model_validate(rec).model_dump())
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = err.get("loc", ())
+                col = str(loc[0]) if loc else "row"
+                val = rec.get(col) if col in rec else None
+                failures.append(
+                    Failure(table.name, str(line), col, val, str(err.get("msg", "")), file)
+                )
+    return rows, failures
+
+
+def read_csv(path: Path, table: Table) -> tuple[list[dict[str, Any]], list[Failure]]:
+    """Read one CSV of ``table``; the header must hold exactly the table's columns."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Failure(table.name, "0", "file", name, f"cannot read: {exc}", name)]
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None:
+        return [], [Failure(table.name, "1", "header", None, "file is empty", name)]
+    header = [h.strip() for h in header]
+    expected = table.columns
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    if missing or extra:
+        col = (missing or extra)[0]
+        msg = "missing column" if missing else "unknown column"
+        return [], [Failure(table.name, "1", col, ",".join(header), msg, name)]
+
+    def records() -> Iterable[tuple[int, dict[str, Any]]]:
+        for i, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                yield i, {"__width__": len(cells)}
+                continue
+            yield i, dict(zip(header, cells, strict=True))
+
+    rows: list[dict[str, Any]] = []
+    failures: list[Failure] = []
+    for line, rec in records():
+        if "__width__" in rec:
+            failures.append(
+                Failure(
+                    table.name,
+                    str(line),
+                    "row",
+                    rec["__width__"],
+                    f"expected {len(header)} cells",
+                    name,
+                )
+            )
+            continue
+        ok, bad = parse_rows(table, [(line, rec)], name)
+        rows.extend(ok)
+        failures.extend(bad)
+    return rows, failures
+
+
+def read_reference(root: Path | None = None) -> Parsed:
+    """Parse every table's CSVs under ``root`` (default: the bundled reference data)."""
+    root = root or reference_dir()
+    out = Parsed()
+    for table in TABLES.values():
+        out.rows[table.name] = []
+        for path in table_files(root, table):
+            rows, failures = read_csv(path, table)
+            out.rows[table.name].extend(rows)
+            out.failures.extend(failures)
+            out.files.append(str(path))
+    return out
+
+
+def one_line(failure: Failure) -> str:
+    """The user-facing line for a failure found while reading a file."""
+    where = failure.file or failure.table
+    return (
+        f"{where}: line {failure.row}, column {failure.column!r}: {failure.message}"
+        f" (got {failure.value!r})"
+    )

@@ -1,0 +1,552 @@
+"""Table contracts, written once: used when loading the bundled CSVs, importing, and validating.
+
+Each table of the store (DESIGN.md section 3, docs/data-contract.md) is a pydantic row model
+plus its key and the columns that must resolve in another table. The DuckDB DDL and the polars
+schema are derived from the row model, so a column is declared in exactly one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+# -- cell parsers: CSV cells arrive as strings; an empty cell is a missing value -------------
+
+_SLUG = r"^[a-z0-9][a-z0-9_.\-]*$"
+_ISO3 = r"^[A-Z]{3}$"
+
+
+def _empty_to_none(v: Any) -> Any:
+    if isinstance(v, str) and v.strip() == "":
+        return None
+    return v.strip() if isinstance(v, str) else v
+
+
+def _split_list(v: Any) -> Any:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [p.strip() for p in v.split("|") if p.strip()]
+    return list(v)
+
+
+def _parse_bool(v: Any) -> Any:
+    if isinstance(v, str):
+        s = v.strip().lower()
+        if s in {"true", "1", "yes"}:
+            return True
+        if s in {"false", "0", "no", ""}:
+            return False
+    return v
+
+
+Opt = Annotated[Any, BeforeValidator(_empty_to_none)]
+Text = Annotated[str, BeforeValidator(_empty_to_none), Field(min_length=1)]
+OptText = Annotated[str | None, BeforeValidator(_empty_to_none)]
+Slug = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_SLUG)]
+OptSlug = Annotated[Annotated[str, Field(pattern=_SLUG)] | None, BeforeValidator(_empty_to_none)]
+Iso3 = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_ISO3)]
+OptIso3 = Annotated[Annotated[str, Field(pattern=_ISO3)] | None, BeforeValidator(_empty_to_none)]
+SlugList = Annotated[list[Annotated[str, Field(pattern=_SLUG)]], BeforeValidator(_split_list)]
+Iso3List = Annotated[list[Annotated[str, Field(pattern=_ISO3)]], BeforeValidator(_split_list)]
+TextList = Annotated[list[str], BeforeValidator(_split_list)]
+Bool = Annotated[bool, BeforeValidator(_parse_bool)]
+OptFloat = Annotated[float | None, BeforeValidator(_empty_to_none)]
+Tonnes = Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, allow_inf_nan=False)]
+Year = Annotated[int, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
+OptYear = Annotated[int | None, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
+OptDate = Annotated[dt.date | None, BeforeValidator(_empty_to_none)]
+# A publication date may be known only to the month or year.
+PartialDate = Annotated[
+    Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None,
+    BeforeValidator(_empty_to_none),
+]
+
+Stage = Literal["mine", "refine"]
+Basis = Literal["contained", "gross"]
+# W withheld, NA not available, incl included elsewhere; > and < bound a published value.
+Flag = Literal["W", "NA", "incl", ">", "<", "qualitative"]
+
+INSTRUMENTS = (
+    "equity",
+    "loan",
+    "loan_guarantee",
+    "letter_of_interest",
+    "grant",
+    "price_floor",
+    "offtake",
+    "stockpile",
+    "infrastructure",
+    "partnership_agreement",
+    "acquisition",
+)
+STATUSES = ("announced", "letter_of_interest", "conditional", "committed", "disbursed", "cancelled")
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(Row):
+    source_id: Slug
+    publisher: Text
+    title: Text
+    url: OptText
+    published: PartialDate
+    accessed: OptDate
+    licence: OptText
+    note: OptText
+
+
+class Mineral(Row):
+    mineral_id: Slug
+    name: Text
+    symbol: OptText
+    kind: Literal["element", "material", "group"]
+    group: OptText
+    reported_as: OptSlug
+    usgs_2025: Bool
+    eu_2023: Bool
+    eu_2023_strategic: Bool
+    unit_basis: OptText
+    note: OptText
+    source_id: Slug
+
+
+class Country(Row):
+    iso3: Iso3
+    name: Text
+    kind: Literal["country", "territory", "aggregate"]
+    aliases: TextList
+    source_id: Slug
+
+
+class _Quantity(Row):
+    @model_validator(mode="after")
+    def _missing_needs_flag(self) -> _Quantity:
+        if getattr(self, "value", None) is None and getattr(self, "flag", None) is None:
+            raise ValueError("value is empty but no flag says why (W, NA, incl)")
+        return self
+
+
+class Production(_Quantity):
+    mineral_id: Slug
+    stage: Stage
+    product: Text
+    headline: Bool
+    iso3: Iso3
+    year: Year
+    value: Tonnes
+    unit: Literal["t"]
+    basis: Basis
+    estimated: Bool
+    flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
+    note: OptText
+    source_id: Slug
+
+
+class Reserve(_Quantity):
+    mineral_id: Slug
+    product: Text
+    iso3: Iso3
+    year: Year
+    value: Tonnes
+    unit: Literal["t"]
+    basis: Basis
+    flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
+    note: OptText
+    source_id: Slug
+
+
+class USSupply(Row):
+    mineral_id: Slug
+    year: Year
+    production: Tonnes
+    imports: Tonnes
+    exports: Tonnes
+    apparent_consumption: Tonnes
+    net_import_reliance_pct: Annotated[
+        float | None, BeforeValidator(_empty_to_none), Field(ge=-100, le=100)
+    ]
+    nir_flag: Annotated[Literal["E", ">", "<", "W", "NA"] | None, BeforeValidator(_empty_to_none)]
+    import_sources: Iso3List
+    price: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    price_unit: OptText
+    basis: Annotated[Basis | None, BeforeValidator(_empty_to_none)]
+    estimated: Bool
+    note: OptText
+    source_id: Slug
+
+
+class EndUse(Row):
+    mineral_id: Slug
+    sector: Text
+    share: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=1)]
+    region: Iso3
+    year: OptYear
+    source_id: Slug
+
+
+class Price(Row):
+    mineral_id: Slug
+    product: Text
+    period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
+    price: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    unit: Text
+    market: OptText
+    note: OptText
+    source_id: Slug
+
+
+class ExportControl(Row):
+    control_id: Slug
+    imposing_iso3: Iso3
+    mineral_ids: SlugList
+    measure: Literal[
+        "licence_requirement",
+        "ban",
+        "quota",
+        "export_tax",
+        "suspension",
+        "technology_ban",
+        "ore_export_ban",
+    ]
+    target: TextList
+    announced: OptDate
+    effective: OptDate
+    suspended_until: OptDate
+    lifted: OptDate
+    description: Text
+    source_id: Slug
+
+
+class Asset(Row):
+    asset_id: Slug
+    name: Text
+    iso3: Iso3
+    mineral_ids: SlugList
+    stage: Stage
+    capacity: Tonnes
+    capacity_unit: OptText
+    status: Literal["operating", "construction", "development", "care_and_maintenance", "closed"]
+    operator: OptText
+    note: OptText
+    source_id: Slug
+
+
+class AssetOutput(Row):
+    asset_id: Slug
+    mineral_id: Slug
+    year: Year
+    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    basis: Basis
+    estimated: Bool
+    source_id: Slug
+
+
+class AssetOwner(Row):
+    asset_id: Slug
+    owner: Text
+    owner_iso3: Iso3
+    stake_pct: Annotated[float, Field(ge=0, le=100)]
+    state_linked: Bool
+    as_of: OptDate
+    source_id: Slug
+
+
+class FxRate(Row):
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    date: dt.date
+    usd_per_unit: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    source_id: Slug
+
+
+class Intervention(Row):
+    id: Slug
+    date: dt.date
+    actor_iso3: Iso3
+    agency: Text
+    instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
+    amount: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    currency: Annotated[
+        Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(_empty_to_none)
+    ]
+    amount_usd: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    fx_date: OptDate
+    recipient: Text
+    host_iso3: OptIso3
+    mineral_ids: SlugList
+    asset_id: OptSlug
+    stage: OptText
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    estimated: Bool
+    source_id: Slug
+    note: OptText
+    recorded_at: Annotated[dt.datetime, BeforeValidator(_empty_to_none)]
+    supersedes: OptSlug
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _naive_utc(cls, v: dt.datetime) -> dt.datetime:
+        # stored as naive UTC so DuckDB, polars and CSV agree byte for byte
+        if v.tzinfo is not None:
+            v = v.astimezone(dt.UTC).replace(tzinfo=None)
+        return v
+
+    @model_validator(mode="after")
+    def _amount_needs_currency(self) -> Intervention:
+        if self.amount is not None and self.currency is None:
+            raise ValueError("amount is given without a currency")
+        return self
+
+
+class WorldSumException(Row):
+    """A reviewed case where the sum of countries may differ from the reported world total."""
+
+    mineral_id: Slug
+    stage: Stage
+    year: Year
+    reason: Text
+    source_id: Slug
+
+
+# -- the registry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    model: type[Row]
+    key: tuple[str, ...]
+    # column -> table whose key it must match (list columns check every element)
+    refs: dict[str, str] = field(default_factory=dict)
+    # reference data is replaced on reload; the ledger is append-only and only gains rows
+    append_only: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.model_fields)
+
+
+def _src(**extra: str) -> dict[str, str]:
+    return {"source_id": "sources", **extra}
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table("sources", Source, ("source_id",)),
+        Table("countries", Country, ("iso3",), _src()),
+        Table("minerals", Mineral, ("mineral_id",), _src(reported_as="minerals")),
+        Table(
+            "production",
+            Production,
+            ("mineral_id", "stage", "product", "iso3", "year", "source_id"),
+            _src(mineral_id="minerals", iso3="countries"),
+        ),
+        Table(
+            "reserves",
+            Reserve,
+            ("mineral_id", "product", "iso3", "year", "source_id"),
+            _src(mineral_id="minerals", iso3="countries"),
+        ),
+        Table(
+            "us_supply",
+            USSupply,
+            ("mineral_id", "year", "source_id"),
+            _src(mineral_id="minerals", import_sources="countries"),
+        ),
+        Table(
+            "end_uses",
+            EndUse,
+            ("mineral_id", "sector", "region", "year", "source_id"),
+            _src(mineral_id="minerals", region="countries"),
+        ),
+        Table(
+            "prices",
+            Price,
+            ("mineral_id", "product", "period", "market", "source_id"),
+            _src(mineral_id="minerals"),
+        ),
+        Table(
+            "export_controls",
+            ExportControl,
+            ("control_id",),
+            _src(imposing_iso3="countries", mineral_ids="minerals"),
+        ),
+        Table(
+            "assets",
+            Asset,
+            ("asset_id",),
+            _src(iso3="countries", mineral_ids="minerals"),
+        ),
+        Table(
+            "asset_output",
+            AssetOutput,
+            ("asset_id", "mineral_id", "year", "source_id"),
+            _src(asset_id="assets", mineral_id="minerals"),
+        ),
+        Table(
+            "asset_owners",
+            AssetOwner,
+            ("asset_id", "owner", "as_of"),
+            _src(asset_id="assets", owner_iso3="countries"),
+        ),
+        Table("fx_rates", FxRate, ("currency", "date"), _src()),
+        Table(
+            "interventions",
+            Intervention,
+            ("id",),
+            _src(
+                actor_iso3="countries",
+                host_iso3="countries",
+                mineral_ids="minerals",
+                asset_id="assets",
+                supersedes="interventions",
+            ),
+            append_only=True,
+        ),
+        Table(
+            "world_sum_exceptions",
+            WorldSumException,
+            ("mineral_id", "stage", "year"),
+            _src(mineral_id="minerals"),
+        ),
+    ]
+}
+
+
+# -- derived types ---------------------------------------------------------------------------
+
+
+def _base_type(annotation: Any) -> tuple[str, bool]:
+    """(scalar kind, is_list) of a row-model annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _base_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _base_type(args[0])
+    if origin is list:
+        inner, _ = _base_type(typing.get_args(annotation)[0])
+        return inner, True
+    if origin is Literal:
+        return "str", False
+    if annotation is bool:
+        return "bool", False
+    if annotation is int:
+        return "int", False
+    if annotation is float:
+        return "float", False
+    if annotation is dt.datetime:
+        return "datetime", False
+    if annotation is dt.date:
+        return "date", False
+    return "str", False
+
+
+_DUCK = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+}
+
+
+def column_kinds(table: Table) -> dict[str, tuple[str, bool]]:
+    return {name: _base_type(f.annotation) for name, f in table.model.model_fields.items()}
+
+
+def ddl(table: Table) -> str:
+    """CREATE TABLE statement of one table, derived from its row model."""
+    cols = []
+    for name, (kind, is_list) in column_kinds(table).items():
+        sql = _DUCK[kind] + ("[]" if is_list else "")
+        cols.append(f'"{name}" {sql}')
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
+
+
+def polars_schema(table: Table) -> dict[str, Any]:
+    import polars as pl
+
+    scalar: dict[str, Any] = {
+        "str": pl.Utf8,
+        "int": pl.Int64,
+        "float": pl.Float64,
+        "bool": pl.Boolean,
+        "date": pl.Date,
+        "datetime": pl.Datetime("us"),
+    }
+    out: dict[str, Any] = {}
+    for name, (kind, is_list) in column_kinds(table).items():
+        out[name] = pl.List(scalar[kind]) if is_list else scalar[kind]
+    return out
+
+
+def to_cell(value: Any) -> str:
+    """Render one typed value back into its CSV cell (the inverse of the cell parsers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "|".join(to_cell(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+    return str(value)
+
+
+def first_error_field(exc: Any) -> tuple[str, str]:
+    """(field, message) of the first error of a pydantic ValidationError, for one-line reports."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "row"
+    msg = re.sub(r"\s+", " ", str(err.get("msg", "invalid")))
+    return loc, msg
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule: where (table, file, row or line, column), the value and why."""
+
+    table: str
+    row: str
+    column: str
+    value: Any
+    message: str
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or self.table
+        return (
+            f"{where}: row {self.row}, column {self.column!r}: {self.message} (got {self.value!r})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "message": self.message,
+        }

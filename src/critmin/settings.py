@@ -1,0 +1,33 @@
+"""Settings read from the environment (prefix ``CRITMIN_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_db() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("critmin", appauthor=False) / "critmin.duckdb"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRITMIN_", extra="ignore")
+
+    db: Path = Field(default_factory=_default_db, description="DuckDB store file")
+    api_token: SecretStr | None = Field(
+        default=None, description="bearer token for HTTP writes; unset means writes refused"
+    )
+    lock_timeout_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="how long to wait for a store held by another process",
+    )
+
+
+def get_settings() -> Settings:
+    return Settings()

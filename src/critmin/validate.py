@@ -1,0 +1,267 @@
+"""Consistency rules of DESIGN.md section 3, with a strict flag.
+
+Always: keys unique; every mineral id, country, source id and asset id resolves; no negative
+tonnes; ownership stakes of an asset add to at most 100 %; end-use shares of a mineral add to
+at most 1; the sum of countries does not exceed the reported world total by more than 10 %
+unless the case is on the reviewed exception list (table ``world_sum_exceptions``).
+Strict adds: the sum of countries is also not more than 10 % *below* the world total (same
+exception list); every source has a URL and a publication date; the minerals table flags all
+60 minerals of the USGS 2025 list; group members point to a group row; ledger USD amounts agree
+with the FX table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from critmin.schema import TABLES, Failure
+
+if TYPE_CHECKING:
+    import polars as pl
+
+WORLD_SUM_TOLERANCE = 0.10  # DESIGN.md section 3
+SHARE_TOLERANCE = 0.01
+USGS_2025_COUNT = 60  # USGS final 2025 List of Critical Minerals
+
+
+def _rowid(row: dict[str, Any], key: tuple[str, ...]) -> str:
+    return ",".join(f"{k}={row.get(k)}" for k in key)
+
+
+def check_keys(name: str, frame: pl.DataFrame) -> list[Failure]:
+    key = list(TABLES[name].key)
+    if frame.is_empty():
+        return []
+    counts = frame.group_by(key, maintain_order=True).len()
+    dup = counts.filter(counts["len"] > 1)
+    return [
+        Failure(name, _rowid(r, tuple(key)), key[-1], r["len"], "duplicate key")
+        for r in dup.to_dicts()
+    ]
+
+
+def check_refs(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    out: list[Failure] = []
+    keysets: dict[str, set[Any]] = {}
+    for name, spec in TABLES.items():
+        if len(spec.key) == 1 and name in frames:
+            keysets[name] = set(frames[name][spec.key[0]].to_list())
+    for name, spec in TABLES.items():
+        frame = frames.get(name)
+        if frame is None or frame.is_empty():
+            continue
+        for col, target in spec.refs.items():
+            known = keysets.get(target, set())
+            cols = list(dict.fromkeys([*spec.key, col]))
+            for row in frame.select(cols).unique(maintain_order=True).to_dicts():
+                values = row[col] if isinstance(row[col], list) else [row[col]]
+                for v in values:
+                    if v is None or (col == "target" and v == "all"):
+                        continue
+                    if v not in known:
+                        out.append(
+                            Failure(name, _rowid(row, spec.key), col, v, f"not found in {target}")
+                        )
+    # export-control targets are ISO3 codes or "all"
+    ec = frames.get("export_controls")
+    if ec is not None:
+        known = keysets.get("countries", set())
+        for row in ec.select(["control_id", "target"]).to_dicts():
+            for v in row["target"]:
+                if v != "all" and v not in known:
+                    out.append(
+                        Failure("export_controls", row["control_id"], "target", v, "not a country")
+                    )
+    return out
+
+
+def check_world_sum(frames: dict[str, pl.DataFrame], strict: bool) -> list[Failure]:
+    """Sum of countries vs the reported world total, per mineral x stage x product x year."""
+    import polars as pl
+
+    prod = frames.get("production")
+    if prod is None or prod.is_empty():
+        return []
+    exc = frames.get("world_sum_exceptions")
+    excused = set()
+    if exc is not None:
+        excused = {(r["mineral_id"], r["stage"], r["year"]) for r in exc.to_dicts()}
+    group = ["mineral_id", "stage", "product", "year", "source_id"]
+    world = prod.filter(pl.col("iso3") == "WLD").select([*group, pl.col("value").alias("world")])
+    parts = (
+        prod.filter(pl.col("iso3") != "WLD")
+        .group_by(group)
+        .agg(pl.col("value").sum().alias("sum"), pl.len().alias("n"))
+    )
+    joined = world.join(parts, on=group, how="inner").filter(pl.col("world") > 0)
+    out = []
+    for r in joined.to_dicts():
+        ratio = r["sum"] / r["world"] - 1.0
+        over = ratio > WORLD_SUM_TOLERANCE
+        under = strict and ratio < -WORLD_SUM_TOLERANCE
+        if (over or under) and (r["mineral_id"], r["stage"], r["year"]) not in excused:
+            side = "exceeds" if over else "falls short of"
+            out.append(
+                Failure(
+                    "production",
+                    _rowid(r, tuple(group)),
+                    "value",
+                    round(r["sum"], 3),
+                    f"sum of countries {side} the reported world total {r['world']:g} "
+                    f"by {abs(ratio):.1%} (limit {WORLD_SUM_TOLERANCE:.0%})",
+                )
+            )
+    return out
+
+
+def check_negative(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    out = []
+    cols = {
+        "production": ["value"],
+        "reserves": ["value"],
+        "asset_output": ["value"],
+        "us_supply": ["production", "imports", "exports", "apparent_consumption"],
+        "interventions": ["amount", "amount_usd"],
+    }
+    for name, columns in cols.items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        for col in columns:
+            for r in frame.filter(frame[col] < 0).to_dicts():
+                out.append(Failure(name, _rowid(r, TABLES[name].key), col, r[col], "negative"))
+    return out
+
+
+def check_shares(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    import polars as pl
+
+    out = []
+    eu = frames.get("end_uses")
+    if eu is not None and not eu.is_empty():
+        g = ["mineral_id", "region", "year", "source_id"]
+        sums = eu.group_by(g).agg(pl.col("share").sum().alias("total"))
+        for r in sums.filter(pl.col("total") > 1 + SHARE_TOLERANCE).to_dicts():
+            out.append(
+                Failure("end_uses", _rowid(r, tuple(g)), "share", r["total"], "shares add above 1")
+            )
+    own = frames.get("asset_owners")
+    if own is not None and not own.is_empty():
+        g = ["asset_id", "as_of"]
+        sums = own.group_by(g).agg(pl.col("stake_pct").sum().alias("total"))
+        for r in sums.filter(pl.col("total") > 100 + 100 * SHARE_TOLERANCE).to_dicts():
+            out.append(
+                Failure(
+                    "asset_owners",
+                    _rowid(r, tuple(g)),
+                    "stake_pct",
+                    r["total"],
+                    "stakes add above 100",
+                )
+            )
+    return out
+
+
+def check_strict_extras(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    out = []
+    src = frames.get("sources")
+    if src is not None:
+        for r in src.to_dicts():
+            for col in ("url", "published"):
+                if not r[col]:
+                    out.append(Failure("sources", r["source_id"], col, r[col], "missing"))
+    mins = frames.get("minerals")
+    if mins is not None:
+        n = int(mins["usgs_2025"].sum())
+        if n != USGS_2025_COUNT:
+            out.append(
+                Failure(
+                    "minerals", "*", "usgs_2025", n, f"expected {USGS_2025_COUNT} flagged minerals"
+                )
+            )
+        kinds = dict(zip(mins["mineral_id"].to_list(), mins["kind"].to_list(), strict=True))
+        for r in mins.filter(mins["reported_as"].is_not_null()).to_dicts():
+            if kinds.get(r["reported_as"]) != "group":
+                out.append(
+                    Failure(
+                        "minerals",
+                        r["mineral_id"],
+                        "reported_as",
+                        r["reported_as"],
+                        "not a group row",
+                    )
+                )
+    iv, fx = frames.get("interventions"), frames.get("fx_rates")
+    if iv is not None and fx is not None:
+        rates = {(r["currency"], r["date"]): r["usd_per_unit"] for r in fx.to_dicts()}
+        for r in iv.to_dicts():
+            if r["amount"] is None or r["currency"] is None:
+                continue
+            if r["currency"] == "USD":
+                expected = r["amount"]
+            elif (r["currency"], r["fx_date"]) in rates:
+                expected = r["amount"] * rates[(r["currency"], r["fx_date"])]
+            else:
+                out.append(
+                    Failure(
+                        "interventions",
+                        r["id"],
+                        "fx_date",
+                        r["fx_date"],
+                        f"no {r['currency']} rate on that date",
+                    )
+                )
+                continue
+            got = r["amount_usd"]
+            if got is None or abs(got - expected) > max(1.0, 1e-6 * expected):
+                out.append(
+                    Failure(
+                        "interventions",
+                        r["id"],
+                        "amount_usd",
+                        got,
+                        f"expected {expected:.2f} from the FX table",
+                    )
+                )
+    return out
+
+
+def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> list[Failure]:
+    """Every rule above over a set of tables (as polars frames)."""
+    out: list[Failure] = []
+    for name, frame in frames.items():
+        out += check_keys(name, frame)
+    out += check_refs(frames)
+    out += check_negative(frames)
+    out += check_shares(frames)
+    out += check_world_sum(frames, strict)
+    if strict:
+        out += check_strict_extras(frames)
+    return out
+
+
+def validate_store(strict: bool = False, path: Path | str | None = None) -> list[Failure]:
+    """Validate what the store holds."""
+    from critmin.store import read_table
+
+    return validate_frames({name: read_table(name, path) for name in TABLES}, strict)
+
+
+def validate(strict: bool = False, folder: Path | str | None = None) -> list[Failure]:
+    """Validate CSVs in ``folder`` (default: the bundled reference data) without a store.
+
+    Parse failures (file, line, column) come first, then the cross-table rules.
+    """
+    import polars as pl
+
+    from critmin.data.bundled import read_reference
+    from critmin.schema import polars_schema
+
+    parsed = read_reference(Path(folder) if folder else None)
+    frames = {
+        name: pl.DataFrame(rows, schema=polars_schema(TABLES[name]), orient="row")
+        for name, rows in parsed.rows.items()
+    }
+    failures: list[Failure] = parsed.failures + validate_frames(frames, strict)
+    return failures
