@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import NotFoundError
 
@@ -36,3 +36,140 @@ def resolve_mineral(name: str, path: Path | str | None = None) -> str:
         if wanted in names:
             return str(row["mineral_id"])
     raise NotFoundError(f"unknown mineral {name!r}; `critmin minerals` lists them")
+
+
+def mineral_row(mineral_id: str, path: Path | str | None = None) -> dict[str, object]:
+    table = minerals(path)
+    rows = table.filter(table["mineral_id"] == mineral_id).to_dicts()
+    if not rows:
+        raise NotFoundError(f"unknown mineral {mineral_id!r}; `critmin minerals` lists them")
+    return rows[0]
+
+
+def _headline_rows(con: object, mineral_id: str, stage: str) -> pl.DataFrame:
+    from critmin.store import query
+
+    # each row with its source's publication date, so the newest edition wins a year
+    return query(
+        con,  # type: ignore[arg-type]
+        "SELECT p.*, s.published FROM production p JOIN sources s USING (source_id) "
+        "WHERE p.mineral_id = ? AND p.stage = ? AND p.headline",
+        [mineral_id, stage],
+    )
+
+
+def production(
+    mineral: str,
+    stage: str = "mine",
+    year: int | None = None,
+    path: Path | str | None = None,
+) -> dict[str, Any]:
+    """Production of a mineral by country for one stage and year, as published.
+
+    Picks the headline series of the mineral x stage; where the mineral has no figures of its
+    own and belongs to a group that does (neodymium -> rare earths), answers for the group and
+    says so in ``reported_as``. Year defaults to the latest with data. When several sources
+    report the same year (two USGS editions), the most recently published one wins.
+    Returns ``{"mineral", "stage", "year", "unit", "basis", "product", "reported_as",
+    "world_reported", "world_sum", "rows": [{"iso3", "value", "estimated", "flag",
+    "source_id"}], "sources"}`` with values in tonnes; WLD is not among the rows.
+    """
+    from critmin.errors import InputError
+    from critmin.store import connect
+
+    if stage not in ("mine", "refine"):
+        raise InputError("choose mine or refine", field="stage", value=stage)
+    mineral_id = resolve_mineral(mineral, path)
+    info = mineral_row(mineral_id, path)
+    with connect(path) as con:
+        frame = _headline_rows(con, mineral_id, stage)
+        reported_as = None
+        if frame.is_empty() and info.get("reported_as"):
+            reported_as = str(info["reported_as"])
+            frame = _headline_rows(con, reported_as, stage)
+    if frame.is_empty():
+        raise NotFoundError(f"no {stage} production data for {mineral_id} (missing, not zero)")
+    years = sorted(set(frame["year"].to_list()))
+    if year is None:
+        year = years[-1]
+    elif year not in years:
+        raise InputError(
+            f"no {stage} data for {mineral_id} that year; years with data: "
+            + ", ".join(map(str, years)),
+            field="year",
+            value=year,
+        )
+    of_year = frame.filter(frame["year"] == year)
+    newest = of_year.sort(["published", "source_id"], descending=True, nulls_last=True)
+    source_id = newest["source_id"][0]
+    rows = of_year.filter(of_year["source_id"] == source_id)
+    world = rows.filter(rows["iso3"] == "WLD")
+    countries = rows.filter(rows["iso3"] != "WLD").sort(
+        ["value", "iso3"], descending=[True, False], nulls_last=True
+    )
+    values = [v for v in countries["value"].to_list() if v is not None]
+    return {
+        "mineral": mineral_id,
+        "stage": stage,
+        "year": year,
+        "unit": "t",
+        "basis": rows["basis"][0],
+        "product": rows["product"][0],
+        "reported_as": reported_as,
+        "world_reported": world["value"][0] if world.height else None,
+        "world_sum": float(sum(values)) if values else None,
+        "rows": countries.select(["iso3", "value", "estimated", "flag", "source_id"]).to_dicts(),
+        "sources": [source_id],
+    }
+
+
+def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
+    """What the store holds per mineral, and what is missing.
+
+    One entry per mineral of the minerals table: production stages with their years
+    (directly or through the group it is reported as), and whether reserves, US supply, end
+    uses and prices exist. ``missing`` names each absent item: a gap is never filled.
+    """
+    from critmin.store import connect, query
+
+    with connect(path) as con:
+        prod = query(
+            con,
+            "SELECT mineral_id, stage, list(DISTINCT year ORDER BY year) AS years "
+            "FROM production WHERE headline AND value IS NOT NULL GROUP BY ALL",
+        ).to_dicts()
+        have: dict[str, set[str]] = {}
+        for table in ("reserves", "us_supply", "end_uses", "prices"):
+            col = "value" if table == "reserves" else None
+            where = f" WHERE {col} IS NOT NULL" if col else ""
+            ids = query(con, f"SELECT DISTINCT mineral_id FROM {table}{where}")
+            have[table] = set(ids["mineral_id"].to_list())
+        rows = query(con, "SELECT * FROM minerals ORDER BY mineral_id").to_dicts()
+    stages: dict[str, dict[str, list[int]]] = {}
+    for r in prod:
+        stages.setdefault(r["mineral_id"], {})[r["stage"]] = list(r["years"])
+    out = []
+    for m in rows:
+        mid, group = m["mineral_id"], m["reported_as"]
+        own = stages.get(mid, {})
+        via = stages.get(group, {}) if group else {}
+        entry: dict[str, Any] = {
+            "mineral": mid,
+            "usgs_2025": m["usgs_2025"],
+            "reported_as": group,
+            "mine_years": own.get("mine") or via.get("mine") or [],
+            "refine_years": own.get("refine") or via.get("refine") or [],
+            "production_from_group": bool(not own and via),
+        }
+        for table in ("reserves", "us_supply", "end_uses", "prices"):
+            entry[table] = mid in have[table]
+            entry[f"{table}_from_group"] = bool(not entry[table] and group and group in have[table])
+        missing = [s for s in ("mine", "refine") if not entry[f"{s}_years"]]
+        missing += [
+            t
+            for t in ("reserves", "us_supply", "end_uses", "prices")
+            if not entry[t] and not entry[f"{t}_from_group"]
+        ]
+        entry["missing"] = missing
+        out.append(entry)
+    return out

@@ -228,6 +228,7 @@ class ExportControl(Row):
     target: TextList
     announced: OptDate
     effective: OptDate
+    suspended_from: OptDate
     suspended_until: OptDate
     lifted: OptDate
     description: Text

@@ -14,6 +14,7 @@ import typer
 from critmin.cli import data as data_cmd
 from critmin.cli import db as db_cmd
 from critmin.cli import reference as reference_cmd
+from critmin.cli import supply as supply_cmd
 
 app = typer.Typer(
     name="critmin",
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(data_cmd.app, name="data")
 reference_cmd.register(app)
+supply_cmd.register(app)
 
 
 @app.callback()

@@ -56,3 +56,54 @@ def import_table(
         print_json({"table": table, "file": str(file), "rows": n})
     else:
         typer.echo(f"imported {n} rows into {table}")
+
+
+@app.command("coverage")
+def coverage_cmd(as_json: bool = JSON) -> None:
+    """Per mineral: stages and years present, reserves, US supply, end uses, prices, gaps."""
+    from critmin.queries import coverage
+
+    rows = coverage()
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            "mineral",
+            "reported_as",
+            "mine_years",
+            "refine_years",
+            "reserves",
+            "us_supply",
+            "end_uses",
+            "prices",
+            "missing",
+        ],
+        title="data coverage (missing stays missing)",
+    )
+
+
+@app.command("import-usgs")
+def import_usgs(
+    path: Path = typer.Argument(..., help="A USGS MCS data-release CSV or a folder of them."),
+    as_json: bool = JSON,
+) -> None:
+    """Import USGS Mineral Commodity Summaries tables (world production, reserves, salient
+    statistics) into the store, all or nothing. Flags (W, NA, estimated) stay flags."""
+    from critmin.data.usgs import read_usgs
+    from critmin.errors import InputError
+    from critmin.store import upsert_rows
+
+    if not path.exists():
+        raise InputError("no such file or folder", field="path", value=str(path))
+    result = read_usgs(path)
+    counts = upsert_rows({k: v for k, v in result.rows.items() if v})
+    if as_json:
+        print_json({"path": str(path), "rows": counts, "skipped": len(result.skipped)})
+    else:
+        per_table = ", ".join(f"{k} {v}" for k, v in counts.items())
+        typer.echo(
+            f"imported {sum(counts.values())} rows ({per_table}); "
+            f"{len(result.skipped)} rows skipped (not critical minerals or aggregates)"
+        )

@@ -1,0 +1,183 @@
+"""Supply commands: production, concentration, dominance, control, controls, exposure."""
+
+from __future__ import annotations
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+STAGE = typer.Option("mine", "--stage", help="mine or refine.")
+YEAR = typer.Option(None, "--year", help="Data year (default: latest with data).")
+
+
+def _group_note(result: dict[str, object]) -> None:
+    if result.get("reported_as"):
+        typer.echo(
+            f"note: {result['mineral']} has no figures of its own; "
+            f"these are the figures of the group {result['reported_as']!r}"
+        )
+
+
+def production_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    stage: str = STAGE,
+    year: int | None = YEAR,
+    as_json: bool = JSON,
+) -> None:
+    """Production by country (tonnes), with the reported world total and the sum of countries."""
+    from critmin.queries import production
+
+    res = production(mineral, stage, year)
+    if as_json:
+        print_json(res)
+        return
+    _group_note(res)
+    print_table(
+        res["rows"],
+        ["iso3", "value", "estimated", "flag", "source_id"],
+        title=f"{res['mineral']} {res['stage']} production {res['year']}, t ({res['product']})",
+    )
+    typer.echo(f"world reported: {res['world_reported']}, sum of countries: {res['world_sum']}")
+
+
+def concentration_cmd(
+    mineral: str | None = typer.Argument(None, help="Mineral id, name or symbol."),
+    all_: bool = typer.Option(False, "--all", help="Every mineral with data."),
+    stage: str = STAGE,
+    year: int | None = YEAR,
+    as_json: bool = JSON,
+) -> None:
+    """Shares, HHI (0-10 000), top-3 share and China share of one mineral or all."""
+    from critmin.errors import InputError
+    from critmin.supply import concentration, concentration_all
+
+    if all_ == (mineral is not None):
+        raise InputError(
+            "give a MINERAL or --all, not both or neither", field="mineral", value=mineral
+        )
+    if all_:
+        rows = concentration_all(stage, year)
+        if as_json:
+            print_json(rows)
+            return
+        print_table(
+            rows,
+            [
+                "mineral",
+                "year",
+                "hhi",
+                "hhi_band",
+                "top3_share",
+                "china_share",
+                "leader",
+                "world_basis",
+            ],
+            title=f"{stage} concentration, by HHI",
+        )
+        return
+    assert mineral is not None
+    res = concentration(mineral, stage, year)
+    if as_json:
+        print_json(res)
+        return
+    _group_note(res)
+    print_table(
+        res["shares"],
+        ["iso3", "value", "share"],
+        title=f"{res['mineral']} {stage} {res['year']}: HHI {res['hhi']:.0f} ({res['hhi_band']}), "
+        f"top-3 {res['top3_share']:.1%}, world {res['world_total']:,.0f} t ({res['world_basis']})",
+    )
+
+
+def dominance_cmd(year: int | None = YEAR, as_json: bool = JSON) -> None:
+    """Per mineral: leading country at each stage, China's shares and dual dominance."""
+    from critmin.supply import dominance
+
+    rows = dominance(year)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            "mineral",
+            "mine_leader",
+            "mine_leader_share",
+            "refine_leader",
+            "refine_leader_share",
+            "china_dual_dominance",
+        ],
+        title="who leads each stage",
+    )
+
+
+def control_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    host: str | None = typer.Option(None, "--host", help="Host country ISO3 (default: world)."),
+    year: int | None = YEAR,
+    as_of: str | None = typer.Option(None, "--as-of", help="Ownership date YYYY-MM-DD."),
+    as_json: bool = JSON,
+) -> None:
+    """Ownership-weighted control share of mine output by owner nationality."""
+    from critmin.supply import control
+
+    res = control(mineral, host, year, as_of)
+    if as_json:
+        print_json(res)
+        return
+    print_table(
+        [*res["by_owner_iso3"], {"iso3": "unattributed", "share": res["unattributed_share"]}],
+        ["iso3", "share"],
+        title=f"{res['mineral']} {res['year']} control of {res['host_iso3'] or 'world'} output",
+    )
+
+
+def controls_cmd(
+    country: str | None = typer.Option(None, "--country", help="Imposing country ISO3."),
+    active_on: str | None = typer.Option(
+        None, "--active-on", help="Only controls in force that day."
+    ),
+    mineral: str | None = typer.Option(None, "--mineral", help="Mineral id, name or symbol."),
+    as_json: bool = JSON,
+) -> None:
+    """The export-control register, with each control's status."""
+    from critmin.supply import controls
+
+    rows = controls(country, active_on, mineral)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["control_id", "imposing_iso3", "mineral_ids", "measure", "target", "effective", "status"],
+        title=f"{len(rows)} export controls",
+    )
+
+
+def exposure_cmd(
+    on: str | None = typer.Option(None, "--on", help="Date for controls in force (default today)."),
+    sector: str | None = typer.Option(None, "--sector", help="Weight by end uses in this sector."),
+    as_json: bool = JSON,
+) -> None:
+    """US exposure per mineral: net import reliance x controlled share x end-use weight."""
+    from critmin.supply import exposure
+
+    rows = exposure(on, sector)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["mineral", "net_import_reliance", "controlled_share", "controlled_stage", "score"],
+        title="US exposure to export controls (score = NIR x controlled share x weight)",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("production")(production_cmd)
+    app.command("concentration")(concentration_cmd)
+    app.command("dominance")(dominance_cmd)
+    app.command("control")(control_cmd)
+    app.command("controls")(controls_cmd)
+    app.command("exposure")(exposure_cmd)

@@ -1,0 +1,359 @@
+"""Who controls supply (Q1-Q3): concentration, dominance, ownership control, export controls,
+US exposure. Each function reads the store once and applies the pure formulas of
+:mod:`critmin.metrics`; the CLI, HTTP API and briefing all call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from critmin import metrics
+from critmin.errors import InputError, NotFoundError
+from critmin.queries import minerals, production, resolve_mineral
+
+
+def concentration(
+    mineral: str, stage: str = "mine", year: int | None = None, path: Path | str | None = None
+) -> dict[str, Any]:
+    """Shares, HHI, top-3 and China share of one mineral x stage x year.
+
+    world_total is the reported world figure where USGS (or the source) gives one
+    (world_basis "reported"), else the sum of countries ("sum"). HHI and top-3 count single
+    countries only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left
+    out of HHI, so the HHI is a lower bound when such a line exists. Withheld values (W) are
+    missing, not zero. See :func:`critmin.metrics.hhi` for the formula and source.
+    """
+    prod = production(mineral, stage, year, path)
+    values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
+    world, basis = metrics.world_total(values, prod["world_reported"])
+    sh = metrics.shares(values, world)
+    single = {k: v for k, v in sh.items() if k not in metrics.AGGREGATES}
+    h = metrics.hhi(single.values())
+    lead = metrics.leader(sh)
+    return {
+        "mineral": prod["mineral"],
+        "stage": stage,
+        "year": prod["year"],
+        "unit": prod["unit"],
+        "basis": prod["basis"],
+        "product": prod["product"],
+        "reported_as": prod["reported_as"],
+        "world_total": world,
+        "world_basis": basis,
+        "hhi": h,
+        "hhi_band": metrics.hhi_band(h),
+        "top3_share": metrics.top_n_share(sh, 3),
+        "china_share": sh.get("CHN", 0.0) if values else None,
+        "leader": lead[0] if lead else None,
+        "leader_share": lead[1] if lead else None,
+        "withheld": [r["iso3"] for r in prod["rows"] if r["value"] is None],
+        "shares": [
+            {"iso3": k, "value": values[k], "share": sh[k]}
+            for k in sorted(sh, key=lambda k: (-sh[k], k))
+        ],
+        "sources": prod["sources"],
+    }
+
+
+def concentration_all(
+    stage: str = "mine", year: int | None = None, path: Path | str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`concentration` for every mineral with data at the stage (group answers once).
+
+    Members answered by their group (neodymium by rare earths) are not repeated; the group
+    row stands for them. Sorted by HHI, highest first.
+    """
+    out = []
+    table = minerals(path)
+    for row in table.to_dicts():
+        if row["reported_as"]:
+            continue
+        try:
+            out.append(concentration(row["mineral_id"], stage, year, path))
+        except (NotFoundError, InputError):
+            continue
+    return sorted(out, key=lambda r: -r["hhi"])
+
+
+def dominance(year: int | None = None, path: Path | str | None = None) -> list[dict[str, Any]]:
+    """Per mineral: the leading country at each stage and China's dual dominance.
+
+    dual dominance of country c = min(mine share_c, refine share_c) (DESIGN.md section 4),
+    computed when both stages have data; ``dual_leader`` is the country with the largest.
+    """
+    mine = {r["mineral"]: r for r in concentration_all("mine", year, path)}
+    refine = {r["mineral"]: r for r in concentration_all("refine", year, path)}
+    out = []
+    for mineral_id in sorted(set(mine) | set(refine)):
+        m, r = mine.get(mineral_id), refine.get(mineral_id)
+        ms = {s["iso3"]: s["share"] for s in m["shares"]} if m else {}
+        rs = {s["iso3"]: s["share"] for s in r["shares"]} if r else {}
+        entry: dict[str, Any] = {"mineral": mineral_id}
+        for stage, res in (("mine", m), ("refine", r)):
+            entry[f"{stage}_year"] = res["year"] if res else None
+            entry[f"{stage}_leader"] = res["leader"] if res else None
+            entry[f"{stage}_leader_share"] = res["leader_share"] if res else None
+            entry[f"{stage}_china_share"] = res["china_share"] if res else None
+        if m and r:
+            dd = metrics.dual_dominance(ms, rs)
+            best = max(dd.items(), key=lambda kv: (kv[1], kv[0])) if dd else None
+            entry["china_dual_dominance"] = dd.get("CHN", 0.0)
+            entry["dual_leader"] = best[0] if best and best[1] > 0 else None
+            entry["dual_leader_share"] = best[1] if best and best[1] > 0 else None
+        else:
+            entry["china_dual_dominance"] = None
+            entry["dual_leader"] = None
+            entry["dual_leader_share"] = None
+        out.append(entry)
+    return out
+
+
+def _parse_date(value: str | dt.date | None, field: str) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("expected a date YYYY-MM-DD", field=field, value=value) from None
+
+
+def control_status(row: dict[str, Any], on: dt.date) -> str:
+    """State of an export control on a date.
+
+    'announced' (not yet effective), 'active', 'suspended' (between suspended_from and
+    suspended_until), 'lifted', or 'unknown' (no date recorded). A control whose suspension
+    has run out without a recorded renewal is 'active' again.
+    """
+    start = row.get("effective") or row.get("announced")
+    if row.get("lifted") and row["lifted"] <= on:
+        return "lifted"
+    if start is None:
+        return "unknown" if not row.get("lifted") else "active"
+    if on < start:
+        return "announced"
+    s_from, s_until = row.get("suspended_from"), row.get("suspended_until")
+    if s_until and (s_from is None or s_from <= on) and on <= s_until:
+        return "suspended"
+    return "active"
+
+
+def controls(
+    country: str | None = None,
+    active_on: str | dt.date | None = None,
+    mineral: str | None = None,
+    path: Path | str | None = None,
+) -> list[dict[str, Any]]:
+    """The export-control register, optionally filtered, each row with its status on a date.
+
+    ``active_on`` keeps controls in force that day (status 'active'); without it every
+    control is listed with its status today.
+    """
+    from critmin.store import read_table
+
+    on = _parse_date(active_on, "active_on")
+    table = read_table("export_controls", path).to_dicts()
+    mineral_id = resolve_mineral(mineral, path) if mineral else None
+    group = None
+    if mineral_id:
+        info = minerals(path).filter(minerals(path)["mineral_id"] == mineral_id).to_dicts()[0]
+        group = info["reported_as"]
+    if country is not None and (len(country) != 3 or not country.isalpha()):
+        raise InputError("expected an ISO 3166-1 alpha-3 code", field="country", value=country)
+    out = []
+    for row in table:
+        if country and row["imposing_iso3"] != country.upper():
+            continue
+        if mineral_id and mineral_id not in row["mineral_ids"] and group not in row["mineral_ids"]:
+            continue
+        status = control_status(row, on)
+        if active_on is not None and status != "active":
+            continue
+        out.append({**row, "status": status, "status_on": on})
+    return sorted(
+        out, key=lambda r: (r["effective"] or r["announced"] or dt.date.min, r["control_id"])
+    )
+
+
+def control(
+    mineral: str,
+    host: str | None = None,
+    year: int | None = None,
+    as_of: str | dt.date | None = None,
+    path: Path | str | None = None,
+) -> dict[str, Any]:
+    """Ownership-weighted control of a mineral's mine output by owner nationality (Q2).
+
+    control_n = sum over registered assets of output_a x stake_{a,n} / denominator, where the
+    denominator is the host country's production (``host``) or world production, from the
+    production table for the same year. Stakes are those in force on ``as_of`` (latest
+    ``as_of`` row per asset not after that date; default: the end of the output year).
+    Unattributed = output outside the register + unowned parts of registered assets; never
+    dropped. See :func:`critmin.metrics.control_shares`.
+    """
+    from critmin.store import read_table
+
+    mineral_id = resolve_mineral(mineral, path)
+    assets = read_table("assets", path)
+    out_t = read_table("asset_output", path)
+    owners = read_table("asset_owners", path)
+    if host is not None:
+        host = host.upper()
+        if len(host) != 3 or not host.isalpha():
+            raise InputError("expected an ISO 3166-1 alpha-3 code", field="host", value=host)
+    mine_assets = {
+        r["asset_id"]: r["iso3"]
+        for r in assets.to_dicts()
+        if r["stage"] == "mine" and (host is None or r["iso3"] == host)
+    }
+    rows = [
+        r
+        for r in out_t.to_dicts()
+        if r["mineral_id"] == mineral_id and r["asset_id"] in mine_assets
+    ]
+    if not rows:
+        where = f" in {host}" if host else ""
+        raise NotFoundError(f"no registered {mineral_id} mine output{where}")
+    years = sorted({r["year"] for r in rows})
+    year = year or years[-1]
+    if year not in years:
+        raise InputError(
+            "no asset output that year; years with data: " + ", ".join(map(str, years)),
+            field="year",
+            value=year,
+        )
+    prod = production(mineral_id, "mine", year, path)
+    if host is None:
+        values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
+        denominator, basis = metrics.world_total(values, prod["world_reported"])
+    else:
+        hit = [r["value"] for r in prod["rows"] if r["iso3"] == host and r["value"] is not None]
+        if not hit:
+            raise NotFoundError(f"no {mineral_id} mine production for {host} in {year}")
+        denominator, basis = float(hit[0]), "host"
+    on = _parse_date(as_of, "as_of") if as_of else dt.date(year, 12, 31)
+    stakes: dict[str, list[tuple[str, float]]] = {}
+    for asset_id in {r["asset_id"] for r in rows}:
+        held = [o for o in owners.to_dicts() if o["asset_id"] == asset_id]
+        dated = [o for o in held if o["as_of"] is None or o["as_of"] <= on]
+        if not dated:
+            continue
+        latest = max((o["as_of"] or dt.date.min) for o in dated)
+        stakes[asset_id] = [
+            (o["owner_iso3"], o["stake_pct"] / 100.0)
+            for o in dated
+            if (o["as_of"] or dt.date.min) == latest
+        ]
+    output = {r["asset_id"]: r["value"] for r in rows if r["year"] == year}
+    by_n, unattributed, coverage = metrics.control_shares(output, stakes, denominator)
+    return {
+        "mineral": mineral_id,
+        "host_iso3": host,
+        "year": year,
+        "as_of": on,
+        "denominator_t": denominator,
+        "denominator_basis": basis,
+        "by_owner_iso3": [{"iso3": k, "share": v} for k, v in by_n.items()],
+        "unattributed_share": unattributed,
+        "register_coverage": coverage,
+        "assets": sorted(output),
+        "sources": prod["sources"],
+    }
+
+
+def _latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    known = [r for r in rows if r["net_import_reliance_pct"] is not None or r["nir_flag"] == "E"]
+    if not known:
+        return None
+    return max(known, key=lambda r: (r["year"], r["source_id"]))
+
+
+def exposure(
+    on: str | dt.date | None = None,
+    sector: str | None = None,
+    path: Path | str | None = None,
+) -> list[dict[str, Any]]:
+    """US exposure to export controls, per mineral, sorted by score (highest first).
+
+    score = NIR x C x w (:func:`critmin.metrics.exposure_score`):
+    - NIR: latest US net import reliance (USGS salient statistics / MCS net-import-reliance
+      chart), as a fraction; "E" (net exporter) counts 0; a bound such as ">50" counts its
+      number and is flagged in ``nir_flag``.
+    - C: the largest, over the mine and refine stages, of the summed world shares of the
+      countries with a control in force on ``on`` (default today) covering the mineral or the
+      group it is reported as.
+    - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it.
+    Minerals without NIR data are listed with score null (missing, not zero), after the rest.
+    """
+    from critmin.store import read_table
+
+    day = _parse_date(on, "on")
+    table = minerals(path).to_dicts()
+    group_of = {r["mineral_id"]: r["reported_as"] for r in table}
+    supply = read_table("us_supply", path).to_dicts()
+    uses = read_table("end_uses", path).to_dicts()
+    ctrl = [r for r in controls(None, None, None, path) if control_status(r, day) == "active"]
+    stage_shares: dict[tuple[str, str], dict[str, float]] = {}
+    for stage in ("mine", "refine"):
+        for c in concentration_all(stage, None, path):
+            stage_shares[(c["mineral"], stage)] = {s["iso3"]: s["share"] for s in c["shares"]}
+    out = []
+    for row in table:
+        mid = row["mineral_id"]
+        if row["kind"] == "group" or not row["usgs_2025"]:
+            continue
+        ids = {mid, group_of.get(mid)} - {None}
+        applying = [c for c in ctrl if ids & set(c["mineral_ids"])]
+        imposing = {c["imposing_iso3"] for c in applying}
+        controlled, at_stage = 0.0, None
+        for stage in ("mine", "refine"):
+            shares = stage_shares.get((mid, stage)) or stage_shares.get(
+                (group_of.get(mid) or "", stage)
+            )
+            if not shares:
+                continue
+            c_share = sum(v for k, v in shares.items() if k in imposing)
+            if at_stage is None or c_share > controlled:
+                controlled, at_stage = c_share, stage
+        nir_row = _latest_nir([r for r in supply if r["mineral_id"] == mid])
+        nir_from = mid
+        if nir_row is None and group_of.get(mid):
+            nir_row = _latest_nir([r for r in supply if r["mineral_id"] == group_of[mid]])
+            nir_from = str(group_of[mid])
+        sectors = sorted(
+            (u for u in uses if u["mineral_id"] in ids),
+            key=lambda u: -(u["share"] or 0.0),
+        )
+        weight = 1.0
+        if sector:
+            weight = sum(
+                u["share"] or 0.0 for u in sectors if sector.lower() in u["sector"].lower()
+            )
+        nir = None
+        if nir_row is not None:
+            nir = (
+                0.0
+                if nir_row["nir_flag"] == "E"
+                else (nir_row["net_import_reliance_pct"] or 0.0) / 100
+            )
+        out.append(
+            {
+                "mineral": mid,
+                "net_import_reliance": nir,
+                "nir_flag": nir_row["nir_flag"] if nir_row else None,
+                "nir_year": nir_row["year"] if nir_row else None,
+                "nir_reported_as": nir_from if nir_from != mid else None,
+                "controlled_share": controlled if at_stage else None,
+                "controlled_stage": at_stage,
+                "controls": sorted(c["control_id"] for c in applying),
+                "weight": weight,
+                "score": metrics.exposure_score(nir, controlled, weight)
+                if nir is not None and at_stage
+                else None,
+                "sectors": [{"sector": u["sector"], "share": u["share"]} for u in sectors],
+            }
+        )
+    return sorted(out, key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["mineral"]))
