@@ -87,7 +87,9 @@ def test_failed_load_leaves_previous_state(store: Path, monkeypatch: pytest.Monk
         ensure_store(store)
     monkeypatch.setattr(st, "_insert", real_insert)
     with raw_connection(store, read_only=True) as con:
-        assert con.execute("SELECT value FROM meta WHERE key='data_version'").fetchone() == ("old",)
+        assert con.execute("SELECT value FROM meta WHERE key='data_version'").fetchall() == [
+            ("old",)
+        ]
     for name, frame in before.items():
         with raw_connection(store, read_only=True) as con:
             got = st.query(con, f'SELECT * FROM "{name}" ORDER BY ALL')

@@ -65,9 +65,11 @@ Iso3List = Annotated[list[Annotated[str, Field(pattern=_ISO3)]], BeforeValidator
 TextList = Annotated[list[str], BeforeValidator(_split_list)]
 Bool = Annotated[bool, BeforeValidator(_parse_bool)]
 OptFloat = Annotated[float | None, BeforeValidator(_empty_to_none)]
-Tonnes = Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, allow_inf_nan=False)]
+Tonnes = Annotated[
+    Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
+]
 Year = Annotated[int, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
-OptYear = Annotated[int | None, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
+OptYear = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_empty_to_none)]
 OptDate = Annotated[dt.date | None, BeforeValidator(_empty_to_none)]
 # A publication date may be known only to the month or year.
 PartialDate = Annotated[
@@ -179,11 +181,11 @@ class USSupply(Row):
     exports: Tonnes
     apparent_consumption: Tonnes
     net_import_reliance_pct: Annotated[
-        float | None, BeforeValidator(_empty_to_none), Field(ge=-100, le=100)
+        Annotated[float, Field(ge=-100, le=100)] | None, BeforeValidator(_empty_to_none)
     ]
     nir_flag: Annotated[Literal["E", ">", "<", "W", "NA"] | None, BeforeValidator(_empty_to_none)]
     import_sources: Iso3List
-    price: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    price: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
     price_unit: OptText
     basis: Annotated[Basis | None, BeforeValidator(_empty_to_none)]
     estimated: Bool
@@ -194,7 +196,7 @@ class USSupply(Row):
 class EndUse(Row):
     mineral_id: Slug
     sector: Text
-    share: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0, le=1)]
+    share: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_empty_to_none)]
     region: Iso3
     year: OptYear
     source_id: Slug
@@ -282,11 +284,11 @@ class Intervention(Row):
     actor_iso3: Iso3
     agency: Text
     instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
-    amount: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    amount: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
     currency: Annotated[
         Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(_empty_to_none)
     ]
-    amount_usd: Annotated[float | None, BeforeValidator(_empty_to_none), Field(ge=0)]
+    amount_usd: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
     fx_date: OptDate
     recipient: Text
     host_iso3: OptIso3
@@ -299,6 +301,8 @@ class Intervention(Row):
     note: OptText
     recorded_at: Annotated[dt.datetime, BeforeValidator(_empty_to_none)]
     supersedes: OptSlug
+    # headline claims (table ``claims``) this row counts towards, for `ledger reconcile`
+    claim_ids: SlugList
 
     @field_validator("recorded_at")
     @classmethod
@@ -313,6 +317,17 @@ class Intervention(Row):
         if self.amount is not None and self.currency is None:
             raise ValueError("amount is given without a currency")
         return self
+
+
+class Claim(Row):
+    """A headline figure users quote, to reconcile the ledger against (DESIGN.md section 5)."""
+
+    claim_id: Slug
+    claim: Text
+    expected_usd: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
+    match_rule: OptText
+    source_id: Slug
+    note: OptText
 
 
 class WorldSumException(Row):
@@ -418,9 +433,11 @@ TABLES: dict[str, Table] = {
                 mineral_ids="minerals",
                 asset_id="assets",
                 supersedes="interventions",
+                claim_ids="claims",
             ),
             append_only=True,
         ),
+        Table("claims", Claim, ("claim_id",), _src()),
         Table(
             "world_sum_exceptions",
             WorldSumException,

@@ -90,10 +90,18 @@ def raw_connection(
         con.close()
 
 
+def first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, or None (fetches all: DuckDB wants results consumed)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
 def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()
+    exists = first_row(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    )
     if not exists or not exists[0]:
         return {}
     return {k: v for k, v in con.execute('SELECT "key", "value" FROM meta').fetchall()}
@@ -234,7 +242,7 @@ def db_info(path: Path | str | None = None) -> dict[str, Any]:
     with raw_connection(p, read_only=True) as con:
         meta = _meta(con)
         counts = {
-            name: int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            name: int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
             for name in TABLES
         }
     return {

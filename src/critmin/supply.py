@@ -285,7 +285,8 @@ def exposure(
     - C: the largest, over the mine and refine stages, of the summed world shares of the
       countries with a control in force on ``on`` (default today) covering the mineral or the
       group it is reported as.
-    - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it.
+    - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it
+      (world end uses where USGS publishes only those; ``sectors_region`` says which).
     Minerals without NIR data are listed with score null (missing, not zero), after the rest.
     """
     from critmin.store import read_table
@@ -323,8 +324,11 @@ def exposure(
         if nir_row is None and group_of.get(mid):
             nir_row = _latest_nir([r for r in supply if r["mineral_id"] == group_of[mid]])
             nir_from = str(group_of[mid])
+        # US end uses where USGS gives them; world end uses otherwise (lithium, tellurium)
+        mine_uses = [u for u in uses if u["mineral_id"] in ids]
+        region = "USA" if any(u["region"] == "USA" for u in mine_uses) else "WLD"
         sectors = sorted(
-            (u for u in uses if u["mineral_id"] in ids),
+            (u for u in mine_uses if u["region"] == region),
             key=lambda u: -(u["share"] or 0.0),
         )
         weight = 1.0
@@ -354,6 +358,7 @@ def exposure(
                 if nir is not None and at_stage
                 else None,
                 "sectors": [{"sector": u["sector"], "share": u["share"]} for u in sectors],
+                "sectors_region": region if sectors else None,
             }
         )
     return sorted(out, key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["mineral"]))

@@ -13,6 +13,7 @@ import typer
 
 from critmin.cli import data as data_cmd
 from critmin.cli import db as db_cmd
+from critmin.cli import ledger as ledger_cmd
 from critmin.cli import reference as reference_cmd
 from critmin.cli import supply as supply_cmd
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(ledger_cmd.app, name="ledger")
 reference_cmd.register(app)
 supply_cmd.register(app)
 

@@ -1,0 +1,149 @@
+"""`critmin ledger`: the append-only intervention ledger."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+app = typer.Typer(
+    help="State interventions: add, list, history, summary, reconcile.", no_args_is_help=True
+)
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+COLUMNS = ["id", "date", "actor_iso3", "agency", "instrument", "amount_usd", "recipient", "status"]
+
+
+@app.command("add")
+def add_cmd(
+    file: str = typer.Option(
+        ..., "--file", help="YAML file with one row, or - for standard input."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Append one commitment (validated; nothing is written if any field is wrong)."""
+    import yaml
+
+    from critmin.errors import InputError
+    from critmin.ledger import add
+
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", field="--file", value=file) from None
+    try:
+        record = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(f"not valid YAML{where}", field="--file", value=file) from None
+    if not isinstance(record, dict):
+        raise InputError("expected one mapping of field: value", field="--file", value=file)
+    row = add(record)
+    if as_json:
+        print_json(row)
+    else:
+        typer.echo(f"added {row['id']}")
+
+
+@app.command("list")
+def list_cmd(
+    actor: str | None = typer.Option(None, "--actor", help="Acting state ISO3."),
+    agency: str | None = typer.Option(None, "--agency"),
+    instrument: str | None = typer.Option(None, "--instrument"),
+    mineral: str | None = typer.Option(None, "--mineral"),
+    host: str | None = typer.Option(None, "--host", help="Host country ISO3."),
+    status: str | None = typer.Option(None, "--status"),
+    since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
+    history_: bool = typer.Option(False, "--history", help="Include superseded rows."),
+    as_json: bool = JSON,
+) -> None:
+    """Ledger rows (the latest of each chain unless --history)."""
+    from critmin.ledger import filter_rows, latest, ledger
+
+    rows = ledger() if history_ else latest(ledger())
+    rows = filter_rows(rows, actor, agency, instrument, mineral, host, status, since)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(rows, COLUMNS, title=f"{len(rows)} ledger rows")
+
+
+@app.command("history")
+def history_cmd(
+    row_id: str = typer.Argument(..., help="A ledger row id."), as_json: bool = JSON
+) -> None:
+    """The correction chain a row belongs to, oldest first."""
+    from critmin.ledger import history
+
+    rows = history(row_id)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(rows, [*COLUMNS, "supersedes", "recorded_at"], title=f"history of {row_id}")
+
+
+@app.command("summary")
+def summary_cmd(
+    by: str = typer.Option(
+        "actor", "--by", help="actor|agency|instrument|mineral|host|month|status"
+    ),
+    since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
+    status: list[str] = typer.Option([], "--status", help="Repeat to count several statuses."),
+    as_json: bool = JSON,
+) -> None:
+    """Totals in USD of the latest rows, grouped; letters of interest reported apart."""
+    from critmin.ledger import summary
+
+    res = summary(by, since, status or None)
+    if as_json:
+        print_json(res)
+        return
+    print_table(res["rows"], ["key", "amount_usd", "count"], title=f"ledger by {by}")
+    loi = res["letters_of_interest"]
+    typer.echo(
+        f"total {res['total_usd']:,.0f} USD; letters of interest {loi['amount_usd']:,.0f} USD "
+        f"in {loi['count']} rows ({'included' if loi['included'] else 'not included'})"
+    )
+
+
+@app.command("reconcile")
+def reconcile_cmd(as_json: bool = JSON) -> None:
+    """Each headline figure users quote against the ledger rows that account for it."""
+    from critmin.ledger import reconcile
+
+    rows = reconcile()
+    if as_json:
+        print_json(rows)
+        return
+    print_table(rows, ["claim", "expected_usd", "ledger_usd", "status"], title="reconciliation")
+
+
+@app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="A CSV written by `ledger export`."), as_json: bool = JSON
+) -> None:
+    """Append the rows of a ledger CSV (all or nothing; identical rows are skipped)."""
+    from critmin.ledger import import_rows
+
+    res = import_rows(file)
+    if as_json:
+        print_json(res)
+    else:
+        typer.echo(f"added {res['added']} rows, {res['unchanged']} already held")
+
+
+@app.command("export")
+def export_cmd(
+    out: Path = typer.Option(..., "--out", help="CSV file to write."), as_json: bool = JSON
+) -> None:
+    """Write the whole ledger history to a CSV."""
+    from critmin.ledger import export_rows
+
+    n = export_rows(out)
+    if as_json:
+        print_json({"out": str(out), "rows": n})
+    else:
+        typer.echo(f"wrote {n} rows to {out}")

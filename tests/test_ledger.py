@@ -1,0 +1,177 @@
+"""The intervention ledger: append-only, corrections, summaries, letters of interest apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from critmin import ledger
+from critmin.errors import InputError
+from critmin.store import read_table
+
+SRC = "usgs-critical-minerals-list-2025"  # any resolvable source serves the fixtures
+
+
+def _row(**kw: Any) -> dict[str, Any]:
+    base = {
+        "date": "2026-01-15",
+        "actor_iso3": "USA",
+        "agency": "DoD",
+        "instrument": "equity",
+        "amount": 100e6,
+        "currency": "USD",
+        "recipient": "Test Mining Co",
+        "host_iso3": "USA",
+        "mineral_ids": "gallium",
+        "status": "committed",
+        "source_id": SRC,
+    }
+    base.update(kw)
+    return base
+
+
+def _fixture_rows(store: Path) -> list[str]:
+    ids = [
+        ledger.add(_row(id="t-1", amount=100e6), store)["id"],
+        ledger.add(
+            _row(
+                id="t-2",
+                agency="EXIM",
+                instrument="loan",
+                amount=250e6,
+                mineral_ids="cobalt|nickel",
+            ),
+            store,
+        )["id"],
+        ledger.add(
+            _row(
+                id="t-3",
+                agency="EXIM",
+                instrument="letter_of_interest",
+                status="letter_of_interest",
+                amount=455e6,
+            ),
+            store,
+        )["id"],
+        ledger.add(_row(id="t-4", date="2025-06-01", amount=40e6, status="disbursed"), store)["id"],
+    ]
+    return ids
+
+
+def _only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if str(r["id"]).startswith("t-")]
+
+
+def test_summary_equals_hand_sums(store: Path) -> None:
+    _fixture_rows(store)
+    rows = _only(ledger.ledger(store))
+    by_agency = ledger.summary("agency", rows=rows)
+    assert {r["key"]: r["amount_usd"] for r in by_agency["rows"]} == {"DoD": 140e6, "EXIM": 250e6}
+    assert by_agency["total_usd"] == pytest.approx(390e6)
+    # the letter of interest is reported apart, not added
+    assert by_agency["letters_of_interest"] == {"amount_usd": 455e6, "count": 1, "included": False}
+    with_loi = ledger.summary("agency", status=["committed", "letter_of_interest"], rows=rows)
+    assert with_loi["total_usd"] == pytest.approx(100e6 + 250e6 + 455e6)
+    by_mineral = ledger.summary("mineral", rows=rows)
+    got = {r["key"]: r["amount_usd"] for r in by_mineral["rows"]}
+    assert got == {"gallium": 140e6, "cobalt": 125e6, "nickel": 125e6}
+    since = ledger.summary("actor", since="2026-01-01", rows=rows)
+    assert since["total_usd"] == pytest.approx(350e6)
+
+
+def test_correction_supersedes_and_history_stays(store: Path) -> None:
+    _fixture_rows(store)
+    fixed = ledger.add(_row(amount=120e6, supersedes="t-1", note="amount corrected"), store)
+    chain = ledger.history("t-1", store)
+    assert [r["id"] for r in chain] == ["t-1", fixed["id"]]
+    assert ledger.history(fixed["id"], store) == chain
+    rows = _only(ledger.ledger(store)) + [r for r in ledger.ledger(store) if r["id"] == fixed["id"]]
+    s = ledger.summary("agency", rows=rows)
+    assert {r["key"]: r["amount_usd"] for r in s["rows"]}["DoD"] == pytest.approx(160e6)
+    # the superseded row is still stored, unchanged
+    stored = {r["id"]: r for r in ledger.ledger(store)}
+    assert stored["t-1"]["amount_usd"] == 100e6
+    with pytest.raises(InputError, match="already superseded"):
+        ledger.add(_row(amount=1.0, supersedes="t-1"), store)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"mineral_ids": "unobtainium"}, "mineral_ids"),
+        ({"host_iso3": "XXY"}, "iso3"),
+        ({"amount": -5}, "amount"),
+        ({"amount": None}, "amount"),
+        ({"instrument": "bribe"}, "instrument"),
+        ({"source_id": "nowhere"}, "source_id"),
+        ({"colour": "red"}, "colour"),
+        ({"supersedes": "t-999"}, "supersedes"),
+        ({"date": "2026-13-01"}, "date"),
+    ],
+)
+def test_bad_rows_rejected_nothing_written(store: Path, change: dict[str, Any], field: str) -> None:
+    before = read_table("interventions", store)
+    with pytest.raises(InputError) as err:
+        ledger.add(_row(**change), store)
+    assert field in str(err.value)
+    assert read_table("interventions", store).equals(before)
+
+
+def test_cli_add_from_stdin_and_bad_yaml(
+    store: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import io
+
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO(
+            "date: 2026-02-01\nactor_iso3: USA\nagency: DOE\n"
+            "instrument: loan\namount: 5.0e8\ncurrency: USD\n"
+            "recipient: X Corp\nmineral_ids: [lithium]\n"
+            f"status: committed\nsource_id: {SRC}\n"
+        ),
+    )
+    r = cli("ledger", "add", "--file", "-", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["amount_usd"] == 5.0e8
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("date: [unclosed\n")
+    r = cli("ledger", "add", "--file", str(bad))
+    assert r.code == 2 and "YAML" in r.err and r.err.count("\n") == 1
+    neg = tmp_path / "neg.yaml"
+    neg.write_text(
+        f"date: 2026-02-01\nactor_iso3: USA\nagency: DOE\ninstrument: loan\namount: -1\n"
+        f"currency: USD\nrecipient: X\nstatus: committed\nsource_id: {SRC}\n"
+    )
+    r = cli("ledger", "add", "--file", str(neg))
+    assert r.code == 2 and "amount" in r.err
+
+
+def test_export_import_round_trip(store: Path, tmp_path: Path) -> None:
+    _fixture_rows(store)
+    ledger.add(_row(amount=120e6, supersedes="t-1"), store)
+    out = tmp_path / "ledger.csv"
+    n = ledger.export_rows(out, store)
+    fresh = tmp_path / "fresh.duckdb"
+    res = ledger.import_rows(out, fresh)
+    assert res["added"] + res["unchanged"] == n
+    again = tmp_path / "again.csv"
+    ledger.export_rows(again, fresh)
+    assert out.read_bytes() == again.read_bytes()
+    # importing twice changes nothing
+    assert ledger.import_rows(out, fresh)["added"] == 0
+
+
+def test_reconcile_states(store: Path) -> None:
+    rows = ledger.reconcile(store)
+    assert all(r["status"] in ("matches", "partial", "missing") for r in rows)
+
+
+def test_ids_are_assigned_in_sequence(store: Path) -> None:
+    a = ledger.add(_row(), store)["id"]
+    b = ledger.add(_row(), store)["id"]
+    assert int(b.split("-")[1]) == int(a.split("-")[1]) + 1
+    assert isinstance(ledger.ledger(store)[-1]["recorded_at"], dt.datetime)
