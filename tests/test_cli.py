@@ -115,6 +115,7 @@ def test_validate_catches_planted_bad_row(tmp_path: Path, cli: Any) -> None:
         "note": "",
         "source_id": "usgs-mcs2025-world",
     }
+    (copy / "production").mkdir(exist_ok=True)
     (copy / "production" / "zz_planted.csv").write_text(
         ",".join(cols) + "\n" + ",".join(row[c] for c in cols) + "\n"
     )
