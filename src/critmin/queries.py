@@ -46,16 +46,18 @@ def mineral_row(mineral_id: str, path: Path | str | None = None) -> dict[str, ob
     return rows[0]
 
 
-def _headline_rows(con: object, mineral_id: str, stage: str) -> pl.DataFrame:
-    from critmin.store import query
+def _headline_rows(mineral_id: str, stage: str, path: Path | str | None) -> pl.DataFrame:
+    """Headline production rows of one mineral x stage, each with its source's date."""
+    import polars as pl
 
-    # each row with its source's publication date, so the newest edition wins a year
-    return query(
-        con,  # type: ignore[arg-type]
-        "SELECT p.*, s.published FROM production p JOIN sources s USING (source_id) "
-        "WHERE p.mineral_id = ? AND p.stage = ? AND p.headline",
-        [mineral_id, stage],
+    from critmin.store import read_table
+
+    prod = read_table("production", path)
+    src = read_table("sources", path).select(["source_id", "published"])
+    rows = prod.filter(
+        (pl.col("mineral_id") == mineral_id) & (pl.col("stage") == stage) & pl.col("headline")
     )
+    return rows.join(src, on="source_id", how="left")
 
 
 def production(
@@ -75,18 +77,16 @@ def production(
     "source_id"}], "sources"}`` with values in tonnes; WLD is not among the rows.
     """
     from critmin.errors import InputError
-    from critmin.store import connect
 
     if stage not in ("mine", "refine"):
         raise InputError("choose mine or refine", field="stage", value=stage)
     mineral_id = resolve_mineral(mineral, path)
     info = mineral_row(mineral_id, path)
-    with connect(path) as con:
-        frame = _headline_rows(con, mineral_id, stage)
-        reported_as = None
-        if frame.is_empty() and info.get("reported_as"):
-            reported_as = str(info["reported_as"])
-            frame = _headline_rows(con, reported_as, stage)
+    frame = _headline_rows(mineral_id, stage, path)
+    reported_as = None
+    if frame.is_empty() and info.get("reported_as"):
+        reported_as = str(info["reported_as"])
+        frame = _headline_rows(reported_as, stage, path)
     if frame.is_empty():
         raise NotFoundError(f"no {stage} production data for {mineral_id} (missing, not zero)")
     years = sorted(set(frame["year"].to_list()))

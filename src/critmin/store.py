@@ -184,12 +184,38 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+# Per-process memo of stores already checked and of tables already read, keyed on the DB
+# file's stat: any write (by this or another process) changes it and invalidates the entry.
+_VERIFIED: dict[str, tuple[Any, ...]] = {}
+_TABLES: dict[tuple[str, str], tuple[tuple[Any, ...], pl.DataFrame]] = {}
+
+
+def _stamp(p: Path) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for f in (p, p.with_name(p.name + ".wal")):
+        try:
+            st = f.stat()
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def ensure_store(path: Path | str | None = None) -> Path:
     """Create the store and load the bundled data when it is missing or out of date."""
     from critmin.data.bundled import data_version
 
     p = db_path(path)
     want = (schema_version(), data_version())
+    key = str(p.resolve()) if p.exists() else str(p)
+    if p.exists() and _VERIFIED.get(key) == (*want, _stamp(p)):
+        return p
+    result = _ensure(p, want)
+    _VERIFIED[str(p.resolve())] = (*want, _stamp(p))
+    return result
+
+
+def _ensure(p: Path, want: tuple[str, str]) -> Path:
     if p.exists():
         with raw_connection(p, read_only=True) as con:
             meta = _meta(con)
@@ -220,8 +246,16 @@ def read_table(name: str, path: Path | str | None = None) -> pl.DataFrame:
         )
     spec = TABLES[name]
     order = ", ".join(f'"{c}"' for c in spec.key)
-    with connect(path) as con:
-        return query(con, f'SELECT * FROM "{name}" ORDER BY {order}')
+    p = ensure_store(path)
+    key = (str(p.resolve()), name)
+    stamp = _stamp(p)
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with raw_connection(p, read_only=True) as con:
+        frame = query(con, f'SELECT * FROM "{name}" ORDER BY {order}')
+    _TABLES[key] = (stamp, frame)
+    return frame
 
 
 def query(

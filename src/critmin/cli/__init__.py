@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from critmin.cli import brief as brief_cmd
 from critmin.cli import data as data_cmd
 from critmin.cli import db as db_cmd
 from critmin.cli import ledger as ledger_cmd
@@ -31,6 +32,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(ledger_cmd.app, name="ledger")
 reference_cmd.register(app)
 supply_cmd.register(app)
+app.command("brief")(brief_cmd.brief_cmd)
 
 
 @app.callback()

@@ -33,11 +33,25 @@ def table_files(root: Path, table: Table) -> list[Path]:
     return files
 
 
+_VERSIONS: dict[tuple[Any, ...], str] = {}
+
+
 def data_version(root: Path | None = None) -> str:
-    """Fingerprint of the bundled data: sha256 over every CSV's relative path and bytes."""
+    """Fingerprint of the bundled data: sha256 over every CSV's relative path and bytes.
+
+    Memoised on the files' (path, size, mtime), so repeated calls in one process are cheap.
+    """
     root = root or reference_dir()
+    files = sorted(root.rglob("*.csv"))
+    stamp = (str(root), *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    if stamp not in _VERSIONS:
+        _VERSIONS[stamp] = _hash_files(root, files)
+    return _VERSIONS[stamp]
+
+
+def _hash_files(root: Path, files: list[Path]) -> str:
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.csv")):
+    for path in files:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())

@@ -1,0 +1,152 @@
+"""`critmin brief`: one self-contained HTML file, every number from the Python API.
+
+No request leaves the file: plotly.js and the world map are inlined, sources are printed as
+text (not links that load anything).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from critmin import __version__
+from critmin.brief.config import BriefConfig
+from critmin.brief.sections import SECTIONS, Section, esc
+from critmin.errors import CritminError, InputError
+
+
+@dataclass
+class BriefResult:
+    out: Path
+    bytes: int
+    seconds: float
+    sections: list[str]
+    facts: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        if 0 < abs(v) <= 1.0:
+            return f"{v:.3f}"
+        return f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+def _check_writable(out: Path) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise InputError("is a folder; give a file name", field="--out", value=str(out))
+    if not parent.is_dir():
+        raise InputError("folder does not exist", field="--out", value=str(out))
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise InputError("not writable", field="--out", value=str(out))
+
+
+def build_brief(
+    out: Path | str = "brief.html",
+    config: BriefConfig | None = None,
+    progress: Any = None,
+) -> BriefResult:
+    """Build the briefing and write it atomically to ``out``; returns what was written.
+
+    ``progress`` (optional) is called as ``progress(step_name)`` before each section.
+    """
+    import jinja2
+    from markupsafe import Markup
+    from plotly.offline import get_plotlyjs
+
+    from critmin.data.bundled import data_version
+    from critmin.store import read_table
+
+    cfg = config or BriefConfig()
+    out = Path(out)
+    _check_writable(out)
+    t0 = time.perf_counter()
+    sections: list[Section] = []
+    for title, make in SECTIONS:
+        if progress:
+            progress(title)
+        try:
+            sections.append(make(cfg))
+        except CritminError as exc:
+            sid = title.lower().replace(" ", "-")
+            failed = Section(sid, title)
+            failed.notes.append(esc(f"This section could not be computed: {exc}"))
+            sections.append(failed)
+    if progress:
+        progress("Sources and method")
+    cited = set().union(*(s.sources for s in sections))
+    src = read_table("sources").to_dicts()
+    sources = sorted(
+        (r for r in src if r["source_id"] in cited), key=lambda r: (r["publisher"], r["title"])
+    )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    meta = {
+        "generated_at": now.isoformat(),
+        "generated_on": now.date().isoformat(),
+        "critmin_version": __version__,
+        "data_version": data_version(),
+        "seed": cfg.seed,
+        "parameters": json.dumps(cfg.model_dump(), sort_keys=True),
+        "sources_cited": len(sources),
+    }
+    figures: dict[str, Any] = {}
+    views = []
+    for s in sections:
+        ids = []
+        for i, fig in enumerate(s.figures):
+            fid = f"fig-{s.id}-{i}"
+            figures[fid] = fig
+            ids.append(fid)
+        views.append({**s.__dict__, "figure_ids": ids})
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(
+        (resources.files("critmin.brief") / "template.html.j2").read_text(encoding="utf-8")
+    )
+    topo = (resources.files("critmin.brief") / "assets" / "world_110m.json").read_text(
+        encoding="utf-8"
+    )
+    page = template.render(
+        sections=views,
+        sources=sources,
+        meta=meta,
+        fmt=_fmt,
+        plotly_js=Markup(get_plotlyjs()),
+        world_topojson=Markup(topo),
+        figures_json=Markup(json.dumps(figures, default=str).replace("</", "<\\/")),
+    )
+    fd, tmp = tempfile.mkstemp(
+        prefix=".brief-", suffix=".html", dir=out.parent if str(out.parent) else "."
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a briefing is meant to be shared
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", field="--out", value=str(out)) from None
+    facts: dict[str, Any] = {}
+    for s in sections:
+        facts.update(s.facts)
+    return BriefResult(
+        out, len(page.encode()), time.perf_counter() - t0, [s.title for s in sections], facts, meta
+    )

@@ -1,0 +1,55 @@
+"""`critmin brief`: write the self-contained HTML briefing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import print_json
+
+
+def brief_cmd(
+    out: Path = typer.Option(Path("brief.html"), "--out", help="HTML file to write."),
+    seed: int | None = typer.Option(None, "--seed", help="Master seed of the simulations."),
+    config: Path | None = typer.Option(None, "--config", help="YAML file of brief options."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """Write one offline HTML briefing: maps, rankings, ledger, floor, scenarios, sources."""
+    import sys
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from critmin.brief.builder import build_brief
+    from critmin.brief.config import load_config
+
+    cfg = load_config(config)
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=as_json or not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("building the briefing", total=None)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"brief: {name}")
+
+        res = build_brief(out, cfg, progress=step)
+    if as_json:
+        print_json(
+            {
+                "out": str(res.out),
+                "bytes": res.bytes,
+                "seconds": round(res.seconds, 2),
+                "sections": res.sections,
+                "seed": cfg.seed,
+                "facts": res.facts,
+            }
+        )
+    else:
+        size = f"{res.bytes / 1e6:.1f} MB, {len(res.sections)} sections"
+        typer.echo(f"wrote {res.out} ({size}) in {res.seconds:.1f} s")
