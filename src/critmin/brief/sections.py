@@ -354,8 +354,30 @@ def pending_section(sid: str, title: str, what: str) -> Section:
     return s
 
 
+def floor_section(cfg: BriefConfig) -> Section:
+    """4. What a price floor costs."""
+    return pending_section("floor", "4. What a price floor costs", "the price-floor engine")
+
+
+def disruption_section(cfg: BriefConfig) -> Section:
+    """5. What a cutoff does and what a stockpile buys."""
+    return pending_section(
+        "disruption",
+        "5. What a cutoff does and what a stockpile buys",
+        "the disruption engine and stockpile optimiser",
+    )
+
+
+def pipeline_section(cfg: BriefConfig) -> Section:
+    """6. Will it deliver."""
+    return pending_section("pipeline", "6. Will it deliver", "the project-pipeline model")
+
+
 SECTIONS: list[tuple[str, Callable[[BriefConfig], Section]]] = [
     ("Who controls supply", supply_section),
     ("Export controls", controls_section),
     ("What states committed", ledger_section),
+    ("What a price floor costs", floor_section),
+    ("What a cutoff does", disruption_section),
+    ("Will it deliver", pipeline_section),
 ]

@@ -1,0 +1,159 @@
+"""The HTML briefing: valid, self-contained, every section, same numbers as the CLI, and it
+renders in headless Chromium without a single network request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from critmin.brief.builder import BriefResult, build_brief
+from critmin.brief.config import BriefConfig
+
+ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS", "artifacts"))
+VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "source", "wbr"}
+
+
+@pytest.fixture(scope="module")
+def brief(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> BriefResult:
+    mp = pytest.MonkeyPatch()
+    store = tmp_path_factory.mktemp("brief") / "critmin.duckdb"
+    shutil.copy(built_store, store)
+    mp.setenv("CRITMIN_DB", str(store))
+    out = store.parent / "brief.html"
+    res = build_brief(out, BriefConfig(seed=7))
+    yield res
+    mp.undo()
+
+
+class _Checker(HTMLParser):
+    """Tag balance, ids, and every attribute that could load something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.loads: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for key in ("src", "href", "data", "srcset", "poster", "action"):
+            v = a.get(key)
+            if v and not v.startswith("#"):
+                self.loads.append(f"{tag} {key}={v}")
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unbalanced </{tag}> (open: {self.stack[-3:]})")
+            return
+        self.stack.pop()
+
+
+def test_valid_and_self_contained(brief: BriefResult) -> None:
+    text = brief.out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    assert not checker.errors, checker.errors[:5]
+    assert not checker.stack, checker.stack
+    assert checker.loads == []  # no src/href that loads a script, style, image or data
+    for pattern in (r"@import", r"url\(\s*['\"]?https?:", r"<link[^>]+stylesheet"):
+        assert not re.search(pattern, text), pattern
+    assert "plotly.js v" in text  # the library itself is inlined
+    assert '"world_110m"' in text
+
+
+def test_every_section_present(brief: BriefResult) -> None:
+    text = brief.out.read_text(encoding="utf-8")
+    for sid in ("supply", "controls", "ledger", "floor", "disruption", "pipeline", "sources"):
+        assert f'id="{sid}"' in text, sid
+    assert len(brief.sections) == 6
+
+
+def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
+    f = brief.facts
+    ree = cli("concentration", "rare_earths", "--stage", "mine", "--json").json()
+    assert f["rare_earths_mine_china_share"] == ree["china_share"]
+    assert f["rare_earths_mine_year"] == ree["year"]
+    summary = cli("ledger", "summary", "--by", "instrument", "--json").json()
+    assert f["ledger_total_usd"] == summary["total_usd"]
+    assert f["ledger_loi_usd"] == summary["letters_of_interest"]["amount_usd"]
+    active = cli("controls", "--active-on", dt.date.today().isoformat(), "--json").json()
+    assert f["controls_active"] == len(active)
+    rec = cli("ledger", "reconcile", "--json").json()
+    assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
+    text = brief.out.read_text(encoding="utf-8")
+    assert f"{100 * ree['china_share']:.0f} %" in text
+
+
+def test_unwritable_out_is_one_line(cli: Any, store: Path) -> None:
+    r = cli("brief", "--out", "/nonexistent-dir/brief.html")
+    assert r.code == 2
+    assert r.err.count("\n") == 1 and "--out" in r.err
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"
+)
+def test_renders_in_chromium_without_network(brief: BriefResult) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Debian's chromium (.ci/run does)"
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(brief.out.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.chart').length > 0 && "
+            "[...document.querySelectorAll('.chart')].every(d => d.classList.contains('js-plotly-plot'))",
+            timeout=30_000,
+        )
+        charts = page.evaluate(
+            "[...document.querySelectorAll('.chart')].map(d => (d.data || []).length)"
+        )
+        countries = page.evaluate("document.querySelectorAll('.choroplethlocation').length")
+        outlines = page.evaluate(
+            "Math.min(...[...document.querySelectorAll('.geo .layer.countries path')]"
+            ".map(p => (p.getAttribute('d') || '').length))"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)
+        browser.close()
+    outside = [u for u in requests if not u.startswith(("file:", "data:", "about:", "blob:"))]
+    assert outside == [], outside
+    assert errors == [], errors
+    assert charts and all(n > 0 for n in charts), charts
+    assert countries >= 5  # shaded producer countries
+    assert outlines > 10_000  # every map drew the country mesh from the inlined topojson
