@@ -137,7 +137,8 @@ def test_renders_in_chromium_without_network(brief: BriefResult) -> None:
         page.goto(brief.out.as_uri())
         page.wait_for_function(
             "document.querySelectorAll('.chart').length > 0 && "
-            "[...document.querySelectorAll('.chart')].every(d => d.classList.contains('js-plotly-plot'))",
+            "[...document.querySelectorAll('.chart')]"
+            ".every(d => d.classList.contains('js-plotly-plot'))",
             timeout=30_000,
         )
         charts = page.evaluate(

@@ -1,0 +1,217 @@
+"""Regenerate the bundled USGS CSVs from the raw MCS data-release files.
+
+Usage: ``python -m critmin.data.build [RAW_DIR]`` (default: ``$CRITMIN_RAW``, else
+``../shared/data/raw`` next to the repository). Reads everything with
+:func:`critmin.data.usgs.read_usgs` first and writes only when the whole read succeeded, so a
+malformed raw file leaves the bundled CSVs untouched (exit code 2, one line naming file, line
+and column).
+
+Outputs, under ``src/critmin/data/reference/`` (later editions supersede earlier years):
+
+- ``production/usgs_mcs2025.csv`` (2023, 2024), ``production/usgs_mcs2024.csv`` (2022),
+  ``production/usgs_mcs2023.csv`` (2021);
+- ``reserves/usgs_mcs2025.csv``;
+- ``us_supply/usgs_mcs2025.csv`` (2020-2024, with Fig. 2 net import reliance and sources);
+- ``prices/usgs_mcs2025.csv`` (MCS 2025 salient prices 2020-2024, rare-earth oxide prices of
+  2019 from MCS 2024);
+- ``sources/usgs.csv``: one row per edition and table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from critmin.data.bundled import reference_dir
+from critmin.data.usgs import UsgsImport, read_usgs
+from critmin.errors import InputError
+from critmin.schema import TABLES, to_cell
+
+ACCESSED = "2026-11-25"  # date the raw files were copied into shared/data/raw
+LICENCE = "public domain (USGS)"
+PUBLISHER = "U.S. Geological Survey"
+RARE_EARTH_PRICE_MINERALS = {
+    "cerium",
+    "dysprosium",
+    "europium",
+    "lanthanum",
+    "neodymium",
+    "terbium",
+    "rare_earths",
+}
+
+_MCS = "Mineral Commodity Summaries"
+_FROM = "Read from shared/data/raw/{folder}/ (copied from {repo}); see PROVENANCE.md."
+_PNNL = "GitHub Redliana/cmm-data@99a987b1c9a8b5f18be6b675ef905c769b922491"
+_PJG = "GitHub PJGriff26/materials-demand-model@aae6498ff690aaddc901ff322bc971d4bca61897"
+SOURCES: list[dict[str, str]] = [
+    {
+        "source_id": "usgs-mcs2025-world",
+        "title": f"{_MCS} 2025 Data Release: world production, capacity and reserves "
+        "(MCS2025_World_Data.csv)",
+        "url": "https://doi.org/10.5066/P13XCP3R",
+        "published": "2025-01-31",
+        "note": "Production 2023 and 2024 (2024 estimated), reserves as of the 2025 edition. "
+        + _FROM.format(folder="usgs_mcs2025_world", repo=_PJG),
+    },
+    {
+        "source_id": "usgs-mcs2025-salient",
+        "title": f"{_MCS} 2025 Data Release: U.S. salient statistics (mcs2025-*_salient.csv) "
+        "and Fig. 2 net import reliance (MCS2025_Fig2_Net_Import_Reliance.csv)",
+        "url": "https://doi.org/10.5066/P13XCP3R",
+        "published": "2025-01-31",
+        "note": "U.S. production, trade, apparent consumption, prices and net import reliance "
+        "2020-2024 (2024 estimated); major import sources 2020-2023. "
+        + _FROM.format(folder="usgs_mcs2025_salient", repo=_PJG),
+    },
+    {
+        "source_id": "usgs-mcs2024-world",
+        "title": f"{_MCS} 2024 Data Release: world production and reserves (mcs2024-*_world.csv)",
+        "url": "https://doi.org/10.5066/P144BA54",
+        "published": "2024-01-31",
+        "note": "Release ver. 2.0 (March 2024, unit corrections). Production 2022 and 2023 "
+        "(2023 estimated); only 2022 is bundled, later years come from MCS 2025. "
+        + _FROM.format(folder="usgs_mcs2024_world", repo=_PNNL),
+    },
+    {
+        "source_id": "usgs-mcs2024-salient",
+        "title": f"{_MCS} 2024 Data Release: U.S. salient statistics (mcs2024-*_salient.csv)",
+        "url": "https://doi.org/10.5066/P144BA54",
+        "published": "2024-01-31",
+        "note": "Only the 2019 rare-earth oxide prices of mcs2024-raree_salient.csv are "
+        "bundled. " + _FROM.format(folder="usgs_mcs2024_salient", repo=_PNNL),
+    },
+    {
+        "source_id": "usgs-mcs2023-world",
+        "title": f"{_MCS} 2023 Data Release: world production and reserves (mcs2023-*_world.csv)",
+        "url": "https://doi.org/10.5066/P9WCYUI6",
+        "published": "2023-01",
+        "note": "Production 2021 and 2022 (2022 estimated); only 2021 is bundled. Publication "
+        "day not recorded in the raw files. "
+        + _FROM.format(folder="usgs_mcs2023_world", repo=_PNNL),
+    },
+    {
+        "source_id": "usgs-mcs2022-world",
+        "title": f"{_MCS} 2022 Data Release: world production, 12 selected commodities "
+        "(mcs2022-*_world.csv)",
+        "url": "https://doi.org/10.5066/P9KKMCP4",
+        "published": "2022-01",
+        "note": "Production 2020 and 2021; readable by the importer, not bundled (MCS 2023 "
+        "covers 2021). Publication day not recorded in the raw files. "
+        + _FROM.format(folder="usgs_mcs2022_selected", repo=_PNNL),
+    },
+]
+
+
+def default_raw_dir() -> Path:
+    """``$CRITMIN_RAW``, else ``../shared/data/raw`` relative to the repository root."""
+    env = os.environ.get("CRITMIN_RAW")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[3]
+    return repo.parent / "shared" / "data" / "raw"
+
+
+Rows = list[dict[str, Any]]
+Pick = Callable[[dict[str, Any]], bool]
+
+
+def _source_is(sid: str, years: set[int] | None = None) -> Pick:
+    def pick(row: dict[str, Any]) -> bool:
+        return bool(row["source_id"] == sid and (years is None or row["year"] in years))
+
+    return pick
+
+
+def _rare_earth_prices_2019(row: dict[str, Any]) -> bool:
+    return bool(
+        row["source_id"] == "usgs-mcs2024-salient"
+        and row["period"] == "2019"
+        and row["mineral_id"] in RARE_EARTH_PRICE_MINERALS
+    )
+
+
+def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
+    """Relative output path -> (table, rows) for everything the build writes."""
+    rows = result.rows
+    plan: dict[str, tuple[str, list[Pick]]] = {
+        "production/usgs_mcs2025.csv": (
+            "production",
+            [_source_is("usgs-mcs2025-world", {2023, 2024})],
+        ),
+        "production/usgs_mcs2024.csv": ("production", [_source_is("usgs-mcs2024-world", {2022})]),
+        "production/usgs_mcs2023.csv": ("production", [_source_is("usgs-mcs2023-world", {2021})]),
+        "reserves/usgs_mcs2025.csv": ("reserves", [_source_is("usgs-mcs2025-world")]),
+        "us_supply/usgs_mcs2025.csv": (
+            "us_supply",
+            [_source_is("usgs-mcs2025-salient", set(range(2020, 2025)))],
+        ),
+        "prices/usgs_mcs2025.csv": (
+            "prices",
+            [lambda r: r["source_id"] == "usgs-mcs2025-salient", _rare_earth_prices_2019],
+        ),
+    }
+    out: dict[str, tuple[str, Rows]] = {}
+    for rel, (table, picks) in plan.items():
+        out[rel] = (table, [r for r in rows[table] if any(p(r) for p in picks)])
+    sources = [
+        {"publisher": PUBLISHER, "accessed": ACCESSED, "licence": LICENCE, **s} for s in SOURCES
+    ]
+    out["sources/usgs.csv"] = ("sources", sources)
+    return out
+
+
+def render(table: str, rows: Rows) -> str:
+    """CSV text of ``rows`` in schema column order, sorted by key then all cells."""
+    spec = TABLES[table]
+    cols = spec.columns
+    validated = [spec.model.model_validate(r).model_dump() for r in rows]
+    cells = [[to_cell(r[c]) for c in cols] for r in validated]
+    key_pos = [cols.index(k) for k in spec.key]
+    cells.sort(key=lambda c: ([c[i] for i in key_pos], c))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows(cells)
+    return buf.getvalue()
+
+
+def build(raw_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
+    """Read ``raw_dir`` and write the bundled CSVs; returns rows written per file."""
+    result = read_usgs(raw_dir)
+    texts = {
+        rel: (render(table, rows), len(rows)) for rel, (table, rows) in outputs(result).items()
+    }
+    out_dir = out_dir or reference_dir()
+    counts: dict[str, int] = {}
+    for rel, (text, n) in texts.items():
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        counts[rel] = n
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    raw_dir = Path(args[0]) if args else default_raw_dir()
+    if not raw_dir.exists():
+        print(f"error: no such folder: {raw_dir}", file=sys.stderr)
+        return 2
+    try:
+        counts = build(raw_dir)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for rel, n in counts.items():
+        print(f"{n:6d}  {rel}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

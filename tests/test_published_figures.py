@@ -1,0 +1,105 @@
+"""Published figures reproduced through the public API, each with its source.
+
+USGS MCS 2025 = U.S. Geological Survey, Mineral Commodity Summaries 2025 data release,
+doi:10.5066/P13XCP3R (world production 2023 and 2024e, metric tons unless stated).
+USGS MCS 2026 = Mineral Commodity Summaries 2026 data release, doi:10.5066/P1WKQ63T (2025e).
+IEA GCMO 2025 = IEA Global Critical Minerals Outlook 2025, Critical Minerals Dataset (2024).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import critmin as cm
+
+# (mineral, stage, year, world total t, leading country, its t) -- USGS MCS 2025 world table
+MCS2025 = [
+    ("rare_earths", "mine", 2024, 390_000, "CHN", 270_000),
+    ("cobalt", "mine", 2024, 290_000, "COD", 220_000),
+    ("copper", "mine", 2024, 23_000_000, "CHL", 5_300_000),
+    ("copper", "refine", 2024, 27_000_000, "CHN", 12_000_000),
+    ("lithium", "mine", 2024, 240_000, "AUS", 88_000),
+    ("tungsten", "mine", 2024, 81_000, "CHN", 67_000),
+    ("gallium", "refine", 2024, 760, "CHN", 750),  # reported in kilograms: 760 000 kg
+    ("graphite", "mine", 2024, 1_600_000, "CHN", 1_270_000),
+    ("nickel", "mine", 2024, 3_700_000, "IDN", 2_200_000),
+    ("antimony", "mine", 2024, 100_000, "CHN", 60_000),
+    ("manganese", "mine", 2024, 20_000_000, "ZAF", 7_400_000),
+    ("platinum", "mine", 2024, 170, "ZAF", 120),  # kilograms in the release
+    ("palladium", "mine", 2024, 190, "RUS", 75),
+    ("cobalt", "mine", 2023, 238_000, "COD", 175_000),
+    ("rare_earths", "mine", 2023, 376_000, "CHN", 255_000),
+    ("lithium", "mine", 2023, 204_000, "AUS", 91_700),
+]
+
+
+@pytest.mark.parametrize(("mineral", "stage", "year", "world", "lead", "lead_t"), MCS2025)
+def test_usgs_mcs2025_world_and_leader(
+    store: Path, mineral: str, stage: str, year: int, world: float, lead: str, lead_t: float
+) -> None:
+    res = cm.production(mineral, stage, year)
+    assert res["world_reported"] == pytest.approx(world)
+    top = res["rows"][0]
+    assert (top["iso3"], top["value"]) == (lead, pytest.approx(lead_t))
+    assert res["unit"] == "t"
+
+
+# USGS MCS 2026, 2025 estimates
+MCS2026 = [
+    ("rare_earths", "mine", 390_000, "CHN", 270_000),
+    ("cobalt", "mine", 310_000, "COD", 230_000),
+    ("tungsten", "mine", 85_000, "CHN", 67_000),
+    ("nickel", "mine", 3_900_000, "IDN", 2_600_000),
+]
+
+
+@pytest.mark.parametrize(("mineral", "stage", "world", "lead", "lead_t"), MCS2026)
+def test_usgs_mcs2026_figures_for_2025(
+    store: Path, mineral: str, stage: str, world: float, lead: str, lead_t: float
+) -> None:
+    res = cm.production(mineral, stage, 2025)
+    assert res["world_reported"] == pytest.approx(world)
+    assert (res["rows"][0]["iso3"], res["rows"][0]["value"]) == (lead, pytest.approx(lead_t))
+
+
+def test_neodymium_answers_with_the_rare_earth_group(store: Path) -> None:
+    res = cm.production("neodymium", "mine", 2024)
+    assert res["reported_as"] == "rare_earths"
+    assert res["world_reported"] == pytest.approx(390_000)
+
+
+# Concentration figures (DESIGN Q1): share = country / reported world total.
+CONCENTRATION = [
+    # (mineral, stage, year, country, share) -- from the USGS MCS 2025 table values above
+    ("rare_earths", "mine", 2024, "CHN", 270_000 / 390_000),  # "China ~69 %"
+    ("cobalt", "mine", 2024, "COD", 220_000 / 290_000),  # "DRC ~76 %"
+    ("gallium", "refine", 2024, "CHN", 750 / 760),  # "China ~99 % of primary gallium"
+    ("tungsten", "mine", 2024, "CHN", 67_000 / 81_000),  # "China ~83 %"
+    ("graphite", "mine", 2024, "CHN", 1_270_000 / 1_600_000),  # "China ~79 %"
+    ("nickel", "mine", 2024, "IDN", 2_200_000 / 3_700_000),  # "Indonesia ~59 %"
+    ("platinum", "mine", 2024, "ZAF", 120 / 170),  # "South Africa ~71 %"
+    ("antimony", "mine", 2024, "CHN", 0.60),
+    ("copper", "refine", 2024, "CHN", 12_000 / 27_000),  # "China ~44 % of refined copper"
+    ("manganese", "mine", 2024, "ZAF", 7_400 / 20_000),
+]
+
+
+@pytest.mark.parametrize(("mineral", "stage", "year", "iso3", "share"), CONCENTRATION)
+def test_published_shares(
+    store: Path, mineral: str, stage: str, year: int, iso3: str, share: float
+) -> None:
+    res = cm.concentration(mineral, stage, year)
+    assert res["world_basis"] == "reported"
+    got = {s["iso3"]: s["share"] for s in res["shares"]}
+    assert got[iso3] == pytest.approx(share, rel=1e-9)
+    assert res["leader"] == iso3
+
+
+def test_rare_earth_mine_hhi_is_highly_concentrated(store: Path) -> None:
+    res = cm.concentration("rare_earths", "mine", 2024)
+    # China alone contributes (100 x 270/390)^2 = 4 793
+    assert res["hhi"] > (100 * 270_000 / 390_000) ** 2
+    assert res["hhi_band"] == "high"
+    assert res["china_share"] == pytest.approx(270_000 / 390_000)
