@@ -173,3 +173,32 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
         entry["missing"] = missing
         out.append(entry)
     return out
+
+
+def coverage_markdown(rows: list[dict[str, Any]]) -> str:
+    """The coverage table (minerals x stages x years) as Markdown, for docs/coverage.md."""
+
+    def years(ys: list[int]) -> str:
+        if not ys:
+            return "missing"
+        if len(ys) == 1:
+            return str(ys[0])
+        return (
+            f"{ys[0]}-{ys[-1]}" if ys == list(range(ys[0], ys[-1] + 1)) else ", ".join(map(str, ys))
+        )
+
+    def have(r: dict[str, Any], t: str) -> str:
+        return "yes" if r[t] else ("group" if r[f"{t}_from_group"] else "missing")
+
+    lines = [
+        "| mineral | USGS 2025 list | reported as | mine years | refine years | reserves "
+        "| US supply | end uses | prices |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['mineral']} | {'yes' if r['usgs_2025'] else 'no'} | {r['reported_as'] or ''} "
+            f"| {years(r['mine_years'])} | {years(r['refine_years'])} | {have(r, 'reserves')} "
+            f"| {have(r, 'us_supply')} | {have(r, 'end_uses')} | {have(r, 'prices')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -59,11 +59,17 @@ def import_table(
 
 
 @app.command("coverage")
-def coverage_cmd(as_json: bool = JSON) -> None:
+def coverage_cmd(
+    as_json: bool = JSON,
+    markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
+) -> None:
     """Per mineral: stages and years present, reserves, US supply, end uses, prices, gaps."""
-    from critmin.queries import coverage
+    from critmin.queries import coverage, coverage_markdown
 
     rows = coverage()
+    if markdown:
+        typer.echo(coverage_markdown(rows), nl=False)
+        return
     if as_json:
         print_json(rows)
         return

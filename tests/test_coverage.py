@@ -1,0 +1,39 @@
+"""Coverage: missing stays missing, groups are named, and docs/coverage.md is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import critmin as cm
+from critmin.queries import coverage_markdown
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
+
+
+def test_docs_coverage_table_is_current(store: Path) -> None:
+    table = coverage_markdown(cm.coverage())
+    text = DOC.read_text(encoding="utf-8")
+    assert text.endswith(table), (
+        "regenerate docs/coverage.md with `critmin data coverage --markdown`"
+    )
+
+
+def test_every_usgs_2025_mineral_has_an_entry(store: Path) -> None:
+    rows = {r["mineral"]: r for r in cm.coverage()}
+    flagged = [m for m, r in rows.items() if r["usgs_2025"]]
+    assert len(flagged) == 60
+
+
+def test_group_members_and_gaps(store: Path, cli: Any) -> None:
+    rows = {r["mineral"]: r for r in cli("data", "coverage", "--json").json()}
+    nd = rows["neodymium"]
+    assert nd["reported_as"] == "rare_earths" and nd["production_from_group"] is True
+    assert nd["mine_years"] and "mine" not in nd["missing"]
+    # USGS publishes no world table for these: reported as missing, not zero
+    for m in ("cesium", "rubidium", "scandium", "uranium", "metallurgical_coal"):
+        assert "mine" in rows[m]["missing"], m
+    # germanium rows exist but every value is withheld (NA): still missing
+    assert "refine" in rows["germanium"]["missing"]
+    refine = [m for m, r in rows.items() if r["refine_years"] and not r["production_from_group"]]
+    assert len(refine) >= 15, refine
