@@ -132,7 +132,7 @@ def control_status(row: dict[str, Any], on: dt.date) -> str:
     if row.get("lifted") and row["lifted"] <= on:
         return "lifted"
     if start is None:
-        return "unknown" if not row.get("lifted") else "active"
+        return "unknown"  # no start date recorded: never counted as in force
     if on < start:
         return "announced"
     s_from, s_until = row.get("suspended_from"), row.get("suspended_until")
@@ -264,6 +264,19 @@ def control(
     }
 
 
+# Which stage's output a measure withholds. An ore-export ban stops raw ore, not the metal
+# refined at home (Indonesia's nickel); licences, bans, quotas, taxes and suspensions reach
+# every stage the imposing country exports. Technology bans restrict know-how, not supply.
+SUPPLY_MEASURES: dict[str, tuple[str, ...]] = {
+    "licence_requirement": ("mine", "refine"),
+    "ban": ("mine", "refine"),
+    "quota": ("mine", "refine"),
+    "export_tax": ("mine", "refine"),
+    "suspension": ("mine", "refine"),
+    "ore_export_ban": ("mine",),
+}
+
+
 def _latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     known = [r for r in rows if r["net_import_reliance_pct"] is not None or r["nir_flag"] == "E"]
     if not known:
@@ -284,7 +297,8 @@ def exposure(
       number and is flagged in ``nir_flag``.
     - C: the largest, over the mine and refine stages, of the summed world shares of the
       countries with a control in force on ``on`` (default today) covering the mineral or the
-      group it is reported as.
+      group it is reported as, and reaching that stage (SUPPLY_MEASURES: an ore-export ban
+      counts at the mine stage only; technology bans do not withhold supply).
     - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it
       (world end uses where USGS publishes only those; ``sectors_region`` says which).
     Minerals without NIR data are listed with score null (missing, not zero), after the rest.
@@ -307,8 +321,13 @@ def exposure(
         if row["kind"] == "group" or not row["usgs_2025"]:
             continue
         ids = {mid, group_of.get(mid)} - {None}
-        applying = [c for c in ctrl if ids & set(c["mineral_ids"])]
-        imposing = {c["imposing_iso3"] for c in applying}
+        applying = [
+            c
+            for c in ctrl
+            if ids & set(c["mineral_ids"])
+            and c["measure"] in SUPPLY_MEASURES
+            and ({"all", "USA"} & set(c["target"]))  # a ban on Japan alone does not cut US supply
+        ]
         controlled, at_stage = 0.0, None
         for stage in ("mine", "refine"):
             shares = stage_shares.get((mid, stage)) or stage_shares.get(
@@ -316,6 +335,9 @@ def exposure(
             )
             if not shares:
                 continue
+            imposing = {
+                c["imposing_iso3"] for c in applying if stage in SUPPLY_MEASURES[c["measure"]]
+            }
             c_share = sum(v for k, v in shares.items() if k in imposing)
             if at_stage is None or c_share > controlled:
                 controlled, at_stage = c_share, stage
