@@ -1,0 +1,88 @@
+"""Entry point :func:`read_usgs`: find the MCS tables under a path (by file name, else by
+header), read each with its reader, merge Fig. 2 into the salient rows, return the rows.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from critmin.data.usgs.cells import clean
+from critmin.data.usgs.countries import CountryIndex
+from critmin.data.usgs.records import header_index, read_records
+from critmin.data.usgs.salient import Draft, Fig2Row, merge_fig2, read_fig2, read_salient
+from critmin.data.usgs.sink import US_SUPPLY, Sink, UsgsImport
+from critmin.data.usgs.world import read_world_2025, read_world_commodity
+from critmin.errors import InputError
+
+_WORLD_LONG = re.compile(r"^mcs(\d{4})_world_data\.csv$", re.I)
+_WORLD_ONE = re.compile(r"mcs(\d{4})-([a-z-]+)_world\.csv$", re.I)
+_SALIENT_ONE = re.compile(r"mcs(\d{4})-([a-z]+)_salient\.csv$", re.I)
+_FIG2_NAME = re.compile(r"^mcs(\d{4})_fig2_net_import_reliance\.csv$", re.I)
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [path]
+
+
+def _sniff(path: Path) -> tuple[str, int] | None:
+    """Recognise a renamed file by its header: the MCS long world table or Fig. 2."""
+    records = read_records(path)
+    try:
+        _, header = next(records, (1, []))
+        _, first = next(records, (2, []))
+    except InputError:
+        return None  # not UTF-8 CSV: not a USGS table
+    finally:
+        records.close()
+    idx = header_index(header)
+    m = re.match(r"^MCS(\d{4})$", clean(first[0]) if first else "", re.I)
+    if not m:
+        return None
+    if {"COMMODITY", "COUNTRY", "TYPE", "UNIT_MEAS"} <= set(idx):
+        return "world-long", int(m.group(1))
+    if {"COMMODITY", "IMPORT_SHARE_ORDER"} <= set(idx):
+        return "fig2", int(m.group(1))
+    return None
+
+
+def read_usgs(path: Path) -> UsgsImport:
+    """Read USGS MCS data-release tables under ``path`` (a file or a folder, searched
+    recursively) into typed, validated rows of production, reserves, us_supply and prices.
+
+    Raises InputError (file, line, column, value) on a malformed file; nothing is written.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file or folder", file=str(path))
+    countries = CountryIndex.load()
+    sink = Sink()
+    drafts: dict[tuple[str, int, str], Draft] = {}
+    fig2: list[Fig2Row] = []
+    for file in _files(path):
+        if file.suffix.lower() != ".csv":
+            continue  # metadata XML, revision notes, provenance text
+        name = file.name
+        if m := _WORLD_LONG.match(name):
+            read_world_2025(file, countries, sink, int(m.group(1)))
+        elif m := _FIG2_NAME.match(name):
+            fig2 += read_fig2(file, countries, sink, int(m.group(1)))
+        elif m := _WORLD_ONE.search(name):
+            read_world_commodity(file, countries, sink, int(m.group(1)), m.group(2).lower())
+        elif m := _SALIENT_ONE.search(name):
+            read_salient(file, sink, drafts, int(m.group(1)), m.group(2).lower())
+        elif sniffed := _sniff(file):
+            kind, edition = sniffed
+            if kind == "world-long":
+                read_world_2025(file, countries, sink, edition)
+            else:
+                fig2 += read_fig2(file, countries, sink, edition)
+        else:
+            sink.skip(str(file), 0, "not a recognised USGS MCS data-release table")
+    merge_fig2(fig2, drafts)
+    for key in sorted(drafts):
+        d = drafts[key]
+        sink.add(US_SUPPLY, d.rec, d.file, d.line)
+    return sink.out
