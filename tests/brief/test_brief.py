@@ -96,6 +96,9 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     assert f["controls_active"] == len(active)
     rec = cli("ledger", "reconcile", "--json").json()
     assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
+    pipe = cli("pipeline", "run", "--draws", "2000", "--seed", "7", "--json").json()
+    assert f["pipeline_expected_on_plan"] == pipe["totals"]["expected_projects_producing_by_plan"]
+    assert f["pipeline_at_risk_usd"] == pipe["totals"]["public_at_risk_usd"]
     text = brief.out.read_text(encoding="utf-8")
     assert f"{100 * ree['china_share']:.0f} %" in text
 

@@ -317,3 +317,79 @@ def cheque_histogram(amounts_usd: list[float], title: str) -> Figure:
             yaxis={"title": "commitments"},
         ),
     }
+
+
+def fan_chart(by_year: list[dict[str, Any]], title: str) -> Figure:
+    """Delivered tonnes p10-p90 band, median and mean vs the announced plan, one product per
+    dropdown entry."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in by_year:
+        groups.setdefault((r["mineral"], r["product"]), []).append(r)
+    keys = sorted(groups, key=lambda k: -max(r["planned_t"] for r in groups[k]))
+    data: list[dict[str, Any]] = []
+    buttons = []
+    per = 4
+    for i, key in enumerate(keys):
+        rows = groups[key]
+        years = [r["year"] for r in rows]
+        vis = i == 0
+        data += [
+            {
+                "type": "scatter",
+                "x": years,
+                "y": [r["p90_t"] for r in rows],
+                "mode": "lines",
+                "line": {"width": 0},
+                "showlegend": False,
+                "visible": vis,
+                "hoverinfo": "skip",
+            },
+            {
+                "type": "scatter",
+                "x": years,
+                "y": [r["p10_t"] for r in rows],
+                "mode": "lines",
+                "fill": "tonexty",
+                "fillcolor": "rgba(44,127,184,0.25)",
+                "line": {"width": 0},
+                "name": "p10-p90",
+                "visible": vis,
+            },
+            {
+                "type": "scatter",
+                "x": years,
+                "y": [r["p50_t"] for r in rows],
+                "mode": "lines",
+                "line": {"color": ACCENT},
+                "name": "median delivered",
+                "visible": vis,
+            },
+            {
+                "type": "scatter",
+                "x": years,
+                "y": [r["planned_t"] for r in rows],
+                "mode": "lines",
+                "line": {"color": "#333", "dash": "dash"},
+                "name": "announced plan",
+                "visible": vis,
+            },
+        ]
+        buttons.append(
+            {
+                "label": f"{key[0].replace('_', ' ')}: {key[1]}",
+                "method": "update",
+                "args": [{"visible": [j // per == i for j in range(per * len(keys))]}],
+            }
+        )
+    layout = _layout(
+        title,
+        height=420,
+        xaxis={"title": "year", "dtick": 1},
+        yaxis={"title": "tonnes per year", "gridcolor": "#eee", "rangemode": "tozero"},
+        updatemenus=[
+            {"buttons": buttons, "direction": "down", "x": 0.0, "y": 1.13, "xanchor": "left"}
+        ],
+        margin={"l": 70, "r": 20, "t": 90, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return {"data": data, "layout": layout}

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.pipeline import gap_cmd
 
 app = typer.Typer(
     help="State interventions: add, list, history, summary, reconcile.", no_args_is_help=True
@@ -107,6 +108,9 @@ def summary_cmd(
         f"total {res['total_usd']:,.0f} USD; letters of interest {loi['amount_usd']:,.0f} USD "
         f"in {loi['count']} rows ({'included' if loi['included'] else 'not included'})"
     )
+
+
+app.command("gap")(gap_cmd)
 
 
 @app.command("reconcile")
