@@ -128,3 +128,53 @@ def test_exposure_components(store: Path) -> None:
 def test_exposure_before_any_control_is_zero(store: Path) -> None:
     rows = cm.exposure(on="2005-01-01")
     assert all((r["score"] or 0.0) == 0.0 for r in rows)
+
+
+def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
+    """Control share = sum of asset output x stake / DRC production (USGS MCS 2025: 220 000 t),
+    recomputed here straight from the bundled asset CSVs."""
+    import csv
+
+    from critmin.data.bundled import reference_dir
+
+    ref = reference_dir()
+    assets = {r["asset_id"]: r for r in csv.DictReader(open(ref / "assets" / "assets.csv"))}
+    out = [
+        r
+        for r in csv.DictReader(open(ref / "asset_output" / "asset_output.csv"))
+        if r["mineral_id"] == "cobalt"
+        and r["year"] == "2024"
+        and assets[r["asset_id"]]["iso3"] == "COD"
+        and assets[r["asset_id"]]["stage"] == "mine"
+    ]
+    owners = rows("asset_owners/asset_owners.csv")
+    chn = 0.0
+    for r in out:
+        held = [
+            o
+            for o in owners
+            if o["asset_id"] == r["asset_id"] and (o["as_of"] == "" or o["as_of"] <= "2024-12-31")
+        ]
+        latest = max(o["as_of"] for o in held)
+        chn += sum(
+            float(r["value"]) * float(o["stake_pct"]) / 100
+            for o in held
+            if o["as_of"] == latest and o["owner_iso3"] == "CHN"
+        )
+    res = cli("control", "cobalt", "--host", "COD", "--year", "2024", "--json").json()
+    got = {x["iso3"]: x["share"] for x in res["by_owner_iso3"]}
+    assert res["denominator_t"] == 220_000
+    assert got["CHN"] == pytest.approx(chn / 220_000)
+    assert sum(got.values()) + res["unattributed_share"] == pytest.approx(1.0)
+    assert 0.0 <= res["unattributed_share"] <= 1.0
+    assert len(res["sources"]) > 1  # production and the asset register both cited
+
+
+def test_control_world_denominator(store: Path) -> None:
+    host = cm.control("cobalt", "COD", 2024)
+    world = cm.control("cobalt", None, 2024)
+    # same assets, world (290 000 t) instead of DRC (220 000 t) production
+    h = {x["iso3"]: x["share"] for x in host["by_owner_iso3"]}
+    w = {x["iso3"]: x["share"] for x in world["by_owner_iso3"]}
+    assert world["denominator_t"] == 290_000
+    assert w["CHN"] >= h["CHN"] * 220_000 / 290_000 - 1e-12

@@ -247,8 +247,11 @@ def control(
             for o in dated
             if (o["as_of"] or dt.date.min) == latest
         ]
-    output = {r["asset_id"]: r["value"] for r in rows if r["year"] == year}
+    used = [r for r in rows if r["year"] == year]
+    output = {r["asset_id"]: r["value"] for r in used}
     by_n, unattributed, coverage = metrics.control_shares(output, stakes, denominator)
+    cited = set(prod["sources"]) | {r["source_id"] for r in used}
+    cited |= {o["source_id"] for o in owners.to_dicts() if o["asset_id"] in stakes}
     return {
         "mineral": mineral_id,
         "host_iso3": host,
@@ -260,7 +263,8 @@ def control(
         "unattributed_share": unattributed,
         "register_coverage": coverage,
         "assets": sorted(output),
-        "sources": prod["sources"],
+        "estimated_output": any(r["estimated"] for r in used),
+        "sources": sorted(cited),
     }
 
 
