@@ -138,10 +138,15 @@ def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
     from critmin.data.bundled import reference_dir
 
     ref = reference_dir()
-    assets = {r["asset_id"]: r for r in csv.DictReader(open(ref / "assets" / "assets.csv"))}
+
+    def rows(rel: str) -> list[dict[str, str]]:
+        with open(ref / rel, encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    assets = {r["asset_id"]: r for r in rows("assets/assets.csv")}
     out = [
         r
-        for r in csv.DictReader(open(ref / "asset_output" / "asset_output.csv"))
+        for r in rows("asset_output/asset_output.csv")
         if r["mineral_id"] == "cobalt"
         and r["year"] == "2024"
         and assets[r["asset_id"]]["iso3"] == "COD"
