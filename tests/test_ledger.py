@@ -175,3 +175,62 @@ def test_ids_are_assigned_in_sequence(store: Path) -> None:
     b = ledger.add(_row(), store)["id"]
     assert int(b.split("-")[1]) == int(a.split("-")[1]) + 1
     assert isinstance(ledger.ledger(store)[-1]["recorded_at"], dt.datetime)
+
+
+def _claim(store: Path, claim: str) -> dict[str, Any]:
+    return next(r for r in ledger.reconcile(store) if r["claim"] == claim)
+
+
+def test_reconcile_follows_corrections(store: Path) -> None:
+    # Lobito Corridor: DFC's $553M loan (iv-0051) reconciles to the quoted $553M
+    assert _claim(store, "lobito_dfc")["status"] == "matches"
+    assert _claim(store, "lobito_dfc")["ledger_usd"] == pytest.approx(553e6)
+    row = {
+        k: v
+        for k, v in ledger.history("iv-0051", store)[-1].items()
+        if k not in ("id", "recorded_at", "amount_usd", "fx_date")
+    }
+    fixed = ledger.add({**row, "amount": 300e6, "supersedes": "iv-0051"}, store)
+    c = _claim(store, "lobito_dfc")
+    assert c["status"] == "partial" and c["rows"] == [fixed["id"]]
+    ledger.add({**row, "status": "cancelled", "supersedes": fixed["id"]}, store)
+    assert _claim(store, "lobito_dfc")["status"] == "missing"
+
+
+def test_concurrent_adds_from_two_processes_lose_nothing(store: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    before = len(ledger.ledger(store))
+    script = (
+        "import sys\n"
+        "from critmin.cli import run\n"
+        "for i in range(8):\n"
+        "    sys.stdin = __import__('io').StringIO(sys.argv[1])\n"
+        "    code = run(['ledger', 'add', '--file', '-'])\n"
+        "    assert code == 0, code\n"
+    )
+    yaml_row = (
+        "date: 2026-03-01\nactor_iso3: USA\nagency: DOE\ninstrument: grant\namount: 1000000\n"
+        f"currency: USD\nrecipient: Concurrency Test\nstatus: committed\nsource_id: {SRC}\n"
+    )
+    env = {**os.environ, "CRITMIN_DB": str(store), "CRITMIN_LOCK_TIMEOUT_S": "60"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, yaml_row],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    rows = ledger.ledger(store)
+    assert len(rows) == before + 16
+    assert len({r["id"] for r in rows}) == len(rows)
+    added = [r for r in rows if r["recipient"] == "Concurrency Test"]
+    assert len(added) == 16 and all(r["amount_usd"] == 1e6 for r in added)
