@@ -29,6 +29,8 @@ _API = {
     "control": "critmin.supply",
     "controls": "critmin.supply",
     "exposure": "critmin.supply",
+    "simulate_floor": "critmin.sim.floor",
+    "load_floor_preset": "critmin.sim.floor",
     "validate": "critmin.validate",
     "validate_store": "critmin.validate",
 }

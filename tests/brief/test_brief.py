@@ -96,6 +96,10 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     assert f["controls_active"] == len(active)
     rec = cli("ledger", "reconcile", "--json").json()
     assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
+    floor = cli("floor", "--preset", "mp-ndpr", "--paths", "100000", "--seed", "7", "--json").json()
+    for key in ("expected_cost_usd", "pv_cost_usd", "p95_usd", "prob_any_payout"):
+        assert f[f"floor_{key}"] == floor[key], key
+    assert f["floor_analytic_usd"] == floor["analytic_expected_cost_usd"]
     pipe = cli("pipeline", "run", "--draws", "2000", "--seed", "7", "--json").json()
     assert f["pipeline_expected_on_plan"] == pipe["totals"]["expected_projects_producing_by_plan"]
     assert f["pipeline_at_risk_usd"] == pipe["totals"]["public_at_risk_usd"]

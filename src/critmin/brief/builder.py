@@ -93,9 +93,14 @@ def build_brief(
         progress("Sources and method")
     cited = set().union(*(s.sources for s in sections))
     src = read_table("sources").to_dicts()
-    sources = sorted(
-        (r for r in src if r["source_id"] in cited), key=lambda r: (r["publisher"], r["title"])
-    )
+    listed = [r for r in src if r["source_id"] in cited]
+    seen = {r["source_id"] for r in listed}
+    for sec in sections:
+        for extra in sec.extra_sources:
+            if extra["source_id"] not in seen:
+                listed.append(extra)
+                seen.add(extra["source_id"])
+    sources = sorted(listed, key=lambda r: (r["publisher"], r["title"]))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = {
         "generated_at": now.isoformat(),

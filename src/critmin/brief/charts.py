@@ -7,6 +7,7 @@ comes from the Python API the CLI also calls.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 Figure = dict[str, Any]
@@ -393,3 +394,57 @@ def fan_chart(by_year: list[dict[str, Any]], title: str) -> Figure:
         legend={"orientation": "h", "y": -0.2},
     )
     return {"data": data, "layout": layout}
+
+
+def cost_histogram(
+    edges: list[float], counts: list[int], title: str, marks: dict[str, float]
+) -> Figure:
+    """Distribution of a simulated total cost (USD billion), with vertical marks."""
+    mids = [(a + b) / 2 / 1e9 for a, b in itertools.pairwise(edges)]
+    width = (edges[1] - edges[0]) / 1e9 if len(edges) > 1 else 1.0
+    total = sum(counts) or 1
+    shapes, notes = [], []
+    for i, (label, x) in enumerate(marks.items()):
+        shapes.append(
+            {
+                "type": "line",
+                "x0": x / 1e9,
+                "x1": x / 1e9,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dot", "color": "#333"},
+            }
+        )
+        notes.append(
+            {
+                "x": x / 1e9,
+                "yref": "paper",
+                "y": 1 - 0.08 * i,
+                "text": label,
+                "showarrow": False,
+                "xanchor": "left",
+                "font": {"size": 11},
+            }
+        )
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": mids,
+                "y": [100 * c / total for c in counts],
+                "width": width,
+                "marker": {"color": ACCENT},
+                "hovertemplate": "%{x:.2f} bn USD: %{y:.2f} % of paths<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            height=360,
+            bargap=0,
+            xaxis={"title": "ten-year cost, USD billion (nominal)", "gridcolor": "#eee"},
+            yaxis={"title": "% of paths"},
+            shapes=shapes,
+            annotations=notes,
+        ),
+    }

@@ -14,6 +14,7 @@ import typer
 from critmin.cli import brief as brief_cmd
 from critmin.cli import data as data_cmd
 from critmin.cli import db as db_cmd
+from critmin.cli import floor as floor_cmd
 from critmin.cli import ledger as ledger_cmd
 from critmin.cli import pipeline as pipeline_cmd
 from critmin.cli import reference as reference_cmd
@@ -34,6 +35,7 @@ app.add_typer(ledger_cmd.app, name="ledger")
 reference_cmd.register(app)
 supply_cmd.register(app)
 pipeline_cmd.register(app)
+floor_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
 
 

@@ -1,0 +1,242 @@
+"""`critmin floor`: what a price floor could cost (Monte Carlo beside the closed form, Q5)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from critmin.cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from critmin.sim.floor import FloorContract, FloorResult, PriceModel
+
+# contract / model field -> the option that sets it (errors name the option the user typed)
+_OPTION = {
+    "floor": "--floor",
+    "term_years": "--years",
+    "volume_tpy": "--volume",
+    "settlement": "--settlement",
+    "discount_rate": "--rate",
+    "annual_cap_usd": "--cap",
+    "spot": "--spot",
+    "sigma": "--vol",
+    "mu": "--mu",
+    "kappa": "--kappa",
+    "theta_level": "--theta",
+    "jumps": "--jumps",
+}
+LONG_RUN_PATH_STEPS = 20_000_000  # about a quarter of a second on one core: show progress
+
+
+def _floats(text: str, option: str) -> list[float]:
+    from critmin.errors import InputError
+
+    try:
+        return [float(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise InputError("expected numbers separated by commas", field=option, value=text) from None
+
+
+def _jumps(text: str) -> dict[str, float] | None:
+    from critmin.errors import InputError
+
+    if text.strip().lower() in {"none", "off", "0"}:
+        return None
+    vals = _floats(text, "--jumps")
+    if len(vals) != 3:
+        reason = "give LAMBDA,MEAN,SD (jumps a year, log-jump mean and sd)"
+        raise InputError(reason, field="--jumps", value=text)
+    return {"intensity": vals[0], "mean": vals[1], "sd": vals[2]}
+
+
+def _build(
+    preset: str | None,
+    definition: str | None,
+    contract_set: dict[str, Any],
+    model_kind: str | None,
+    model_set: dict[str, Any],
+) -> tuple[str, FloorContract, PriceModel]:
+    """Contract and model from a preset or YAML file, with the options laid over them.
+
+    ``model_set`` entries that are None are not set; a ``jumps`` entry of None removes jumps.
+    """
+    from critmin.errors import InputError
+    from critmin.sim.floor import FloorContract, PriceModel, load_definition, load_preset
+    from critmin.sim.floor import validated as check
+
+    title, contract_data, model_data = "price floor", dict[str, Any](), dict[str, Any]()
+    given = {k for k, v in model_set.items() if v is not None}
+    if preset is not None or definition is not None:
+        spec = load_definition(definition) if definition else load_preset(preset or "")
+        title = f"{spec.title} ({spec.name})"
+        contract_data = spec.contract.model_dump()
+        kind = model_kind or spec.default_model
+        if kind in {m.kind for m in spec.models}:
+            model_data = spec.model(kind).model_dump()
+        else:  # the other kind: keep the preset's spot, sigma and jumps
+            base = spec.model()
+            model_data = {"spot": base.spot, "sigma": base.sigma, "jumps": base.jumps}
+        model_data["kind"] = kind
+    else:
+        required = [("floor", "--floor"), ("term_years", "--years"), ("volume_tpy", "--volume")]
+        for key, opt in [*required, ("spot", "--spot"), ("sigma", "--vol")]:
+            if contract_set.get(key) is None and model_set.get(key) is None:
+                raise InputError("required without --preset or --definition", field=opt)
+        model_data["kind"] = model_kind or ("ou" if given & {"kappa", "theta_level"} else "gbm")
+    contract_data.update({k: v for k, v in contract_set.items() if v is not None})
+    model_data.update({k: v for k, v in model_set.items() if v is not None or k == "jumps"})
+    try:
+        return title, check(FloorContract, contract_data), check(PriceModel, model_data)
+    except InputError as exc:
+        head = (exc.field or "").split(".")[0]
+        if head not in _OPTION:
+            raise
+        reason = str(exc).split(": ", 1)[-1].split(" (got ")[0]
+        raise InputError(reason, field=_OPTION[head], value=exc.value) from None
+
+
+def _print_summary(title: str, res: FloorResult) -> None:
+    from rich.console import Console
+
+    c, m, an = res.contract, res.model, res.analytic
+    vol = ", ".join(f"{v:,.0f}" for v in c.volume_tpy)
+    params = f"mu {m.mu:g}" if m.kind == "gbm" else f"kappa {m.kappa:g}, theta {m.theta_level:g}"
+    j = m.jumps
+    jumps = "" if j is None else f", jumps {j.intensity:g}/yr N({j.mean:g}, {j.sd:g}^2)"
+    out = Console()
+    out.print(f"[bold]{title}[/bold]")
+    out.print(
+        f"floor {c.floor:g} {c.currency}/{c.unit} for {c.term_years:g} years, {c.settlement}; "
+        f"volume {vol} t/yr; discount {c.discount_rate:.2%}"
+        + ("" if c.annual_cap_usd is None else f"; annual cap ${c.annual_cap_usd:,.0f}")
+    )
+    out.print(f"model {m.kind}: spot {m.spot:g}, sigma {m.sigma:g}, {params}{jumps}")
+
+    def b(x: float | None) -> str:
+        if x is None:
+            return "n/a"
+        return f"${x / 1e9:,.3f}B" if abs(x) >= 1e9 else f"${x / 1e6:,.2f}M"
+
+    q, pq = res.quantiles_usd, res.pv_quantiles_usd
+    cols = ["", "Monte Carlo", "+/- 1 s.e.", "closed form"]
+    rows = [
+        [
+            "expected cost (nominal)",
+            b(res.expected_cost_usd),
+            b(res.stderr_usd),
+            b(an.nominal if an else None),
+        ],
+        ["expected cost (PV)", b(res.pv_cost_usd), b(res.pv_stderr_usd), b(an.pv if an else None)],
+        ["p50 / p95 / p99 (nominal)", f"{b(q['p50'])} / {b(q['p95'])} / {b(q['p99'])}"],
+        ["p50 / p95 / p99 (PV)", f"{b(pq['p50'])} / {b(pq['p95'])} / {b(pq['p99'])}"],
+        ["probability of any payout", f"{res.prob_any_payout:.2%}"],
+        [
+            "expected paying settlements / years",
+            f"{res.expected_payout_settlements:.1f} / {res.expected_payout_years:.1f}",
+        ],
+    ]
+    print_table([dict(zip(cols, r, strict=False)) for r in rows], cols, title="cost to the payer")
+    if res.analytic_note:
+        out.print(f"closed form: {res.analytic_note}")
+    cols = ["year", "expected payout", "PV", "closed form"]
+    yearly = [
+        dict(
+            zip(
+                cols,
+                [y + 1, b(v), b(res.yearly_pv_usd[y]), b(an.yearly_nominal[y] if an else None)],
+                strict=True,
+            )
+        )
+        for y, v in enumerate(res.yearly_expected_usd)
+    ]
+    print_table(yearly, cols, title="by contract year")
+    z = res.z_score()
+    out.print(
+        f"{res.paths:,} paths x {res.steps} steps, seed {res.seed}, {res.runtime_s:.2f} s"
+        f" ({res.path_steps_per_s / 1e6:,.0f}M path-steps/s); quantiles {res.quantile_method}"
+        + ("" if z is None else f"; Monte Carlo - closed form = {z:+.2f} s.e.")
+    )
+
+
+def floor_cmd(
+    preset: str | None = typer.Option(None, "--preset", help="Built-in preset, e.g. mp-ndpr."),
+    definition: str | None = typer.Option(
+        None, "--definition", help="YAML file with contract, models and sources."
+    ),
+    floor: float | None = typer.Option(None, "--floor", help="Floor price F (USD per unit)."),
+    spot: float | None = typer.Option(None, "--spot", help="Starting price S0 (USD per unit)."),
+    years: float | None = typer.Option(None, "--years", help="Term T in years."),
+    volume: str | None = typer.Option(
+        None, "--volume", help="Tonnes a year: one value, or one per contract year (a,b,c)."
+    ),
+    settlement: str | None = typer.Option(
+        None, "--settlement", help="monthly (default), quarterly, semiannual or annual."
+    ),
+    model: str | None = typer.Option(None, "--model", help="gbm or ou."),
+    mu: float | None = typer.Option(None, "--mu", help="GBM drift of the price, per year."),
+    kappa: float | None = typer.Option(None, "--kappa", help="OU mean-reversion speed, per year."),
+    theta: float | None = typer.Option(
+        None, "--theta", help="OU price LEVEL it reverts to (USD per unit; its log is theta)."
+    ),
+    vol: float | None = typer.Option(None, "--vol", help="Volatility sigma, per sqrt(year)."),
+    jumps: str | None = typer.Option(
+        None, "--jumps", help="Merton jumps LAMBDA,MEAN,SD (a year; log jump mean, sd), or none."
+    ),
+    rate: float | None = typer.Option(None, "--rate", help="Discount rate (continuous, a year)."),
+    cap: float | None = typer.Option(None, "--cap", help="Cap on a contract year's payout (USD)."),
+    paths: int = typer.Option(100_000, "--paths", help="Monte Carlo paths."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (results depend on it only)."),
+    workers: int = typer.Option(1, "--workers", help="Threads (results do not depend on it)."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Cost of a price floor: expected, discounted, quantiles; closed form beside Monte Carlo."""
+    from critmin.errors import InputError
+    from critmin.sim.floor import PERIODS, simulate_floor
+
+    if preset is not None and definition is not None:
+        raise InputError("give --preset or --definition, not both", field="--preset")
+    for opt, val, low in (("--paths", paths, 1), ("--seed", seed, 0), ("--workers", workers, 1)):
+        if val < low:
+            raise InputError(f"must be an integer >= {low}", field=opt, value=val)
+    contract_set = {
+        "floor": floor,
+        "term_years": years,
+        "volume_tpy": None if volume is None else _floats(volume, "--volume"),
+        "settlement": settlement,
+        "discount_rate": rate,
+        "annual_cap_usd": cap,
+    }
+    model_set: dict[str, Any] = {"spot": spot, "sigma": vol, "mu": mu, "kappa": kappa}
+    model_set["theta_level"] = theta
+    if jumps is not None:
+        model_set["jumps"] = _jumps(jumps)
+    if model is not None and model not in {"gbm", "ou"}:
+        raise InputError("choose gbm or ou", field="--model", value=model)
+    title, contract, price_model = _build(preset, definition, contract_set, model, model_set)
+    steps = round(contract.term_years * PERIODS[contract.settlement])
+    if sys.stderr.isatty() and paths * steps >= LONG_RUN_PATH_STEPS:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn("simulating paths"), BarColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("paths", total=paths)
+
+            def tick(done: int, _total: int) -> None:
+                bar.update(task, completed=done)
+
+            res = simulate_floor(
+                contract, price_model, paths=paths, seed=seed, workers=workers, progress=tick
+            )
+    else:
+        res = simulate_floor(contract, price_model, paths=paths, seed=seed, workers=workers)
+    if as_json:
+        print_json(res.to_dict())
+        return
+    _print_summary(title, res)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("floor")(floor_cmd)
