@@ -50,14 +50,51 @@ def export(
 
 @app.command("restore")
 def restore(
-    folder: Path = typer.Argument(..., help="A folder written by `critmin db export`."),
+    source: Path = typer.Argument(
+        ..., help="A folder written by `critmin db export`, or a file by `critmin db backup`."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Replace the store's tables with an export (all or nothing; never drops ledger rows)."""
-    from critmin.store import restore_db
+    """Replace the store's tables with an export or a backup (all or nothing; never drops
+    ledger rows)."""
+    from critmin.store import restore_backup, restore_db
 
-    counts = restore_db(folder)
+    counts = restore_backup(source) if source.is_file() else restore_db(source)
     if as_json:
         print_json({"restored": counts})
     else:
-        typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {folder}")
+        typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {source}")
+
+
+@app.command("backup")
+def backup(
+    out: Path = typer.Option(..., "--out", help="New DuckDB file to write the copy to."),
+    as_json: bool = JSON,
+) -> None:
+    """Copy the whole store to a new file (a consistent snapshot; restore with `db restore`)."""
+    from critmin.store import backup_db
+
+    res = backup_db(out)
+    if as_json:
+        print_json(res)
+    else:
+        typer.echo(f"backed up {sum(res['tables'].values())} rows to {out}")
+
+
+@app.command("check")
+def check(as_json: bool = JSON) -> None:
+    """Say what is wrong with the store file (corrupt, foreign, old schema, broken rules)."""
+    from critmin.store import check_db
+
+    res = check_db()
+    if as_json:
+        print_json(res)
+    elif res["ok"]:
+        typer.echo(
+            f"ok: {res['db_path']} ({sum(res['tables'].values())} rows, data {res['data_version']})"
+        )
+    else:
+        for problem in res["problems"]:
+            typer.echo(f"problem: {problem}", err=True)
+    if not res["ok"]:
+        raise typer.Exit(2)
