@@ -100,6 +100,17 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     for key in ("expected_cost_usd", "pv_cost_usd", "p95_usd", "prob_any_payout"):
         assert f[f"floor_{key}"] == floor[key], key
     assert f["floor_analytic_usd"] == floor["analytic_expected_cost_usd"]
+    sc = cli(
+        "scenario", "run", "chn-2025-ree-april", "--draws", "5000", "--seed", "7", "--json"
+    ).json()
+    cut = next(m for m in sc["minerals"] if m["mineral"] == "rare_earths")
+    assert f["scenario_rare_earths_shortfall_share_mean"] == cut["shortfall_share"]["mean"]
+    assert f["scenario_rare_earths_price_multiplier_p50"] == cut["price_multiplier"]["p50"]
+    st = cli(
+        "stockpile", "plan", "--budget", "12e9", "--draws", "5000", "--seed", "7", "--json"
+    ).json()
+    assert f["stockpile_spent_usd"] == st["spent_usd"]
+    assert f["stockpile_unmet_before"] == st["expected_unmet_before"]
     pipe = cli("pipeline", "run", "--draws", "2000", "--seed", "7", "--json").json()
     assert f["pipeline_expected_on_plan"] == pipe["totals"]["expected_projects_producing_by_plan"]
     assert f["pipeline_at_risk_usd"] == pipe["totals"]["public_at_risk_usd"]

@@ -29,7 +29,7 @@ class BriefConfig(BaseModel):
     control_minerals: list[str] = Field(default_factory=lambda: ["cobalt", "copper"])
     floor_preset: str = "mp-ndpr"
     floor_paths: int = Field(100_000, ge=1_000, le=5_000_000)
-    scenario: str = "china-2025-rare-earths"
+    scenario: str = "chn-2025-ree-april"
     scenario_draws: int = Field(5_000, ge=100, le=200_000)
     stockpile_budget_usd: float = Field(12e9, gt=0)
     stockpile_draws: int = Field(5_000, ge=100, le=200_000)

@@ -18,6 +18,8 @@ from critmin.cli import floor as floor_cmd
 from critmin.cli import ledger as ledger_cmd
 from critmin.cli import pipeline as pipeline_cmd
 from critmin.cli import reference as reference_cmd
+from critmin.cli import scenario as scenario_cmd
+from critmin.cli import stockpile as stockpile_cmd
 from critmin.cli import supply as supply_cmd
 
 app = typer.Typer(
@@ -36,6 +38,8 @@ reference_cmd.register(app)
 supply_cmd.register(app)
 pipeline_cmd.register(app)
 floor_cmd.register(app)
+scenario_cmd.register(app)
+stockpile_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
 
 
