@@ -19,6 +19,7 @@ from critmin.cli import ledger as ledger_cmd
 from critmin.cli import pipeline as pipeline_cmd
 from critmin.cli import reference as reference_cmd
 from critmin.cli import scenario as scenario_cmd
+from critmin.cli import serve as serve_cmd
 from critmin.cli import stockpile as stockpile_cmd
 from critmin.cli import supply as supply_cmd
 
@@ -40,6 +41,7 @@ pipeline_cmd.register(app)
 floor_cmd.register(app)
 scenario_cmd.register(app)
 stockpile_cmd.register(app)
+serve_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
 
 

@@ -1,0 +1,404 @@
+"""Request and response models of the HTTP API (pydantic).
+
+Responses carry exactly what the CLI's ``--json`` prints for the same inputs: the routes pass
+the Python API's result through the CLI's JSON encoder, then through these models. The models
+name and type the documented fields (they make the OpenAPI schema); ``extra="allow"`` lets any
+further field of the result through unchanged, so the API never drops a number the CLI shows.
+
+Requests are strict (``extra="forbid"``): an unknown or badly typed field is a 422 naming it.
+Simulation requests are capped (MAX_* below) so that one request cannot hold the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from critmin.schema import INSTRUMENTS, STATUSES
+from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
+from critmin.sim.floor import FloorContract, PriceModel
+
+# -- caps: one request must not starve the server (DESIGN.md section 7) -------------------------
+
+MAX_FLOOR_PATHS = 200_000
+MAX_FLOOR_PATH_STEPS = 30_000_000  # paths x settlement dates: about a second on one core
+MAX_SCENARIO_DRAWS = 20_000
+MAX_STOCKPILE_DRAWS = 20_000
+MAX_PIPELINE_DRAWS = 20_000
+MAX_BODY_BYTES = 64 * 1024
+MAX_SEED = 2**63 - 1
+
+Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USA"])]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=80)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+
+
+class Out(BaseModel):
+    """Base of every response: documented fields, and any further field passed through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Request(BaseModel):
+    """Base of every request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors and health ---------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    """Every error: one line, the field it concerns (when one does) and the offending value."""
+
+    detail: str = Field(description="What is wrong, in one line.")
+    field: str | None = Field(None, description="The request field at fault, dotted.")
+    value: Any = Field(None, description="The offending value, when short.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+# -- reference -----------------------------------------------------------------------------------
+
+
+class Mineral(Out):
+    mineral_id: str
+    name: str
+    symbol: str | None = None
+    kind: str
+    group: str | None = None
+    reported_as: str | None = Field(None, description="Group whose figures stand for it.")
+    usgs_2025: bool
+    eu_2023: bool
+    source_id: str
+
+
+class Source(Out):
+    source_id: str
+    publisher: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    accessed: dt.date | None = None
+    licence: str | None = None
+
+
+class Country(Out):
+    iso3: str
+    name: str
+    kind: str
+
+
+class Coverage(Out):
+    mineral: str
+    reported_as: str | None = None
+    mine_years: list[int]
+    refine_years: list[int]
+    missing: list[str]
+
+
+# -- supply (Q1-Q3) ------------------------------------------------------------------------------
+
+
+class Share(Out):
+    iso3: str
+    value: float = Field(description="Tonnes.")
+    share: float = Field(description="Fraction of the world total, 0-1.")
+
+
+class Concentration(Out):
+    mineral: str
+    stage: Literal["mine", "refine"]
+    year: int
+    unit: str
+    basis: str | None = None
+    product: str | None = None
+    reported_as: str | None = None
+    world_total: float | None = Field(None, description="Tonnes.")
+    world_basis: str | None = Field(None, description="'reported' or 'sum' of countries.")
+    hhi: float = Field(description="Herfindahl-Hirschman index, 0-10 000.")
+    hhi_band: str
+    top3_share: float | None = None
+    china_share: float | None = None
+    leader: str | None = None
+    leader_share: float | None = None
+    withheld: list[str]
+    shares: list[Share]
+    sources: list[str]
+
+
+class Dominance(Out):
+    mineral: str
+    mine_leader: str | None = None
+    mine_leader_share: float | None = None
+    refine_leader: str | None = None
+    refine_leader_share: float | None = None
+    china_dual_dominance: float | None = None
+
+
+class OwnerShare(Out):
+    iso3: str
+    share: float
+
+
+class Control(Out):
+    mineral: str
+    host_iso3: str | None = None
+    year: int
+    as_of: dt.date
+    denominator_t: float
+    denominator_basis: str
+    by_owner_iso3: list[OwnerShare]
+    unattributed_share: float
+    register_coverage: float
+    sources: list[str]
+
+
+class ExportControl(Out):
+    control_id: str
+    imposing_iso3: str
+    mineral_ids: list[str]
+    measure: str
+    target: list[str]
+    announced: dt.date | None = None
+    effective: dt.date | None = None
+    suspended_until: dt.date | None = None
+    lifted: dt.date | None = None
+    description: str
+    source_id: str
+    status: str = Field(description="announced, active, suspended, lifted or unknown.")
+    status_on: dt.date
+
+
+class Exposure(Out):
+    mineral: str
+    net_import_reliance: float | None = None
+    controlled_share: float | None = None
+    controlled_stage: str | None = None
+    controls: list[str]
+    weight: float
+    score: float | None = Field(None, description="NIR x controlled share x weight.")
+
+
+# -- ledger (Q4) ---------------------------------------------------------------------------------
+
+
+class LedgerRow(Out):
+    id: str
+    date: dt.date
+    actor_iso3: str
+    agency: str
+    instrument: str
+    amount: float | None = None
+    currency: str | None = None
+    amount_usd: float | None = None
+    recipient: str
+    host_iso3: str | None = None
+    mineral_ids: list[str]
+    status: str
+    source_id: str
+    recorded_at: str = Field(description="UTC, ISO 8601.")
+    supersedes: str | None = None
+
+
+class SummaryRow(Out):
+    key: str
+    amount_usd: float
+    count: float
+
+
+class LettersOfInterest(Out):
+    amount_usd: float
+    count: int
+    included: bool
+
+
+class LedgerSummary(Out):
+    by: str
+    since: dt.date | None = None
+    status: list[str]
+    rows: list[SummaryRow]
+    total_usd: float
+    rows_without_amount: int
+    letters_of_interest: LettersOfInterest
+
+
+class FundingGap(Out):
+    by: str
+    rows: list[dict[str, Any]]
+    projects: int
+    need_usd: float
+    committed_usd: float
+    letters_of_interest: LettersOfInterest
+    cheques: dict[str, Any]
+
+
+class Reconciliation(Out):
+    claim: str
+    text: str
+    expected_usd: float | None = None
+    ledger_usd: float
+    rows: list[str]
+    status: Literal["matches", "partial", "missing"]
+    source_id: str
+
+
+class LedgerEntry(Request):
+    """One commitment to append (``critmin ledger add``); id and recorded_at are assigned."""
+
+    id: Slug | None = Field(None, description="Assigned (iv-NNNN) when absent.")
+    date: dt.date
+    actor_iso3: Iso3
+    agency: Annotated[str, Field(min_length=1, max_length=200)]
+    instrument: Instrument
+    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    fx_date: dt.date | None = None
+    recipient: Annotated[str, Field(min_length=1, max_length=300)]
+    host_iso3: Iso3 | None = None
+    mineral_ids: Annotated[list[Slug], Field(max_length=60)] = []
+    asset_id: Slug | None = None
+    stage: Annotated[str, Field(max_length=40)] | None = None
+    status: Status
+    estimated: bool = False
+    source_id: Slug
+    note: Annotated[str, Field(max_length=4000)] | None = None
+    supersedes: Slug | None = None
+    claim_ids: Annotated[list[Slug], Field(max_length=20)] = []
+
+
+# -- simulations (Q5-Q8) -------------------------------------------------------------------------
+
+
+class FloorPreset(Out):
+    name: str
+    title: str
+    description: str
+    contract: dict[str, Any]
+    models: list[dict[str, Any]]
+    default_model: str
+
+
+class FloorRequest(Request):
+    """A price-floor contract and price model to simulate (``critmin floor``).
+
+    Give a ``preset`` (its contract and default model), or a ``contract`` and a
+    ``price_model``; with both, the contract or model given replaces the preset's.
+    """
+
+    preset: Slug | None = Field(None, examples=["mp-ndpr"])
+    model_kind: Literal["gbm", "ou"] | None = Field(
+        None, description="Which of the preset's models (default: its default_model)."
+    )
+    contract: FloorContract | None = None
+    price_model: PriceModel | None = None
+    paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = 100_000
+    seed: Seed = 0
+
+
+class FloorYear(Out):
+    year: int
+    expected_payout_usd: float
+    pv_usd: float
+    analytic_usd: float | None = None
+
+
+class FloorResult(Out):
+    expected_cost_usd: float
+    pv_cost_usd: float
+    stderr_usd: float | None = None
+    p50_usd: float
+    p95_usd: float
+    p99_usd: float
+    prob_any_payout: float
+    analytic_expected_cost_usd: float | None = None
+    analytic_pv_cost_usd: float | None = None
+    analytic_note: str | None = None
+    paths: int
+    seed: int
+    yearly: list[FloorYear]
+    histogram: dict[str, list[float]]
+    contract: dict[str, Any]
+    model: dict[str, Any]
+
+
+class ScenarioInfo(Out):
+    name: str
+    title: str
+    kind: str
+    restricting_iso3: str
+    minerals: list[str]
+    stage: str
+    start: dt.date
+    target: str
+
+
+class ScenarioRunRequest(Request):
+    draws: Annotated[int, Field(ge=1, le=MAX_SCENARIO_DRAWS)] = DEFAULT_DRAWS
+    seed: Seed = DEFAULT_SEED
+
+
+class ScenarioResult(Out):
+    scenario: str
+    title: str
+    draws: int
+    seed: int
+    target: str
+    restricting_iso3: str
+    stage: str
+    minerals: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
+class StockpileRequest(Request):
+    """Split a stockpile budget across minerals (``critmin stockpile plan``)."""
+
+    budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 12e9
+    scenarios: Annotated[list[Slug], Field(min_length=1, max_length=20)] | None = None
+    minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
+    draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = 10_000
+    seed: Seed | None = None
+    cap_days: Annotated[float, Field(gt=0, le=3650, allow_inf_nan=False)] = 365.0
+    weight: Literal["value", "tonnes"] = "value"
+    lp_check: bool = True
+
+
+class Allocation(Out):
+    mineral: str
+    tonnes: float
+    usd: float
+    days_cover: float | None = None
+
+
+class StockpilePlan(Out):
+    budget_usd: float
+    spent_usd: float
+    allocations: list[Allocation]
+    not_planned: list[dict[str, Any]]
+    scenarios: list[str]
+    draws: int
+    seed: int
+
+
+class PipelineRequest(Request):
+    """The project-pipeline Monte Carlo over the bundled register (``critmin pipeline run``)."""
+
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    seed: Seed = 0
+    horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
+
+
+class PipelineResult(Out):
+    draws: int
+    seed: int
+    horizon: int
+    by_year: list[dict[str, Any]]
+    projects: list[dict[str, Any]]
+    totals: dict[str, Any]

@@ -1,0 +1,123 @@
+"""The intervention ledger (Q4): rows, correction history, summaries, funding gap,
+reconciliation with headline figures, and the one write of the API: append a commitment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from critmin.api.models import (
+    ErrorBody,
+    FundingGap,
+    Instrument,
+    LedgerEntry,
+    LedgerRow,
+    LedgerSummary,
+    Reconciliation,
+    Status,
+)
+from critmin.api.routes import Writer, call
+
+router = APIRouter(
+    prefix="/api/v1/ledger",
+    tags=["ledger"],
+    responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+
+Since = Annotated[dt.date | None, Query(description="Rows dated on or after this day.")]
+Iso3 = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")]
+
+
+def _rows(history: bool, *filters: Any) -> list[dict[str, Any]]:
+    from critmin.ledger import filter_rows, latest, ledger
+
+    return filter_rows(ledger() if history else latest(ledger()), *filters)
+
+
+@router.get("", response_model=list[LedgerRow], summary="Ledger rows")
+def rows(
+    actor: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Acting state ISO3.")
+    ] = None,
+    agency: Annotated[str | None, Query(max_length=200)] = None,
+    instrument: Instrument | None = None,
+    mineral: Annotated[str | None, Query(max_length=64, description="Mineral id.")] = None,
+    host: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Host country ISO3.")
+    ] = None,
+    status: Status | None = None,
+    since: Since = None,
+    history: Annotated[bool, Query(description="Include superseded rows.")] = False,
+) -> Any:
+    """The latest row of each correction chain (every row with ``history``), filtered
+    (`critmin ledger list`)."""
+    return call(_rows, history, actor, agency, instrument, mineral, host, status, since)
+
+
+@router.get("/summary", response_model=LedgerSummary, summary="Totals in USD, grouped")
+def summary(
+    by: Literal["actor", "agency", "instrument", "mineral", "host", "month", "status"] = "actor",
+    since: Since = None,
+    status: Annotated[
+        list[Status] | None,
+        Query(description="Statuses to count (repeat); letters of interest only when named."),
+    ] = None,
+) -> Any:
+    """Totals of the latest rows; letters of interest reported apart (`critmin ledger summary`)."""
+    from critmin.ledger import summary as fn
+
+    return call(fn, by, since, status or None)
+
+
+@router.get("/gap", response_model=FundingGap, summary="Funding gap: need vs committed")
+def gap(by: Literal["project", "mineral"] = "project") -> Any:
+    """Estimated need (project capex) against public money committed, with cheque sizes
+    (`critmin ledger gap`)."""
+    from critmin.sim.pipeline import gap as fn
+
+    return call(fn, by)
+
+
+@router.get(
+    "/reconcile", response_model=list[Reconciliation], summary="Headline figures vs the ledger"
+)
+def reconcile() -> Any:
+    """Each figure users quote against the ledger rows that account for it
+    (`critmin ledger reconcile`)."""
+    from critmin.ledger import reconcile as fn
+
+    return call(fn)
+
+
+@router.get(
+    "/{row_id}/history",
+    response_model=list[LedgerRow],
+    summary="A row's correction chain",
+    responses={404: {"model": ErrorBody}},
+)
+def history(
+    row_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")],
+) -> Any:
+    """The whole chain the row belongs to, oldest first (`critmin ledger history ID`)."""
+    from critmin.ledger import history as fn
+
+    return call(fn, row_id)
+
+
+@router.post(
+    "",
+    response_model=LedgerRow,
+    status_code=201,
+    summary="Append a commitment (needs the token)",
+    dependencies=[Writer],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+)
+def add(entry: LedgerEntry) -> Any:
+    """Validate one commitment and append it; nothing is written if any field is wrong.
+    A correction is a new row whose ``supersedes`` names the row it replaces
+    (`critmin ledger add`). Needs ``Authorization: Bearer <CRITMIN_API_TOKEN>``."""
+    from critmin.ledger import add as fn
+
+    return call(fn, entry.model_dump(exclude_none=True))

@@ -1,0 +1,46 @@
+"""Project pipeline (Q8): will the money deliver? The bundled register and its Monte Carlo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from critmin.api.models import ErrorBody, PipelineRequest, PipelineResult
+from critmin.api.routes import call
+
+router = APIRouter(
+    prefix="/api/v1/pipeline",
+    tags=["pipeline"],
+    responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+
+
+def _projects() -> list[dict[str, Any]]:
+    from critmin.sim.pipeline import load_projects
+
+    return [p.model_dump(mode="json") for p in load_projects(None)]
+
+
+@router.get("/projects", response_model=list[dict[str, Any]], summary="The project register")
+def projects() -> Any:
+    """Plan, capacity, capex, linked ledger rows and source of each publicly backed project
+    (`critmin pipeline projects`)."""
+    return call(_projects)
+
+
+@router.post("/run", response_model=PipelineResult, summary="Simulate the project pipeline")
+def run(req: PipelineRequest) -> Any:
+    """Delivered tonnes vs plan (fan by year), odds of producing by the planned date, expected
+    delay, cost per delivered tonne and public money at risk, over the bundled register
+    (`critmin pipeline run --json`). Capped at 20 000 draws a request."""
+    from critmin.sim.pipeline import run as fn
+
+    return call(
+        fn,
+        draws=req.draws,
+        seed=req.seed,
+        projects_file=None,
+        stage_model_file=None,
+        horizon=req.horizon,
+    )

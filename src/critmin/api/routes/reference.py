@@ -1,0 +1,47 @@
+"""Reference tables: minerals, sources, countries, data coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from critmin.api.models import Country, Coverage, ErrorBody, Mineral, Source
+from critmin.api.routes import call
+
+router = APIRouter(prefix="/api/v1", tags=["reference"], responses={503: {"model": ErrorBody}})
+
+
+def _table(name: str) -> list[dict[str, Any]]:
+    import critmin as cm
+
+    frame = getattr(cm, name)() if name in ("minerals", "sources") else cm.read_table(name)
+    rows: list[dict[str, Any]] = frame.to_dicts()
+    return rows
+
+
+@router.get("/minerals", response_model=list[Mineral], summary="The minerals table")
+def minerals() -> Any:
+    """The 60 USGS 2025 critical minerals, EU 2023 flags and group rows (`critmin minerals`)."""
+    return call(_table, "minerals")
+
+
+@router.get("/sources", response_model=list[Source], summary="Every source a number cites")
+def sources() -> Any:
+    """Publisher, title, URL, dates and licence of every source (`critmin sources`)."""
+    return call(_table, "sources")
+
+
+@router.get("/countries", response_model=list[Country], summary="Country codes and names")
+def countries() -> Any:
+    """ISO 3166-1 alpha-3 codes, names and aliases (the ``countries`` table)."""
+    return call(_table, "countries")
+
+
+@router.get("/coverage", response_model=list[Coverage], summary="What the store holds")
+def coverage() -> Any:
+    """Per mineral: production stages and years, reserves, US supply, end uses, prices, and
+    what is missing (`critmin data coverage`)."""
+    from critmin.queries import coverage as coverage_
+
+    return call(coverage_)

@@ -1,0 +1,122 @@
+"""Who controls supply (Q1-Q3): concentration, dominance, ownership control, export controls,
+US exposure. Each route calls the critmin.supply function its CLI command calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from critmin.api.models import (
+    Concentration,
+    Control,
+    Dominance,
+    ErrorBody,
+    ExportControl,
+    Exposure,
+)
+from critmin.api.routes import call
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["supply"],
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+
+MineralName = Annotated[
+    str,
+    Path(
+        description="Mineral id, name or symbol (any case).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$",
+        examples=["cobalt"],
+    ),
+]
+Stage = Annotated[Literal["mine", "refine"], Query(description="Supply-chain stage.")]
+Year = Annotated[
+    int | None, Query(ge=1900, le=2100, description="Data year (default: latest with data).")
+]
+Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code.")]
+
+
+@router.get(
+    "/concentration",
+    response_model=list[Concentration],
+    summary="Concentration of every mineral at a stage",
+)
+def concentration_all(stage: Stage = "mine", year: Year = None) -> Any:
+    """Shares, HHI, top-3 and China share of every mineral with data, highest HHI first
+    (`critmin concentration --all`). A group (rare earths) answers once for its members."""
+    from critmin.supply import concentration_all as fn
+
+    return call(fn, stage, year)
+
+
+@router.get(
+    "/concentration/{mineral}",
+    response_model=Concentration,
+    summary="Concentration of one mineral",
+)
+def concentration(mineral: MineralName, stage: Stage = "mine", year: Year = None) -> Any:
+    """Country shares, HHI (0-10 000), top-3 and China share of one mineral x stage x year
+    (`critmin concentration MINERAL`)."""
+    from critmin.supply import concentration as fn
+
+    return call(fn, mineral, stage, year)
+
+
+@router.get("/dominance", response_model=list[Dominance], summary="Who leads each stage")
+def dominance(year: Year = None) -> Any:
+    """Per mineral: the leading country at the mine and refinery stage, China's shares and
+    its dual dominance min(mine share, refine share) (`critmin dominance`)."""
+    from critmin.supply import dominance as fn
+
+    return call(fn, year)
+
+
+@router.get("/control/{mineral}", response_model=Control, summary="Ownership control")
+def control(
+    mineral: MineralName,
+    host: Iso3Query = None,
+    year: Year = None,
+    as_of: Annotated[dt.date | None, Query(description="Ownership date.")] = None,
+) -> Any:
+    """Ownership-weighted control of a mineral's mine output by owner nationality, of a host
+    country's production or the world's (`critmin control MINERAL`)."""
+    from critmin.supply import control as fn
+
+    return call(fn, mineral, host, year, as_of)
+
+
+@router.get("/controls", response_model=list[ExportControl], summary="Export controls")
+def controls(
+    country: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Imposing country ISO3.")
+    ] = None,
+    active_on: Annotated[
+        dt.date | None, Query(description="Only controls in force that day.")
+    ] = None,
+    mineral: Annotated[
+        str | None, Query(max_length=64, description="Mineral id, name or symbol.")
+    ] = None,
+) -> Any:
+    """The export-control register with each control's status (`critmin controls`)."""
+    from critmin.supply import controls as fn
+
+    return call(fn, country, active_on, mineral)
+
+
+@router.get("/exposure", response_model=list[Exposure], summary="US exposure to export controls")
+def exposure(
+    on: Annotated[
+        dt.date | None, Query(description="Date for controls in force (default today).")
+    ] = None,
+    sector: Annotated[
+        str | None, Query(max_length=100, description="Weight by end uses in this sector.")
+    ] = None,
+) -> Any:
+    """Per mineral: net import reliance x controlled share of world supply x end-use weight
+    (`critmin exposure`)."""
+    from critmin.supply import exposure as fn
+
+    return call(fn, on, sector)

@@ -1,0 +1,298 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright, against
+`critmin serve`'s app under uvicorn on a free 127.0.0.1 port.
+
+Each view must load with no console error and no request leaving the server (plotly.js, the
+world topojson and Swagger UI are all served locally). Screenshots go to artifacts/
+(CRITMIN_ARTIFACTS overrides) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS", "artifacts"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="Debian chromium not installed (apt-get install chromium); CI must have it",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """uvicorn serving create_app() in a thread, on its own copy of the store."""
+    import uvicorn
+
+    from critmin.api import create_app
+
+    db = tmp_path_factory.mktemp("dashboard") / "critmin.duckdb"
+    shutil.copy(built_store, db)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRITMIN_DB", str(db))
+        mp.delenv("CRITMIN_API_TOKEN", raising=False)
+        port = _free_port()
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=port, log_level="warning", workers=1
+        )
+        srv = uvicorn.Server(config)
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not srv.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            srv.should_exit = True
+            thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[BrowserContext]:
+    """One chromium context for the module: plotly.js is fetched once, then cached."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Debian's chromium (.ci/run does)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = b.new_context(viewport={"width": 1400, "height": 1000})
+        yield context
+        context.close()
+        b.close()
+
+
+@dataclass
+class Visit:
+    page: Page
+    base: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    used: bool = False
+
+    def check(self, name: str) -> None:
+        """Screenshot, then: no console error, no request off this server."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+        outside = [u for u in self.requests if not u.startswith((self.base + "/", "data:"))]
+        assert outside == [], outside
+        assert self.errors == [], self.errors
+
+
+def _open(context: BrowserContext, url: str, base: str) -> Visit:
+    page = context.new_page()
+    v = Visit(page, base)
+    page.on("request", lambda r: v.requests.append(r.url))
+    page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(20_000)
+    page.goto(url)
+    return v
+
+
+@pytest.fixture(scope="module")
+def dashboard(server: str, browser: BrowserContext) -> Iterator[Visit]:
+    """The dashboard, loaded once (plotly.js takes a second or two to parse); each view
+    test moves to its view through the navigation, as a user does."""
+    v = _open(browser, server + "/", server)
+    yield v
+    v.page.close()
+
+
+@pytest.fixture
+def visit(server: str, browser: BrowserContext, dashboard: Visit) -> Iterator[Any]:
+    pages: list[Page] = []
+
+    def open_(path: str) -> Visit:
+        if path.startswith("/#"):  # a dashboard view: follow its link in the navigation
+            if dashboard.used:
+                dashboard.requests.clear()
+                dashboard.errors.clear()
+                dashboard.page.click(f"nav a[href='{path[1:]}']")
+            dashboard.used = True
+            view = path[2:]
+            wait_js(dashboard.page, f"!document.getElementById('view-{view}').hidden")
+            return dashboard
+        v = _open(browser, server + path, server)
+        pages.append(v.page)
+        return v
+
+    yield open_
+    for p in pages:
+        p.close()
+
+
+def wait_js(page: Page, expression: str, timeout_s: float = 20.0) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's wait_for_function evaluates its predicate with eval inside the page, which
+    the dashboard's Content-Security-Policy forbids (as it should); page.evaluate goes
+    through the DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for: {expression}"
+        page.wait_for_timeout(50)
+
+
+def _plot_ready(page: Page, selector: str) -> None:
+    wait_js(
+        page,
+        f"(() => {{ const d = document.querySelector({selector!r});"
+        " return d && d.classList.contains('js-plotly-plot') && (d.data || []).length > 0; })()",
+    )
+
+
+def test_concentration_map_draws_and_follows_the_picker(visit: Any) -> None:
+    v = visit("/#concentration")
+    page = v.page
+    _plot_ready(page, "#conc-map")
+    page.wait_for_selector("#conc-table tbody tr")
+    page.wait_for_selector("#conc-all tbody tr")
+    # the map drew the country mesh from the local topojson, and shaded producers
+    wait_js(page, "document.querySelectorAll('#conc-map .choroplethlocation').length > 5")
+    outline = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('#conc-map .geo .layer path')]"
+        ".map(p => (p.getAttribute('d') || '').length))"
+    )
+    assert outline > 10_000
+    before = page.evaluate("document.getElementById('conc-map').data[0].locations")
+    title = page.evaluate("document.getElementById('conc-map').layout.title.text")
+    assert "Rare earths" in title and "CHN" in before
+    v.check("concentration")
+
+    page.select_option("#conc-mineral", "cobalt")
+    wait_js(page, "document.getElementById('conc-map').layout.title.text.startsWith('Cobalt')")
+    after = page.evaluate("document.getElementById('conc-map').data[0].locations")
+    assert after != before and after[0] == "COD"
+    assert "Congo" in page.inner_text("#conc-table tbody tr:first-child")
+    # a year from the picker, then the refine stage
+    page.select_option("#conc-year", "2022")
+    wait_js(page, "document.getElementById('conc-map').layout.title.text.endsWith('2022')")
+    page.select_option("#conc-stage", "refine")
+    wait_js(page, "document.getElementById('conc-map').layout.title.text.includes('refined')")
+    wait_js(page, "document.getElementById('conc-all').dataset.stage === 'refine'")
+    assert "refined" in page.inner_text("#conc-all-title")
+    v.check("concentration-cobalt-refine")
+
+
+def test_export_control_timeline(visit: Any) -> None:
+    v = visit("/#controls")
+    page = v.page
+    _plot_ready(page, "#ctl-timeline")
+    page.wait_for_selector("#ctl-table tbody tr")
+    total = page.locator("#ctl-table tbody tr").count()
+    v.check("controls")
+    page.select_option("#ctl-country", "CHN")
+    wait_js(page, f"document.querySelectorAll('#ctl-table tbody tr').length < {total}")
+    countries = page.eval_on_selector_all(
+        "#ctl-table tbody tr td:nth-child(2)", "cells => cells.map(c => c.textContent)"
+    )
+    assert countries and set(countries) == {"China"}
+    assert v.errors == []
+
+
+def test_ledger_explorer_filters(visit: Any) -> None:
+    v = visit("/#ledger")
+    page = v.page
+    page.wait_for_selector("#led-table tbody tr")
+    _plot_ready(page, "#led-chart")
+    page.wait_for_selector("#led-reconcile tbody tr")
+    v.check("ledger")
+    page.select_option("#led-form select[name=instrument]", "loan")
+    wait_js(
+        page,
+        "[...document.querySelectorAll('#led-table tbody tr td:nth-child(5)')]"
+        ".every(c => c.textContent === 'loan')",
+    )
+    assert page.locator("#led-table tbody tr").count() > 0
+    page.locator("#led-table tbody tr").first.click()
+    page.wait_for_selector("#led-history li")
+    assert v.errors == []
+
+
+def test_floor_calculator_returns_a_result(visit: Any) -> None:
+    v = visit("/#floor")
+    page = v.page
+    page.wait_for_selector("#floor-cards .card-value")
+    _plot_ready(page, "#floor-yearly")
+    _plot_ready(page, "#floor-hist")
+    first = page.inner_text("#floor-cards .card-value")
+    assert first.startswith("$")
+    v.check("floor")
+    # a lower floor must cost less: move the slider as a user would (keyboard)
+    slider = page.locator("#floor-floor")
+    slider.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowLeft")
+    wait_js(page, f"document.querySelector('#floor-cards .card-value').textContent !== {first!r}")
+    assert page.inner_text("#floor-floor-out").startswith("80")
+    page.select_option("#floor-kind", "gbm")
+    wait_js(page, "document.querySelector('#floor-mu').offsetParent !== null")
+    wait_js(page, "document.getElementById('floor-status').textContent.includes('paths')")
+    # an input the API refuses: its one-line reason is shown, naming the field
+    page.fill("#floor-seed", "-1")
+    page.dispatch_event("#floor-seed", "change")
+    page.wait_for_selector("#floor-error:not([hidden])")
+    assert "seed" in page.inner_text("#floor-error")
+    # a valid seed again: the error goes, the result is back
+    page.fill("#floor-seed", "1")
+    page.dispatch_event("#floor-seed", "change")
+    page.wait_for_selector("#floor-error", state="hidden")
+    wait_js(page, "document.getElementById('floor-status').textContent.includes('seed 1')")
+    # the refused request is logged by the browser as a failed load, and nothing else is
+    assert v.errors and all("422" in e for e in v.errors), v.errors
+
+
+def test_scenario_and_stockpile_runner(visit: Any) -> None:
+    v = visit("/#scenarios")
+    page = v.page
+    page.wait_for_selector("#sc-table tbody tr")
+    _plot_ready(page, "#sc-chart")
+    page.wait_for_selector("#sp-table tbody tr")
+    _plot_ready(page, "#sp-chart")
+    v.check("scenarios")
+    page.fill("#sp-budget", "0.05")
+    page.click("#sp-run")
+    wait_js(page, "document.querySelector('#sp-cards .card-sub').textContent.includes('$50.0 M')")
+    # the browser itself refuses a draw count over the API's cap
+    page.fill("#sc-draws", "999999")
+    assert page.evaluate("document.getElementById('sc-draws').validity.valid") is False
+    assert v.errors == []
+
+
+def test_docs_page_is_served_locally(visit: Any) -> None:
+    v = visit("/docs")
+    v.page.wait_for_selector(".opblock-summary-path")
+    assert v.page.locator(".opblock").count() > 15
+    v.check("docs")
