@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from polars.testing import assert_frame_equal
 
+from critmin.backup import check_db, restore_backup
 from critmin.schema import TABLES
-from critmin.store import check_db, read_table, restore_backup
+from critmin.store import read_table
 
 
 def _snapshot(path: Path) -> dict[str, Any]:

@@ -13,9 +13,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from critmin.backup import export_db, restore_db
 from critmin.data.bundled import read_reference
 from critmin.schema import TABLES
-from critmin.store import db_info, ensure_store, export_db, raw_connection, read_table, restore_db
+from critmin.store import db_info, ensure_store, raw_connection, read_table
 
 
 def _snapshot(path: Path) -> dict[str, pl.DataFrame]:

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _API = {
     "connect": "critmin.store",
     "db_info": "critmin.store",
-    "export_db": "critmin.store",
+    "export_db": "critmin.backup",
     "ensure_store": "critmin.store",
     "read_table": "critmin.store",
     "minerals": "critmin.queries",

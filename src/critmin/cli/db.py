@@ -36,8 +36,8 @@ def export(
     as_json: bool = JSON,
 ) -> None:
     """Write every table to OUT/<table>.parquet (or .csv in the bundled-file format)."""
+    from critmin.backup import export_db
     from critmin.errors import InputError
-    from critmin.store import export_db
 
     if fmt not in ("parquet", "csv"):
         raise InputError("choose parquet or csv", field="--format", value=fmt)
@@ -57,7 +57,7 @@ def restore(
 ) -> None:
     """Replace the store's tables with an export or a backup (all or nothing; never drops
     ledger rows)."""
-    from critmin.store import restore_backup, restore_db
+    from critmin.backup import restore_backup, restore_db
 
     counts = restore_backup(source) if source.is_file() else restore_db(source)
     if as_json:
@@ -72,7 +72,7 @@ def backup(
     as_json: bool = JSON,
 ) -> None:
     """Copy the whole store to a new file (a consistent snapshot; restore with `db restore`)."""
-    from critmin.store import backup_db
+    from critmin.backup import backup_db
 
     res = backup_db(out)
     if as_json:
@@ -84,7 +84,7 @@ def backup(
 @app.command("check")
 def check(as_json: bool = JSON) -> None:
     """Say what is wrong with the store file (corrupt, foreign, old schema, broken rules)."""
-    from critmin.store import check_db
+    from critmin.backup import check_db
 
     res = check_db()
     if as_json:
