@@ -22,6 +22,7 @@ from critmin.cli import scenario as scenario_cmd
 from critmin.cli import serve as serve_cmd
 from critmin.cli import stockpile as stockpile_cmd
 from critmin.cli import supply as supply_cmd
+from critmin.cli import sweep as sweep_cmd
 
 app = typer.Typer(
     name="critmin",
@@ -42,6 +43,7 @@ floor_cmd.register(app)
 scenario_cmd.register(app)
 stockpile_cmd.register(app)
 serve_cmd.register(app)
+sweep_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
 
 
