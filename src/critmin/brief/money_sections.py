@@ -1,0 +1,168 @@
+"""Briefing sections 3 and 6: what states committed, and whether the money will deliver."""
+
+from __future__ import annotations
+
+from critmin.brief import charts
+from critmin.brief.config import BriefConfig
+from critmin.brief.section import Section, Table, esc, pct, usd
+
+
+def ledger_section(cfg: BriefConfig) -> Section:
+    """3. What states committed."""
+    from critmin import ledger
+
+    s = Section("ledger", "3. What states committed")
+    rows = ledger.ledger()
+    current = ledger.latest(rows)
+    s.sources.update(r["source_id"] for r in current)
+    by_instr = ledger.summary("instrument", rows=rows)
+    by_actor = ledger.summary("actor", rows=rows)
+    by_agency = ledger.summary("agency", rows=rows)
+    by_mineral = ledger.summary("mineral", rows=rows)
+    loi = by_instr["letters_of_interest"]
+    actors = {r["key"]: r["amount_usd"] for r in by_actor["rows"]}
+    s.facts.update(
+        ledger_rows=len(rows),
+        ledger_current=len(current),
+        ledger_total_usd=by_instr["total_usd"],
+        ledger_loi_usd=loi["amount_usd"],
+        ledger_usa_usd=actors.get("USA", 0.0),
+        ledger_eu_usd=actors.get("EUU", 0.0),
+    )
+    s.finding.append(
+        esc(
+            f"The ledger records {len(current)} current commitments ({len(rows)} rows with "
+            f"corrections) worth {usd(by_instr['total_usd'])} announced or committed, not "
+            f"counting {usd(loi['amount_usd'])} in {loi['count']} letters of interest, which are "
+            "shown apart. The United States accounts for "
+            f"{usd(actors.get('USA', 0.0))}, EU institutions for {usd(actors.get('EUU', 0.0))}."
+        )
+    )
+    rec = ledger.reconcile()
+    ok = [r for r in rec if r["status"] == "matches"]
+    s.facts["claims_matched"] = len(ok)
+    s.facts["claims_total"] = len(rec)
+    s.finding.append(
+        esc(
+            f"{len(ok)} of {len(rec)} headline figures reconcile to sourced ledger rows within "
+            "10 %; the table "
+            "below shows what the others lack."
+        )
+    )
+    s.figures.append(
+        charts.bar(
+            by_instr["rows"],
+            "amount_usd",
+            "key",
+            "Commitments by lever (USD billion)",
+            "USD billion",
+            scale=1e-9,
+            fmt=",.2f",
+        )
+    )
+    s.figures.append(
+        charts.bar(
+            by_agency["rows"][:15],
+            "amount_usd",
+            "key",
+            "Largest agencies (USD billion)",
+            "USD billion",
+            scale=1e-9,
+            fmt=",.2f",
+        )
+    )
+    s.figures.append(
+        charts.bar(
+            by_mineral["rows"][:15],
+            "amount_usd",
+            "key",
+            "By mineral (USD billion; multi-mineral commitments split equally)",
+            "USD billion",
+            scale=1e-9,
+            fmt=",.2f",
+        )
+    )
+    sizes = [
+        r["amount_usd"]
+        for r in current
+        if r["amount_usd"] and not ledger.is_loi(r) and r["status"] != "cancelled"
+    ]
+    s.figures.append(
+        charts.cheque_histogram(sizes, "Cheque sizes of committed and announced money")
+    )
+    s.tables.append(
+        Table(
+            "Headline figures vs the ledger",
+            [
+                ("claim", "claim"),
+                ("expected_usd", "quoted (USD)"),
+                ("ledger_usd", "in ledger (USD)"),
+                ("status", "status"),
+            ],
+            rec,
+        )
+    )
+    s.sources.update(r["source_id"] for r in rec)
+    return s
+
+
+def pipeline_section(cfg: BriefConfig) -> Section:
+    """6. Will it deliver: the project-pipeline Monte Carlo (critmin.sim.pipeline.run)."""
+    from critmin.sim.pipeline import run
+
+    s = Section("pipeline", "6. Will it deliver")
+    res = run(draws=cfg.pipeline_draws, seed=cfg.seed)
+    t = res["totals"]
+    s.facts.update(
+        pipeline_projects=t["projects"],
+        pipeline_expected_on_plan=t["expected_projects_producing_by_plan"],
+        pipeline_public_usd=t["public_usd_simulated"],
+        pipeline_at_risk_usd=t["public_at_risk_usd"],
+    )
+    s.finding.append(
+        esc(
+            f"Of {t['simulated']} publicly backed projects with a planned start, "
+            f"{t['expected_projects_producing_by_plan']:.1f} are expected to produce by their own "
+            f"plan date ({res['draws']:,} draws, seed {res['seed']}). Of the "
+            f"{usd(t['public_usd_simulated'])} committed to them, {usd(t['public_at_risk_usd'])} "
+            f"({pct(t['share_at_risk'])}) backs output that does not start by {res['horizon']}."
+        )
+    )
+    s.figures.append(
+        charts.fan_chart(
+            res["by_year"], "Delivered capacity vs the announced plan (p10-p90 band, median)"
+        )
+    )
+    projects = sorted(res["projects"], key=lambda r: -(r["public_usd"] or 0.0))
+    s.tables.append(
+        Table(
+            "Projects: odds of producing on time, and public money",
+            [
+                ("project", "project"),
+                ("mineral", "mineral"),
+                ("planned_start", "plan"),
+                ("p_producing_by_plan", "P(on plan)"),
+                ("expected_delay_years", "expected delay (y)"),
+                ("public_usd", "public USD"),
+                ("public_at_risk_usd", "at risk USD"),
+            ],
+            projects,
+        )
+    )
+    if res["not_simulated"]:
+        s.notes.append(
+            esc(
+                "Not simulated (no planned start in the register): "
+                + ", ".join(r["project"] for r in res["not_simulated"])
+                + "."
+            )
+        )
+    s.notes.append(
+        esc(
+            "Stage success odds, delays and overruns come from cited studies where they exist "
+            "and are marked as assumptions otherwise (docs/pipeline.md); projects are drawn "
+            "independently, so the band for totals is narrower than a correlated shock would "
+            "make it."
+        )
+    )
+    return s

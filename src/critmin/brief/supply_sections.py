@@ -1,0 +1,228 @@
+"""Briefing sections 1-2: who controls supply, export controls and US exposure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from critmin.brief import charts
+from critmin.brief.config import BriefConfig
+from critmin.brief.section import Section, Table, esc, name, pct
+
+
+def supply_section(cfg: BriefConfig) -> Section:
+    """1. Who controls supply."""
+    import critmin as cm
+    from critmin.errors import CritminError
+
+    s = Section("supply", "1. Who controls supply")
+    mine = cm.concentration_all("mine")
+    refine = cm.concentration_all("refine")
+    dom = cm.dominance()
+    by_mine = {r["mineral"]: r for r in mine}
+    by_ref = {r["mineral"]: r for r in refine}
+    for r in mine + refine:
+        s.sources.update(r["sources"])
+    high = [r for r in mine if r["hhi_band"] == "high"]
+    china_lead_mine = [r["mineral"] for r in mine if r["leader"] == "CHN"]
+    china_lead_ref = [r["mineral"] for r in refine if r["leader"] == "CHN"]
+    s.facts.update(
+        minerals_with_mine_data=len(mine),
+        minerals_with_refine_data=len(refine),
+        highly_concentrated_mine=len(high),
+        china_leads_mine=len(china_lead_mine),
+        china_leads_refine=len(china_lead_ref),
+    )
+    ree = by_mine.get("rare_earths")
+    text = (
+        f"Of the {len(mine)} minerals (or groups) with world mine-production data, "
+        f"{len(high)} are highly concentrated (HHI above 1 800). China is the leading miner of "
+        f"{len(china_lead_mine)} of them and the leading refiner of {len(china_lead_ref)} of the "
+        f"{len(refine)} with refinery data."
+    )
+    s.finding.append(esc(text))
+    if ree:
+        s.facts["rare_earths_mine_china_share"] = ree["china_share"]
+        s.facts["rare_earths_mine_year"] = ree["year"]
+        line = (
+            f"China mined {pct(ree['china_share'])} of the world's rare earths in {ree['year']} "
+            f"({ree['world_total']:,.0f} t rare-earth oxide, HHI {ree['hhi']:,.0f})"
+        )
+        ref = by_ref.get("rare_earths")
+        if ref:
+            s.facts["rare_earths_refine_china_share"] = ref["china_share"]
+            line += f" and refined {pct(ref['china_share'])} of magnet rare earths ({ref['year']})"
+        s.finding.append(esc(line + "."))
+    top = mine[:3]
+    if top:
+        s.finding.append(
+            esc(
+                "Most concentrated at the mine: "
+                + "; ".join(
+                    f"{name(r['mineral'])} (HHI {r['hhi']:,.0f}, "
+                    f"{r['leader']} {pct(r['leader_share'])})"
+                    for r in top
+                )
+                + "."
+            )
+        )
+    maps = []
+    for m in cfg.map_minerals:
+        try:
+            maps.append(cm.concentration(m, "mine", cfg.year))
+        except CritminError as exc:
+            if m not in by_ref:  # a refine-only mineral (gallium) is on the refinery map
+                s.notes.append(esc(f"No map for {m}: {exc}"))
+    if maps:
+        s.figures.append(charts.share_map(maps, "mine"))
+    ref_maps = [by_ref[m] for m in cfg.map_minerals if m in by_ref]
+    if ref_maps:
+        s.figures.append(charts.share_map(ref_maps, "refine"))
+    s.figures.append(charts.hhi_ranking(mine, refine))
+    s.figures.append(charts.dual_dominance(dom))
+    s.tables.append(
+        Table(
+            "Dual dominance: minerals where one country leads both stages",
+            [
+                ("mineral", "mineral"),
+                ("mine_leader", "mine leader"),
+                ("mine_leader_share", "share"),
+                ("refine_leader", "refine leader"),
+                ("refine_leader_share", "share"),
+                ("china_dual_dominance", "China min(mine, refine)"),
+            ],
+            [r for r in dom if r["refine_leader"] and r["mine_leader"]],
+        )
+    )
+    controls = []
+    for m in cfg.control_minerals:
+        try:
+            controls.append(cm.control(m, cfg.control_host))
+        except CritminError as exc:
+            s.notes.append(esc(f"No ownership control for {m} in {cfg.control_host}: {exc}"))
+    if controls:
+        s.figures.append(charts.control_bars(controls))
+        for c in controls:
+            s.sources.update(c["sources"])
+            chn = next((r["share"] for r in c["by_owner_iso3"] if r["iso3"] == "CHN"), 0.0)
+            s.facts[f"control_{c['mineral']}_{c['host_iso3']}_CHN"] = chn
+            s.finding.append(
+                esc(
+                    f"Ownership: Chinese-owned stakes account for {pct(chn)} of "
+                    f"{c['host_iso3']}'s {c['year']} {name(c['mineral'])} output in the asset "
+                    f"register; {pct(c['unattributed_share'])} is unattributed (outside the "
+                    "register or owner unknown)."
+                )
+            )
+    return s
+
+
+def controls_section(cfg: BriefConfig) -> Section:
+    """2. Export controls and US exposure."""
+    import critmin as cm
+
+    s = Section("controls", "2. Export controls")
+    today = dt.date.today()
+    rows = cm.controls()
+    since_2023 = [
+        r for r in rows if (r["effective"] or r["announced"] or dt.date.min) >= dt.date(2023, 1, 1)
+    ]
+    active = [r for r in rows if r["status"] == "active"]
+    suspended = [r for r in rows if r["status"] == "suspended"]
+    chn = [r for r in since_2023 if r["imposing_iso3"] == "CHN"]
+    s.sources.update(r["source_id"] for r in rows)
+    s.facts.update(
+        controls_since_2023=len(since_2023),
+        controls_active=len(active),
+        controls_suspended=len(suspended),
+        china_controls_since_2023=len(chn),
+    )
+    s.finding.append(
+        esc(
+            f"The register holds {len(rows)} export restrictions; {len(since_2023)} started "
+            "in 2023 or later, "
+            f"{len(chn)} of them by China. On {today.isoformat()}, {len(active)} are in force and "
+            f"{len(suspended)} suspended."
+        )
+    )
+    lapsed = [
+        r for r in rows if r["suspended_until"] and r["suspended_until"] < today and not r["lifted"]
+    ]
+    if lapsed:
+        s.notes.append(
+            esc(
+                f"{len(lapsed)} suspensions ran out (latest "
+                f"{max(r['suspended_until'] for r in lapsed)}) with no "
+                "renewal recorded in the register; those controls count as in force again."
+            )
+        )
+    s.figures.append(charts.controls_timeline(since_2023, today))
+    exp = cm.exposure()
+    scored = _collapse_members([r for r in exp if r["score"] is not None])
+    s.facts["exposure_top"] = [(r["mineral"], r["score"]) for r in scored[:5]]
+    if scored:
+        s.finding.append(
+            esc(
+                "US exposure (net import reliance x share of world supply under an active "
+                "control): highest for "
+                + "; ".join(f"{name(r['mineral'])} ({r['score']:.2f})" for r in scored[:5])
+                + "."
+            )
+        )
+    s.figures.append(
+        charts.bar(
+            scored[:20],
+            "score",
+            "mineral",
+            "US exposure score (0-1): net import reliance x controlled share",
+            "score",
+            fmt=".2f",
+        )
+    )
+    missing = [r["mineral"] for r in exp if r["score"] is None]
+    if missing:
+        s.notes.append(
+            esc(
+                "No exposure score (missing net import reliance or production data): "
+                + ", ".join(missing)
+                + "."
+            )
+        )
+    s.tables.append(
+        Table(
+            "Exposure ranking",
+            [
+                ("mineral", "mineral"),
+                ("net_import_reliance", "US net import reliance"),
+                ("controlled_share", "controlled share"),
+                ("controlled_stage", "stage"),
+                ("score", "score"),
+            ],
+            scored[:20],
+        )
+    )
+    return s
+
+
+def _collapse_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row for the members of a group that carry the group's identical figures
+    (fourteen rare earths share one net import reliance and one controlled share)."""
+    out: list[dict[str, Any]] = []
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in rows:
+        group = r.get("nir_reported_as")
+        if not group:
+            out.append(r)
+            continue
+        key = (group, r["score"], r["controlled_share"], r["net_import_reliance"])
+        if key in groups:
+            groups[key]["members"].append(r["mineral"])
+            continue
+        merged = {**r, "members": [r["mineral"]]}
+        groups[key] = merged
+        out.append(merged)
+    for r in out:
+        members = r.get("members")
+        if members and len(members) > 1:
+            r["mineral"] = f"{name(str(r['nir_reported_as']))} ({len(members)} elements)"
+    return sorted(out, key=lambda r: -r["score"])
