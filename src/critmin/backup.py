@@ -97,15 +97,7 @@ def restore_db(folder: Path | str, path: Path | str | None = None) -> dict[str, 
     data = read_export(folder)
     p = ensure_store(path)
     with raw_connection(p) as con:
-        held = {r[0] for r in con.execute("SELECT id FROM interventions").fetchall()}
-        incoming = {r["id"] for r in data["interventions"]}
-        lost = sorted(held - incoming)
-        if lost:
-            raise InputError(
-                f"the export lacks {len(lost)} ledger row(s) this store holds; nothing restored",
-                field="interventions",
-                value=lost[0],
-            )
+        _refuse_ledger_loss(con, {r["id"] for r in data["interventions"]}, "export")
         con.execute("BEGIN TRANSACTION")
         try:
             counts = {}
@@ -199,16 +191,12 @@ def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str
             raise InputError(
                 f"cannot open: {str(exc).splitlines()[0]}", field="file", value=str(file)
             ) from None
-        held = {r[0] for r in con.execute("SELECT id FROM interventions").fetchall()}
         incoming = {r[0] for r in con.execute("SELECT id FROM bk.interventions").fetchall()}
-        lost = sorted(held - incoming)
-        if lost:
+        try:
+            _refuse_ledger_loss(con, incoming, "backup")
+        except InputError:
             con.execute("DETACH bk")
-            raise InputError(
-                f"the backup lacks {len(lost)} ledger row(s) this store holds; nothing restored",
-                field="interventions",
-                value=lost[0],
-            )
+            raise
         con.execute("BEGIN TRANSACTION")
         try:
             counts = {}
@@ -286,3 +274,15 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
     out["ok"] = not problems
     out.update({k: meta.get(k) for k in ("data_version", "schema_version", "loaded_at")})
     return out
+
+
+def _refuse_ledger_loss(con: Any, incoming: set[str], what: str) -> None:
+    """A restore may add ledger rows, never drop one the store holds (append-only ledger)."""
+    held = {r[0] for r in con.execute("SELECT id FROM interventions").fetchall()}
+    lost = sorted(held - incoming)
+    if lost:
+        raise InputError(
+            f"the {what} lacks {len(lost)} ledger row(s) this store holds; nothing restored",
+            field="interventions",
+            value=lost[0],
+        )
