@@ -46,7 +46,8 @@ def export_db(
         target = out / f"{name}.{fmt}"
         try:
             if fmt == "parquet":
-                frame.write_parquet(target)
+                with target.open("wb") as fh:  # polars cannot take a path that is not UTF-8
+                    frame.write_parquet(fh)
             else:
                 with target.open("w", newline="", encoding="utf-8") as fh:
                     w = csv.writer(fh, lineterminator="\n")
@@ -74,7 +75,12 @@ def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
     for name, spec in TABLES.items():
         pq, cs = folder / f"{name}.parquet", folder / f"{name}.csv"
         if pq.is_file():
-            frame = pl.read_parquet(pq)
+            try:
+                with pq.open("rb") as fh:  # polars cannot take a path that is not UTF-8
+                    frame = pl.read_parquet(fh)
+            except pl.exceptions.PolarsError as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+                raise InputError(f"not a readable Parquet file: {first}", file=str(pq)) from None
             records = ((i + 1, r) for i, r in enumerate(frame.to_dicts()))
             rows, failures = parse_rows(spec, records, str(pq))
         elif cs.is_file():

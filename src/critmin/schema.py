@@ -40,7 +40,10 @@ def _split_list(v: Any) -> Any:
         return []
     if isinstance(v, str):
         return [p.strip() for p in v.split("|") if p.strip()]
-    return list(v)
+    try:
+        return list(v)
+    except TypeError:  # a number, say: not a list, and pydantic says so naming the field
+        return v
 
 
 def _parse_bool(v: Any) -> Any:

@@ -30,4 +30,15 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a bad value is an InputError naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from critmin.errors import InputError
+
+        err = exc.errors()[0]
+        loc = err.get("loc") or ("*",)
+        name = f"CRITMIN_{str(loc[0]).upper()}"
+        raise InputError(str(err["msg"]), field=name, value=err.get("input")) from None

@@ -36,10 +36,18 @@ def schema_version() -> str:
 
 def db_path(path: Path | str | None = None) -> Path:
     if path is not None:
-        return Path(path)
-    from critmin.settings import get_settings
+        p, field = Path(path), "path"
+    else:
+        from critmin.settings import get_settings
 
-    return get_settings().db
+        p, field = get_settings().db, "CRITMIN_DB"
+    if p.name in ("", ".", ".."):
+        raise InputError("not a file name for the store", field=field, value=str(p))
+    try:
+        str(p).encode("utf-8")  # DuckDB takes UTF-8 paths only
+    except UnicodeEncodeError:
+        raise InputError("the store's path must be UTF-8 text", field=field) from None
+    return p
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -126,6 +126,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        # FastAPI's 400 for a body it cannot decode (not UTF-8): bad input like any other
+        return error(422, "body: not valid JSON (UTF-8 text expected)", "body")
     return error(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
@@ -290,6 +293,36 @@ def create_app(
 
     for module in (reference, supply, ledger, floor, scenarios, stockpile, pipeline, dashboard):
         app.include_router(module.router)
+    _token_before_body(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(Guard, max_body=MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
     return app
+
+
+def _token_before_body(app: FastAPI) -> None:
+    """Check the token of the write routes before FastAPI parses their body.
+
+    FastAPI decodes a JSON body before it runs a route's dependencies, so without this a
+    caller with no token would learn "JSON decode error" (422) rather than 401/403. The
+    write routes are the operations the OpenAPI document marks with a security requirement.
+    """
+    import re
+
+    from critmin.api.routes import bearer, require_token
+
+    writes = [
+        (method.upper(), re.compile(re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(path)) + "$"))
+        for path, ops in app.openapi()["paths"].items()
+        for method, op in ops.items()
+        if op.get("security")
+    ]
+
+    @app.middleware("http")
+    async def token_first(request: Request, call_next: Any) -> Any:
+        path = request.url.path
+        if any(m == request.method and rx.match(path) for m, rx in writes):
+            try:
+                require_token(request, await bearer(request))
+            except StarletteHTTPException as exc:
+                return await _http_error(request, exc)
+        return await call_next(request)

@@ -45,14 +45,15 @@ def load_config(path: Path | None) -> BriefConfig:
 
     from critmin.errors import InputError
     from critmin.schema import first_error_field
+    from critmin.yaml_input import load_yaml
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise InputError(
             f"cannot read: {exc.strerror}", field="--config", value=str(path)
         ) from None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeDecodeError):
         raise InputError("not valid YAML", field="--config", value=str(path)) from None
     if not isinstance(raw, dict):
         raise InputError("expected a mapping of option: value", field="--config", value=str(path))

@@ -6,6 +6,7 @@ comes back fast. Every failure the user can fix is one line on stderr and exit c
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 
@@ -47,15 +48,26 @@ sweep_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # eager, so that `critmin --version` alone prints it (no "Missing command")
+    if value:
         from critmin import __version__
 
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    pass
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -68,6 +80,10 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises, never prints a traceback)."""
     from critmin.errors import CritminError
 
+    # a file name that is not UTF-8 reaches Python as lone surrogates: echo its bytes back
+    # as they came instead of failing to print them
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         result = app(args=argv, standalone_mode=False, prog_name="critmin")
         return int(result) if isinstance(result, int) else 0
@@ -88,12 +104,21 @@ def run(argv: list[str] | None = None) -> int:
         return _fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.filename is None or os.environ.get("CRITMIN_DEBUG"):
+            return _internal(exc)
+        # the file system refused a path the user gave (name too long, permission denied)
+        return _fail(f"{exc.filename}: {exc.strerror}")
     except Exception as exc:  # the promise: never a traceback
-        if os.environ.get("CRITMIN_DEBUG"):
-            raise
-        return _fail(
-            f"internal error ({type(exc).__name__}): {exc}; set CRITMIN_DEBUG=1 for details", 1
-        )
+        return _internal(exc)
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("CRITMIN_DEBUG"):
+        raise exc
+    return _fail(
+        f"internal error ({type(exc).__name__}): {exc}; set CRITMIN_DEBUG=1 for details", 1
+    )
 
 
 def main() -> None:

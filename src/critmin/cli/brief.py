@@ -25,6 +25,10 @@ def brief_cmd(
 
     cfg = load_config(config)
     if seed is not None:
+        if seed < 0:  # model_copy does not validate: check what BriefConfig.seed requires
+            from critmin.errors import InputError
+
+            raise InputError("must be an integer >= 0", field="--seed", value=seed)
         cfg = cfg.model_copy(update={"seed": seed})
     with Progress(
         SpinnerColumn(),

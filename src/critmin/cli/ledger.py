@@ -29,13 +29,16 @@ def add_cmd(
 
     from critmin.errors import InputError
     from critmin.ledger import add
+    from critmin.yaml_input import load_yaml
 
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", field="--file", value=file) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", field="--file", value=file) from None
     try:
-        record = yaml.safe_load(text)
+        record = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

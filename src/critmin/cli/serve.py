@@ -13,6 +13,8 @@ def _port_free(host: str, port: int) -> str | None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         return f"unknown host ({exc.strerror})"
+    except UnicodeError:  # the IDNA encoding refuses it (a label over 63 characters, say)
+        return "not a valid host name"
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

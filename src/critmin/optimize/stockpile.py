@@ -384,7 +384,9 @@ def plan(
         raise InputError("cap must be a positive number of days", field="cap_days", value=cap_days)
     if draws < 1:
         raise InputError("need at least one draw", field="draws", value=draws)
-    seed = d.DEFAULT_SEED if seed is None else seed
+    from critmin.sim.rng import check_seed
+
+    seed = d.DEFAULT_SEED if seed is None else check_seed(seed)
     names = scenarios or [s["name"] for s in d.list_scenarios() if s["kind"] == "event"]
     children = np.random.SeedSequence(seed).spawn(len(names))
     pooled: dict[str, dict[str, Any]] = {}

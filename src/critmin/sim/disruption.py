@@ -288,18 +288,20 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
     """A bundled scenario by name, or a scenario YAML file."""
     import yaml
 
+    from critmin.yaml_input import load_yaml
+
     text = str(name_or_file)
     path = Path(text)
-    if not (path.suffix in (".yaml", ".yml") or path.is_file()):
+    if not (path.suffix in (".yaml", ".yml") or _is_file(path)):
         path = SCENARIO_DIR / f"{text}.yaml"
-        if not path.is_file():
+        if not _is_file(path):
             raise NotFoundError(
                 f"no scenario {text!r}; bundled: {', '.join(bundled_names())} (or give a file)"
             )
-    if not path.is_file():
+    if not _is_file(path):
         raise InputError("no such file", field="scenario", value=text)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "malformed YAML"
@@ -307,7 +309,17 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
         raise InputError(f"malformed YAML: {problem}", file=str(path), line=line) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path)) from None
     return parse_scenario(data, str(path))
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the OS refuses (too long, say) instead of raising."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 # -- inputs the engine reads ---------------------------------------------------------------------
@@ -645,9 +657,11 @@ def simulate(
     parameters (one event hits every mineral), the second is spawned once per mineral, in the
     order given, for per-mineral withheld shares. Same seed, same numbers.
     """
+    from critmin.sim.rng import check_seed
+
     if draws < 1:
         raise InputError("need at least one draw", field="draws", value=draws)
-    ss_common, ss_minerals = np.random.SeedSequence(seed).spawn(2)
+    ss_common, ss_minerals = np.random.SeedSequence(check_seed(seed)).spawn(2)
     rng = np.random.default_rng(ss_common)
     common = {
         "withheld": draw(scenario.withheld_share, rng, draws),

@@ -65,6 +65,13 @@ PRESETS = "presets"
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# prices, floors and volumes beyond these are input errors, not numbers to simulate
+MAX_LEVEL = 1e9  # USD per contract unit (spot, floor, OU level), and tonnes a year
+Level = Annotated[float, Field(gt=0, le=MAX_LEVEL, allow_inf_nan=False)]
+MAX_PATHS = 10_000_000_000
+# |ln g| over the term (g = the deterministic part of the price, e^{c0 + d t}) must stay well
+# inside double precision (e^709): beyond this the payoff arithmetic overflows
+MAX_LOG_SPAN = 600.0
 
 
 def _as_tuple(v: Any) -> Any:
@@ -95,20 +102,20 @@ class SourceRef(_Def):
 class Jumps(_Def):
     """Merton jumps in log price: ``intensity`` per year, log-jump ``mean`` and ``sd``."""
 
-    intensity: NonNeg
-    mean: Finite
-    sd: NonNeg
+    intensity: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
+    mean: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)]
+    sd: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
 
 
 class PriceModel(_Def):
     """Price process of S (USD per contract unit). sigma per sqrt(year), rates per year."""
 
     kind: Literal["gbm", "ou"]
-    spot: Positive
+    spot: Level
     sigma: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
     mu: Finite = 0.0
     kappa: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.0
-    theta_level: Annotated[Positive | None, Field(validate_default=True)] = None
+    theta_level: Annotated[Level | None, Field(validate_default=True)] = None
     jumps: Jumps | None = None
 
     @field_validator("mu", "kappa", "theta_level")
@@ -129,13 +136,17 @@ class FloorContract(_Def):
 
     name: str = "floor"
     product: str = "NdPr oxide"
-    floor: Positive
+    floor: Level
     currency: Literal["USD"] = "USD"
     unit: Literal["kg", "t", "lb"] = "kg"
     settlement: Literal["monthly", "quarterly", "semiannual", "annual"] = "monthly"
     term_years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
     start: dt.date | None = None
-    volume_tpy: Annotated[tuple[NonNeg, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
+    volume_tpy: Annotated[
+        tuple[Annotated[float, Field(ge=0, le=MAX_LEVEL, allow_inf_nan=False)], ...],
+        BeforeValidator(_as_tuple),
+        Field(min_length=1),
+    ]
     discount_rate: Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)] = 0.0
     annual_cap_usd: Positive | None = None
 
@@ -230,7 +241,7 @@ def gbm_expected_shortfall(floor: float, spot: float, mu: float, sigma: float, t
     """
     t = np.asarray(t, float)
     vol = sigma * np.sqrt(t)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         d1 = (math.log(spot / floor) + (mu + sigma**2 / 2) * t) / vol
         out = floor * ndtr(-(d1 - vol)) - spot * np.exp(mu * t) * ndtr(-d1)
     det = np.maximum(floor - spot * np.exp(mu * t), 0.0)
@@ -365,6 +376,7 @@ def _plan(contract: FloorContract, model: PriceModel, paths: int, seed: int, kee
     sch = schedule(contract)
     dt_ = 1.0 / sch.periods
     jumps = model.jumps if model.jumps is not None and model.jumps.intensity > 0 else None
+    lam = k = 0.0
     if model.kind == "gbm":
         k = 0.0 if jumps is None else math.exp(jumps.mean + jumps.sd**2 / 2) - 1
         lam = 0.0 if jumps is None else jumps.intensity
@@ -376,6 +388,20 @@ def _plan(contract: FloorContract, model: PriceModel, paths: int, seed: int, kee
         x0, a = math.log(model.spot) - c0, math.exp(-model.kappa * dt_)
         var = -math.expm1(-2 * model.kappa * dt_) / (2 * model.kappa) if model.kappa else dt_
         s = model.sigma * math.sqrt(var)
+    span = {"spot": abs(c0), "mu": abs(d) * float(sch.times[-1])}
+    if sum(span.values()) > MAX_LOG_SPAN:
+        # name what drives it: the drift (mu, sigma^2 / 2, the jump compensator) or the level
+        parts = {"mu": abs(model.mu), "sigma": model.sigma**2 / 2, "jumps": abs(lam * k)}
+        where = "spot" if span["spot"] > span["mu"] else max(parts, key=lambda n: parts[n])
+        if where == "spot" and model.kind == "ou":
+            where = "theta_level"
+        raise InputError(
+            f"the price drift over the term is beyond what double precision holds "
+            f"(|ln level| + |mu - sigma^2/2 - jump drift| x years = {sum(span.values()):.3g} "
+            f"> {MAX_LOG_SPAN:g}); lower sigma, mu or jumps, or shorten the term",
+            field=where,
+            value=getattr(model, where),
+        )
     r = contract.discount_rate
     g = np.exp(c0 + d * sch.times)
     end = np.r_[sch.year_of_step[1:] != sch.year_of_step[:-1], True]
@@ -480,7 +506,7 @@ def _run_chunk(p: _Plan, b0: int, b1: int) -> _Chunk:
     flat_n, flat_d = nom.reshape(-1)[:total], pv.reshape(-1)[:total]
 
     def hist(v: Array) -> NDArray[np.int64]:
-        idx = np.minimum((v / p.hist_width).astype(np.int64), HIST_BINS - 1)
+        idx = np.minimum(v / p.hist_width, HIST_BINS - 1).astype(np.int64)  # clip, then cast
         return np.bincount(idx, minlength=HIST_BINS).astype(np.int64)
 
     return _Chunk(
@@ -624,6 +650,8 @@ def simulate_floor(
     for name, val in (("paths", paths), ("workers", workers), ("chunk_blocks", chunk_blocks)):
         if isinstance(val, bool) or not isinstance(val, int) or val < 1:
             raise InputError(f"{name} must be a positive integer", field=name, value=val)
+    if paths > MAX_PATHS:
+        raise InputError(f"paths must be at most {MAX_PATHS:,}", field="paths", value=paths)
     seed = rng.check_seed(seed)
     keep = paths <= KEEP_SAMPLES_MAX if keep_samples is None else keep_samples
     plan = _plan(contract, model, paths, seed, keep)
@@ -717,10 +745,12 @@ def load_definition(path: str | Path) -> FloorDefinition:
     """A floor definition from a YAML file; bad input is an InputError naming the field."""
     import yaml
 
+    from critmin.yaml_input import load_yaml
+
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read floor definition: {exc}", file=str(p)) from None
     return validated(FloorDefinition, data, file=str(p))  # type: ignore[no-any-return]
 

@@ -246,8 +246,10 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
+    from critmin.yaml_input import load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(
             f"cannot read: {exc.strerror}", field="stage_model", value=str(path)
@@ -256,6 +258,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise InputError(f"not valid YAML{where}", field="stage_model", value=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", field="stage_model", value=str(path)) from None
     if not isinstance(data, dict):
         raise InputError("expected a mapping of parameters", field="stage_model", value=str(path))
     return data
@@ -299,6 +303,8 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
         raise InputError(
             f"cannot read: {exc.strerror}", field="projects", value=str(path)
         ) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", field="projects", value=str(path)) from None
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:

@@ -1,0 +1,61 @@
+"""YAML that users hand in (ledger rows, floor definitions, scenarios, stage models, brief
+options): ``yaml.safe_load`` with three guards, every refusal a ``yaml.YAMLError`` with its line,
+so each caller reports it as it reports any malformed YAML (one line, exit code 2).
+
+- Aliases (``*name``) are refused: a few hundred bytes of nested aliases stand for billions of
+  nodes (the "billion laughs"), which the first repr or JSON dump of the value would expand.
+- Nesting deeper than MAX_DEPTH levels is refused: the loader recurses once per level, and a
+  file of a thousand ``[`` would otherwise end in RecursionError.
+- A scalar that looks like a date or an integer but is not one (``2026-02-30``, an integer of
+  more digits than Python converts) stays text, so the model that validates it names the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.nodes import Node, ScalarNode
+
+MAX_DEPTH = 64
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(None, None, "aliases (*name) are not accepted", mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ComposerError(None, None, f"nested over {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _or_text(self, node: ScalarNode, construct: Any) -> Any:
+        try:
+            return construct(self, node)
+        except ValueError:  # an impossible date, an integer too long to convert
+            return self.construct_scalar(node)
+
+    def construct_timestamp_or_text(self, node: ScalarNode) -> Any:
+        return self._or_text(node, yaml.SafeLoader.construct_yaml_timestamp)
+
+    def construct_int_or_text(self, node: ScalarNode) -> Any:
+        return self._or_text(node, yaml.SafeLoader.construct_yaml_int)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int_or_text)
+
+
+def load_yaml(text: str) -> Any:
+    """The one YAML document in ``text`` (module docstring: what is refused)."""
+    return yaml.load(text, Loader=_Loader)
