@@ -31,7 +31,7 @@ from fuzzkit import COMMANDS, check, digest, invoke, path_of, stub_brief
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MAX_EXAMPLES = int(os.environ.get("CRITMIN_FUZZ_EXAMPLES", "40"))
+MAX_EXAMPLES = int(os.environ.get("CRITMIN_FUZZ_EXAMPLES", "30"))
 
 LEDGER_ROW: dict[str, Any] = {
     "date": "2026-03-01",

@@ -112,7 +112,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if not errors:
         return error(422, "invalid request")
     err = errors[0]
-    loc = [str(p) for p in err.get("loc", ())]
+    # a key that is empty or holds a newline (an unknown field, say) is shown quoted
+    loc = [p if p and p.isprintable() else repr(p) for p in map(str, err.get("loc", ()))]
     if loc and loc[0] in ("query", "path", "header", "cookie") and len(loc) > 1:
         field: str | None = loc[1]  # a repeated query parameter: its name, not name.0
     else:
