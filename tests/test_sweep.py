@@ -105,6 +105,9 @@ def test_cell_seed_is_the_documented_seedsequence_child() -> None:
         ({"engine": "mine"}, "engine", "floor"),
         ({"draws": 0}, "draws", "greater than"),
         ({"bogus": 1}, "bogus", "Extra"),
+        # fuzzer: a list where a preset name belongs was TypeError (unhashable) at plan time
+        ({"base": {"preset": "mp-ndpr", "model_kind": [[1]]}}, "base.model_kind", "name"),
+        ({"axes": {"preset": ["mp-ndpr", 3]}}, "axes.preset", "names"),
     ],
 )
 def test_bad_definitions_are_one_line_naming_the_field(

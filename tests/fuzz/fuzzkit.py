@@ -91,7 +91,7 @@ def invoke(argv: list[str], stdin: io.TextIOBase | None = None) -> tuple[int, st
 
 def names_a_field(line: str, argv: list[str], cmd: Any) -> bool:
     """Does the error line say what was wrong: a field, column, option, parameter or value?"""
-    if "field '" in line or "column '" in line or " line " in line:
+    if "field '" in line or 'field "' in line or "column '" in line or " line " in line:
         return True
     for p in cmd.params:
         names = [*p.opts, p.name, p.name.upper()]

@@ -207,21 +207,14 @@ OUTPUTS = [
 STDIN_DOCS = ["row", "bad", "deep", "binary"]
 
 
-# inputs a command is known to mishandle, kept out until its owner fixes it (reported):
-# critmin.sweep.load_sweep lets UnicodeDecodeError (a non-UTF-8 file) and RecursionError
-# (3 000 nested brackets) through, exit 1; critmin.yaml_input.load_yaml is the fix
-NOT_YET = {("sweep", "file"): {"binary.bin", "deep.yaml"}}
-
-
-def _values(param: Any, box: Path, path: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+def _values(param: Any, box: Path) -> st.SearchStrategy[str]:
     name = param.name
     kind = param.bare_type() if callable(getattr(param, "bare_type", None)) else str
     if name in OUT_NAMES:
         return st.sampled_from(OUTPUTS)
     pool: list[str] = list(BY_NAME.get(name, []))
     if name in IN_NAMES:
-        skip = NOT_YET.get((*path, name), set())
-        pool += [p for p in _input_paths(box) if Path(p).name not in skip]
+        pool += _input_paths(box)
     if kind is int:
         pool += INTS
     elif kind is float:
@@ -238,12 +231,12 @@ def _argv(draw: st.DrawFn, path: tuple[str, ...], cmd: Any, box: Path) -> tuple[
     chosen = draw(st.lists(st.sampled_from(params), unique_by=lambda p: p.name)) if params else []
     for p in chosen:
         if p.param_type_name == "argument":
-            groups.append([draw(_values(p, box, path))])
+            groups.append([draw(_values(p, box))])
         elif getattr(p, "is_flag", False):
             groups.append([p.opts[0]])
         else:
             for _ in range(draw(st.integers(1, 2)) if p.multiple else 1):
-                groups.append([p.opts[0], draw(_values(p, box, path))])
+                groups.append([p.opts[0], draw(_values(p, box))])
     twist = draw(
         st.sampled_from(["none"] * 6 + ["missing value", "unknown option", "extra", "dashdash"])
     )

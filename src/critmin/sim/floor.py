@@ -750,7 +750,12 @@ def load_definition(path: str | Path) -> FloorDefinition:
     p = Path(path)
     try:
         data = load_yaml(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(f"not valid YAML: {problem}", file=str(p), line=line) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read floor definition: {exc}", file=str(p)) from None
     return validated(FloorDefinition, data, file=str(p))  # type: ignore[no-any-return]
 

@@ -19,6 +19,13 @@ from critmin.errors import InputError
 CELL_CAP = 100_000
 MAX_DRAWS = 10_000_000
 EXAMPLES = Path(__file__).parent.parent / "sweeps" / "examples"
+# base keys (and axes) that pick what a cell starts from: a name or a file, never a number
+SELECTORS = {
+    "floor": ("preset", "definition", "model_kind"),
+    "scenario": ("scenario",),
+    "pipeline": ("projects", "stage_model"),
+}
+FILE_SELECTORS = ("definition", "projects", "stage_model", "scenario")
 
 
 class _Strict(BaseModel):
@@ -161,6 +168,13 @@ def parse_sweep(data: object, file: str | None = None) -> SweepDefinition:
         union = "give a list of values, a range {start, stop, num} or 'bundled'"
         where, msg, value = _first_error(exc, data, union)
         raise InputError(msg, file=file, field=where, value=value) from None
+    for key in SELECTORS[out.engine]:
+        value = out.base.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputError("must be a name or a file", file=file, field=f"base.{key}")
+        axis = out.axes.get(key)
+        if isinstance(axis, list) and any(not isinstance(v, str) for v in axis):
+            raise InputError("takes names or files only", file=file, field=f"axes.{key}")
     if file is not None:
         out._root = Path(file).resolve().parent
     return out
@@ -182,8 +196,13 @@ def load_sweep(name_or_file: str | Path) -> SweepDefinition:
     if not path.is_file():
         known = ", ".join(example_names())
         raise InputError(f"no such file (bundled examples: {known})", field="file", value=str(path))
+    from critmin.yaml_input import load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # the shared loader refuses aliases and very deep nesting with a YAMLError
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

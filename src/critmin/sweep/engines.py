@@ -23,14 +23,8 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from critmin.errors import InputError
-from critmin.sweep.definition import SweepDefinition, _first_error
+from critmin.sweep.definition import FILE_SELECTORS, SELECTORS, SweepDefinition, _first_error
 
-SELECTORS = {
-    "floor": ("preset", "definition", "model_kind"),
-    "scenario": ("scenario",),
-    "pipeline": ("projects", "stage_model"),
-}
-FILE_SELECTORS = ("definition", "projects", "stage_model", "scenario")
 Metrics = dict[str, float | None]
 
 
