@@ -42,7 +42,9 @@ from __future__ import annotations
 from critmin.sweep.definition import (
     CELL_CAP,
     EXAMPLES,
+    FILE_SELECTORS,
     MAX_DRAWS,
+    SELECTORS,
     Axis,
     Range,
     SweepDefinition,
@@ -53,11 +55,9 @@ from critmin.sweep.definition import (
     parse_sweep,
 )
 from critmin.sweep.engines import (
-    FILE_SELECTORS,
     FLOOR_METRICS,
     PROJECT_METRICS,
     SCENARIO_STATS,
-    SELECTORS,
     CellOutcome,
     CellTask,
     Metrics,
