@@ -136,3 +136,57 @@ def test_second_process_gets_one_line_busy_error(store: Path, tmp_path: Path) ->
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_settings_memo_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get_settings is memoised on the variables: a change must still be seen at once."""
+    from critmin.errors import InputError
+    from critmin.settings import get_settings
+
+    monkeypatch.setenv("CRITMIN_DB", str(tmp_path / "a.duckdb"))
+    assert get_settings().db == tmp_path / "a.duckdb"
+    monkeypatch.setenv("CRITMIN_DB", str(tmp_path / "b.duckdb"))
+    assert get_settings().db == tmp_path / "b.duckdb"
+    monkeypatch.setenv("CRITMIN_LOCK_TIMEOUT_S", "abc")
+    with pytest.raises(InputError, match="CRITMIN_LOCK_TIMEOUT_S"):
+        get_settings()
+    monkeypatch.setenv("CRITMIN_LOCK_TIMEOUT_S", "0.25")
+    assert get_settings().lock_timeout_s == 0.25
+    monkeypatch.delenv("CRITMIN_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert get_settings().db == tmp_path / "xdg" / "critmin" / "critmin.duckdb"
+
+
+def test_data_version_sees_an_edited_added_or_removed_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint is memoised on the files' stats; every kind of change must show."""
+    import shutil
+
+    from critmin.data import bundled
+    from critmin.data.bundled import _hash_files, data_version, reference_dir
+
+    root = tmp_path / "reference"
+    shutil.copytree(reference_dir(), root)
+    monkeypatch.setattr(bundled, "RECHECK_S", 0.0)
+
+    def full_hash() -> str:  # the definition, without any memo
+        return _hash_files(root, sorted(root.rglob("*.csv")))
+
+    seen = {data_version(root)}
+    assert data_version(root) == full_hash() == data_version()  # a copy: same fingerprint
+    csv = sorted((root / "minerals").glob("*.csv"))[0]
+    csv.write_text(csv.read_text() + "\n", encoding="utf-8")
+    os.utime(csv, ns=(time.time_ns(), time.time_ns() + 10**9))  # a coarse clock still moves
+    seen.add(data_version(root))
+    assert data_version(root) == full_hash()
+    (root / "minerals" / "extra.csv").write_text("mineral_id\n", encoding="utf-8")
+    seen.add(data_version(root))
+    assert data_version(root) == full_hash()
+    (root / "minerals" / "extra.csv").unlink()
+    csv.rename(root / "minerals" / "zz_renamed.csv")
+    seen.add(data_version(root))
+    assert data_version(root) == full_hash()
+    assert len(seen) == 4

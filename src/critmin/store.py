@@ -9,6 +9,7 @@ Whole-store export, backup, restore and checks live in :mod:`critmin.backup`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import time
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 META_DDL = 'CREATE TABLE IF NOT EXISTS "meta" ("key" VARCHAR PRIMARY KEY, "value" VARCHAR)'
 
 
+@functools.cache  # the DDL is fixed for the life of the process
 def schema_version() -> str:
     """Fingerprint of the DDL: a change of any column forces a rebuild on next open."""
     text = "\n".join(ddl(t) for t in TABLES.values())

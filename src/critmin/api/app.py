@@ -288,8 +288,9 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
-    def healthz() -> Any:
+    async def healthz() -> Any:
         """``{"status": "ok"}`` while the server answers (does not open the store)."""
+        # async: answered on the event loop, not behind reads queued for the thread pool
         return {"status": "ok", "version": __version__}
 
     for module in (reference, supply, ledger, floor, scenarios, stockpile, pipeline, dashboard):

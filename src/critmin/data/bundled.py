@@ -7,7 +7,9 @@ their origin (``production/usgs_mcs2025.csv``, ``production/iea_gcmo2025_refinin
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 from critmin.schema import TABLES, Failure, Table
 
 
+@functools.cache
 def reference_dir() -> Path:
     """Folder of the CSVs shipped inside the package."""
     return Path(str(resources.files("critmin.data") / "reference"))
@@ -34,18 +37,27 @@ def table_files(root: Path, table: Table) -> list[Path]:
 
 
 _VERSIONS: dict[tuple[Any, ...], str] = {}
+# every store read checks the fingerprint; the files are looked at again after this long
+RECHECK_S = 1.0
+_CHECKED: dict[str, tuple[float, str]] = {}
 
 
 def data_version(root: Path | None = None) -> str:
     """Fingerprint of the bundled data: sha256 over every CSV's relative path and bytes.
 
-    Memoised on the files' (path, size, mtime), so repeated calls in one process are cheap.
+    Memoised on the files' (path, size, mtime), which are looked at again at most every
+    ``RECHECK_S`` seconds: an edited CSV is seen by a running process within a second.
     """
     root = root or reference_dir()
+    now = time.monotonic()
+    hit = _CHECKED.get(str(root))
+    if hit is not None and now - hit[0] < RECHECK_S:
+        return hit[1]
     files = sorted(root.rglob("*.csv"))
     stamp = (str(root), *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
     if stamp not in _VERSIONS:
         _VERSIONS[stamp] = _hash_files(root, files)
+    _CHECKED[str(root)] = (now, _VERSIONS[stamp])
     return _VERSIONS[stamp]
 
 
