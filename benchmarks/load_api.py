@@ -4,9 +4,11 @@ Run: uv run python benchmarks/load_api.py [--clients 50] [--seconds 60] [--burst
 
 1. Builds a private store in a temporary folder (CRITMIN_DB) and starts ``critmin serve`` on
    127.0.0.1 on a free port, as its own process (one uvicorn worker, as shipped).
-2. Reads: ``--clients`` concurrent clients (asyncio + httpx2, keep-alive) request the read
+2. Baseline: the same clients on ``/healthz`` alone for 10 s (no store, no thread pool).
+   Reads: ``--clients`` concurrent clients (asyncio + httpx2, keep-alive) request the read
    endpoints in turn for ``--seconds`` seconds. Reported: requests, requests per second,
-   p50 / p95 / p99 / max latency, and errors (any status other than 200, or no answer).
+   p50 / p95 / p99 / max latency, and errors (any status other than 200, or no answer); the
+   read rate also as a ratio to the baseline's, which this noisy shared machine moves less.
 3. Simulations: a burst of ``--burst`` concurrent POSTs at the per-request caps (floor
    200 000 paths, scenario / stockpile / pipeline 20 000 draws), plus requests over the caps
    (which must be refused with 422 at once). Meanwhile /healthz is polled; afterwards the server
@@ -55,13 +57,13 @@ READS = [
     "/api/v1/scenarios",
     "/api/v1/pipeline/projects",
 ]
-CAPPED = [  # each at its cap
+CAPPED: list[tuple[str, dict[str, Any]]] = [  # each at its cap
     ("/api/v1/floor", {"preset": "mp-ndpr", "paths": 200_000, "seed": 1}),
     ("/api/v1/scenarios/chn-2025-ree-april/run", {"draws": 20_000, "seed": 1}),
     ("/api/v1/stockpile/plan", {"budget_usd": 12e9, "draws": 20_000, "seed": 1}),
     ("/api/v1/pipeline/run", {"draws": 20_000, "seed": 1}),
 ]
-OVER_CAP = [  # must be refused (422) without running
+OVER_CAP: list[tuple[str, dict[str, Any]]] = [  # must be refused (422) without running
     ("/api/v1/floor", {"preset": "mp-ndpr", "paths": 10**9}),
     ("/api/v1/scenarios/chn-2025-ree-april/run", {"draws": 10**7}),
     ("/api/v1/stockpile/plan", {"budget_usd": 1e9, "draws": 10**7}),
@@ -100,11 +102,13 @@ def summary(lat_s: list[float], statuses: Counter[str], seconds: float) -> dict[
     }
 
 
-async def read_phase(base: str, clients: int, seconds: float) -> dict[str, Any]:
+async def read_phase(
+    base: str, clients: int, seconds: float, paths: list[str] = READS
+) -> dict[str, Any]:
     import httpx2
 
     lat: list[float] = []
-    per_path: dict[str, list[float]] = {p: [] for p in READS}
+    per_path: dict[str, list[float]] = {p: [] for p in paths}
     statuses: Counter[str] = Counter()
     stop = time.monotonic() + seconds
     limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -115,7 +119,7 @@ async def read_phase(base: str, clients: int, seconds: float) -> dict[str, Any]:
         async def one(k: int) -> None:
             i = k
             while time.monotonic() < stop:
-                path = READS[i % len(READS)]
+                path = paths[i % len(paths)]
                 i += 1
                 t0 = time.perf_counter()
                 try:
@@ -240,6 +244,9 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         asyncio.run(read_phase(base, 2, 3))  # warm the server's caches
+        # the baseline of the same run: the same clients on /healthz alone (no store, no
+        # thread pool), what this machine's server and client can do at best
+        floor = asyncio.run(read_phase(base, args.clients, min(10.0, args.seconds), ["/healthz"]))
         reads = asyncio.run(read_phase(base, args.clients, args.seconds))
         burst = asyncio.run(burst_phase(base, args.burst)) if args.burst else None
     finally:
@@ -252,18 +259,26 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     result = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "baseline_healthz": floor,
         "reads": reads,
+        "reads_rps_over_baseline": round(reads["rps"] / floor["rps"], 3),
         "simulation_burst": burst,
         "server_tracebacks": err.count("Traceback"),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
+    f = floor
+    print(
+        f"baseline: {f['clients']} clients on /healthz x {f['seconds']} s: {f['rps']} req/s, "
+        f"p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, errors {f['errors']}"
+    )
     r = reads
     print(
         f"reads: {r['clients']} clients x {r['seconds']} s: {r['requests']} requests, "
         f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, "
-        f"max {r['max_ms']} ms, errors {r['errors']} {r['statuses']}"
+        f"max {r['max_ms']} ms, errors {r['errors']} {r['statuses']}; "
+        f"{result['reads_rps_over_baseline']} x the baseline rate"
     )
     print("  p50 by endpoint (ms): " + json.dumps(r["per_endpoint_p50_ms"]))
     if burst:
