@@ -288,6 +288,16 @@ def test_definition_errors_name_the_field() -> None:
         simulate_floor(contract(), gbm(), paths=0)
 
 
+def test_models_mapping_of_non_mappings_is_refused(tmp_path: Any) -> None:
+    """Fuzzer: ``models: {dist: lognormal}`` was TypeError ('str' object is not a mapping)."""
+    doc = load_preset("mp-ndpr").model_dump(mode="json")
+    doc["models"] = {"dist": "lognormal", "ou": {"spot": 55}}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(InputError, match=r"models\.dist: .* mapping"):
+        load_definition(path)
+
+
 def test_preset_definition_round_trip(tmp_path: Any) -> None:
     d = load_preset("mp-ndpr")
     assert (

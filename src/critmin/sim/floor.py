@@ -185,7 +185,12 @@ class FloorDefinition(_Def):
     @classmethod
     def _models_mapping(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("models"), dict):
-            data = {**data, "models": [{"kind": k, **v} for k, v in data["models"].items()]}
+            # {kind: {params}}
+            for k, v in data["models"].items():
+                if not isinstance(v, dict):
+                    raise ValueError(f"models.{k}: give the model's parameters as a mapping")
+            models = [{"kind": k, **v} for k, v in data["models"].items()]
+            data = {**data, "models": models}
         return data
 
     @model_validator(mode="after")
