@@ -14,6 +14,7 @@ read the API.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -295,36 +296,52 @@ def create_app(
 
     for module in (reference, supply, ledger, floor, scenarios, stockpile, pipeline, dashboard):
         app.include_router(module.router)
-    _token_before_body(app)
+    _checks_before_route(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(Guard, max_body=MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
     return app
 
 
-def _token_before_body(app: FastAPI) -> None:
-    """Check the token of the write routes before FastAPI parses their body.
+def _operations(app: FastAPI) -> list[tuple[str, re.Pattern[str], frozenset[str], bool]]:
+    """(method, path pattern, query parameter names, needs a token) of every operation in the
+    app's OpenAPI document, which the checks run before a route use."""
+    out = []
+    for path, ops in app.openapi()["paths"].items():
+        rx = re.compile(re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(path)) + "$")
+        for method, op in ops.items():
+            names = frozenset(p["name"] for p in op.get("parameters", ()) if p["in"] == "query")
+            out.append((method.upper(), rx, names, bool(op.get("security"))))
+    return out
+
+
+def _checks_before_route(app: FastAPI) -> None:
+    """Checks made before FastAPI parses a request: the token, then the query's names.
 
     FastAPI decodes a JSON body before it runs a route's dependencies, so without this a
     caller with no token would learn "JSON decode error" (422) rather than 401/403. The
     write routes are the operations the OpenAPI document marks with a security requirement.
+    A query parameter the operation does not take (``?yaer=2023``) is a 422 naming it: FastAPI
+    would ignore it and answer another question than the one asked.
     """
-    import re
-
     from critmin.api.routes import bearer, require_token
 
-    writes = [
-        (method.upper(), re.compile(re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(path)) + "$"))
-        for path, ops in app.openapi()["paths"].items()
-        for method, op in ops.items()
-        if op.get("security")
-    ]
+    operations = _operations(app)
 
     @app.middleware("http")
-    async def token_first(request: Request, call_next: Any) -> Any:
+    async def before_route(request: Request, call_next: Any) -> Any:
         path = request.url.path
-        if any(m == request.method and rx.match(path) for m, rx in writes):
+        op = next((o for o in operations if o[0] == request.method and o[1].match(path)), None)
+        if op is None:
+            return await call_next(request)
+        if op[3]:
             try:
                 require_token(request, await bearer(request))
             except StarletteHTTPException as exc:
                 return await _http_error(request, exc)
+        for name, value in request.query_params.multi_items():
+            if name not in op[2]:
+                takes = ", ".join(sorted(op[2])) or "none"
+                shown = name if name and name.isprintable() else repr(name)
+                msg = f"{shown}: unknown query parameter (this operation takes: {takes})"
+                return error(422, msg, shown, value)
         return await call_next(request)
