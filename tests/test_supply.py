@@ -183,3 +183,29 @@ def test_control_world_denominator(store: Path) -> None:
     w = {x["iso3"]: x["share"] for x in world["by_owner_iso3"]}
     assert world["denominator_t"] == 290_000
     assert w["CHN"] >= h["CHN"] * 220_000 / 290_000 - 1e-12
+
+
+def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> None:
+    """The per-process memos (table frames, the mineral and headline indexes) must follow a
+    write: DRC cobalt 2025 replaced by 300 000 t moves its share of the reported world total
+    (310 000 t, unchanged) from 230/310 to 300/310, and the sum of countries by 70 000 t."""
+    from critmin.data.bundled import reference_dir
+    from critmin.store import import_csv
+
+    before = cm.production("cobalt", "mine", 2025)
+    assert cm.concentration("cobalt", "mine", 2025)["shares"][0]["share"] == pytest.approx(
+        230 / 310
+    )
+    drc = next(r for r in before["rows"] if r["iso3"] == "COD")
+    assert drc["value"] == 230_000 and before["world_sum"] == pytest.approx(314_600)
+    src = reference_dir() / "production" / "usgs_mcs2026_manual.csv"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    row = next(ln for ln in lines if ln.startswith("cobalt,mine,cobalt content,true,COD,2025,"))
+    new = tmp_path / "p.csv"
+    new.write_text(f"{lines[0]}\n{row.replace(',230000,', ',300000,')}\n", encoding="utf-8")
+    assert import_csv("production", new) == 1
+    after = cm.production("Co", "mine", 2025)
+    assert next(r for r in after["rows"] if r["iso3"] == "COD")["value"] == 300_000
+    assert after["world_sum"] == pytest.approx(384_600)
+    share = cm.concentration("cobalt", "mine", 2025)["shares"]
+    assert share[0]["iso3"] == "COD" and share[0]["share"] == pytest.approx(300 / 310)

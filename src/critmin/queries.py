@@ -25,17 +25,48 @@ def sources(path: Path | str | None = None) -> pl.DataFrame:
     return read_table("sources", path)
 
 
+# Look-up structures built from a table frame, kept while read_table hands back that same
+# frame object (it gives a new one when the store changes): the heavy reads (dominance,
+# exposure, concentration of every mineral) ask for hundreds of minerals x stages in a row.
+_DERIVED: dict[tuple[str, str], tuple[tuple[pl.DataFrame, ...], Any]] = {}
+
+
+def _derived(name: str, frames: tuple[pl.DataFrame, ...], build: Any) -> Any:
+    key = (name, ",".join(str(id(f)) for f in frames))
+    hit = _DERIVED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], frames, strict=True)):
+        return hit[1]
+    if len(_DERIVED) > 32:  # frames of stores no longer read
+        _DERIVED.clear()
+    value = build(*frames)
+    _DERIVED[key] = (frames, value)  # holding the frames keeps their ids from being reused
+    return value
+
+
+def _normal(text: str) -> str:
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _mineral_names(table: pl.DataFrame) -> dict[str, str]:
+    """Every accepted spelling (id, normalised name, lower-case symbol) -> mineral id; the first
+    mineral in table order wins a spelling two share."""
+    out: dict[str, str] = {}
+    for row in table.select(["mineral_id", "name", "symbol"]).to_dicts():
+        names = [row["mineral_id"], _normal(str(row["name"]))]
+        if row["symbol"]:
+            names.append(str(row["symbol"]).lower())
+        for n in names:
+            out.setdefault(n, str(row["mineral_id"]))
+    return out
+
+
 def resolve_mineral(name: str, path: Path | str | None = None) -> str:
     """Map what a user typed (id, name or symbol, any case) to a mineral id."""
-    table = minerals(path)
-    wanted = name.strip().lower().replace(" ", "_").replace("-", "_")
-    for row in table.select(["mineral_id", "name", "symbol"]).to_dicts():
-        names = {row["mineral_id"], str(row["name"]).lower().replace(" ", "_").replace("-", "_")}
-        if row["symbol"]:
-            names.add(str(row["symbol"]).lower())
-        if wanted in names:
-            return str(row["mineral_id"])
-    raise NotFoundError(f"unknown mineral {name!r}; `critmin minerals` lists them")
+    names = _derived("mineral_names", (minerals(path),), _mineral_names)
+    found = names.get(_normal(name))
+    if found is None:
+        raise NotFoundError(f"unknown mineral {name!r}; `critmin minerals` lists them")
+    return str(found)
 
 
 def mineral_row(mineral_id: str, path: Path | str | None = None) -> dict[str, object]:
@@ -46,18 +77,27 @@ def mineral_row(mineral_id: str, path: Path | str | None = None) -> dict[str, ob
     return rows[0]
 
 
-def _headline_rows(mineral_id: str, stage: str, path: Path | str | None) -> pl.DataFrame:
-    """Headline production rows of one mineral x stage, each with its source's date."""
+def _headline_by_mineral_stage(
+    prod: pl.DataFrame, src: pl.DataFrame
+) -> tuple[dict[tuple[Any, ...], pl.DataFrame], pl.DataFrame]:
+    """Headline production rows with their source's date, split by (mineral_id, stage); and
+    an empty frame of the same columns."""
     import polars as pl
 
+    rows = prod.filter(pl.col("headline")).join(
+        src.select(["source_id", "published"]), on="source_id", how="left"
+    )
+    return rows.partition_by(["mineral_id", "stage"], as_dict=True), rows.clear()
+
+
+def _headline_rows(mineral_id: str, stage: str, path: Path | str | None) -> pl.DataFrame:
+    """Headline production rows of one mineral x stage, each with its source's date."""
     from critmin.store import read_table
 
-    prod = read_table("production", path)
-    src = read_table("sources", path).select(["source_id", "published"])
-    rows = prod.filter(
-        (pl.col("mineral_id") == mineral_id) & (pl.col("stage") == stage) & pl.col("headline")
-    )
-    return rows.join(src, on="source_id", how="left")
+    frames = (read_table("production", path), read_table("sources", path))
+    parts, empty = _derived("headline", frames, _headline_by_mineral_stage)
+    out: pl.DataFrame = parts.get((mineral_id, stage), empty)
+    return out
 
 
 def production(
