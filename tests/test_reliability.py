@@ -86,6 +86,63 @@ def test_corrupt_store_is_detected_with_a_clear_message(
     assert r.err.count("\n") == 1 and str(bad) in r.err
 
 
+def _reads_whole(path: Path) -> bool:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            names = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            for (name,) in names:
+                con.execute(f'SELECT * FROM "{name}"').fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
+def test_a_damaged_block_anywhere_is_found_by_db_check(store: Path, tmp_path: Path) -> None:
+    """Bytes overwritten inside the file (a bad sector, a stray write): wherever a full read
+    of the file fails its checksums, `db check` must say so; where it does not, it passes.
+    It once counted rows only (count(*) does not read data blocks) and said "ok"."""
+    data = store.read_bytes()
+    rng = random.Random(7)
+    bad, damaging = tmp_path / "bad.duckdb", 0
+    for offset in range(0, len(data), max(4096, len(data) // 24)):
+        at = offset + rng.randrange(0, 4000)
+        bad.write_bytes(data[:at] + os.urandom(2000) + data[at + 2000 :])
+        res = check_db(bad)
+        whole = _reads_whole(bad)
+        damaging += not whole
+        assert res["ok"] == whole, (at, res["problems"][:1])
+    assert damaging >= 5  # the sweep did hit data
+
+
+def test_damaged_blocks_are_one_line_exit_2_never_busy(
+    store: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checksum failure says "... in block at location N": that is damage, not a lock held
+    by another process (it was reported as "store busy" after a wait), and a read that meets
+    it is exit 2 naming the file (it was exit 1, "internal error")."""
+    data = store.read_bytes()
+    bad = tmp_path / "bad.duckdb"
+    monkeypatch.setenv("CRITMIN_DB", str(bad))
+    monkeypatch.setenv("CRITMIN_LOCK_TIMEOUT_S", "5")
+    bad.write_bytes(data[:100] + os.urandom(3000) + data[3100:])  # the file header
+    t0 = time.monotonic()
+    r = cli("minerals")
+    assert r.code == 2 and "busy" not in r.err and str(bad) in r.err, r.err
+    assert time.monotonic() - t0 < 4  # refused at once, not after the lock timeout
+    assert not check_db(bad)["ok"]
+    for offset in range(len(data) // 2, len(data), 65536):  # find data the queries read
+        bad.write_bytes(data[:offset] + os.urandom(4096) + data[offset + 4096 :])
+        r = cli("production", "cobalt", "--json")
+        if r.code != 0:
+            assert r.code == 2 and r.err.count("\n") == 1 and str(bad) in r.err, r.err
+            assert "internal error" not in r.err
+            break
+    else:
+        pytest.skip("no damage met the production query")
+
+
 def test_check_passes_on_a_good_store(store: Path, cli: Any) -> None:
     r = cli("db", "check", "--json")
     assert r.code == 0, r.out

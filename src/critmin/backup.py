@@ -18,6 +18,7 @@ from critmin.store import (
     _meta,
     db_path,
     ensure_store,
+    is_lock_conflict,
     query,
     raw_connection,
     read_table,
@@ -168,7 +169,7 @@ def _retry_busy(action: Any, p: Path) -> Any:
         try:
             return action()
         except duckdb.Error as exc:
-            if "lock" not in str(exc).lower():
+            if not is_lock_conflict(str(exc)):
                 raise StoreError(f"cannot open {p}: {str(exc).splitlines()[0]}") from None
             if time.monotonic() >= deadline:
                 raise StoreBusyError(f"store busy: {p} is held by another process; retry") from None
@@ -264,6 +265,15 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
             out["tables"][name] = int(
                 con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             )
+        frames = {}
+        if not problems:
+            # read every table in the file whole (count(*) may not touch the data blocks), so
+            # a damaged block anywhere fails its checksum here
+            listed = "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+            for schema, name in con.execute(listed).fetchall():
+                frame = query(con, f'SELECT * FROM "{schema}"."{name}"')
+                if name in TABLES and schema == "main":
+                    frames[name] = frame
     except duckdb.Error as exc:
         problems.append(f"read failed: {str(exc).splitlines()[0]}")
         return out
@@ -272,10 +282,6 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
     if not problems:
         from critmin.validate import validate_frames
 
-        frames = {}
-        with raw_connection(p, read_only=True) as con2:
-            for name in TABLES:
-                frames[name] = query(con2, f'SELECT * FROM "{name}"')
         problems.extend(str(f) for f in validate_frames(frames)[:20])
     out["ok"] = not problems
     out.update({k: meta.get(k) for k in ("data_version", "schema_version", "loaded_at")})

@@ -52,6 +52,19 @@ def db_path(path: Path | str | None = None) -> Path:
     return p
 
 
+# DuckDB's words when another process holds the file; a bare "lock" would also match the
+# "checksum ... in block at location" of a corrupt file, which is no reason to wait
+_LOCK_CONFLICT = re.compile(r"could not set lock on file|conflicting lock is held", re.IGNORECASE)
+
+
+_CORRUPT = re.compile(r"corrupt database file|checksum", re.IGNORECASE)
+
+
+def is_lock_conflict(message: str) -> bool:
+    """Does this DuckDB error say that another process holds the store file?"""
+    return _LOCK_CONFLICT.search(message) is not None
+
+
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -64,7 +77,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             msg = str(exc)
-            if "lock" in msg.lower():
+            if is_lock_conflict(msg):
                 if time.monotonic() < deadline:
                     time.sleep(delay)
                     delay = min(delay * 2, 0.5)
@@ -99,14 +112,18 @@ def raw_connection(
     con = _open(p, read_only)
     try:
         yield con
-    except (
-        duckdb.IOException,
-        duckdb.InternalException,
-        duckdb.SerializationException,
-        duckdb.FatalException,
-    ) as exc:
-        # a damaged file (truncated, overwritten) opens but fails on read; a full disk or a
-        # read-only file fails on write: either way, one line the user can act on
+    except duckdb.Error as exc:
+        # a damaged file (truncated, overwritten) opens but fails on read, a block's checksum
+        # fails as a plain duckdb.Error; a full disk or a read-only file fails on write: either
+        # way, one line the user can act on. Other errors (SQL) are bugs and pass through.
+        damaged = (
+            duckdb.IOException,
+            duckdb.InternalException,
+            duckdb.SerializationException,
+            duckdb.FatalException,
+        )
+        if not isinstance(exc, damaged) and not _CORRUPT.search(str(exc)):
+            raise
         first = str(exc).splitlines()[0]
         raise StoreError(
             f"cannot use the store {p}: {first}; run `critmin db check`, or restore a backup "
