@@ -4,6 +4,7 @@ renders in headless Chromium without a single network request."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -176,3 +177,46 @@ def test_renders_in_chromium_without_network(brief: BriefResult) -> None:
     assert charts and all(n > 0 for n in charts), charts
     assert countries >= 5  # shaded producer countries
     assert outlines > 10_000  # every map drew the country mesh from the inlined topojson
+
+
+def test_script_json_cannot_leave_its_script() -> None:
+    from critmin.brief.builder import script_json
+
+    value = {"a": ["</script><script>alert(1)</script>", "<!--<script>", "&amp; >"], "n": 1.5}
+    text = script_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
+
+
+def test_hostile_ledger_text_stays_inside_the_page(
+    built_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ledger text is free text (the API takes it with the token). "<!--<script>" inside an
+    inline script once switched the HTML parser into its double-escaped state, so the real
+    </script> no longer closed the element and the charts after it broke."""
+    from critmin import ledger
+
+    store = tmp_path / "critmin.duckdb"
+    shutil.copy(built_store, store)
+    monkeypatch.setenv("CRITMIN_DB", str(store))
+    hostile = "<!--<script></script><img src=x onerror=alert(1)>"
+    ledger.add(
+        {
+            "date": "2026-01-01",
+            "actor_iso3": "USA",
+            "agency": hostile,
+            "instrument": "grant",
+            "amount": 9e9,  # large enough to be charted
+            "currency": "USD",
+            "recipient": hostile,
+            "status": "committed",
+            "source_id": "usgs-critical-minerals-list-2025",
+        }
+    )
+    res = build_brief(tmp_path / "b.html", BriefConfig(seed=7))
+    text = res.out.read_text(encoding="utf-8")
+    assert "u003c!--u003cscript" in text.replace("\\", "")  # it was charted, escaped
+    scripts = re.findall(r"<script>(.*?)</script>", text, flags=re.S)
+    assert len(scripts) == text.count("<script>") == 3
+    assert not any("<!--" in s for s in scripts)
+    assert "<img src=x" not in text

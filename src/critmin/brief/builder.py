@@ -58,6 +58,14 @@ def _check_writable(out: Path) -> None:
         raise InputError("not writable", field="--out", value=str(out))
 
 
+def script_json(value: Any) -> str:
+    """JSON safe inside an inline ``<script>``: ``<``, ``>`` and ``&`` as ``\\u`` escapes, so
+    no string can close the element (``</script>``) or open an HTML comment (``<!--``) that
+    makes the parser run past the real ``</script>`` (a ledger recipient is free text)."""
+    text = json.dumps(value, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def build_brief(
     out: Path | str = "brief.html",
     config: BriefConfig | None = None,
@@ -134,7 +142,7 @@ def build_brief(
         fmt=_fmt,
         plotly_js=Markup(get_plotlyjs()),
         world_topojson=Markup(topo),
-        figures_json=Markup(json.dumps(figures, default=str).replace("</", "<\\/")),
+        figures_json=Markup(script_json(figures)),
     )
     fd, tmp = tempfile.mkstemp(
         prefix=".brief-", suffix=".html", dir=out.parent if str(out.parent) else "."
