@@ -110,6 +110,10 @@ def test_correction_supersedes_and_history_stays(store: Path) -> None:
         ({"colour": "red"}, "colour"),
         ({"supersedes": "t-999"}, "supersedes"),
         ({"date": "2026-13-01"}, "date"),
+        # an infinite amount (YAML reads 1e400 as inf) made "total inf USD"
+        ({"amount": float("inf")}, "amount"),
+        ({"amount": float("nan")}, "amount"),
+        ({"amount": 1.1e15}, "amount"),
     ],
 )
 def test_bad_rows_rejected_nothing_written(store: Path, change: dict[str, Any], field: str) -> None:
@@ -234,3 +238,21 @@ def test_concurrent_adds_from_two_processes_lose_nothing(store: Path, tmp_path: 
     assert len({r["id"] for r in rows}) == len(rows)
     added = [r for r in rows if r["recipient"] == "Concurrency Test"]
     assert len(added) == 16 and all(r["amount_usd"] == 1e6 for r in added)
+
+
+def test_a_conversion_that_overflows_is_refused(store: Path, tmp_path: Path) -> None:
+    """amount x usd_per_unit beyond double precision was stored as an infinite amount_usd."""
+    from critmin.store import import_csv
+
+    fx = tmp_path / "fx.csv"
+    fx.write_text(
+        "currency,date,usd_per_unit,source_id\nXAU,2026-01-01,1e300,iv-fx-ecb-eurofxref\n",
+        encoding="utf-8",
+    )
+    assert import_csv("fx_rates", fx, store) == 1
+    before = read_table("interventions", store)
+    with pytest.raises(InputError, match="out of range") as err:
+        ledger.add(_row(amount=1e15, currency="XAU"), store)
+    assert err.value.field == "amount"
+    assert read_table("interventions", store).equals(before)
+    assert ledger.add(_row(amount=1e3, currency="XAU"), store)["amount_usd"] == 1e303

@@ -14,6 +14,7 @@ Rules
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -171,6 +172,12 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
                 rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
                 values["amount_usd"] = row.amount * rate
                 values["fx_date"] = on
+                if not math.isfinite(values["amount_usd"]):
+                    raise InputError(
+                        f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
+                        field="amount",
+                        value=row.amount,
+                    )
             from critmin.store import _insert
 
             _insert(con, "interventions", [values])

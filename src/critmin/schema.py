@@ -71,6 +71,13 @@ OptFloat = Annotated[float | None, BeforeValidator(_empty_to_none)]
 Tonnes = Annotated[
     Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
 ]
+# a commitment in any currency: at most 10^15 units (far above any state package recorded,
+# even in KRW or JPY), which keeps every USD sum finite
+MAX_AMOUNT = 1e15
+Money = Annotated[
+    Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None,
+    BeforeValidator(_empty_to_none),
+]
 Year = Annotated[int, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
 OptYear = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_empty_to_none)]
 OptDate = Annotated[dt.date | None, BeforeValidator(_empty_to_none)]
@@ -102,7 +109,10 @@ STATUSES = ("announced", "letter_of_interest", "conditional", "committed", "disb
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # no table holds an infinite or NaN number (a YAML 1e400 parses as inf)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Source(Row):
@@ -287,11 +297,13 @@ class Intervention(Row):
     actor_iso3: Iso3
     agency: Text
     instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
-    amount: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
+    amount: Money
     currency: Annotated[
         Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(_empty_to_none)
     ]
-    amount_usd: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
+    amount_usd: Annotated[
+        Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
+    ]
     fx_date: OptDate
     recipient: Text
     host_iso3: OptIso3

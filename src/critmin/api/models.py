@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from critmin.schema import INSTRUMENTS, STATUSES
+from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
 
@@ -258,7 +258,7 @@ class LedgerEntry(Request):
     actor_iso3: Iso3
     agency: Annotated[str, Field(min_length=1, max_length=200)]
     instrument: Instrument
-    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    amount: Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     fx_date: dt.date | None = None
     recipient: Annotated[str, Field(min_length=1, max_length=300)]
