@@ -215,7 +215,7 @@ def test_malformed_yaml_is_one_line_naming_the_field(
     check(path_of(argv), argv, code, out, err)
     if code == 2:
         line = err.strip()
-        named = "field '" in line or " line " in line
+        named = "field '" in line or 'field "' in line or " line " in line
         mapping = not damaged and isinstance(yaml.safe_load(raw.decode("utf-8")), dict)
         assert named or (not mapping and str(file) in line), f"names no field: {line[:300]}"
     if before is not None and code != 0:

@@ -100,6 +100,13 @@ def test_missing_figures_make_a_mineral_not_computable() -> None:
         ({"colour": "red"}, "colour"),
         ({"elasticity": 0}, "elasticity"),
         ({"basis": {}}, "basis"),
+        # fuzzer: NaN passed the order check (NaN > x is False) and numpy raised OverflowError
+        ({"leakage": {"dist": "uniform", "low": float("nan"), "high": 0.1}}, "leakage.uniform.low"),
+        # huge values made inf and NaN months and shortfalls, with RuntimeWarnings
+        ({"elasticity": 1e13}, "elasticity"),
+        ({"buffer_months": 5000}, "buffer_months"),
+        ({"duration_months": {"dist": "lognormal", "median": 4, "sigma": 100}}, "sigma"),
+        ({"ramp_up": {"annual_growth": 1e308}}, "ramp_up.annual_growth"),
     ],
 )
 def test_bad_definitions_name_the_field(over: dict[str, Any], field: str) -> None:

@@ -46,7 +46,7 @@ class Out(BaseModel):
 class Request(BaseModel):
     """Base of every request body: unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # -- errors and health ---------------------------------------------------------------------------

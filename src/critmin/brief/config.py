@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class BriefConfig(BaseModel):
     """Everything `critmin brief` can be told; YAML-loadable (``--config FILE``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     seed: int = Field(20251, ge=0, description="master seed of every simulation in the brief")
     map_minerals: list[str] = Field(

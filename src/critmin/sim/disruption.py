@@ -60,21 +60,27 @@ Arr = NDArray[np.float64]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # -- uncertain parameters ----------------------------------------------------------------------
 
 
+# every number a scenario states is at most this in size (tonnes, USD per tonne, months): far
+# beyond any real market, and small enough that the engine's products stay finite
+BIG = 1e12
+Number = Annotated[float, Field(ge=-BIG, le=BIG)]
+
+
 class Fixed(_Model):
     dist: Literal["fixed"]
-    value: float
+    value: Number
 
 
 class Uniform(_Model):
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Number
+    high: Number
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -85,9 +91,9 @@ class Uniform(_Model):
 
 class Triangular(_Model):
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Number
+    mode: Number
+    high: Number
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -100,12 +106,12 @@ class Lognormal(_Model):
     """ln X ~ N(ln median, sigma^2)."""
 
     dist: Literal["lognormal"]
-    median: float = Field(gt=0)
-    sigma: float = Field(ge=0)
+    median: float = Field(gt=0, le=BIG)
+    sigma: float = Field(ge=0, le=5)
 
 
 Dist = Annotated[Fixed | Uniform | Triangular | Lognormal, Field(discriminator="dist")]
-Param = float | Dist
+Param = Number | Dist
 
 
 def support(p: Param) -> tuple[float, float]:
@@ -149,7 +155,7 @@ class ScenarioSource(_Model):
 class Figure(_Model):
     """A number the scenario states, with its source id and how it was derived."""
 
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=BIG)
     source: str
     year: int | None = None
     note: str | None = None
@@ -205,7 +211,7 @@ class Scenario(_Model):
     )
     ramp_up: RampUp = RampUp()
     elasticity: Param
-    price_cap: float = Field(30.0, ge=1)
+    price_cap: float = Field(30.0, ge=1, le=1e6)
     stockpile_release: StockpileRelease = StockpileRelease()
     target: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USA"
     base_year: int | None = Field(None, ge=1900, le=2100)
@@ -235,6 +241,17 @@ class Scenario(_Model):
         ]:
             if support(p)[0] < 0:
                 raise ValueError(f"{name} must not be negative")
+        for name, p, most in [
+            ("duration_months", self.duration_months, 1200.0),
+            ("buffer_months", self.buffer_months, 1200.0),
+            ("ramp_up.lag_months", self.ramp_up.lag_months, 1200.0),
+            ("ramp_up.annual_growth", self.ramp_up.annual_growth, 100.0),
+            ("elasticity", self.elasticity, 100.0),
+        ]:
+            # a lognormal has no upper end: its median is held to the bound instead
+            top = p.median if isinstance(p, Lognormal) else support(p)[1]
+            if top > most:
+                raise ValueError(f"{name} must not exceed {most:g}")
         if support(self.elasticity)[0] <= 0:
             raise ValueError("elasticity must be positive (absolute short-run elasticity)")
         ids = {s.id for s in self.sources}
@@ -263,12 +280,19 @@ def _first_error(exc: ValidationError) -> tuple[str, str, object]:
     """Field path, message and input of the most telling validation error.
 
     A parameter may be a number or a distribution: when a mapping was given, the complaint of
-    the number branch ("should be a valid number") is noise, so errors inside the mapping win.
+    the number branch ("should be a valid number") is noise, so errors inside the mapping win;
+    when a number was given, the number branch's complaint (out of range) wins.
     """
-    errors = [e for e in exc.errors() if "float" not in e["loc"]] or exc.errors()
+    number = ("float", "constrained-float")  # the number branch's tag in an error's loc
+    in_number = [e for e in exc.errors() if set(number) & set(e["loc"])]
+    # ...but when a number was given, the number branch says what is wrong with it
+    given_number = [e for e in in_number if e["type"] not in ("float_type", "float_parsing")]
+    errors = (
+        given_number or [e for e in exc.errors() if not set(number) & set(e["loc"])] or exc.errors()
+    )
     # a misspelt key explains a "field required" elsewhere: report it first
     err = min(errors, key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
-    loc = ".".join(str(x) for x in err["loc"] if x != "float" and "union[" not in str(x))
+    loc = ".".join(str(x) for x in err["loc"] if x not in number and "union[" not in str(x))
     return loc or "scenario", err["msg"].removeprefix("Value error, "), err.get("input")
 
 

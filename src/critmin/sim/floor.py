@@ -82,7 +82,7 @@ def _as_tuple(v: Any) -> Any:
 
 
 class _Def(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def digest(self) -> str:
         """First 16 hex digits of the SHA-256 of the canonical JSON: names a definition."""

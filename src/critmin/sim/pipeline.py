@@ -70,7 +70,7 @@ Plan = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
 class Project(BaseModel):
     """One row of the register: a named project with public support, as its sponsor plans it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     project_id: Slug
     name: Text
@@ -100,7 +100,7 @@ COLUMNS = tuple(Project.model_fields)
 
 
 class _Sourced(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: str | None = None
     assumption: str | None = None
@@ -171,7 +171,7 @@ class Dist(_Sourced):
 class PhaseModel(BaseModel):
     """One pre-production phase: chance to get through it, slip beyond plan, capex overrun."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     p_success: Prob
     delay_years: Dist
@@ -181,7 +181,7 @@ class PhaseModel(BaseModel):
 class RampModel(BaseModel):
     """Ramp-up: chance to reach nameplate, years to get there, share held if it never does."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     p_success: Prob
     duration_years: Dist
@@ -191,7 +191,7 @@ class RampModel(BaseModel):
 class StageModel(BaseModel):
     """The stage model: phases, ramp-up, the as-of date of the register and the horizon."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     as_of: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")]
     horizon: int = Field(ge=2000, le=2100)

@@ -29,7 +29,7 @@ FILE_SELECTORS = ("definition", "projects", "stage_model", "scenario")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Range(_Strict):
