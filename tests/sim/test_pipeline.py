@@ -119,6 +119,23 @@ def test_overrides_merge_and_bad_parameters_are_named(tmp_path: Path) -> None:
         pl.load_stage_model(overrides={"phases": {"financing": {"delay_years": bad}}})
 
 
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [  # each overflowed in the engine (inf and NaN years, RuntimeWarnings) before its bound
+        ({"kind": "lognormal", "median": 1e308, "sigma": 1}, "median"),
+        ({"kind": "lognormal", "median": 2.0, "sigma": 500}, "sigma"),
+        ({"kind": "triangular", "low": -1e308, "mode": 0, "high": 1e308}, "low"),
+        ({"kind": "lognormal", "median": 2.0, "sigma": 1, "shift": 1e308}, "shift"),
+        ({"kind": "fixed", "value": float("nan")}, "value"),
+    ],
+)
+def test_stage_model_numbers_are_bounded(bad: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        over = {"delay_years": {**bad, "assumption": "x"}}
+        pl.load_stage_model(overrides={"phases": {"construction": over}})
+    assert err.value.field == f"phases.construction.delay_years.{field}"
+
+
 def test_register_errors_name_file_line_and_column(tmp_path: Path) -> None:
     src = (pl.DATA / "projects.csv").read_text(encoding="utf-8").splitlines()
     f = tmp_path / "p.csv"

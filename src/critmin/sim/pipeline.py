@@ -63,7 +63,8 @@ def _ids(v: Any) -> Any:
 
 Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
-OptNonNeg = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_blank)]
+# tonnes a year or USD: at most 10^12 (a trillion), which keeps sums over a register finite
+OptNonNeg = Annotated[Annotated[float, Field(ge=0, le=1e12)] | None, BeforeValidator(_blank)]
 Plan = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
 
 
@@ -118,18 +119,22 @@ class Prob(_Sourced):
     value: float = Field(ge=0, le=1)
 
 
+Years = Annotated[float, Field(ge=-100, le=100)]
+
+
 class Dist(_Sourced):
     """fixed (value), lognormal (shift + median * exp(sigma Z)) or triangular (low, mode,
     high); with probability ``p_zero`` a draw is exactly 0."""
 
     kind: Literal["fixed", "lognormal", "triangular"]
-    value: float = 0.0
-    median: float = Field(default=1.0, gt=0)
-    sigma: float = Field(default=0.0, ge=0)
-    shift: float = 0.0
-    low: float = 0.0
-    mode: float = 0.0
-    high: float = 0.0
+    # years or a ratio: bounds far beyond any plan, which keep every draw and sum finite
+    value: Years = 0.0
+    median: float = Field(default=1.0, gt=0, le=100)
+    sigma: float = Field(default=0.0, ge=0, le=5)
+    shift: Years = 0.0
+    low: Years = 0.0
+    mode: Years = 0.0
+    high: Years = 0.0
     p_zero: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
