@@ -200,6 +200,16 @@ def test_plan_rejects_unknown_minerals(store: Any) -> None:
     assert err.value.field == "minerals"
 
 
+@pytest.mark.parametrize("cap_days", [0.0, -1.0, float("nan"), 36_501.0, 1e308])
+def test_plan_cap_days_is_bounded(store: Any, cap_days: float) -> None:
+    """1e308 days overflowed the caps (RuntimeWarning, then an error naming 'caps')."""
+    from critmin.optimize.stockpile import plan
+
+    with pytest.raises(InputError) as err:
+        plan(cap_days=cap_days, draws=200, lp_check=False)
+    assert err.value.field == "cap_days"
+
+
 def test_cli_stockpile_plan_json(store: Any, cli: Any) -> None:
     if _us_supply_rows(store) == 0:
         pytest.skip("us_supply is empty until the USGS importer fills it")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from critmin.optimize.stockpile import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
@@ -365,7 +366,7 @@ class StockpileRequest(Request):
     minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
     draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = 10_000
     seed: Seed | None = None
-    cap_days: Annotated[float, Field(gt=0, le=3650, allow_inf_nan=False)] = 365.0
+    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
     weight: Literal["value", "tonnes"] = "value"
     lp_check: bool = True
 

@@ -353,6 +353,7 @@ def check_kkt(problem: Problem, sol: Solution, rtol: float = 1e-9) -> dict[str, 
 
 DEFAULT_BUDGET_USD = 12e9  # Project Vault: US$10 billion EXIM loan + about US$2 billion private
 DEFAULT_CAP_DAYS = 365.0  # "weeks to months, up to a year for some minerals"
+MAX_CAP_DAYS = 36_500.0  # a century of use: beyond it a cap only overflows
 WEIGHTS = ("value", "tonnes")
 
 
@@ -380,8 +381,12 @@ def plan(
 
     if weight not in WEIGHTS:
         raise InputError("choose value or tonnes", field="weight", value=weight)
-    if not (cap_days > 0 and math.isfinite(cap_days)):
-        raise InputError("cap must be a positive number of days", field="cap_days", value=cap_days)
+    if not (0 < cap_days <= MAX_CAP_DAYS):
+        raise InputError(
+            f"cap must be a positive number of days, at most {MAX_CAP_DAYS:,.0f} (100 years)",
+            field="cap_days",
+            value=cap_days,
+        )
     if draws < 1:
         raise InputError("need at least one draw", field="draws", value=draws)
     from critmin.sim.rng import check_seed
