@@ -55,8 +55,7 @@ def db_path(path: Path | str | None = None) -> Path:
 # DuckDB's words when another process holds the file; a bare "lock" would also match the
 # "checksum ... in block at location" of a corrupt file, which is no reason to wait
 _LOCK_CONFLICT = re.compile(r"could not set lock on file|conflicting lock is held", re.IGNORECASE)
-
-
+# ...and when a block of the file is damaged (a plain duckdb.Error, not an IOException)
 _CORRUPT = re.compile(r"corrupt database file|checksum", re.IGNORECASE)
 
 
