@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -62,8 +63,37 @@ def get_settings() -> Settings:
         err = exc.errors()[0]
         loc = err.get("loc") or ("*",)
         name = f"CRITMIN_{str(loc[0]).upper()}"
-        raise InputError(str(err["msg"]), field=name, value=err.get("input")) from None
+        value = None if loc[0] == "api_token" else err.get("input")  # never echo a secret
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(msg, field=name, value=value) from None
     if len(_MEMO) > 64:  # a process that keeps changing its environment (tests)
         _MEMO.clear()
     _MEMO[key] = settings
     return settings
+
+
+MIN_TOKEN_CHARS = 16
+# an RFC 6750 b64token, long enough not to be guessed
+_TOKEN = re.compile(rf"[A-Za-z0-9\-._~+/]{{{MIN_TOKEN_CHARS},}}=*")
+
+
+def write_token(settings: Settings) -> str | None:
+    """The bearer token that lets HTTP writes through, or None (writes refused).
+
+    Empty counts as unset. A token that could be guessed (under 16 characters) or that no
+    client can send (spaces, characters outside RFC 6750's b64token) is an InputError naming
+    CRITMIN_API_TOKEN, raised when the server starts, not on the first write; the token itself
+    is never shown.
+    """
+    from critmin.errors import InputError
+
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
+    if not token:
+        return None
+    if not _TOKEN.fullmatch(token):
+        raise InputError(
+            f"a bearer token of at least {MIN_TOKEN_CHARS} characters from A-Z a-z 0-9 "
+            "- . _ ~ + / (RFC 6750), e.g. `openssl rand -hex 32`",
+            field="CRITMIN_API_TOKEN",
+        )
+    return token

@@ -672,3 +672,32 @@ def test_serve_refuses_a_bad_port(cli: Any) -> None:
     with pytest.raises(InputError) as exc:
         serve_cmd(host="127.0.0.1", port=70_000, log_level="info")
     assert exc.value.field == "--port"
+
+
+@pytest.mark.parametrize(
+    "token", ["a", "short-token", "has a space in it!!", "tab\tseparated-0123456"]
+)
+def test_serve_refuses_a_weak_or_unsendable_token(
+    store: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    """A 1-character token was accepted (guessable); one with a space could never be sent.
+    Refused when the server starts, naming the variable and never showing the token."""
+    from critmin.cli.serve import serve_cmd
+    from critmin.errors import InputError
+
+    monkeypatch.setenv("CRITMIN_API_TOKEN", token)
+    with pytest.raises(InputError) as exc:
+        serve_cmd(host="127.0.0.1", port=8000, log_level="info")
+    assert exc.value.field == "CRITMIN_API_TOKEN" and exc.value.value is None
+    assert len(token) < 3 or token not in str(exc.value)  # "a" is in any sentence
+    r = cli("minerals", "--json")  # reads and the rest of the CLI do not need the token
+    assert r.code == 0, r.err
+
+
+def test_empty_token_means_writes_refused() -> None:
+    from critmin.api import create_app
+    from critmin.settings import Settings
+
+    with TestClient(create_app(Settings(api_token=""))) as c:
+        r = c.post(f"{API}/ledger", json=ENTRY, headers={"Authorization": "Bearer "})
+    assert_error(r, 403)

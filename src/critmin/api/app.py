@@ -266,9 +266,10 @@ def create_app(
         stockpile,
         supply,
     )
-    from critmin.settings import get_settings
+    from critmin.settings import get_settings, write_token
 
     settings = settings or get_settings()
+    token = write_token(settings)  # a weak token stops the server here, not on the first write
     app = FastAPI(
         title="critmin HTTP API",
         version=__version__,
@@ -283,7 +284,7 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    app.state.api_token = settings.api_token
+    app.state.api_token = token
     app.add_exception_handler(CritminError, _critmin_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

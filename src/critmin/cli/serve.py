@@ -62,7 +62,7 @@ def serve_cmd(
     allowed = (LOOPBACK_HOSTS | {host_of(host)}) if local else None
     app = create_app(settings, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
-    writes = "on (bearer token)" if settings.api_token else "refused (no CRITMIN_API_TOKEN)"
+    writes = "on (bearer token)" if app.state.api_token else "refused (no CRITMIN_API_TOKEN)"
     typer.echo(
         f"critmin dashboard http://{shown}:{port}/  API docs http://{shown}:{port}/docs  "
         f"store {settings.db}  writes {writes}",

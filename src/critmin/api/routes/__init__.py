@@ -59,8 +59,7 @@ def require_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """Let a write through only with the configured bearer token (constant-time compare)."""
-    secret = getattr(request.app.state, "api_token", None)
-    expected = secret.get_secret_value() if secret is not None else ""
+    expected = getattr(request.app.state, "api_token", None)  # a str, or None: writes refused
     if not expected:
         raise HTTPException(
             403, "writes are disabled: the server has no CRITMIN_API_TOKEN configured"
