@@ -12,6 +12,7 @@ so each caller reports it as it reports any malformed YAML (one line, exit code 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -59,3 +60,32 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int_or_text)
 def load_yaml(text: str) -> Any:
     """The one YAML document in ``text`` (module docstring: what is refused)."""
     return yaml.load(text, Loader=_Loader)
+
+
+def parse_yaml(text: str, file: str | None = None, field: str | None = None) -> Any:
+    """:func:`load_yaml`, with a refusal as one InputError: the file, the line and what the
+    parser found (``field``: the option or key the text was given as)."""
+    from critmin.errors import InputError
+
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(f"malformed YAML: {problem}", file=file, line=line, field=field) from None
+
+
+def read_yaml(path: Path | str, field: str | None = None) -> Any:
+    """The YAML document in a file; a file that cannot be read or is not UTF-8 text is one
+    InputError naming it, and so is YAML that :func:`parse_yaml` refuses."""
+    from critmin.errors import InputError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(p), field=field) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(p), field=field) from None
+    return parse_yaml(text, str(p), field)

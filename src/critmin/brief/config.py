@@ -40,21 +40,13 @@ def load_config(path: Path | None) -> BriefConfig:
     """Defaults, overridden by a YAML file; a bad field is a one-line error naming it."""
     if path is None:
         return BriefConfig()
-    import yaml
     from pydantic import ValidationError
 
     from critmin.errors import InputError
     from critmin.schema import first_error_field
-    from critmin.yaml_input import load_yaml
+    from critmin.yaml_input import read_yaml
 
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InputError(
-            f"cannot read: {exc.strerror}", field="--config", value=str(path)
-        ) from None
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise InputError("not valid YAML", field="--config", value=str(path)) from None
+    raw = read_yaml(path, field="--config") or {}
     if not isinstance(raw, dict):
         raise InputError("expected a mapping of option: value", field="--config", value=str(path))
     try:

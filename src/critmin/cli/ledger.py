@@ -25,11 +25,10 @@ def add_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Append one commitment (validated; nothing is written if any field is wrong)."""
-    import yaml
 
     from critmin.errors import InputError
     from critmin.ledger import add
-    from critmin.yaml_input import load_yaml
+    from critmin.yaml_input import parse_yaml
 
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
@@ -37,12 +36,7 @@ def add_cmd(
         raise InputError(f"cannot read: {exc.strerror}", field="--file", value=file) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", field="--file", value=file) from None
-    try:
-        record = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"not valid YAML{where}", field="--file", value=file) from None
+    record = parse_yaml(text, None if file == "-" else file, field="--file")
     if not isinstance(record, dict):
         raise InputError("expected one mapping of field: value", field="--file", value=file)
     row = add(record)

@@ -310,9 +310,7 @@ def parse_scenario(data: object, file: str | None = None) -> Scenario:
 
 def load_scenario(name_or_file: str | Path) -> Scenario:
     """A bundled scenario by name, or a scenario YAML file."""
-    import yaml
-
-    from critmin.yaml_input import load_yaml
+    from critmin.yaml_input import read_yaml
 
     text = str(name_or_file)
     path = Path(text)
@@ -324,18 +322,7 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
             )
     if not _is_file(path):
         raise InputError("no such file", field="scenario", value=text)
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"malformed YAML: {problem}", file=str(path), line=line) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=str(path)) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(read_yaml(path), str(path))
 
 
 def _is_file(path: Path) -> bool:

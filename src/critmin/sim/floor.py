@@ -748,21 +748,10 @@ def list_presets() -> list[str]:
 
 def load_definition(path: str | Path) -> FloorDefinition:
     """A floor definition from a YAML file; bad input is an InputError naming the field."""
-    import yaml
+    from critmin.yaml_input import read_yaml
 
-    from critmin.yaml_input import load_yaml
-
-    p = Path(path)
-    try:
-        data = load_yaml(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"not valid YAML: {problem}", file=str(p), line=line) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read floor definition: {exc}", file=str(p)) from None
-    return validated(FloorDefinition, data, file=str(p))  # type: ignore[no-any-return]
+    data = read_yaml(path)
+    return validated(FloorDefinition, data, file=str(path))  # type: ignore[no-any-return]
 
 
 def load_preset(name: str = "mp-ndpr") -> FloorDefinition:

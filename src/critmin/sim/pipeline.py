@@ -249,22 +249,9 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
+    from critmin.yaml_input import read_yaml
 
-    from critmin.yaml_input import load_yaml
-
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            f"cannot read: {exc.strerror}", field="stage_model", value=str(path)
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"not valid YAML{where}", field="stage_model", value=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field="stage_model", value=str(path)) from None
+    data = read_yaml(path, field="stage_model")
     if not isinstance(data, dict):
         raise InputError("expected a mapping of parameters", field="stage_model", value=str(path))
     return data

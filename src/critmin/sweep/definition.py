@@ -188,7 +188,6 @@ def example_names() -> list[str]:
 def load_sweep(name_or_file: str | Path) -> SweepDefinition:
     """A sweep from a YAML file, or a bundled example by name; relative paths in it are read
     from the file's folder."""
-    import yaml
 
     path = Path(name_or_file)
     if not path.is_file() and (EXAMPLES / f"{name_or_file}.yaml").is_file():
@@ -196,20 +195,9 @@ def load_sweep(name_or_file: str | Path) -> SweepDefinition:
     if not path.is_file():
         known = ", ".join(example_names())
         raise InputError(f"no such file (bundled examples: {known})", field="file", value=str(path))
-    from critmin.yaml_input import load_yaml
+    from critmin.yaml_input import read_yaml
 
-    try:
-        # the shared loader refuses aliases and very deep nesting with a YAMLError
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError("malformed YAML", file=str(path), line=line) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    return parse_sweep(data, str(path))
+    return parse_sweep(read_yaml(path), str(path))
 
 
 def cell_seed(sweep_seed: int, cell: int) -> int:
