@@ -20,16 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from browserkit import launch, needs_chromium
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
 ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS", "artifacts"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="Debian chromium not installed (apt-get install chromium); CI must have it",
-)
+pytestmark = needs_chromium
 
 
 def _free_port() -> int:
@@ -73,19 +70,8 @@ def browser() -> Iterator[BrowserContext]:
     """One chromium context for the module: plotly.js is fetched once, then cached."""
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM, "CI must install Debian's chromium (.ci/run does)"
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        b = launch(p)
         context = b.new_context(viewport={"width": 1400, "height": 1000})
         yield context
         context.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from browserkit import launch, needs_chromium
 from critmin.brief.builder import BriefResult, build_brief
 from critmin.brief.config import BriefConfig
 
@@ -125,30 +126,14 @@ def test_unwritable_out_is_one_line(cli: Any, store: Path) -> None:
     assert r.err.count("\n") == 1 and "--out" in r.err
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"
-)
+@needs_chromium
 def test_renders_in_chromium_without_network(brief: BriefResult) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM, "CI must install Debian's chromium (.ci/run does)"
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
