@@ -313,7 +313,7 @@ def read_fig2(path: Path, countries: CountryIndex, sink: Sink, edition: int) -> 
     c_com = need_column(idx, "COMMODITY", file)
     nir_cols = [(n, i) for n, i in idx.items() if re.match(r"^NET_IMPORT_RELIANCE_PCT_\d{4}$", n)]
     src_cols = [
-        (n, i) for n, i in idx.items() if re.match(r"^MAJOR_IMPORT_SOURCES_\d{4}_\d{4}$", n)
+        (n, i) for n, i in idx.items() if re.match(r"^MAJOR_IMPORT_SOURCES_\d{4}_(\d{2}|\d{4})$", n)
     ]
     if not nir_cols or not src_cols:
         raise InputError(
@@ -321,7 +321,9 @@ def read_fig2(path: Path, countries: CountryIndex, sink: Sink, edition: int) -> 
         )
     (nir_name, c_nir), (src_name, c_src) = nir_cols[0], src_cols[0]
     year = int(nir_name[-4:])
-    period = f"{src_name[-9:-5]}-{src_name[-4:]}"
+    # MCS 2024-25 write the period as 2020_2023, MCS 2026 as 2021_24
+    first, last = src_name.split("_")[-2:]
+    period = f"{first}-{first[: 4 - len(last)]}{last}"
     out: list[Fig2Row] = []
     for line, cells in records:
         if is_blank(cells):
