@@ -36,7 +36,7 @@ def main() -> int:
         )
         if not report.is_file():
             tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
-            print(f"pip-audit: NOT RUN ({tail})")
+            print(f"pip-audit: WARNING: NOT RUN, NOTHING WAS AUDITED ({tail})")
             return 0
         deps = json.loads(report.read_text())["dependencies"]
     return verdict(deps)
@@ -58,7 +58,10 @@ def verdict(deps: list[dict[str, Any]]) -> int:
     if skipped:
         print(f"pip-audit: could not audit {len(skipped)}, e.g. {skipped[0]['skip_reason']}")
     if not audited:
-        print("pip-audit: NOTHING AUDITED: the vulnerability data is out of reach from here")
+        print(
+            "pip-audit: WARNING: NOTHING WAS AUDITED (the vulnerability data is out of reach "
+            "from here); this run passes without a vulnerability check"
+        )
     return 1 if vulnerable else 0
 
 

@@ -1,4 +1,11 @@
-"""Shared fixtures: each test gets its own store file, built once per session and copied."""
+"""Shared fixtures: each test gets its own store file, built once per session and copied.
+
+Hypothesis runs the same examples on every run, with or without CI variables (profile
+"critmin": derandomized, so a failure found once is found again on the next run, and its
+``@reproduce_failure`` blob is printed to replay it alone). To search new examples, opt in:
+``pytest --hypothesis-profile=explore``; what exploring finds failing is stored under
+``.hypothesis/examples`` and replayed first on the next explore run.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from critmin.cli import run
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "critmin", derandomize=True, deadline=None, print_blob=True, suppress_health_check=_QUIET
+)
+settings.register_profile(
+    "explore",
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_QUIET,
+    database=DirectoryBasedExampleDatabase(Path(__file__).parents[1] / ".hypothesis" / "examples"),
+)
+# hypothesis picks its own "ci" profile when it sees CI variables: ours applies either way;
+# `--hypothesis-profile NAME` (read by hypothesis' plugin after this file) still overrides it
+settings.load_profile("critmin")
 
 
 @pytest.fixture(scope="session")

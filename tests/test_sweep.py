@@ -278,6 +278,19 @@ def test_dask_local_cluster_matches_in_process_despite_a_lost_worker(store: Path
     assert len(set(seen)) >= 2  # cells ran on more than one worker process
 
 
+def test_dask_local_cluster_listens_on_loopback_only() -> None:
+    """Dask's tcp:// protocol has no authentication: the local cluster's scheduler and workers
+    bind 127.0.0.1 (docs/sweeps.md), so no other machine can submit work to them."""
+    distributed = pytest.importorskip("distributed", reason="extra 'dask' not installed")
+    from critmin.sweep.executors import open_executor
+
+    with open_executor(workers=1, dask="local"):
+        client = distributed.default_client()
+        addresses = [client.scheduler.address, *client.scheduler_info()["workers"]]
+    assert len(addresses) == 2
+    assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+
+
 # -- resume ----------------------------------------------------------------------------------
 
 

@@ -109,7 +109,6 @@ CASES = [
     max_examples=MAX_EXAMPLES,
     deadline=None,
     suppress_health_check=list(HealthCheck),
-    database=None,
 )
 @given(data=st.data())
 def test_api_never_fails_and_names_the_field(

@@ -344,7 +344,6 @@ FUZZED = list(COMMANDS)
     max_examples=MAX_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
 )
 @given(data=st.data())
 def test_no_traceback_and_one_line_errors(

@@ -198,7 +198,6 @@ def box(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     max_examples=MAX_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
 )
 @given(data=st.data())
 def test_malformed_yaml_is_one_line_naming_the_field(
