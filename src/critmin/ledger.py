@@ -109,7 +109,7 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     from pydantic import ValidationError
 
     from critmin.schema import first_error_field
-    from critmin.store import ensure_store, raw_connection
+    from critmin.store import ensure_store, raw_connection, transaction
 
     data = {k: v for k, v in dict(record).items() if v is not None}
     unknown = sorted(set(data) - set(TABLES["interventions"].columns))
@@ -143,48 +143,43 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     if row.amount is not None and row.currency is None:
         raise InputError("an amount needs its currency", field="currency")
     p = ensure_store(path)
-    with raw_connection(p) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _check_refs(con, row)
-            values = row.model_dump()
-            if row.id == "pending":
-                values["id"] = _next_id(con)
-            elif first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.id]):
+    with raw_connection(p) as con, transaction(con):
+        # the id check runs inside the write transaction: no check-then-write race
+        _check_refs(con, row)
+        values = row.model_dump()
+        if row.id == "pending":
+            values["id"] = _next_id(con)
+        elif first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.id]):
+            raise InputError(
+                "a row with this id exists; corrections supersede it", field="id", value=row.id
+            )
+        if row.supersedes:
+            if not first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.supersedes]):
+                raise InputError("no such row", field="supersedes", value=row.supersedes)
+            taken = first_row(
+                con, "SELECT id FROM interventions WHERE supersedes = ?", [row.supersedes]
+            )
+            if taken:
                 raise InputError(
-                    "a row with this id exists; corrections supersede it", field="id", value=row.id
+                    f"already superseded by {taken[0]}; supersede that row instead",
+                    field="supersedes",
+                    value=row.supersedes,
                 )
-            if row.supersedes:
-                if not first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.supersedes]):
-                    raise InputError("no such row", field="supersedes", value=row.supersedes)
-                taken = first_row(
-                    con, "SELECT id FROM interventions WHERE supersedes = ?", [row.supersedes]
+        if row.amount is not None and row.currency == "USD":
+            values["amount_usd"] = row.amount
+        elif row.amount is not None and row.currency:
+            rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
+            values["amount_usd"] = row.amount * rate
+            values["fx_date"] = on
+            if not math.isfinite(values["amount_usd"]):
+                raise InputError(
+                    f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
+                    field="amount",
+                    value=row.amount,
                 )
-                if taken:
-                    raise InputError(
-                        f"already superseded by {taken[0]}; supersede that row instead",
-                        field="supersedes",
-                        value=row.supersedes,
-                    )
-            if row.amount is not None and row.currency == "USD":
-                values["amount_usd"] = row.amount
-            elif row.amount is not None and row.currency:
-                rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
-                values["amount_usd"] = row.amount * rate
-                values["fx_date"] = on
-                if not math.isfinite(values["amount_usd"]):
-                    raise InputError(
-                        f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
-                        field="amount",
-                        value=row.amount,
-                    )
-            from critmin.store import _insert
+        from critmin.store import _insert
 
-            _insert(con, "interventions", [values])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        _insert(con, "interventions", [values])
     return values
 
 
@@ -358,7 +353,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     content it is refused (a correction must supersede, not overwrite).
     """
     from critmin.data.bundled import one_line, read_csv
-    from critmin.store import _insert, ensure_store, raw_connection
+    from critmin.store import _insert, ensure_store, query, raw_connection, transaction
 
     file = Path(file)
     if not file.is_file():
@@ -366,29 +361,47 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     rows, failures = read_csv(file, TABLES["interventions"])
     if failures:
         raise InputError(one_line(failures[0]))
-    held = {r["id"]: r for r in ledger(path)}
+    seen: set[str] = set()
+    for r in rows:
+        if r["id"] in seen:
+            raise InputError("appears twice in the file", field="id", value=r["id"])
+        seen.add(r["id"])
+    p = ensure_store(path)
+    with raw_connection(p) as con, transaction(con):
+        # what the ledger holds is read inside the write transaction: a parallel import that
+        # committed first is seen here, so its rows are skipped, never stored twice
+        held = {r["id"]: r for r in query(con, "SELECT * FROM interventions").to_dicts()}
+        new, same = split_new(rows, held)
+        for r in new:
+            _check_refs(con, Intervention.model_validate(r))
+        _insert(con, "interventions", new)
+    return {"added": len(new), "unchanged": same}
+
+
+def split_new(
+    rows: Iterable[Mapping[str, Any]], held: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    """The rows whose id the ledger does not hold, and how many it holds identically.
+
+    A row whose id is held with other content is refused, naming the id: the ledger is
+    append-only, so a correction must supersede a row, never overwrite it.
+    """
     new, same = [], 0
     for r in rows:
-        if r["id"] in held:
-            if {k: held[r["id"]][k] for k in r} != r:
-                raise InputError(
-                    "differs from the stored row; supersede it instead", field="id", value=r["id"]
-                )
-            same += 1
+        old = held.get(r["id"])
+        if old is None:
+            new.append(dict(r))
+        elif any(old.get(k) != v for k, v in r.items()):
+            changed = next(k for k, v in r.items() if old.get(k) != v)
+            raise InputError(
+                f"differs from the stored row in {changed}; the ledger is append-only, "
+                "supersede the row instead",
+                field="id",
+                value=r["id"],
+            )
         else:
-            new.append(r)
-    p = ensure_store(path)
-    with raw_connection(p) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for r in new:
-                _check_refs(con, Intervention.model_validate(r))
-            _insert(con, "interventions", new)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return {"added": len(new), "unchanged": same}
+            same += 1
+    return new, same
 
 
 def export_rows(file: Path | str, path: Path | str | None = None) -> int:
