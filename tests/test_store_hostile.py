@@ -133,3 +133,324 @@ def test_full_disk_during_ledger_add_is_named(
     assert "no space left on device" in r.err and r.err.count("\n") == 1
     assert "rollback" not in r.err
     assert _ids(store) == before
+
+
+# -- D2: a restore never changes a stored ledger row ----------------------------------------------
+
+
+def test_restore_refuses_backup_with_edited_ledger_row(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    ledger.add(_row(id="edit-me", amount=5e6, recipient="Honest Co"), store)
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    with duckdb.connect(str(bk)) as con:
+        con.execute(
+            "UPDATE interventions SET amount = 9e9, amount_usd = 9e9, recipient = 'Mallory' "
+            "WHERE id = 'edit-me'"
+        )
+    before = read_table("interventions", store)
+    r = cli("db", "restore", str(bk))
+    assert r.code == 2 and r.err.count("\n") == 1, r.err
+    assert "edit-me" in r.err
+    after = read_table("interventions", store)
+    assert after.equals(before)
+    assert cli("db", "check").code == 0
+
+
+def test_restore_refuses_export_with_edited_ledger_row(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    ledger.add(_row(id="edit-me", amount=5e6, recipient="Honest Co"), store)
+    out = tmp_path / "exp"
+    assert cli("db", "export", "--format", "csv", "--out", str(out)).code == 0
+    f = out / "interventions.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("Honest Co", "Mallory"), encoding="utf-8")
+    r = cli("db", "restore", str(out))
+    assert r.code == 2 and "edit-me" in r.err and "recipient" in r.err, r.err
+    assert read_table("interventions", store).filter(recipient="Honest Co").height == 1
+
+
+def test_csv_export_restore_keeps_newlines_in_text(store: Path, tmp_path: Path, cli: Any) -> None:
+    ledger.add(_row(id="nl", recipient="Line one\nLine two", note="a\n\nb"), store)
+    out = tmp_path / "exp"
+    assert cli("db", "export", "--format", "csv", "--out", str(out)).code == 0
+    r = cli("db", "restore", str(out))
+    assert r.code == 0, r.err
+    row = read_table("interventions", store).filter(id="nl").to_dicts()[0]
+    assert (row["recipient"], row["note"]) == ("Line one\nLine two", "a\n\nb")
+
+
+# -- D3: text with line separators round-trips through both CSV exports ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ALPHABET = "ab Z,;\"'\n\t\u2028\u2029\u00e9\U0001f600\U00010348|="
+TEXTS = st.lists(st.text(alphabet=ALPHABET, max_size=12), min_size=1, max_size=6)
+
+
+@settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(texts=TEXTS)
+def test_text_round_trips_through_ledger_and_db_csv(
+    texts: list[str], store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from critmin.backup import export_db, restore_db
+
+    work = tmp_path_factory.mktemp("rt")
+    src = work / "src.duckdb"
+    shutil.copy(store, src)
+    want = {}
+    for i, t in enumerate(texts):
+        text = f"x{t}y"  # a cell is never empty, and edges are not trimmed
+        want[f"rt-{i}"] = text
+        ledger.add(_row(id=f"rt-{i}", recipient=text, note=text, agency=text), src)
+    csv_file = work / "ledger.csv"
+    ledger.export_rows(csv_file, src)
+    fresh = work / "fresh.duckdb"
+    shutil.copy(store, fresh)
+    assert ledger.import_rows(csv_file, fresh)["added"] == len(texts)
+    export_db(work / "exp", "csv", src)
+    again = work / "again.duckdb"
+    shutil.copy(store, again)
+    restore_db(work / "exp", again)
+    for target in (fresh, again):
+        rows = {r["id"]: r for r in read_table("interventions", target).to_dicts()}
+        for rid, text in want.items():
+            assert (rows[rid]["recipient"], rows[rid]["note"], rows[rid]["agency"]) == (
+                text,
+                text,
+                text,
+            )
+
+
+def test_export_quotes_characters_of_older_stores(store: Path, tmp_path: Path) -> None:
+    """Stores written before the entry policy may hold \\r, \\x1c, U+0085: an export keeps
+    them inside quoted cells that the csv module reads back exactly."""
+    import csv
+    import io
+
+    from critmin.backup import export_db
+
+    odd = "a\rb\x1cc\x85d\r\ne\u2028f"
+    ledger.add(_row(id="odd"), store)
+    with raw_connection(store) as con:
+        con.execute("UPDATE interventions SET recipient = ? WHERE id = 'odd'", [odd])
+    ledger.export_rows(tmp_path / "l.csv", store)
+    export_db(tmp_path / "exp", "csv", store)
+    for f in (tmp_path / "l.csv", tmp_path / "exp" / "interventions.csv"):
+        rows = list(csv.reader(io.StringIO(f.read_bytes().decode("utf-8"), newline="")))
+        col = rows[0].index("recipient")
+        assert odd in [r[col] for r in rows[1:]]
+
+
+# -- D6: outputs are atomic; a full disk leaves nothing behind ------------------------------------
+
+
+def _leftovers(folder: Path, name: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if name in p.name)
+
+
+def test_backup_on_full_disk_leaves_no_file_and_no_wal(
+    store: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import critmin.backup
+
+    monkeypatch.setattr(critmin.backup, "_fsync", _enospc)
+    out = tmp_path / "bk.duckdb"
+    r = cli("db", "backup", "--out", str(out))
+    assert r.code == 2 and "no space left on device" in r.err and r.err.count("\n") == 1
+    assert _leftovers(tmp_path, "bk.duckdb") == []
+
+
+def test_export_on_full_disk_leaves_no_partial_folder(
+    store: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import critmin.backup
+
+    real = critmin.backup._write_table
+    calls = []
+
+    def third_fails(target: Path, frame: Any, fmt: str) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            target.write_bytes(b"half")
+            _enospc()
+        real(target, frame, fmt)
+
+    monkeypatch.setattr(critmin.backup, "_write_table", third_fails)
+    r = cli("db", "export", "--format", "csv", "--out", str(tmp_path / "exp"))
+    assert r.code == 2 and "no space left on device" in r.err, r.err
+    assert _leftovers(tmp_path, "exp") == []
+
+
+def test_ledger_export_on_full_disk_keeps_the_old_file(
+    store: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "l.csv"
+    out.write_text("old", encoding="utf-8")
+    monkeypatch.setattr(os, "fsync", _enospc)
+    r = cli("ledger", "export", "--out", str(out), "--force")
+    assert r.code == 2 and "no space left on device" in r.err
+    assert out.read_text(encoding="utf-8") == "old"
+    assert _leftovers(tmp_path, "l.csv") == ["l.csv"]
+
+
+# -- D7: --out goes to a new path or, with --force, over a regular file ---------------------------
+
+
+def _specials(tmp_path: Path) -> dict[str, Path]:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(victim)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return {"symlink": link, "fifo": fifo, "device": Path("/dev/null"), "folder": folder}
+
+
+OUT_COMMANDS = {
+    "ledger export": ["ledger", "export"],
+    "db backup": ["db", "backup"],
+    "db export": ["db", "export"],
+}
+
+
+@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+def test_out_refuses_symlinks_fifos_devices(
+    store: Path, tmp_path: Path, cli: Any, command: str
+) -> None:
+    for kind, target in _specials(tmp_path).items():
+        if command == "db export" and kind == "folder":
+            continue  # an export's --out is a folder (see the --force test)
+        for extra in ([], ["--force"]):
+            r = cli(*OUT_COMMANDS[command], "--out", str(target), *extra)
+            assert r.code == 2 and r.err.count("\n") == 1, (kind, r.err)
+            assert "--out" in r.err, (kind, r.err)
+    assert (tmp_path / "victim.txt").read_text(encoding="utf-8") == "keep"
+    assert (tmp_path / "fifo").is_fifo() and (tmp_path / "link").is_symlink()
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+def test_out_needs_force_to_replace(store: Path, tmp_path: Path, cli: Any, command: str) -> None:
+    target = tmp_path / "out"
+    assert cli(*OUT_COMMANDS[command], "--out", str(target)).code == 0
+    r = cli(*OUT_COMMANDS[command], "--out", str(target))
+    assert r.code == 2 and "--force" in r.err and r.err.count("\n") == 1, r.err
+    r = cli(*OUT_COMMANDS[command], "--out", str(target), "--force")
+    assert r.code == 0, r.err
+
+
+def test_brief_out_refuses_specials_and_needs_force(store: Path, tmp_path: Path, cli: Any) -> None:
+    for kind, target in _specials(tmp_path).items():
+        r = cli("brief", "--out", str(target), "--force")
+        assert r.code == 2 and "--out" in r.err and r.err.count("\n") == 1, (kind, r.err)
+    existing = tmp_path / "brief.html"
+    existing.write_text("mine", encoding="utf-8")
+    r = cli("brief", "--out", str(existing))
+    assert r.code == 2 and "pass --force to replace it" in r.err
+    assert existing.read_text(encoding="utf-8") == "mine"
+    assert (tmp_path / "victim.txt").read_text(encoding="utf-8") == "keep"
+    assert Path("/dev/null").is_char_device()
+
+
+def test_sweep_out_refuses_specials_and_foreign_files(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    import json
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        json.dumps(
+            {
+                "name": "t",
+                "engine": "floor",
+                "base": {
+                    "preset": "mp-ndpr",
+                    "contract": {"term_years": 2, "volume_tpy": [4000, 5000]},
+                },
+                "axes": {"contract.floor": [100, 110]},
+                "draws": 200,
+                "seed": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    for kind, target in _specials(tmp_path).items():
+        r = cli("sweep", str(spec), "--workers", "1", "--out", str(target), "--force")
+        assert r.code == 2 and "--out" in r.err and r.err.count("\n") == 1, (kind, r.err)
+    foreign = tmp_path / "victim.txt"
+    r = cli("sweep", str(spec), "--workers", "1", "--out", str(foreign))
+    assert r.code == 2 and "--force" in r.err, r.err
+    assert foreign.read_text(encoding="utf-8") == "keep"
+
+
+# -- D8: a backup's views are refused, never run ---------------------------------------------------
+
+
+def test_restore_refuses_backup_with_a_view_over_files(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    from critmin.backup import check_db
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET", encoding="utf-8")
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    with duckdb.connect(str(bk)) as con:
+        con.execute("CREATE TABLE src_copy AS SELECT * FROM sources")
+        con.execute("DROP TABLE sources")
+        con.execute(
+            "CREATE VIEW sources AS SELECT s.* REPLACE (h.content AS note) "
+            f"FROM src_copy s, read_text('{secret}') h"
+        )
+    assert not check_db(bk)["ok"]
+    r = cli("db", "restore", str(bk))
+    assert r.code == 2 and "view" in r.err and r.err.count("\n") == 1, r.err
+    notes = read_table("sources", store)["note"].to_list()
+    assert not any("TOPSECRET" in (n or "") for n in notes)
+
+
+def test_restore_refuses_backup_with_an_extra_view(store: Path, tmp_path: Path, cli: Any) -> None:
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    with duckdb.connect(str(bk)) as con:
+        con.execute("CREATE VIEW leak AS SELECT * FROM read_text('/etc/hostname')")
+    r = cli("db", "restore", str(bk))
+    assert r.code == 2 and "view" in r.err, r.err
+
+
+# -- D14: restore onto a damaged store file --------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["block", "truncate"])
+def test_restore_onto_a_damaged_store(store: Path, tmp_path: Path, cli: Any, damage: str) -> None:
+    from critmin.store import _VERIFIED, _stamp
+
+    ledger.add(_row(id="keep-me"), store)
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    before = read_table("interventions", store)
+    stamp = _stamp(store)
+    data = bytearray(store.read_bytes())
+    if damage == "block":
+        mid = len(data) // 2
+        data[mid : mid + 256 * 1024] = os.urandom(min(256 * 1024, len(data) - mid))
+    else:
+        data = data[: len(data) // 2]
+    store.write_bytes(bytes(data))
+    _VERIFIED.clear()
+    r = cli("db", "restore", str(bk))
+    assert r.code == 0, r.err
+    assert cli("db", "check").code == 0
+    assert read_table("interventions", store).equals(before)
+    assert _stamp(store) != stamp
+    assert _leftovers(tmp_path, "critmin.duckdb") == ["critmin.duckdb"]
