@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from critmin.errors import InputError, NotFoundError
 from critmin.schema import INSTRUMENTS, STATUSES, TABLES, Intervention
@@ -404,20 +404,23 @@ def split_new(
     return new, same
 
 
-def export_rows(file: Path | str, path: Path | str | None = None) -> int:
-    """Write the whole ledger history to a CSV that `import_rows` reads back exactly."""
+def export_rows(file: Path | str, path: Path | str | None = None, force: bool = False) -> int:
+    """Write the whole ledger history to a CSV that `import_rows` reads back exactly.
+
+    ``file`` must be new, or with ``force`` an existing regular file (never a symlink, FIFO
+    or device); it is written beside and renamed into place (:func:`critmin.files.atomic_output`).
+    """
     import csv
 
+    from critmin.files import atomic_output, output_path
     from critmin.schema import to_cell
 
+    output_path(file, "--out", force)  # refuse before reading the store
     rows = ledger(path)
     cols = TABLES["interventions"].columns
-    try:
-        with Path(file).open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(cols)
-            for r in rows:
-                w.writerow([to_cell(r[c]) for c in cols])
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", field="out", value=str(file)) from None
+    with atomic_output(file, "--out", force, mode="w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(cast("IO[str]", fh), lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([to_cell(r[c]) for c in cols])
     return len(rows)
