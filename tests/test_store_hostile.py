@@ -454,3 +454,20 @@ def test_restore_onto_a_damaged_store(store: Path, tmp_path: Path, cli: Any, dam
     assert read_table("interventions", store).equals(before)
     assert _stamp(store) != stamp
     assert _leftovers(tmp_path, "critmin.duckdb") == ["critmin.duckdb"]
+
+
+def test_restore_keeps_the_stores_other_tables(store: Path, tmp_path: Path, cli: Any) -> None:
+    """A restore replaces the data tables; the sweep results beside them stay."""
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    with raw_connection(store) as con:
+        con.execute("CREATE TABLE sweep_like (k VARCHAR PRIMARY KEY, v DOUBLE)")
+        con.execute("INSERT INTO sweep_like VALUES ('a', 1.5), ('b', NULL)")
+    assert cli("db", "restore", str(bk)).code == 0
+    with raw_connection(store) as con:
+        assert con.execute("SELECT * FROM sweep_like ORDER BY k").fetchall() == [
+            ("a", 1.5),
+            ("b", None),
+        ]
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO sweep_like VALUES ('a', 2)")

@@ -372,6 +372,7 @@ def _replace_store(
     lock: duckdb.DuckDBPyConnection | None = None
     held: list[dict[str, Any]] | None = None
     old_meta: dict[str, str] = {}
+    extras: list[tuple[str, str, Any]] = []  # the store's other tables (sweeps): kept as they are
     if p.exists():
         try:
             lock = _open(p, read_only=False)
@@ -383,6 +384,7 @@ def _replace_store(
             try:
                 old_meta = _meta(lock)
                 held = query(lock, "SELECT * FROM interventions").to_dicts()
+                extras = _other_tables(lock)
                 lock.execute("CHECKPOINT")  # the WAL is folded in, so none is left to replay
             except duckdb.Error:
                 held = None
@@ -417,6 +419,11 @@ def _replace_store(
                 con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _incoming')
                 con.unregister("_incoming")
                 counts[name] = frames[name].height
+            for name, create, table in extras:
+                con.execute(create)
+                con.register("_incoming", table)
+                con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
+                con.unregister("_incoming")
             con.execute("CHECKPOINT")
             con.close()
             _fsync(tmp)
@@ -444,6 +451,21 @@ def _replace_store(
                 lock.close()
     _VERIFIED.clear()
     return counts
+
+
+def _other_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any]]:
+    """(name, CREATE statement, rows as Arrow) of each base table outside schema.TABLES and meta
+    (the sweep tables), so that a restore keeps them."""
+    listed = con.execute(
+        "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY table_name"
+    ).fetchall()
+    out = []
+    for name, sql in listed:
+        if name in TABLES or name == "meta":
+            continue
+        out.append((name, sql, con.sql(f'SELECT * FROM "{name}"').to_arrow_table()))
+    return out
 
 
 def check_db(path: Path | str | None = None) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def _json(obj: Any) -> str:
 def _open_sweep(db: Path, d: SweepDefinition, sweep_id: str) -> tuple[set[int], str | None]:
     """Create the tables and the sweep's row if absent; the cells already done, data version."""
     from critmin import __version__
-    from critmin.store import first_row, raw_connection
+    from critmin.store import first_row, raw_connection, rollback
 
     with raw_connection(db) as con:
         con.execute("BEGIN TRANSACTION")
@@ -94,7 +94,7 @@ def _open_sweep(db: Path, d: SweepDefinition, sweep_id: str) -> tuple[set[int], 
             cells = {int(c) for (c,) in done.fetchall()}
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
     return cells, data_version
 
@@ -107,7 +107,7 @@ def _save(db: Path, sweep_id: str, rows: list[tuple[Any, ...]], complete: bool =
     """Insert finished cells (and mark the sweep complete) in one transaction."""
     import pyarrow as pa
 
-    from critmin.store import raw_connection
+    from critmin.store import raw_connection, rollback
 
     if not rows and not complete:
         return
@@ -129,7 +129,7 @@ def _save(db: Path, sweep_id: str, rows: list[tuple[Any, ...]], complete: bool =
                 )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
 
 
