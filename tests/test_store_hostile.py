@@ -471,3 +471,47 @@ def test_restore_keeps_the_stores_other_tables(store: Path, tmp_path: Path, cli:
         ]
         with pytest.raises(duckdb.ConstraintException):
             con.execute("INSERT INTO sweep_like VALUES ('a', 2)")
+
+
+# -- D13: data import is linear: bulk delete of replaced keys, bulk insert -------------------------
+
+
+def test_data_import_of_20k_rows_is_fast_and_replaces_keys(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    import csv
+    import time
+
+    from critmin.schema import TABLES
+
+    minerals = read_table("minerals", store)["mineral_id"].to_list()
+    cols = TABLES["production"].columns
+    f = tmp_path / "prod.csv"
+    n = 20_000
+    with f.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        for i in range(n):
+            row = dict.fromkeys(cols, "")
+            row.update(
+                mineral_id=minerals[i % len(minerals)],
+                stage="mine",
+                product=f"bench {i // (len(minerals) * 201)}",
+                headline="false",
+                iso3="USA",
+                year=1900 + (i // len(minerals)) % 201,
+                value=i,
+                unit="t",
+                basis="gross",
+                estimated="false",
+                source_id=SRC,
+            )
+            w.writerow([row[c] for c in cols])
+    before = read_table("production", store).height
+    t0 = time.perf_counter()
+    assert cli("data", "import", "production", str(f)).code == 0
+    assert cli("data", "import", "production", str(f)).code == 0  # every key replaced
+    took = time.perf_counter() - t0
+    assert read_table("production", store).height == before + n
+    # the old path (a DELETE per row) took 12.5 s for one import of 20k rows
+    assert took < 8, took
