@@ -515,3 +515,14 @@ def test_data_import_of_20k_rows_is_fast_and_replaces_keys(
     assert read_table("production", store).height == before + n
     # the old path (a DELETE per row) took 12.5 s for one import of 20k rows
     assert took < 8, took
+
+
+def test_a_second_copy_of_an_id_is_one_input_error(store: Path) -> None:
+    """The key is the last guard (the checks run first, inside the same transaction)."""
+    from critmin.errors import InputError
+    from critmin.store import transaction
+
+    row = ledger.add(_row(id="once"), store)
+    with pytest.raises(InputError, match="once"), raw_connection(store) as con, transaction(con):
+        ledger._append(con, [row])
+    assert _ids(store).count("once") == 1

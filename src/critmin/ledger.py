@@ -177,10 +177,25 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
                     field="amount",
                     value=row.amount,
                 )
-        from critmin.store import _insert
-
-        _insert(con, "interventions", [values])
+        _append(con, [values])
     return values
+
+
+def _append(con: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ledger rows; a second copy of an id (the table's key) is one InputError."""
+    import duckdb
+
+    from critmin.store import _insert
+
+    try:
+        _insert(con, "interventions", rows)
+    except duckdb.ConstraintException:
+        # the transaction is aborted now: name the id from the rows, not from a query
+        raise InputError(
+            "a row with this id exists; corrections supersede it",
+            field="id",
+            value=rows[0]["id"] if len(rows) == 1 else None,
+        ) from None
 
 
 def _next_id(con: Any) -> str:
@@ -353,7 +368,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     content it is refused (a correction must supersede, not overwrite).
     """
     from critmin.data.bundled import one_line, read_csv
-    from critmin.store import _insert, ensure_store, query, raw_connection, transaction
+    from critmin.store import ensure_store, query, raw_connection, transaction
 
     file = Path(file)
     if not file.is_file():
@@ -374,7 +389,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
         new, same = split_new(rows, held)
         for r in new:
             _check_refs(con, Intervention.model_validate(r))
-        _insert(con, "interventions", new)
+        _append(con, new)
     return {"added": len(new), "unchanged": same}
 
 

@@ -208,8 +208,17 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     try:
         con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _incoming')
     finally:
-        con.unregister("_incoming")
+        _unregister(con)
     return len(rows)
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, name: str = "_incoming") -> None:
+    """Drop a registered frame; in an aborted transaction that fails too, and must not hide
+    the error that aborted it."""
+    import duckdb
+
+    with suppress(duckdb.Error):
+        con.unregister(name)
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -430,7 +439,7 @@ def upsert_rows(
                 )
                 con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _incoming')
             finally:
-                con.unregister("_incoming")
+                _unregister(con)
             counts[name] = table.num_rows
     return counts
 
