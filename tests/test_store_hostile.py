@@ -526,3 +526,18 @@ def test_a_second_copy_of_an_id_is_one_input_error(store: Path) -> None:
     with pytest.raises(InputError, match="once"), raw_connection(store) as con, transaction(con):
         ledger._append(con, [row])
     assert _ids(store).count("once") == 1
+
+
+def test_restore_through_a_symlinked_store_keeps_the_link(
+    store: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bk = tmp_path / "bk.duckdb"
+    assert cli("db", "backup", "--out", str(bk)).code == 0
+    store.chmod(0o640)
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(store)
+    monkeypatch.setenv("CRITMIN_DB", str(link))
+    assert cli("db", "restore", str(bk)).code == 0
+    assert link.is_symlink() and link.resolve() == store.resolve()
+    assert (store.stat().st_mode & 0o777) == 0o640
+    assert cli("db", "check").code == 0

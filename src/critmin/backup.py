@@ -369,6 +369,8 @@ def _replace_store(
 
     from critmin.data.bundled import data_version
 
+    if p.is_symlink():
+        p = p.resolve()  # replace the store the link points to, not the link
     lock: duckdb.DuckDBPyConnection | None = None
     held: list[dict[str, Any]] | None = None
     old_meta: dict[str, str] = {}
@@ -427,6 +429,8 @@ def _replace_store(
             con.execute("CHECKPOINT")
             con.close()
             _fsync(tmp)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(p.stat().st_mode))  # keep the store's mode
             os.replace(tmp, p)  # a new inode: store._stamp (and every cache keyed on it) moves
             with contextlib.suppress(FileNotFoundError):
                 p.with_name(p.name + ".wal").unlink()
