@@ -541,3 +541,19 @@ def test_restore_through_a_symlinked_store_keeps_the_link(
     assert link.is_symlink() and link.resolve() == store.resolve()
     assert (store.stat().st_mode & 0o777) == 0o640
     assert cli("db", "check").code == 0
+
+
+def test_export_force_into_a_folder_with_a_symlinked_table_file_changes_nothing(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    out = tmp_path / "exp"
+    assert cli("db", "export", "--format", "csv", "--out", str(out)).code == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    (out / "interventions.csv").unlink()
+    (out / "interventions.csv").symlink_to(victim)
+    first = (out / "sources.csv").stat().st_ino
+    r = cli("db", "export", "--format", "csv", "--out", str(out), "--force")
+    assert r.code == 2 and "symlink" in r.err, r.err
+    assert (out / "sources.csv").stat().st_ino == first  # no table file was replaced
+    assert victim.read_text(encoding="utf-8") == "keep"

@@ -59,6 +59,9 @@ def export_db(
         raise InputError("choose parquet or csv", field="format", value=fmt)
     out = Path(out)
     exists = _check_out_folder(out, force)
+    if exists:  # every file it replaces must be a regular file: checked before writing any
+        for name in TABLES:
+            output_path(out / f"{name}.{fmt}", "--out", force=True)
     frames = {name: read_table(name, path) for name in TABLES}
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
