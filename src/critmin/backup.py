@@ -1,66 +1,131 @@
 """Whole-store operations: export and restore (CSV or Parquet folders), backup to a DuckDB
 file and restore from it, and `db check` (what is wrong with a store file).
 
-Every restore is one transaction and refuses to drop a ledger row the store holds.
+Outputs are written beside their target and renamed into place (a full disk leaves nothing
+half-written). A restore builds the new store at a temporary path beside the store file and
+renames it over the file, so a damaged store can be restored in place; it refuses to drop a
+ledger row the store holds, or to change one (the ledger is append-only). A backup is read
+with DuckDB's external access off, base tables only: a view in it is refused, never run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
+import shutil
+import stat
+import tempfile
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from critmin.errors import InputError, StoreBusyError, StoreError
-from critmin.schema import TABLES, to_cell
+from critmin.files import output_path, write_error
+from critmin.schema import TABLES, ddl, to_cell
 from critmin.store import (
     _VERIFIED,
-    _insert,
+    META_DDL,
     _meta,
+    _open,
     db_path,
     ensure_store,
     is_lock_conflict,
+    is_no_space,
+    no_space_error,
     query,
-    raw_connection,
     read_table,
     schema_version,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+
 
 def export_db(
-    out: Path | str, fmt: Literal["parquet", "csv"] = "parquet", path: Path | str | None = None
+    out: Path | str,
+    fmt: Literal["parquet", "csv"] = "parquet",
+    path: Path | str | None = None,
+    force: bool = False,
 ) -> list[Path]:
-    """Write every table to ``out/<table>.<fmt>``; CSV follows the bundled-file contract."""
-    import csv
+    """Write every table to ``out/<table>.<fmt>``; CSV follows the bundled-file contract.
 
+    ``out`` is a new folder (written as a temporary folder beside it, then renamed), or with
+    ``force`` an existing folder whose table files are replaced one by one (each atomically).
+    A full disk or any failure leaves no partial file behind.
+    """
     if fmt not in ("parquet", "csv"):
         raise InputError("choose parquet or csv", field="format", value=fmt)
     out = Path(out)
+    exists = _check_out_folder(out, force)
+    if exists:  # every file it replaces must be a regular file: checked before writing any
+        for name in TABLES:
+            output_path(out / f"{name}.{fmt}", "--out", force=True)
+    frames = {name: read_table(name, path) for name in TABLES}
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
     except OSError as exc:
+        raise write_error(exc, "--out", out) from None
+    try:
+        for name, frame in frames.items():
+            _write_table(tmp / f"{name}.{fmt}", frame, fmt)
+        if exists:
+            for name in TABLES:
+                target = output_path(out / f"{name}.{fmt}", "--out", force=True)
+                os.replace(tmp / target.name, target)
+            tmp.rmdir()
+        else:
+            os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(exc, "--out", out) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / f"{name}.{fmt}" for name in TABLES]
+
+
+def _check_out_folder(out: Path, force: bool) -> bool:
+    """Whether ``out`` is an existing folder (only with ``force``); else it must be new."""
+    try:
+        st = out.lstat()
+    except FileNotFoundError:
+        if not out.parent.is_dir():
+            raise InputError("folder does not exist", field="--out", value=str(out)) from None
+        return False
+    except OSError as exc:
+        raise write_error(exc, "--out", out) from None
+    if not stat.S_ISDIR(st.st_mode):
         raise InputError(
-            f"cannot create folder: {exc.strerror}", field="out", value=str(out)
-        ) from None
-    written = []
-    for name, spec in TABLES.items():
-        frame = read_table(name, path)
-        target = out / f"{name}.{fmt}"
-        try:
-            if fmt == "parquet":
-                with target.open("wb") as fh:  # polars cannot take a path that is not UTF-8
-                    frame.write_parquet(fh)
-            else:
-                with target.open("w", newline="", encoding="utf-8") as fh:
-                    w = csv.writer(fh, lineterminator="\n")
-                    w.writerow(spec.columns)
-                    for row in frame.iter_rows():
-                        w.writerow([to_cell(v) for v in row])
-        except OSError as exc:
-            raise InputError(
-                f"cannot write: {exc.strerror}", field="out", value=str(target)
-            ) from None
-        written.append(target)
-    return written
+            "exists and is not a folder; choose a new folder name", field="--out", value=str(out)
+        )
+    if not force:
+        raise InputError(
+            "folder exists; pass --force to replace its table files, or choose a new name",
+            field="--out",
+            value=str(out),
+        )
+    return True
+
+
+def _write_table(target: Path, frame: pl.DataFrame, fmt: str) -> None:
+    import csv
+
+    spec = TABLES[target.stem]
+    if fmt == "parquet":
+        with target.open("wb") as fh:  # polars cannot take a path that is not UTF-8
+            frame.write_parquet(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    else:
+        with target.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(spec.columns)
+            for row in frame.iter_rows():
+                w.writerow([to_cell(v) for v in row])
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
@@ -97,61 +162,92 @@ def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
 
 
 def restore_db(folder: Path | str, path: Path | str | None = None) -> dict[str, int]:
-    """Replace every table with an export, in one transaction.
+    """Replace every table with an export (all or nothing, see :func:`_replace_store`)."""
+    import polars as pl
 
-    Refuses an export that lacks a ledger row the store holds: the ledger never loses rows.
-    """
+    from critmin.schema import polars_schema
+
     data = read_export(folder)
-    p = ensure_store(path)
-    with raw_connection(p) as con:
-        _refuse_ledger_loss(con, {r["id"] for r in data["interventions"]}, "export")
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = {}
-            for name in TABLES:
-                con.execute(f'DELETE FROM "{name}"')
-                counts[name] = _insert(con, name, data[name])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return counts
+    frames = {
+        name: pl.DataFrame(rows, schema=polars_schema(TABLES[name]), orient="row")
+        for name, rows in data.items()
+    }
+    return _replace_store(db_path(path), frames, None, "export")
 
 
-def backup_db(out: Path | str, path: Path | str | None = None) -> dict[str, Any]:
-    """Copy the whole store to a new DuckDB file ``out`` (a consistent snapshot).
+def backup_db(
+    out: Path | str, path: Path | str | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Copy the whole store to a DuckDB file ``out`` (a consistent snapshot).
 
     The source is attached read-only, so a writer holding the file makes this wait (then
-    StoreBusyError), never copies half a write. ``out`` must not exist.
+    StoreBusyError), never copies half a write. ``out`` must be new, or with ``force`` an
+    existing regular file; the copy is written beside it and renamed into place, so a failure
+    (a full disk) leaves neither a partial file nor its ``.wal``.
     """
     import duckdb
 
     p = ensure_store(path)
-    out = Path(out)
-    if out.exists():
-        raise InputError("exists; choose a new file name", field="--out", value=str(out))
-    if not out.parent.is_dir():
-        raise InputError("folder does not exist", field="--out", value=str(out))
+    out = output_path(out, "--out", force)
+    tmp = _temp_beside(out, "backup")
     con = duckdb.connect()
     try:
         _retry_busy(lambda: con.execute(f"ATTACH '{_sql_path(p)}' AS src (READ_ONLY)"), p)
-        try:
-            con.execute(f"ATTACH '{_sql_path(out)}' AS bk")
-        except duckdb.Error as exc:
-            raise InputError(
-                f"cannot write: {str(exc).splitlines()[0]}", field="--out", value=str(out)
-            ) from None
+        con.execute(f"ATTACH '{_sql_path(tmp)}' AS bk")
         con.execute("COPY FROM DATABASE src TO bk")
         counts = {
             name: int(con.execute(f'SELECT count(*) FROM bk."{name}"').fetchall()[0][0])
             for name in TABLES
         }
-    except BaseException:
+        con.execute("CHECKPOINT bk")
+        con.execute("DETACH bk")
         con.close()
-        out.unlink(missing_ok=True)
+        _fsync(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        _discard(con, tmp)
+        raise write_error(exc, "--out", out) from None
+    except duckdb.Error as exc:
+        _discard(con, tmp)
+        if is_no_space(str(exc)):
+            raise write_error(OSError(28, "No space left on device"), "--out", out) from None
+        raise InputError(
+            f"cannot write: {str(exc).splitlines()[0]}", field="--out", value=str(out)
+        ) from None
+    except BaseException:
+        _discard(con, tmp)
         raise
-    con.close()
     return {"out": str(out), "source": str(p), "tables": counts}
+
+
+def _temp_beside(target: Path, what: str) -> Path:
+    """A fresh name beside ``target`` for DuckDB to create (it wants no file there yet)."""
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.name}.{what}-", suffix=".part", dir=target.parent
+        )
+    except OSError as exc:
+        raise write_error(exc, "--out", target) from None
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
+
+
+def _fsync(p: Path) -> None:
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(con: Any, tmp: Path) -> None:
+    """Close ``con`` (errors ignored) and remove ``tmp`` and its ``.wal``."""
+    with contextlib.suppress(Exception):
+        con.close()
+    for f in (tmp, tmp.with_name(tmp.name + ".wal")):
+        with contextlib.suppress(OSError):
+            f.unlink()
 
 
 def _sql_path(p: Path) -> str:
@@ -176,57 +272,217 @@ def _retry_busy(action: Any, p: Path) -> Any:
             time.sleep(0.1)
 
 
-def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str, int]:
-    """Replace every table with those of a backup file, in one transaction.
+def _open_backup(file: Path) -> duckdb.DuckDBPyConnection:
+    """The backup, read-only, with DuckDB's external access off: nothing stored in the file
+    (a view over ``read_text``, ``read_csv`` or a URL) can reach outside it."""
+    import duckdb
 
-    Refuses a file that is not a critmin store of this schema, and a backup lacking a ledger
-    row the store holds (the ledger never loses rows).
+    try:
+        return duckdb.connect(str(file), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as exc:
+        raise InputError(
+            f"not a readable DuckDB file ({str(exc).splitlines()[0]})",
+            field="file",
+            value=str(file),
+        ) from None
+
+
+def _base_tables_only(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Problems that make a file no critmin backup: a view anywhere, or a table of
+    schema.TABLES (or meta) that is missing, not a BASE TABLE, or lacks a column."""
+    problems = []
+    kinds = {
+        (sch, name): kind
+        for sch, name, kind in con.execute(
+            "SELECT table_schema, table_name, table_type FROM information_schema.tables"
+        ).fetchall()
+    }
+    views = sorted(f"{sch}.{name}" for (sch, name), kind in kinds.items() if kind != "BASE TABLE")
+    if views:
+        problems.append(f"holds view {views[0]} (a backup holds base tables only)")
+    have = {
+        (t, c)
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    for name in [*TABLES, "meta"]:
+        if kinds.get(("main", name)) != "BASE TABLE":
+            problems.append(f"table {name} is missing or not a base table")
+            continue
+        cols = TABLES[name].columns if name in TABLES else ["key", "value"]
+        missing = [c for c in cols if (name, c) not in have]
+        if missing:
+            problems.append(f"table {name} lacks column(s) {', '.join(missing)}")
+    return problems
+
+
+def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str, int]:
+    """Replace every table with those of a backup file (all or nothing, see
+    :func:`_replace_store`).
+
+    The backup is opened with external access off and only its base tables of
+    schema.TABLES are read; a view, a missing table or column, another schema version, or
+    rows that break the consistency rules refuse the whole file.
     """
     import duckdb
 
-    file = Path(file)
-    if not file.is_file():
-        raise InputError("no such file", field="file", value=str(file))
-    problems = check_db(file)["problems"]
+    from critmin.files import input_file
+    from critmin.validate import validate_frames
+
+    file = input_file(file, "file", max_bytes=1 << 62)
+    con = _open_backup(file)
+    try:
+        problems = _base_tables_only(con)
+        meta = _meta(con) if not problems else {}
+        if not problems and meta.get("schema_version") != schema_version():
+            problems.append(
+                f"schema {meta.get('schema_version')} differs from this critmin's "
+                f"{schema_version()}"
+            )
+        frames = {}
+        if not problems:
+            for name, spec in TABLES.items():
+                cols = ", ".join(f'"{c}"' for c in spec.columns)
+                frames[name] = query(con, f'SELECT {cols} FROM main."{name}"')
+    except duckdb.Error as exc:
+        problems = [f"read failed: {str(exc).splitlines()[0]}"]
+    finally:
+        con.close()
+    if not problems:
+        problems = [str(f) for f in validate_frames(frames)[:1]]
     if problems:
         raise InputError(f"not a usable backup: {problems[0]}", field="file", value=str(file))
-    p = ensure_store(path)
-    with raw_connection(p) as con:
+    return _replace_store(db_path(path), frames, meta, "backup")
+
+
+def _replace_store(
+    p: Path, frames: dict[str, pl.DataFrame], meta: dict[str, str] | None, what: str
+) -> dict[str, int]:
+    """Build a store from ``frames`` at a temporary path beside ``p`` and rename it over ``p``.
+
+    While it builds, the write lock on ``p`` is held (when ``p`` opens at all), so no other
+    process writes in between. When ``p``'s ledger can be read, the incoming ledger must hold
+    every stored row unchanged (it may add rows); when ``p`` is damaged past reading, the
+    restore goes ahead: that is what a restore is for. ``meta`` (a backup's) is kept; an
+    export takes the store's data version, or this critmin's when the store is unreadable.
+    """
+    import duckdb
+
+    from critmin.data.bundled import data_version
+
+    if p.is_symlink():
+        p = p.resolve()  # replace the store the link points to, not the link
+    lock: duckdb.DuckDBPyConnection | None = None
+    held: list[dict[str, Any]] | None = None
+    old_meta: dict[str, str] = {}
+    extras: list[tuple[str, str, Any]] = []  # the store's other tables (sweeps): kept as they are
+    if p.exists():
         try:
-            con.execute(f"ATTACH '{_sql_path(file)}' AS bk (READ_ONLY)")
-        except duckdb.Error as exc:
-            raise InputError(
-                f"cannot open: {str(exc).splitlines()[0]}", field="file", value=str(file)
-            ) from None
-        incoming = {r[0] for r in con.execute("SELECT id FROM bk.interventions").fetchall()}
-        try:
-            _refuse_ledger_loss(con, incoming, "backup")
-        except InputError:
-            con.execute("DETACH bk")
+            lock = _open(p, read_only=False)
+        except StoreBusyError:
             raise
-        con.execute("BEGIN TRANSACTION")
+        except StoreError:
+            lock = None  # too damaged to open: it is replaced
+        if lock is not None:
+            try:
+                old_meta = _meta(lock)
+                held = query(lock, "SELECT * FROM interventions").to_dicts()
+                extras = _other_tables(lock)
+                lock.execute("CHECKPOINT")  # the WAL is folded in, so none is left to replay
+            except duckdb.Error:
+                held = None
+    try:
+        if held is not None:
+            _refuse_ledger_change(held, frames["interventions"].to_dicts(), what)
+        if meta is None:
+            meta = {
+                "schema_version": schema_version(),
+                "data_version": old_meta.get("data_version") or data_version(),
+            }
+        from critmin import __version__
+
+        meta = {
+            **meta,
+            "critmin_version": meta.get("critmin_version") or __version__,
+            "loaded_at": meta.get("loaded_at")
+            or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        }
+        if not p.parent.is_dir():
+            raise InputError("folder does not exist", field="CRITMIN_DB", value=str(p))
+        tmp = _temp_beside(p, "restore")
+        con = duckdb.connect(str(tmp))
         try:
+            con.execute(META_DDL)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [[k, v] for k, v in meta.items()])
             counts = {}
-            for name in [*TABLES, "meta"]:
-                con.execute(f'DELETE FROM "{name}"')
-                con.execute(f'INSERT INTO "{name}" SELECT * FROM bk."{name}"')
-                counts[name] = int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
-            con.execute("COMMIT")
+            for name, spec in TABLES.items():
+                con.execute(ddl(spec))
+                cols = ", ".join(f'"{c}"' for c in spec.columns)
+                con.register("_incoming", frames[name].select(spec.columns).to_arrow())
+                con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _incoming')
+                con.unregister("_incoming")
+                counts[name] = frames[name].height
+            for name, create, table in extras:
+                con.execute(create)
+                con.register("_incoming", table)
+                con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
+                con.unregister("_incoming")
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync(tmp)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(p.stat().st_mode))  # keep the store's mode
+            os.replace(tmp, p)  # a new inode: store._stamp (and every cache keyed on it) moves
+            with contextlib.suppress(FileNotFoundError):
+                p.with_name(p.name + ".wal").unlink()
+        except OSError as exc:
+            _discard(con, tmp)
+            raise (
+                no_space_error(p)
+                if exc.errno == 28
+                else StoreError(f"cannot write the store {p}: {exc.strerror}")
+            ) from None
+        except duckdb.Error as exc:
+            _discard(con, tmp)
+            if is_no_space(str(exc)):
+                raise no_space_error(p) from None
+            raise StoreError(f"cannot write the store {p}: {str(exc).splitlines()[0]}") from None
         except BaseException:
-            con.execute("ROLLBACK")
+            _discard(con, tmp)
             raise
-        finally:
-            con.execute("DETACH bk")
+    finally:
+        if lock is not None:
+            with contextlib.suppress(duckdb.Error):
+                lock.close()
     _VERIFIED.clear()
     return counts
+
+
+def _other_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any]]:
+    """(name, CREATE statement, rows as Arrow) of each base table outside schema.TABLES and meta
+    (the sweep tables), so that a restore keeps them."""
+    listed = con.execute(
+        "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY table_name"
+    ).fetchall()
+    out = []
+    for name, sql in listed:
+        if name in TABLES or name == "meta":
+            continue
+        out.append((name, sql, con.sql(f'SELECT * FROM "{name}"').to_arrow_table()))
+    return out
 
 
 def check_db(path: Path | str | None = None) -> dict[str, Any]:
     """What is wrong with a store file, without changing it.
 
     Checks: the file exists and opens as DuckDB (a truncated or foreign file does not); it was
-    written by critmin (meta table) with this schema; every table is present with its columns;
-    the stored rows pass the (non-strict) consistency rules. ``problems`` is empty when all hold.
+    written by critmin (meta table) with this schema; every table is present as a base table
+    with its columns, and no view (a view would run on read; it is reported, never run: the
+    file is opened with external access off); the stored rows pass the (non-strict)
+    consistency rules. ``problems`` is empty when all hold.
     """
     import duckdb
 
@@ -237,10 +493,16 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
         problems.append("no store file at this path (it is created on first use)")
         return out
     try:
-        con = _retry_busy(lambda: duckdb.connect(str(p), read_only=True), p)
+        con = _retry_busy(
+            lambda: duckdb.connect(
+                str(p), read_only=True, config={"enable_external_access": False}
+            ),
+            p,
+        )
     except StoreError as exc:
         problems.append(f"not a readable DuckDB file ({str(exc).split(': ', 1)[-1]})")
         return out
+    meta: dict[str, str] = {}
     try:
         meta = _meta(con)
         if not meta:
@@ -251,25 +513,19 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
                 f"schema {meta.get('schema_version')} differs from this critmin's "
                 f"{schema_version()} (it is rebuilt, keeping the ledger, on next write)"
             )
-        have = {
-            (t, c)
-            for t, c in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns"
-            ).fetchall()
-        }
-        for name, spec in TABLES.items():
-            missing = [c for c in spec.columns if (name, c) not in have]
-            if missing:
-                problems.append(f"table {name} lacks column(s) {', '.join(missing)}")
-                continue
-            out["tables"][name] = int(
-                con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
-            )
+        problems.extend(_base_tables_only(con))
         frames = {}
         if not problems:
-            # read every table in the file whole (count(*) may not touch the data blocks), so
-            # a damaged block anywhere fails its checksum here
-            listed = "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+            for name in TABLES:
+                out["tables"][name] = int(
+                    con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+                )
+            # read every base table in the file whole (count(*) may not touch the data
+            # blocks), so a damaged block anywhere fails its checksum here
+            listed = (
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
+            )
             for schema, name in con.execute(listed).fetchall():
                 frame = query(con, f'SELECT * FROM "{schema}"."{name}"')
                 if name in TABLES and schema == "main":
@@ -288,13 +544,26 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
     return out
 
 
-def _refuse_ledger_loss(con: Any, incoming: set[str], what: str) -> None:
-    """A restore may add ledger rows, never drop one the store holds (append-only ledger)."""
-    held = {r[0] for r in con.execute("SELECT id FROM interventions").fetchall()}
-    lost = sorted(held - incoming)
+def _refuse_ledger_change(
+    held: list[dict[str, Any]], incoming: list[dict[str, Any]], what: str
+) -> None:
+    """A restore may add ledger rows; it may neither drop one the store holds nor change one
+    (the ledger is append-only: a correction is a new row that supersedes)."""
+    came = {r["id"]: r for r in incoming}
+    lost = sorted(r["id"] for r in held if r["id"] not in came)
     if lost:
         raise InputError(
             f"the {what} lacks {len(lost)} ledger row(s) this store holds; nothing restored",
             field="interventions",
             value=lost[0],
         )
+    for old in sorted(held, key=lambda r: r["id"]):
+        new = came[old["id"]]
+        changed = [c for c in TABLES["interventions"].columns if old.get(c) != new.get(c)]
+        if changed:
+            raise InputError(
+                f"the {what}'s ledger row differs from the stored one in {changed[0]} "
+                "(the ledger is append-only); nothing restored",
+                field="interventions",
+                value=old["id"],
+            )

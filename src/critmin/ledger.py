@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from critmin.errors import InputError, NotFoundError
 from critmin.schema import INSTRUMENTS, STATUSES, TABLES, Intervention
@@ -109,7 +109,7 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     from pydantic import ValidationError
 
     from critmin.schema import first_error_field
-    from critmin.store import ensure_store, raw_connection
+    from critmin.store import ensure_store, raw_connection, transaction
 
     data = {k: v for k, v in dict(record).items() if v is not None}
     unknown = sorted(set(data) - set(TABLES["interventions"].columns))
@@ -143,49 +143,59 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     if row.amount is not None and row.currency is None:
         raise InputError("an amount needs its currency", field="currency")
     p = ensure_store(path)
-    with raw_connection(p) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _check_refs(con, row)
-            values = row.model_dump()
-            if row.id == "pending":
-                values["id"] = _next_id(con)
-            elif first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.id]):
+    with raw_connection(p) as con, transaction(con):
+        # the id check runs inside the write transaction: no check-then-write race
+        _check_refs(con, row)
+        values = row.model_dump()
+        if row.id == "pending":
+            values["id"] = _next_id(con)
+        elif first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.id]):
+            raise InputError(
+                "a row with this id exists; corrections supersede it", field="id", value=row.id
+            )
+        if row.supersedes:
+            if not first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.supersedes]):
+                raise InputError("no such row", field="supersedes", value=row.supersedes)
+            taken = first_row(
+                con, "SELECT id FROM interventions WHERE supersedes = ?", [row.supersedes]
+            )
+            if taken:
                 raise InputError(
-                    "a row with this id exists; corrections supersede it", field="id", value=row.id
+                    f"already superseded by {taken[0]}; supersede that row instead",
+                    field="supersedes",
+                    value=row.supersedes,
                 )
-            if row.supersedes:
-                if not first_row(con, "SELECT 1 FROM interventions WHERE id = ?", [row.supersedes]):
-                    raise InputError("no such row", field="supersedes", value=row.supersedes)
-                taken = first_row(
-                    con, "SELECT id FROM interventions WHERE supersedes = ?", [row.supersedes]
+        if row.amount is not None and row.currency == "USD":
+            values["amount_usd"] = row.amount
+        elif row.amount is not None and row.currency:
+            rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
+            values["amount_usd"] = row.amount * rate
+            values["fx_date"] = on
+            if not math.isfinite(values["amount_usd"]):
+                raise InputError(
+                    f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
+                    field="amount",
+                    value=row.amount,
                 )
-                if taken:
-                    raise InputError(
-                        f"already superseded by {taken[0]}; supersede that row instead",
-                        field="supersedes",
-                        value=row.supersedes,
-                    )
-            if row.amount is not None and row.currency == "USD":
-                values["amount_usd"] = row.amount
-            elif row.amount is not None and row.currency:
-                rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
-                values["amount_usd"] = row.amount * rate
-                values["fx_date"] = on
-                if not math.isfinite(values["amount_usd"]):
-                    raise InputError(
-                        f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
-                        field="amount",
-                        value=row.amount,
-                    )
-            from critmin.store import _insert
-
-            _insert(con, "interventions", [values])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        _append(con, [values])
     return values
+
+
+def _append(con: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ledger rows; a second copy of an id (the table's key) is one InputError."""
+    import duckdb
+
+    from critmin.store import _insert
+
+    try:
+        _insert(con, "interventions", rows)
+    except duckdb.ConstraintException:
+        # the transaction is aborted now: name the id from the rows, not from a query
+        raise InputError(
+            "a row with this id exists; corrections supersede it",
+            field="id",
+            value=rows[0]["id"] if len(rows) == 1 else None,
+        ) from None
 
 
 def _next_id(con: Any) -> str:
@@ -358,7 +368,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     content it is refused (a correction must supersede, not overwrite).
     """
     from critmin.data.bundled import one_line, read_csv
-    from critmin.store import _insert, ensure_store, raw_connection
+    from critmin.store import ensure_store, query, raw_connection, transaction
 
     file = Path(file)
     if not file.is_file():
@@ -366,45 +376,66 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     rows, failures = read_csv(file, TABLES["interventions"])
     if failures:
         raise InputError(one_line(failures[0]))
-    held = {r["id"]: r for r in ledger(path)}
-    new, same = [], 0
+    seen: set[str] = set()
     for r in rows:
-        if r["id"] in held:
-            if {k: held[r["id"]][k] for k in r} != r:
-                raise InputError(
-                    "differs from the stored row; supersede it instead", field="id", value=r["id"]
-                )
-            same += 1
-        else:
-            new.append(r)
+        if r["id"] in seen:
+            raise InputError("appears twice in the file", field="id", value=r["id"])
+        seen.add(r["id"])
     p = ensure_store(path)
-    with raw_connection(p) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for r in new:
-                _check_refs(con, Intervention.model_validate(r))
-            _insert(con, "interventions", new)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with raw_connection(p) as con, transaction(con):
+        # what the ledger holds is read inside the write transaction: a parallel import that
+        # committed first is seen here, so its rows are skipped, never stored twice
+        held = {r["id"]: r for r in query(con, "SELECT * FROM interventions").to_dicts()}
+        new, same = split_new(rows, held)
+        for r in new:
+            _check_refs(con, Intervention.model_validate(r))
+        _append(con, new)
     return {"added": len(new), "unchanged": same}
 
 
-def export_rows(file: Path | str, path: Path | str | None = None) -> int:
-    """Write the whole ledger history to a CSV that `import_rows` reads back exactly."""
+def split_new(
+    rows: Iterable[Mapping[str, Any]], held: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    """The rows whose id the ledger does not hold, and how many it holds identically.
+
+    A row whose id is held with other content is refused, naming the id: the ledger is
+    append-only, so a correction must supersede a row, never overwrite it.
+    """
+    new, same = [], 0
+    for r in rows:
+        old = held.get(r["id"])
+        if old is None:
+            new.append(dict(r))
+        elif any(old.get(k) != v for k, v in r.items()):
+            changed = next(k for k, v in r.items() if old.get(k) != v)
+            raise InputError(
+                f"differs from the stored row in {changed}; the ledger is append-only, "
+                "supersede the row instead",
+                field="id",
+                value=r["id"],
+            )
+        else:
+            same += 1
+    return new, same
+
+
+def export_rows(file: Path | str, path: Path | str | None = None, force: bool = False) -> int:
+    """Write the whole ledger history to a CSV that `import_rows` reads back exactly.
+
+    ``file`` must be new, or with ``force`` an existing regular file (never a symlink, FIFO
+    or device); it is written beside and renamed into place (:func:`critmin.files.atomic_output`).
+    """
     import csv
 
+    from critmin.files import atomic_output, output_path
     from critmin.schema import to_cell
 
+    output_path(file, "--out", force)  # refuse before reading the store
     rows = ledger(path)
     cols = TABLES["interventions"].columns
-    try:
-        with Path(file).open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(cols)
-            for r in rows:
-                w.writerow([to_cell(r[c]) for c in cols])
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", field="out", value=str(file)) from None
+    with atomic_output(file, "--out", force, mode="w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(cast("IO[str]", fh), lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([to_cell(r[c]) for c in cols])
     return len(rows)

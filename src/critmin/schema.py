@@ -511,6 +511,8 @@ def ddl(table: Table) -> str:
     cols = []
     for name, (kind, is_list) in column_kinds(table).items():
         sql = _DUCK[kind] + ("[]" if is_list else "")
+        if table.append_only and table.key == (name,):
+            sql += " PRIMARY KEY"  # an append-only row is never stored twice
         cols.append(f'"{name}" {sql}')
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
 

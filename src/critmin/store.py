@@ -9,12 +9,13 @@ Whole-store export, backup, restore and checks live in :mod:`critmin.backup`.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import hashlib
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,41 @@ def db_path(path: Path | str | None = None) -> Path:
 _LOCK_CONFLICT = re.compile(r"could not set lock on file|conflicting lock is held", re.IGNORECASE)
 # ...and when a block of the file is damaged (a plain duckdb.Error, not an IOException)
 _CORRUPT = re.compile(r"corrupt database file|checksum", re.IGNORECASE)
+
+
+# ...and when the disk is full (DuckDB words it after the OS: "No space left on device")
+_NO_SPACE = re.compile(r"no space left on device|disk is full|ENOSPC", re.IGNORECASE)
+
+
+def is_no_space(message: str) -> bool:
+    """Does this error say that the disk is full?"""
+    return _NO_SPACE.search(message) is not None
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if any. DuckDB aborts a transaction whose write failed
+    (a full disk), and a second ROLLBACK then fails with "no transaction is active": that
+    failure must never hide the error that caused it, so it is swallowed here."""
+    import duckdb
+
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN; COMMIT on a clean exit, ROLLBACK (guarded, see :func:`rollback`) on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
+
+
+def no_space_error(p: Path) -> StoreError:
+    return StoreError(f"cannot write the store {p}: no space left on device; nothing was written")
 
 
 def is_lock_conflict(message: str) -> bool:
@@ -111,7 +147,13 @@ def raw_connection(
     con = _open(p, read_only)
     try:
         yield con
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise no_space_error(p) from None
+        raise
     except duckdb.Error as exc:
+        if is_no_space(str(exc)):
+            raise no_space_error(p) from None
         # a damaged file (truncated, overwritten) opens but fails on read, a block's checksum
         # fails as a plain duckdb.Error; a full disk or a read-only file fails on write: either
         # way, one line the user can act on. Other errors (SQL) are bugs and pass through.
@@ -129,7 +171,12 @@ def raw_connection(
             "with `critmin db restore`"
         ) from None
     finally:
-        con.close()
+        try:
+            con.close()
+        except duckdb.Error as exc:  # the last checkpoint on close can meet a full disk
+            if is_no_space(str(exc)):
+                raise no_space_error(p) from None
+            raise
 
 
 def first_row(
@@ -161,8 +208,17 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     try:
         con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _incoming')
     finally:
-        con.unregister("_incoming")
+        _unregister(con)
     return len(rows)
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, name: str = "_incoming") -> None:
+    """Drop a registered frame; in an aborted transaction that fails too, and must not hide
+    the error that aborted it."""
+    import duckdb
+
+    with suppress(duckdb.Error):
+        con.unregister(name)
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -178,8 +234,7 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
         raise InputError(one_line(parsed.failures[0]))
     saved: list[tuple[Any, ...]] = []
     saved_cols: list[str] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         meta = _meta(con)
         rebuild = meta.get("schema_version") != schema_version()
         if rebuild:
@@ -190,8 +245,7 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
             ).fetchall()
             saved_cols = [c for (c,) in has if c in TABLES["interventions"].columns]
             if saved_cols:
-                cols = ", ".join(f'"{c}"' for c in saved_cols)
-                saved = con.execute(f"SELECT {cols} FROM interventions").fetchall()
+                saved = _saved_ledger(con, saved_cols)
             for name in TABLES:
                 con.execute(f'DROP TABLE IF EXISTS "{name}"')
         con.execute(META_DDL)
@@ -220,10 +274,32 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
             "loaded_at": stamp,
         }.items():
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+
+def _saved_ledger(con: duckdb.DuckDBPyConnection, cols: list[str]) -> list[tuple[Any, ...]]:
+    """Every ledger row of a store being rebuilt, ready for a table whose ``id`` is a key.
+
+    Stores written before the key may hold a row twice (parallel imports): identical copies
+    are kept once; copies of an id that differ (none should exist) are all kept, the later
+    ones under ``<id>.dup-<n>``, so the upgrade loses nothing.
+    """
+    names = ", ".join(f'"{c}"' for c in cols)
+    order = ", ".join(f'"{c}"' for c in cols if c in ("recorded_at", "id"))
+    rows = con.execute(
+        f"SELECT DISTINCT {names} FROM interventions" + (f" ORDER BY {order}" if order else "")
+    ).fetchall()
+    if "id" not in cols:
+        return rows
+    at = cols.index("id")
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        n = seen.get(row[at], 0)
+        seen[row[at]] = n + 1
+        if n:
+            row = (*row[:at], f"{row[at]}.dup-{n}", *row[at + 1 :])
+        out.append(row)
+    return out
 
 
 # Per-process memo of stores already checked and of tables already read, keyed on the DB
@@ -335,33 +411,36 @@ def upsert_rows(
     rows: dict[str, list[dict[str, Any]]], path: Path | str | None = None
 ) -> dict[str, int]:
     """Insert rows, replacing those with the same key, in one transaction (used by importers)."""
+    import polars as pl
+
+    for name in rows:
+        if TABLES[name].append_only:
+            raise InputError(
+                "the ledger is append-only; use `critmin ledger add`", field="table", value=name
+            )
+    # build the frames before taking the write lock: the lock is held for two SQL statements
+    # a table, whatever the row count (a DELETE per row made 20k rows take 12 s)
+    frames = {
+        name: pl.DataFrame(batch, schema=polars_schema(TABLES[name]), orient="row").to_arrow()
+        for name, batch in rows.items()
+        if batch
+    }
     p = ensure_store(path)
-    with raw_connection(p) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = {}
-            for name, batch in rows.items():
-                spec = TABLES[name]
-                if spec.append_only:
-                    raise InputError(
-                        "the ledger is append-only; use `critmin ledger add`",
-                        field="table",
-                        value=name,
-                    )
-                if not batch:
-                    counts[name] = 0
-                    continue
-                keys = ", ".join(f'"{c}"' for c in spec.key)
-                marks = ", ".join("?" for _ in spec.key)
-                con.executemany(
-                    f'DELETE FROM "{name}" WHERE ({keys}) = ({marks})',
-                    [[r[c] for c in spec.key] for r in batch],
+    counts = {name: 0 for name in rows}
+    with raw_connection(p) as con, transaction(con):
+        for name, table in frames.items():
+            spec = TABLES[name]
+            cols = ", ".join(f'"{c}"' for c in spec.columns)
+            same = " AND ".join(f't."{c}" IS NOT DISTINCT FROM i."{c}"' for c in spec.key)
+            con.register("_incoming", table)
+            try:
+                con.execute(
+                    f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {same})'
                 )
-                counts[name] = _insert(con, name, batch)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+                con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _incoming')
+            finally:
+                _unregister(con)
+            counts[name] = table.num_rows
     return counts
 
 

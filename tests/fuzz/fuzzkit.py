@@ -63,9 +63,13 @@ class _Brief:
         self.out, self.bytes, self.seconds, self.sections, self.facts = out, 0, 0.0, [], {}
 
 
-def stub_brief(out: Path, cfg: Any, progress: Any = None) -> _Brief:
-    """Checks that the options it was handed are valid, builds nothing."""
+def stub_brief(out: Path, cfg: Any, progress: Any = None, force: bool = False) -> _Brief:
+    """Checks that the options it was handed are valid (--out as the builder does), builds
+    nothing."""
+    from critmin.brief.builder import _check_writable
     from critmin.brief.config import BriefConfig
+
+    _check_writable(Path(out), force)
 
     BriefConfig.model_validate(cfg.model_dump())  # raises (exit 1) if the CLI let a bad one by
     return _Brief(Path(out))

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from critmin import __version__
 from critmin.brief.config import BriefConfig
@@ -48,13 +47,14 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _check_writable(out: Path) -> None:
+def _check_writable(out: Path, force: bool) -> None:
+    """A new path, or an existing regular file with ``force`` (never a symlink, device, FIFO
+    or folder: :func:`critmin.files.output_path`), in a folder we may write to."""
+    from critmin.files import output_path
+
+    output_path(out, "--out", force)
     parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise InputError("is a folder; give a file name", field="--out", value=str(out))
-    if not parent.is_dir():
-        raise InputError("folder does not exist", field="--out", value=str(out))
-    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+    if not os.access(parent, os.W_OK):
         raise InputError("not writable", field="--out", value=str(out))
 
 
@@ -70,8 +70,11 @@ def build_brief(
     out: Path | str = "brief.html",
     config: BriefConfig | None = None,
     progress: Any = None,
+    force: bool = False,
 ) -> BriefResult:
     """Build the briefing and write it atomically to ``out``; returns what was written.
+
+    ``out`` must be a new path, or with ``force`` an existing regular file.
 
     ``progress`` (optional) is called as ``progress(step_name)`` before each section.
     """
@@ -84,7 +87,7 @@ def build_brief(
 
     cfg = config or BriefConfig()
     out = Path(out)
-    _check_writable(out)
+    _check_writable(out, force)
     t0 = time.perf_counter()
     sections: list[Section] = []
     for title, make in SECTIONS:
@@ -144,19 +147,10 @@ def build_brief(
         world_topojson=Markup(topo),
         figures_json=Markup(script_json(figures)),
     )
-    fd, tmp = tempfile.mkstemp(
-        prefix=".brief-", suffix=".html", dir=out.parent if str(out.parent) else "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a briefing is meant to be shared
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", field="--out", value=str(out)) from None
+    from critmin.files import atomic_output
+
+    with atomic_output(out, "--out", force, mode="w", encoding="utf-8") as fh:
+        cast("IO[str]", fh).write(page)
     facts: dict[str, Any] = {}
     for s in sections:
         facts.update(s.facts)

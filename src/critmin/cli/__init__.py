@@ -6,6 +6,7 @@ comes back fast. Every failure the user can fix is one line on stderr and exit c
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
@@ -105,6 +106,9 @@ def run(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:  # a full disk is named, never an internal error
+            where = f"{exc.filename}: " if exc.filename else ""
+            return _fail(f"{where}no space left on device; nothing was written")
         if exc.filename is None or os.environ.get("CRITMIN_DEBUG"):
             return _internal(exc)
         # the file system refused a path the user gave (name too long, permission denied)

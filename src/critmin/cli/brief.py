@@ -10,7 +10,10 @@ from critmin.cli.output import print_json
 
 
 def brief_cmd(
-    out: Path = typer.Option(Path("brief.html"), "--out", help="HTML file to write."),
+    out: Path = typer.Option(
+        Path("brief.html"), "--out", help="HTML file to write (a new file, unless --force)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing regular file."),
     seed: int | None = typer.Option(None, "--seed", help="Master seed of the simulations."),
     config: Path | None = typer.Option(None, "--config", help="YAML file of brief options."),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
@@ -42,7 +45,7 @@ def brief_cmd(
         def step(name: str) -> None:
             bar.update(task, description=f"brief: {name}")
 
-        res = build_brief(out, cfg, progress=step)
+        res = build_brief(out, cfg, progress=step, force=force)
     if as_json:
         print_json(
             {

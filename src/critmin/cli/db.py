@@ -11,6 +11,9 @@ from critmin.cli.output import print_json, print_table
 app = typer.Typer(help="The embedded DuckDB store: info, export, restore.", no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+FORCE = typer.Option(
+    False, "--force", help="Replace what exists at --out (a regular file, or an export folder)."
+)
 
 
 @app.command("info")
@@ -33,6 +36,7 @@ def info(as_json: bool = JSON) -> None:
 def export(
     out: Path = typer.Option(..., "--out", help="Folder to write one file per table into."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    force: bool = FORCE,
     as_json: bool = JSON,
 ) -> None:
     """Write every table to OUT/<table>.parquet (or .csv in the bundled-file format)."""
@@ -41,7 +45,7 @@ def export(
 
     if fmt not in ("parquet", "csv"):
         raise InputError("choose parquet or csv", field="--format", value=fmt)
-    written = export_db(out, fmt)  # type: ignore[arg-type]
+    written = export_db(out, fmt, force=force)  # type: ignore[arg-type]
     if as_json:
         print_json({"out": str(out), "format": fmt, "files": [str(p) for p in written]})
     else:
@@ -69,12 +73,13 @@ def restore(
 @app.command("backup")
 def backup(
     out: Path = typer.Option(..., "--out", help="New DuckDB file to write the copy to."),
+    force: bool = FORCE,
     as_json: bool = JSON,
 ) -> None:
     """Copy the whole store to a new file (a consistent snapshot; restore with `db restore`)."""
     from critmin.backup import backup_db
 
-    res = backup_db(out)
+    res = backup_db(out, force=force)
     if as_json:
         print_json(res)
     else:

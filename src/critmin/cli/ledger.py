@@ -138,12 +138,14 @@ def import_cmd(
 
 @app.command("export")
 def export_cmd(
-    out: Path = typer.Option(..., "--out", help="CSV file to write."), as_json: bool = JSON
+    out: Path = typer.Option(..., "--out", help="CSV file to write (a new file)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing regular file."),
+    as_json: bool = JSON,
 ) -> None:
     """Write the whole ledger history to a CSV."""
     from critmin.ledger import export_rows
 
-    n = export_rows(out)
+    n = export_rows(out, force=force)
     if as_json:
         print_json({"out": str(out), "rows": n})
     else:

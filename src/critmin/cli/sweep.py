@@ -60,6 +60,11 @@ def sweep_cmd(
     out: Path | None = typer.Option(
         None, "--out", help="Parquet file for the results (default: NAME.parquet)."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace an existing --out file (a file of this same sweep is replaced freely).",
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Check the grid and show its size and id; run nothing."
     ),
@@ -122,7 +127,13 @@ def sweep_cmd(
 
     try:
         report = run_sweep(
-            d, workers=workers, dask=dask, out=target, on_cell=on_cell, on_start=on_start
+            d,
+            workers=workers,
+            dask=dask,
+            out=target,
+            on_cell=on_cell,
+            on_start=on_start,
+            force=force,
         )
     except (SweepInterrupted, SweepIncomplete) as exc:
         if bar is not None:

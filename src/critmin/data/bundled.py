@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import io
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,10 +104,13 @@ def read_csv(path: Path, table: Table) -> tuple[list[dict[str, Any]], list[Failu
     """Read one CSV of ``table``; the header must hold exactly the table's columns."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # bytes, then decode: read_text's newline translation would turn a quoted \r into \n
+        text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Failure(table.name, "0", "file", name, f"cannot read: {exc}", name)]
-    reader = csv.reader(text.splitlines())
+    # the csv module splits records itself (only \r and \n, and never inside quotes);
+    # str.splitlines() also split on U+2028, U+0085, \x1c... and inside quoted cells
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
         return [], [Failure(table.name, "1", "header", None, "file is empty", name)]

@@ -241,6 +241,7 @@ def run_sweep(
     db: Path | str | None = None,
     on_cell: Callable[[CellOutcome, int, int], None] | None = None,
     on_start: Callable[[str, int, int], None] | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run (or resume) a sweep; write each finished cell to the store, then the Parquet file.
 
@@ -254,6 +255,10 @@ def run_sweep(
     t0 = time.perf_counter()
     check_executor(workers, dask)
     sweep_id, builder = plan(d, db)
+    if out is not None:
+        from critmin.sweep.storage import check_out
+
+        check_out(out, sweep_id, force)  # refuse before running any cell
     p = db_path(db)
     done, _ = _open_sweep(p, d, sweep_id)
     axes, total = d.axis_values(), d.n_cells
@@ -306,7 +311,7 @@ def run_sweep(
     _save(p, sweep_id, [], complete=True)
     target = None
     if out is not None:
-        target = str(write_parquet(sweep_id, out, p))
+        target = str(write_parquet(sweep_id, out, p, force=force))
     return SweepReport(
         sweep_id=sweep_id,
         name=d.name,

@@ -8,10 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import time
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -70,7 +68,7 @@ def _json(obj: Any) -> str:
 def _open_sweep(db: Path, d: SweepDefinition, sweep_id: str) -> tuple[set[int], str | None]:
     """Create the tables and the sweep's row if absent; the cells already done, data version."""
     from critmin import __version__
-    from critmin.store import first_row, raw_connection
+    from critmin.store import first_row, raw_connection, rollback
 
     with raw_connection(db) as con:
         con.execute("BEGIN TRANSACTION")
@@ -96,7 +94,7 @@ def _open_sweep(db: Path, d: SweepDefinition, sweep_id: str) -> tuple[set[int], 
             cells = {int(c) for (c,) in done.fetchall()}
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
     return cells, data_version
 
@@ -109,7 +107,7 @@ def _save(db: Path, sweep_id: str, rows: list[tuple[Any, ...]], complete: bool =
     """Insert finished cells (and mark the sweep complete) in one transaction."""
     import pyarrow as pa
 
-    from critmin.store import raw_connection
+    from critmin.store import raw_connection, rollback
 
     if not rows and not complete:
         return
@@ -131,7 +129,7 @@ def _save(db: Path, sweep_id: str, rows: list[tuple[Any, ...]], complete: bool =
                 )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
 
 
@@ -238,11 +236,40 @@ def sweep_results(sweep_id: str, db: Path | str | None = None) -> Any:
     return pl.DataFrame(cols)
 
 
-def write_parquet(sweep_id: str, out: Path | str, db: Path | str | None = None) -> Path:
-    """Write a sweep's results to Parquet (atomically), the definition and versions attached as
-    the schema metadata key ``critmin.sweep`` (JSON)."""
+def check_out(out: Path | str, sweep_id: str, force: bool = False) -> Path:
+    """``out`` if the results may be written there: a new path, or an existing regular file
+    with ``force`` or when it holds this very sweep's results (written by critmin, same
+    sweep id: rerunning the same command resumes and rewrites it). Symlinks, devices, FIFOs
+    and folders are refused whatever ``force`` says (:func:`critmin.files.output_path`)."""
+    from critmin.files import output_path
+
+    p = Path(out)
+    if not p.parent.exists() and not p.parent.is_symlink():
+        return p  # a new path: write_parquet creates its folder
+    if force or not p.exists() or p.is_symlink() or not p.is_file():
+        return output_path(p, "--out", force)
+    return output_path(p, "--out", force=_holds_sweep(p, sweep_id))
+
+
+def _holds_sweep(p: Path, sweep_id: str) -> bool:
     import pyarrow.parquet as pq
 
+    try:
+        with p.open("rb") as fh:
+            meta = pq.read_schema(fh).metadata or {}
+        return bool(json.loads(meta[b"critmin.sweep"])["sweep_id"] == sweep_id)
+    except Exception:  # not Parquet, not ours: only --force replaces it
+        return False
+
+
+def write_parquet(
+    sweep_id: str, out: Path | str, db: Path | str | None = None, force: bool = False
+) -> Path:
+    """Write a sweep's results to Parquet (atomically), the definition and versions attached as
+    the schema metadata key ``critmin.sweep`` (JSON). ``out``: see :func:`check_out`."""
+    import pyarrow.parquet as pq
+
+    from critmin.files import atomic_output
     from critmin.store import db_path, first_row, raw_connection
 
     frame = sweep_results(sweep_id, db)
@@ -266,13 +293,14 @@ def write_parquet(sweep_id: str, out: Path | str, db: Path | str | None = None) 
     table = frame.to_arrow()
     table = table.replace_schema_metadata({b"critmin.sweep": json.dumps(meta).encode()})
     target = Path(out)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with suppress(OSError):
-            tmp.unlink()
-        raise InputError(f"cannot write: {exc.strerror}", field="out", value=str(target)) from None
+    if not target.parent.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"cannot create the folder: {exc.strerror}", field="--out", value=str(target)
+            ) from None
+    check_out(target, sweep_id, force)
+    with atomic_output(target, "--out", force=True) as fh:  # checked just above
+        pq.write_table(table, fh)
     return target
