@@ -360,10 +360,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     from critmin.data.bundled import one_line, read_csv
     from critmin.store import _insert, ensure_store, raw_connection
 
-    file = Path(file)
-    if not file.is_file():
-        raise InputError("no such file", field="file", value=str(file))
-    rows, failures = read_csv(file, TABLES["interventions"])
+    rows, failures = read_csv(Path(file), TABLES["interventions"])
     if failures:
         raise InputError(one_line(failures[0]))
     held = {r["id"]: r for r in ledger(path)}

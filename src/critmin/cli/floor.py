@@ -69,7 +69,11 @@ def _build(
     title, contract_data, model_data = "price floor", dict[str, Any](), dict[str, Any]()
     given = {k for k, v in model_set.items() if v is not None}
     if preset is not None or definition is not None:
-        spec = load_definition(definition) if definition is not None else load_preset(preset or "")
+        spec = (
+            load_definition(definition, "--definition")
+            if definition is not None
+            else load_preset(preset or "")
+        )
         title = f"{spec.title} ({spec.name})"
         contract_data = spec.contract.model_dump()
         kind = model_kind or spec.default_model

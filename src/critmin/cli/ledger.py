@@ -27,15 +27,18 @@ def add_cmd(
     """Append one commitment (validated; nothing is written if any field is wrong)."""
 
     from critmin.errors import InputError
+    from critmin.files import MAX_YAML_BYTES, read_input_text
     from critmin.ledger import add
     from critmin.yaml_input import parse_yaml
 
-    try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", field="--file", value=file) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field="--file", value=file) from None
+    if file == "-":
+        text = sys.stdin.read(MAX_YAML_BYTES + 1)
+        if len(text) > MAX_YAML_BYTES:
+            raise InputError(
+                f"too large (at most {MAX_YAML_BYTES:,} characters)", field="--file", value="-"
+            )
+    else:
+        text = read_input_text(file, "--file", MAX_YAML_BYTES)
     record = parse_yaml(text, None if file == "-" else file, field="--file")
     if not isinstance(record, dict):
         raise InputError("expected one mapping of field: value", field="--file", value=file)

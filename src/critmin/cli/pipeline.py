@@ -47,8 +47,13 @@ def run_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
+    from critmin.files import MAX_TABLE_BYTES, MAX_YAML_BYTES, input_file
     from critmin.sim.pipeline import run
 
+    if projects is not None:
+        input_file(projects, "--projects", MAX_TABLE_BYTES)
+    if stage_model is not None:
+        input_file(stage_model, "--stage-model", MAX_YAML_BYTES)
     res = run(
         draws=draws,
         seed=seed,
@@ -88,7 +93,11 @@ def run_cmd(
 @app.command("projects")
 def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None:
     """The project register: plan, capacity, capex, linked ledger rows and source."""
+    from critmin.files import MAX_TABLE_BYTES, input_file
     from critmin.sim.pipeline import load_projects
+
+    if projects is not None:
+        input_file(projects, "--projects", MAX_TABLE_BYTES)
 
     rows = [p.model_dump(mode="json") for p in load_projects(projects)]
     if as_json:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import itertools
 import json
 from collections import defaultdict
@@ -248,12 +247,12 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
     from critmin.yaml_input import read_yaml
 
-    data = read_yaml(path, field="stage_model")
+    data = read_yaml(path, field=field)
     if not isinstance(data, dict):
-        raise InputError("expected a mapping of parameters", field="stage_model", value=str(path))
+        raise InputError("expected a mapping of parameters", field=field, value=str(path))
     return data
 
 
@@ -289,22 +288,18 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
     project ids, and a ledger row linked to two projects (one row counts for one project).
     """
     path = Path(file) if file is not None else DATA / "projects.csv"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read: {exc.strerror}", field="projects", value=str(path)
-        ) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field="projects", value=str(path)) from None
-    reader = csv.DictReader(io.StringIO(text))
+    from critmin.data.bundled import csv_errors, csv_text
+    from critmin.files import MAX_TABLE_BYTES, read_input_text
+
+    text = read_input_text(path, "projects", MAX_TABLE_BYTES, encoding="utf-8-sig")
+    reader = csv.DictReader(csv_text(text))
     header = list(reader.fieldnames or [])
     for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
         msg = "missing column" if col in COLUMNS else "unknown column"
         raise InputError(msg, file=str(path), line=1, column=col)
     out: list[Project] = []
     owner: dict[str, str] = {}
-    for rec in reader:
+    for rec in csv_errors(reader, str(path)):
 
         def bad(msg: str, column: str, value: Any) -> InputError:
             return InputError(msg, file=str(path), line=reader.line_num, column=column, value=value)
