@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -23,10 +24,55 @@ from pydantic import (
     model_validator,
 )
 
-# -- cell parsers: CSV cells arrive as strings; an empty cell is a missing value -------------
+from critmin.errors import shown
+
+# -- limits, written once: the CLI, the HTTP API (api/models.py) and every import share them ----
+
+# Text. The longest bundled values (2026): a source note of 926 characters, a source title of
+# 232, a URL of 227, an id of 37, a list of 16 items. The limits leave room for several times
+# that and keep a row, a CSV cell and a terminal line of bounded size.
+MAX_SLUG = 80  # ids: mineral_id, source_id, ledger id...
+MAX_TEXT = 500  # one-line text: names, titles, agencies, recipients, products, units
+MAX_URL = 2048  # the URL length every common browser and server accepts
+MAX_NOTE = 4000  # notes, descriptions, claims, reasons
+MAX_LIST = 300  # items of a list column (there are about 250 ISO 3166 codes)
+# Numbers. The largest bundled figures: reserves of 7.4e10 t, a price of 71,100 (USD/t), a
+# commitment of 1e11. The bounds are far above any real figure and keep every sum, square
+# (HHI) and product (amount x FX) finite in float64, whatever the number of rows.
+MAX_TONNES = 1e12  # a tonnage: world production of iron ore is about 2.5e9 t
+MAX_PRICE = 1e10  # a price per unit in any currency (rhodium: about 5e8 USD/t)
+MAX_FX = 1e4  # USD per unit of a currency (the strongest, KWD, is about 3.3)
 
 _SLUG = r"^[a-z0-9][a-z0-9_.\-]*$"
 _ISO3 = r"^[A-Z]{3}$"
+# Unicode category Cc (C0, DEL, C1) except line feed and tab: a carriage return, ESC (ANSI
+# escapes), the information separators that str.splitlines() breaks on, U+0085.
+_ALLOWED_CC = {"\n", "\t"}
+
+
+def no_controls(v: Any) -> Any:
+    """``v``, unless it is text holding a control character: refused, naming it."""
+    if isinstance(v, str):
+        for ch in v:
+            if ch not in _ALLOWED_CC and unicodedata.category(ch) == "Cc":
+                raise ValueError(
+                    f"control character U+{ord(ch):04X} is not allowed in text "
+                    "(only line feed and tab)"
+                )
+    return v
+
+
+def _text_in(v: Any) -> Any:
+    """A text cell: control characters refused (before any whitespace is stripped, so a
+    trailing one is refused too), then an empty cell is a missing value."""
+    return _empty_to_none(no_controls(v))
+
+
+def _text_list_in(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        for item in v:
+            no_controls(item)
+    return _split_list(no_controls(v))
 
 
 def _empty_to_none(v: Any) -> Any:
@@ -57,20 +103,40 @@ def _parse_bool(v: Any) -> Any:
 
 
 Opt = Annotated[Any, BeforeValidator(_empty_to_none)]
-Text = Annotated[str, BeforeValidator(_empty_to_none), Field(min_length=1)]
-OptText = Annotated[str | None, BeforeValidator(_empty_to_none)]
-Slug = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_SLUG)]
-OptSlug = Annotated[Annotated[str, Field(pattern=_SLUG)] | None, BeforeValidator(_empty_to_none)]
+# (the constraints sit on the inner str so that pydantic reports "at most N characters")
+Text = Annotated[
+    Annotated[str, Field(min_length=1, max_length=MAX_TEXT)], BeforeValidator(_text_in)
+]
+OptText = Annotated[Annotated[str, Field(max_length=MAX_TEXT)] | None, BeforeValidator(_text_in)]
+Url = Annotated[Annotated[str, Field(max_length=MAX_URL)] | None, BeforeValidator(_text_in)]
+Note = Annotated[
+    Annotated[str, Field(min_length=1, max_length=MAX_NOTE)], BeforeValidator(_text_in)
+]
+OptNote = Annotated[Annotated[str, Field(max_length=MAX_NOTE)] | None, BeforeValidator(_text_in)]
+_SlugItem = Annotated[str, Field(pattern=_SLUG, max_length=MAX_SLUG)]
+Slug = Annotated[_SlugItem, BeforeValidator(_empty_to_none)]
+OptSlug = Annotated[_SlugItem | None, BeforeValidator(_empty_to_none)]
 Iso3 = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_ISO3)]
 OptIso3 = Annotated[Annotated[str, Field(pattern=_ISO3)] | None, BeforeValidator(_empty_to_none)]
-SlugList = Annotated[list[Annotated[str, Field(pattern=_SLUG)]], BeforeValidator(_split_list)]
-Iso3List = Annotated[list[Annotated[str, Field(pattern=_ISO3)]], BeforeValidator(_split_list)]
-TextList = Annotated[list[str], BeforeValidator(_split_list)]
+SlugList = Annotated[list[_SlugItem], BeforeValidator(_split_list), Field(max_length=MAX_LIST)]
+Iso3List = Annotated[
+    list[Annotated[str, Field(pattern=_ISO3)]],
+    BeforeValidator(_split_list),
+    Field(max_length=MAX_LIST),
+]
+TextList = Annotated[
+    list[Annotated[str, Field(max_length=MAX_TEXT)]],
+    BeforeValidator(_text_list_in),
+    Field(max_length=MAX_LIST),
+]
 Bool = Annotated[bool, BeforeValidator(_parse_bool)]
 OptFloat = Annotated[float | None, BeforeValidator(_empty_to_none)]
 Tonnes = Annotated[
-    Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
+    Annotated[float, Field(ge=0, le=MAX_TONNES, allow_inf_nan=False)] | None,
+    BeforeValidator(_empty_to_none),
 ]
+PriceValue = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
+OptPriceValue = Annotated[PriceValue | None, BeforeValidator(_empty_to_none)]
 # a commitment in any currency: at most 10^15 units (far above any state package recorded,
 # even in KRW or JPY), which keeps every USD sum finite
 MAX_AMOUNT = 1e15
@@ -119,11 +185,11 @@ class Source(Row):
     source_id: Slug
     publisher: Text
     title: Text
-    url: OptText
+    url: Url
     published: PartialDate
     accessed: OptDate
     licence: OptText
-    note: OptText
+    note: OptNote
 
 
 class Mineral(Row):
@@ -137,7 +203,7 @@ class Mineral(Row):
     eu_2023: Bool
     eu_2023_strategic: Bool
     unit_basis: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -169,7 +235,7 @@ class Production(_Quantity):
     basis: Basis
     estimated: Bool
     flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -182,7 +248,7 @@ class Reserve(_Quantity):
     unit: Literal["t"]
     basis: Basis
     flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -198,11 +264,11 @@ class USSupply(Row):
     ]
     nir_flag: Annotated[Literal["E", ">", "<", "W", "NA"] | None, BeforeValidator(_empty_to_none)]
     import_sources: Iso3List
-    price: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
+    price: OptPriceValue
     price_unit: OptText
     basis: Annotated[Basis | None, BeforeValidator(_empty_to_none)]
     estimated: Bool
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -219,11 +285,11 @@ class Price(Row):
     mineral_id: Slug
     product: Text
     period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
-    price: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    price: PriceValue
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     unit: Text
     market: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -246,7 +312,7 @@ class ExportControl(Row):
     suspended_from: OptDate
     suspended_until: OptDate
     lifted: OptDate
-    description: Text
+    description: Note
     source_id: Slug
 
 
@@ -260,7 +326,7 @@ class Asset(Row):
     capacity_unit: OptText
     status: Literal["operating", "construction", "development", "care_and_maintenance", "closed"]
     operator: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -268,7 +334,7 @@ class AssetOutput(Row):
     asset_id: Slug
     mineral_id: Slug
     year: Year
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    value: Annotated[float, Field(ge=0, le=MAX_TONNES, allow_inf_nan=False)]
     basis: Basis
     estimated: Bool
     source_id: Slug
@@ -287,7 +353,7 @@ class AssetOwner(Row):
 class FxRate(Row):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     date: dt.date
-    usd_per_unit: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    usd_per_unit: Annotated[float, Field(gt=0, le=MAX_FX, allow_inf_nan=False)]
     source_id: Slug
 
 
@@ -301,9 +367,7 @@ class Intervention(Row):
     currency: Annotated[
         Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(_empty_to_none)
     ]
-    amount_usd: Annotated[
-        Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
-    ]
+    amount_usd: Money
     fx_date: OptDate
     recipient: Text
     host_iso3: OptIso3
@@ -313,7 +377,7 @@ class Intervention(Row):
     status: Literal[STATUSES]  # type: ignore[valid-type]
     estimated: Bool
     source_id: Slug
-    note: OptText
+    note: OptNote
     recorded_at: Annotated[dt.datetime, BeforeValidator(_empty_to_none)]
     supersedes: OptSlug
     # headline claims (table ``claims``) this row counts towards, for `ledger reconcile`
@@ -338,11 +402,11 @@ class Claim(Row):
     """A headline figure users quote, to reconcile the ledger against (DESIGN.md section 5)."""
 
     claim_id: Slug
-    claim: Text
-    expected_usd: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
-    match_rule: OptText
+    claim: Note
+    expected_usd: Money
+    match_rule: OptNote
     source_id: Slug
-    note: OptText
+    note: OptNote
 
 
 class WorldSumException(Row):
@@ -351,7 +415,7 @@ class WorldSumException(Row):
     mineral_id: Slug
     stage: Stage
     year: Year
-    reason: Text
+    reason: Note
     source_id: Slug
 
 
@@ -571,7 +635,8 @@ class Failure:
     def __str__(self) -> str:
         where = self.file or self.table
         return (
-            f"{where}: row {self.row}, column {self.column!r}: {self.message} (got {self.value!r})"
+            f"{where}: row {self.row}, column {self.column!r}: {self.message} "
+            f"(got {shown(self.value)})"
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _default(value: Any) -> Any:
@@ -40,15 +44,28 @@ def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts()
 
 
+def printable(text: str) -> str:
+    """``text`` with every control character (Unicode Cc) other than line feed and tab shown
+    as an escape (``\\x1b``), so stored text can never drive the terminal (ANSI escapes, a
+    carriage return that overwrites the line)."""
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
+    """A rich table of ``rows``; every cell and the title are plain text (rich markup such as
+    ``[bold]`` in stored text prints as written) with control characters escaped."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    def cell(v: Any) -> Text:
+        return Text("" if v is None else printable(_fmt(v)))
+
+    table = Table(title=None if title is None else cell(title), show_lines=False)
     for c in columns:
-        table.add_column(c)
+        table.add_column(cell(c))
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else _fmt(r.get(c)) for c in columns))
+        table.add_row(*(cell(r.get(c)) for c in columns))
     Console().print(table)
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from critmin.errors import InputError
+from critmin.errors import InputError, shown
 from critmin.files import MAX_TABLE_BYTES, read_input_text
 from critmin.schema import TABLES, Failure, Table
 
@@ -205,5 +205,5 @@ def one_line(failure: Failure) -> str:
     where = failure.file or failure.table
     return (
         f"{where}: line {failure.row}, column {failure.column!r}: {failure.message}"
-        f" (got {failure.value!r})"
+        f" (got {shown(failure.value)})"
     )

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from critmin.errors import InputError
+from critmin.schema import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 
 DATA = Path(__file__).parent / "data"
 PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
@@ -51,6 +52,7 @@ Floats = NDArray[np.float64]
 
 
 def _blank(v: Any) -> Any:
+    v = no_controls(v)  # the text rule of the table contract (schema.py)
     return (v.strip() or None) if isinstance(v, str) else v
 
 
@@ -60,8 +62,9 @@ def _ids(v: Any) -> Any:
     return tuple(p.strip() for p in (v or "").split("|") if p.strip())
 
 
-Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
+# text limits written once, in schema.py
+Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1, max_length=MAX_TEXT)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
 # tonnes a year or USD: at most 10^12 (a trillion), which keeps sums over a register finite
 OptNonNeg = Annotated[Annotated[float, Field(ge=0, le=1e12)] | None, BeforeValidator(_blank)]
 Plan = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
@@ -88,12 +91,14 @@ class Project(BaseModel):
     capex_year: Annotated[
         Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_blank)
     ] = None
-    ledger_ids: Annotated[tuple[str, ...], BeforeValidator(_ids)] = ()
-    source_url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    ledger_ids: Annotated[tuple[Slug, ...], BeforeValidator(_ids), Field(max_length=MAX_LIST)] = ()
+    source_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=MAX_URL)]
     source_title: Text
     publisher: Text
     published: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
-    note: Annotated[str | None, BeforeValidator(_blank)] = None
+    note: Annotated[Annotated[str, Field(max_length=MAX_NOTE)] | None, BeforeValidator(_blank)] = (
+        None
+    )
 
 
 COLUMNS = tuple(Project.model_fields)
