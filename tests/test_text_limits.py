@@ -215,3 +215,19 @@ def test_recorded_at_cannot_be_given(cli: Callable[..., Any], store: Path, tmp_p
     line = _one_line(_add(cli, tmp_path, {"recorded_at": "2001-01-01T00:00:00"}), "recorded_at")
     assert "set by critmin" in line
     assert read_table("interventions", store).equals(before)
+
+
+def test_an_over_long_cell_in_a_restore_is_one_line_and_keeps_the_store(
+    cli: Callable[..., Any], store: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    r = cli("db", "export", "--out", str(out), "--format", "csv")
+    assert r.code == 0, r.err
+    f = out / "interventions.csv"
+    rows = list(csv.reader(io.StringIO(f.read_text("utf-8"), newline="")))
+    rows[1][rows[0].index("note")] = "w" * 300_000
+    f.write_text(_csv(rows[0], rows[1:]), "utf-8")
+    before = read_table("interventions", store)
+    line = _one_line(cli("db", "restore", str(out)), "note")
+    assert "300,000 characters" in line
+    assert read_table("interventions", store).equals(before)
