@@ -221,3 +221,13 @@ def test_ledger_add_from_stdin_is_size_capped(
     r = cli("ledger", "add", "--file", "-")
     _one_line(r, "--file")
     assert "too large" in r.err
+
+
+def test_an_error_line_never_prints_a_raw_escape(
+    cli: Callable[..., Any], store: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "a\x1b[2Jb"
+    folder.mkdir()
+    r = cli("floor", "--definition", str(folder))
+    _one_line(r, "--definition")
+    assert "\x1b" not in r.err and "\\x1b[2J" in r.err
