@@ -231,3 +231,18 @@ def test_an_over_long_cell_in_a_restore_is_one_line_and_keeps_the_store(
     line = _one_line(cli("db", "restore", str(out)), "note")
     assert "300,000 characters" in line
     assert read_table("interventions", store).equals(before)
+
+
+def test_a_bad_cell_after_a_multi_line_note_names_its_own_line(
+    cli: Callable[..., Any], store: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "ledger.csv"
+    assert cli("ledger", "export", "--out", str(out)).code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8"), newline="")))
+    head, first, second = rows[0], rows[1], list(rows[2])
+    first[head.index("note")] = "one\ntwo\nthree"
+    second[head.index("note")] = "bad\x1bnote"
+    second[head.index("id")] = "bad-1"
+    out.write_text(_csv(head, [first, second]), "utf-8")
+    line = _one_line(cli("ledger", "import", str(out)), "note")
+    assert "line 5," in line  # header 1, first row 2-4, second row 5

@@ -157,7 +157,10 @@ def read_csv(
         return [], [Failure(table.name, "1", col, ",".join(header), msg, name)]
 
     def records() -> Iterable[tuple[int, dict[str, Any]]]:
-        for i, cells in enumerate(csv_errors(reader, name), start=2):
+        last = reader.line_num
+        for cells in csv_errors(reader, name):
+            # the first line of the record: a quoted cell may hold line breaks
+            i, last = last + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
