@@ -272,12 +272,15 @@ def _where(exc: ValidationError, data: Any) -> tuple[str, str, Any]:
 
 
 def load_stage_model(
-    file: Path | str | None = None, overrides: Mapping[str, Any] | None = None
+    file: Path | str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    field: str = "stage_model",
 ) -> StageModel:
-    """The bundled stage model, with the parameters of ``file`` (YAML) and ``overrides`` on top."""
+    """The bundled stage model, with the parameters of ``file`` (YAML) and ``overrides`` on top
+    (``field``: what ``file`` was given as, named when it cannot be read)."""
     data = _read_yaml(DATA / "stage_model.yaml")
     if file is not None:
-        data = _merge(data, _read_yaml(Path(file)))
+        data = _merge(data, _read_yaml(Path(file), field))
     data = _merge(data, overrides or {})
     try:
         return StageModel.model_validate(data)
