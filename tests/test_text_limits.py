@@ -246,3 +246,15 @@ def test_a_bad_cell_after_a_multi_line_note_names_its_own_line(
     out.write_text(_csv(head, [first, second]), "utf-8")
     line = _one_line(cli("ledger", "import", str(out)), "note")
     assert "line 5," in line  # header 1, first row 2-4, second row 5
+
+
+def test_the_control_pattern_is_unicode_category_cc_but_lf_and_tab() -> None:
+    import sys
+    import unicodedata
+
+    from critmin.schema import CONTROLS
+
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        expected = unicodedata.category(ch) == "Cc" and ch not in "\n\t"
+        assert bool(CONTROLS.fullmatch(ch)) == expected, hex(cp)

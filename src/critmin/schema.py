@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import types
 import typing
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -47,18 +46,17 @@ _SLUG = r"^[a-z0-9][a-z0-9_.\-]*$"
 _ISO3 = r"^[A-Z]{3}$"
 # Unicode category Cc (C0, DEL, C1) except line feed and tab: a carriage return, ESC (ANSI
 # escapes), the information separators that str.splitlines() breaks on, U+0085.
-_ALLOWED_CC = {"\n", "\t"}
+# (Cc is exactly U+0000-U+001F and U+007F-U+009F; test_text_limits checks it against unicodedata)
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def no_controls(v: Any) -> Any:
     """``v``, unless it is text holding a control character: refused, naming it."""
-    if isinstance(v, str):
-        for ch in v:
-            if ch not in _ALLOWED_CC and unicodedata.category(ch) == "Cc":
-                raise ValueError(
-                    f"control character U+{ord(ch):04X} is not allowed in text "
-                    "(only line feed and tab)"
-                )
+    if isinstance(v, str) and (m := CONTROLS.search(v)):
+        raise ValueError(
+            f"control character U+{ord(m.group()):04X} is not allowed in text "
+            "(only line feed and tab)"
+        )
     return v
 
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _default(value: Any) -> Any:
@@ -48,7 +44,9 @@ def printable(text: str) -> str:
     """``text`` with every control character (Unicode Cc) other than line feed and tab shown
     as an escape (``\\x1b``), so stored text can never drive the terminal (ANSI escapes, a
     carriage return that overwrites the line)."""
-    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+    from critmin.schema import CONTROLS  # the same set the table contract refuses
+
+    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
