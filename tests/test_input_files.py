@@ -232,3 +232,26 @@ def test_an_error_line_never_prints_a_raw_escape(
     r = cli("floor", "--definition", str(folder))
     _one_line(r, "--definition")
     assert "\x1b" not in r.err and "\\x1b[2J" in r.err
+
+
+def test_ledger_add_from_stdin_that_is_not_utf8(
+    cli: Callable[..., Any], store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    stdin = io.TextIOWrapper(io.BytesIO(b"id: \xff\n"), encoding="utf-8", errors="surrogateescape")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    r = cli("ledger", "add", "--file", "-")
+    _one_line(r, "--file")
+    assert "not UTF-8 text" in r.err
+
+
+def test_a_character_yaml_refuses_is_named_with_its_line(
+    cli: Callable[..., Any], store: Path, tmp_path: Path
+) -> None:
+    f = tmp_path / "row.yaml"
+    f.write_text("date: 2026-01-01\nnote: a\x00b\n", encoding="utf-8")
+    r = cli("ledger", "add", "--file", str(f))
+    _one_line(r, "--file")
+    assert "line 2" in r.err and "U+0000" in r.err

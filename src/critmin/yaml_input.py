@@ -99,9 +99,14 @@ def parse_yaml(text: str, file: str | None = None, field: str | None = None) -> 
         return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "malformed YAML"
         line = mark.line + 1 if mark is not None else None
-        raise InputError(f"malformed YAML: {problem}", file=file, line=line, field=field) from None
+        problem = getattr(exc, "problem", None)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+            ch = exc.character
+            problem = f"character U+{ch if isinstance(ch, int) else ord(ch):04X} is not allowed"
+            line = text.count("\n", 0, exc.position) + 1
+        problem = f": {problem}" if problem else ""
+        raise InputError(f"malformed YAML{problem}", file=file, line=line, field=field) from None
 
 
 def read_yaml(path: Path | str, field: str | None = None) -> Any:

@@ -32,11 +32,7 @@ def add_cmd(
     from critmin.yaml_input import parse_yaml
 
     if file == "-":
-        text = sys.stdin.read(MAX_YAML_BYTES + 1)
-        if len(text) > MAX_YAML_BYTES:
-            raise InputError(
-                f"too large (at most {MAX_YAML_BYTES:,} characters)", field="--file", value="-"
-            )
+        text = _read_stdin(MAX_YAML_BYTES)
     else:
         text = read_input_text(file, "--file", MAX_YAML_BYTES)
     record = parse_yaml(text, None if file == "-" else file, field="--file")
@@ -47,6 +43,24 @@ def add_cmd(
         print_json(row)
     else:
         typer.echo(f"added {row['id']}")
+
+
+def _read_stdin(max_bytes: int) -> str:
+    """Standard input as UTF-8 text of at most ``max_bytes``; else one line naming --file."""
+    from critmin.errors import InputError
+
+    raw = getattr(sys.stdin, "buffer", None)
+    data: str | bytes = (
+        raw.read(max_bytes + 1) if raw is not None else sys.stdin.read(max_bytes + 1)
+    )
+    if len(data) > max_bytes:
+        raise InputError(f"too large (at most {max_bytes:,} bytes)", field="--file", value="-")
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", field="--file", value="-") from None
+    return data
 
 
 @app.command("list")
