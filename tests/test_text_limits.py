@@ -258,3 +258,22 @@ def test_the_control_pattern_is_unicode_category_cc_but_lf_and_tab() -> None:
         ch = chr(cp)
         expected = unicodedata.category(ch) == "Cc" and ch not in "\n\t"
         assert bool(CONTROLS.fullmatch(ch)) == expected, hex(cp)
+
+
+def test_data_validate_reports_an_over_long_cell_without_repeating_it(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    import shutil
+
+    from critmin.data.bundled import reference_dir
+
+    folder = tmp_path / "ref"
+    shutil.copytree(reference_dir(), folder)
+    f = folder / "sources" / "usgs.csv"
+    rows = list(csv.reader(io.StringIO(f.read_text("utf-8-sig"), newline="")))
+    rows[1][rows[0].index("note")] = "v" * 500_000
+    f.write_text(_csv(rows[0], rows[1:]), "utf-8")
+    r = cli("data", "validate", "--path", str(folder), "--json")
+    assert r.code == 2, r.err
+    (failure,) = [x for x in r.json()["failures"] if x["column"] == "note"]
+    assert failure["value"].endswith("(500,000 characters)") and len(failure["value"]) < 300

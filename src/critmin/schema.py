@@ -643,6 +643,12 @@ class Failure:
             "file": self.file,
             "row": self.row,
             "column": self.column,
-            "value": None if self.value is None else str(self.value),
+            "value": None if self.value is None else _cut(str(self.value)),
             "message": self.message,
         }
+
+
+def _cut(text: str, size: int = 200) -> str:
+    """``text``, or its start and its length when longer than ``size`` (a failure report
+    names an over-long cell; it does not repeat it)."""
+    return text if len(text) <= size else f"{text[:size]}... ({len(text):,} characters)"
