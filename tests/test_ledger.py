@@ -244,7 +244,7 @@ def test_a_conversion_that_overflows_is_refused(store: Path, tmp_path: Path) -> 
     """amount x usd_per_unit beyond double precision was stored as an infinite amount_usd;
     now a rate is at most MAX_FX and a converted amount at most MAX_AMOUNT USD (the schema's
     bound, so that an exported ledger imports again)."""
-    from critmin.schema import MAX_AMOUNT, MAX_FX
+    from critmin.columns import MAX_AMOUNT, MAX_FX
     from critmin.store import import_csv
 
     fx = tmp_path / "fx.csv"

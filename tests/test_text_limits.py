@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from critmin.schema import MAX_NOTE, MAX_TEXT
+from critmin.columns import MAX_NOTE, MAX_TEXT
 from critmin.store import raw_connection, read_table
 
 SRC = "usgs-critical-minerals-list-2025"
@@ -252,7 +252,7 @@ def test_the_control_pattern_is_unicode_category_cc_but_lf_and_tab() -> None:
     import sys
     import unicodedata
 
-    from critmin.schema import CONTROLS
+    from critmin.columns import CONTROLS
 
     for cp in range(sys.maxunicode + 1):
         ch = chr(cp)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from critmin.schema import MAX_PRICE, MAX_TONNES, TABLES
+from critmin.columns import MAX_PRICE, MAX_TONNES
+from critmin.schema import TABLES
 from critmin.store import read_table
 
 

@@ -16,17 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
 from critmin.optimize.stockpile import MAX_CAP_DAYS
-from critmin.schema import (
-    INSTRUMENTS,
-    MAX_AMOUNT,
-    MAX_LIST,
-    MAX_NOTE,
-    MAX_SLUG,
-    MAX_TEXT,
-    STATUSES,
-    no_controls,
-)
+from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
 

@@ -44,7 +44,7 @@ def printable(text: str) -> str:
     """``text`` with every control character (Unicode Cc) other than line feed and tab shown
     as an escape (``\\x1b``), so stored text can never drive the terminal (ANSI escapes, a
     carriage return that overwrites the line)."""
-    from critmin.schema import CONTROLS  # the same set the table contract refuses
+    from critmin.columns import CONTROLS  # the same set the table contract refuses
 
     return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 

@@ -39,8 +39,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 from critmin.errors import InputError
-from critmin.schema import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 
 DATA = Path(__file__).parent / "data"
 PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
