@@ -241,7 +241,10 @@ def test_concurrent_adds_from_two_processes_lose_nothing(store: Path, tmp_path: 
 
 
 def test_a_conversion_that_overflows_is_refused(store: Path, tmp_path: Path) -> None:
-    """amount x usd_per_unit beyond double precision was stored as an infinite amount_usd."""
+    """amount x usd_per_unit beyond double precision was stored as an infinite amount_usd;
+    now a rate is at most MAX_FX and a converted amount at most MAX_AMOUNT USD (the schema's
+    bound, so that an exported ledger imports again)."""
+    from critmin.columns import MAX_AMOUNT, MAX_FX
     from critmin.store import import_csv
 
     fx = tmp_path / "fx.csv"
@@ -249,10 +252,16 @@ def test_a_conversion_that_overflows_is_refused(store: Path, tmp_path: Path) -> 
         "currency,date,usd_per_unit,source_id\nXAU,2026-01-01,1e300,iv-fx-ecb-eurofxref\n",
         encoding="utf-8",
     )
+    with pytest.raises(InputError, match="usd_per_unit"):
+        import_csv("fx_rates", fx, store)
+    fx.write_text(
+        f"currency,date,usd_per_unit,source_id\nXAU,2026-01-01,{MAX_FX:g},iv-fx-ecb-eurofxref\n",
+        encoding="utf-8",
+    )
     assert import_csv("fx_rates", fx, store) == 1
     before = read_table("interventions", store)
     with pytest.raises(InputError, match="out of range") as err:
-        ledger.add(_row(amount=1e15, currency="XAU"), store)
+        ledger.add(_row(amount=MAX_AMOUNT, currency="XAU"), store)
     assert err.value.field == "amount"
     assert read_table("interventions", store).equals(before)
-    assert ledger.add(_row(amount=1e3, currency="XAU"), store)["amount_usd"] == 1e303
+    assert ledger.add(_row(amount=1e3, currency="XAU"), store)["amount_usd"] == 1e3 * MAX_FX

@@ -133,6 +133,7 @@ def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
     import polars as pl
 
     from critmin.data.bundled import one_line, parse_rows, read_csv
+    from critmin.files import check_parquet
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -141,6 +142,7 @@ def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
     for name, spec in TABLES.items():
         pq, cs = folder / f"{name}.parquet", folder / f"{name}.csv"
         if pq.is_file():
+            check_parquet(pq, "source")
             try:
                 with pq.open("rb") as fh:  # polars cannot take a path that is not UTF-8
                     frame = pl.read_parquet(fh)

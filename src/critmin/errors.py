@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+MAX_SHOWN = 120
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a one-line error, cut to about MAX_SHOWN characters: an over-long
+    cell (a 100 MB note) is named by its length, not printed."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str | bytes) else "cut"
+    return f"{text[: MAX_SHOWN - 20]}... ({size})"
+
 
 class CritminError(Exception):
     """Base class: a problem the user can fix, reported in one line without a traceback."""
@@ -37,7 +49,7 @@ class InputError(CritminError):
         prefix = ", ".join(where)
         text = f"{prefix}: {message}" if prefix else message
         if value is not None:
-            text += f" (got {value!r})"
+            text += f" (got {shown(value)})"
         super().__init__(text)
 
 

@@ -25,6 +25,11 @@ MiB = 1024 * 1024
 MAX_YAML_BYTES = 4 * MiB
 # CSV and Parquet imports: the 120k-row production benchmark is about 12 MiB.
 MAX_TABLE_BYTES = 256 * MiB
+# A Parquet file is compressed: 10 MB of it can stand for 150 million rows. Its footer says how
+# many rows and bytes it holds, so that is checked before any of it is read. The bundled data
+# hold about 5,000 rows; the largest table a user would restore is far below these bounds.
+MAX_TABLE_ROWS = 2_000_000
+MAX_PARQUET_DATA_BYTES = 1024 * MiB
 
 
 def _kind(mode: int) -> str:
@@ -86,6 +91,37 @@ def read_input_text(
         return data.decode(encoding)
     except UnicodeDecodeError:
         raise InputError(f"not {encoding} text", field=field, value=str(path)) from None
+
+
+def check_parquet(path: Path | str, field: str) -> Path:
+    """``path`` if it is a regular file (:func:`input_file`) whose Parquet footer declares at
+    most MAX_TABLE_ROWS rows and MAX_PARQUET_DATA_BYTES uncompressed bytes; the footer alone is
+    read, so a small file that would expand to billions of rows is refused before reading."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = input_file(path, field, MAX_TABLE_BYTES)
+    try:
+        with p.open("rb") as fh:  # a path that is not UTF-8 is fine as an open file
+            meta = pq.ParquetFile(fh).metadata
+            rows = meta.num_rows
+            data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except (OSError, pa.ArrowException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise InputError(
+            f"not a readable Parquet file: {first}", field=field, value=str(p)
+        ) from None
+    if rows > MAX_TABLE_ROWS:
+        raise InputError(
+            f"too many rows ({rows:,}; at most {MAX_TABLE_ROWS:,})", field=field, value=str(p)
+        )
+    if data > MAX_PARQUET_DATA_BYTES:
+        raise InputError(
+            f"too large once decompressed ({data:,} bytes; at most {MAX_PARQUET_DATA_BYTES:,})",
+            field=field,
+            value=str(p),
+        )
+    return p
 
 
 def output_path(path: Path | str, field: str, force: bool = False) -> Path:

@@ -14,7 +14,6 @@ Rules
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from critmin.errors import InputError, NotFoundError
-from critmin.schema import INSTRUMENTS, STATUSES, TABLES, Intervention
+from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, TABLES, Intervention
 from critmin.store import first_row
 
 # instruments whose commitment may carry no money figure (the floor level, a pact's text)
@@ -104,7 +103,8 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     countries, source or claim ids, a negative amount, a missing amount (except for
     price floors, partnership agreements and offtakes, which may state none), a currency with
     no FX rate, and a ``supersedes`` that names no row or a row already superseded.
-    ``id`` and ``recorded_at`` are assigned here when absent.
+    ``id`` is assigned here when absent; ``recorded_at`` is always assigned here (a given one
+    is refused: a row cannot be back-dated).
     """
     from pydantic import ValidationError
 
@@ -112,6 +112,15 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
     from critmin.store import ensure_store, raw_connection, transaction
 
     data = {k: v for k, v in dict(record).items() if v is not None}
+    for key in data:
+        if not isinstance(key, str):
+            raise InputError("a field name must be text", field=repr(key))
+    if "recorded_at" in data:  # the time of writing is critmin's to say, never back-dated
+        raise InputError(
+            "is set by critmin when the row is written; remove it",
+            field="recorded_at",
+            value=data["recorded_at"],
+        )
     unknown = sorted(set(data) - set(TABLES["interventions"].columns))
     if unknown:
         raise InputError("unknown field", field=unknown[0], value=data[unknown[0]])
@@ -171,9 +180,10 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
             rate, on = _fx_rate(con, row.currency, row.fx_date or row.date)
             values["amount_usd"] = row.amount * rate
             values["fx_date"] = on
-            if not math.isfinite(values["amount_usd"]):
+            if not values["amount_usd"] <= MAX_AMOUNT:  # the schema's bound, NaN included
                 raise InputError(
-                    f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range",
+                    f"{row.currency} {row.amount:g} at {rate:g} USD each is out of range "
+                    f"(at most {MAX_AMOUNT:g} USD)",
                     field="amount",
                     value=row.amount,
                 )
@@ -370,10 +380,7 @@ def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, i
     from critmin.data.bundled import one_line, read_csv
     from critmin.store import ensure_store, query, raw_connection, transaction
 
-    file = Path(file)
-    if not file.is_file():
-        raise InputError("no such file", field="file", value=str(file))
-    rows, failures = read_csv(file, TABLES["interventions"])
+    rows, failures = read_csv(Path(file), TABLES["interventions"])
     if failures:
         raise InputError(one_line(failures[0]))
     seen: set[str] = set()

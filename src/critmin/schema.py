@@ -2,7 +2,9 @@
 
 Each table of the store (DESIGN.md section 3, docs/data-contract.md) is a pydantic row model
 plus its key and the columns that must resolve in another table. The DuckDB DDL and the polars
-schema are derived from the row model, so a column is declared in exactly one place.
+schema are derived from the row model, so a column is declared in exactly one place. The
+column types and their limits (text lengths, numeric bounds, the control-character rule) are
+in columns.py.
 """
 
 from __future__ import annotations
@@ -23,69 +25,34 @@ from pydantic import (
     model_validator,
 )
 
-# -- cell parsers: CSV cells arrive as strings; an empty cell is a missing value -------------
-
-_SLUG = r"^[a-z0-9][a-z0-9_.\-]*$"
-_ISO3 = r"^[A-Z]{3}$"
-
-
-def _empty_to_none(v: Any) -> Any:
-    if isinstance(v, str) and v.strip() == "":
-        return None
-    return v.strip() if isinstance(v, str) else v
-
-
-def _split_list(v: Any) -> Any:
-    if v is None:
-        return []
-    if isinstance(v, str):
-        return [p.strip() for p in v.split("|") if p.strip()]
-    try:
-        return list(v)
-    except TypeError:  # a number, say: not a list, and pydantic says so naming the field
-        return v
-
-
-def _parse_bool(v: Any) -> Any:
-    if isinstance(v, str):
-        s = v.strip().lower()
-        if s in {"true", "1", "yes"}:
-            return True
-        if s in {"false", "0", "no", ""}:
-            return False
-    return v
-
-
-Opt = Annotated[Any, BeforeValidator(_empty_to_none)]
-Text = Annotated[str, BeforeValidator(_empty_to_none), Field(min_length=1)]
-OptText = Annotated[str | None, BeforeValidator(_empty_to_none)]
-Slug = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_SLUG)]
-OptSlug = Annotated[Annotated[str, Field(pattern=_SLUG)] | None, BeforeValidator(_empty_to_none)]
-Iso3 = Annotated[str, BeforeValidator(_empty_to_none), Field(pattern=_ISO3)]
-OptIso3 = Annotated[Annotated[str, Field(pattern=_ISO3)] | None, BeforeValidator(_empty_to_none)]
-SlugList = Annotated[list[Annotated[str, Field(pattern=_SLUG)]], BeforeValidator(_split_list)]
-Iso3List = Annotated[list[Annotated[str, Field(pattern=_ISO3)]], BeforeValidator(_split_list)]
-TextList = Annotated[list[str], BeforeValidator(_split_list)]
-Bool = Annotated[bool, BeforeValidator(_parse_bool)]
-OptFloat = Annotated[float | None, BeforeValidator(_empty_to_none)]
-Tonnes = Annotated[
-    Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
-]
-# a commitment in any currency: at most 10^15 units (far above any state package recorded,
-# even in KRW or JPY), which keeps every USD sum finite
-MAX_AMOUNT = 1e15
-Money = Annotated[
-    Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None,
-    BeforeValidator(_empty_to_none),
-]
-Year = Annotated[int, BeforeValidator(_empty_to_none), Field(ge=1900, le=2100)]
-OptYear = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_empty_to_none)]
-OptDate = Annotated[dt.date | None, BeforeValidator(_empty_to_none)]
-# A publication date may be known only to the month or year.
-PartialDate = Annotated[
-    Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None,
-    BeforeValidator(_empty_to_none),
-]
+from critmin.columns import MAX_AMOUNT as MAX_AMOUNT
+from critmin.columns import (
+    MAX_FX,
+    MAX_TONNES,
+    Bool,
+    Iso3,
+    Iso3List,
+    Money,
+    Note,
+    OptDate,
+    OptIso3,
+    OptNote,
+    OptPriceValue,
+    OptSlug,
+    OptText,
+    OptYear,
+    PartialDate,
+    PriceValue,
+    Slug,
+    SlugList,
+    Text,
+    TextList,
+    Tonnes,
+    Url,
+    Year,
+    empty_to_none,
+)
+from critmin.errors import shown
 
 Stage = Literal["mine", "refine"]
 Basis = Literal["contained", "gross"]
@@ -119,11 +86,11 @@ class Source(Row):
     source_id: Slug
     publisher: Text
     title: Text
-    url: OptText
+    url: Url
     published: PartialDate
     accessed: OptDate
     licence: OptText
-    note: OptText
+    note: OptNote
 
 
 class Mineral(Row):
@@ -137,7 +104,7 @@ class Mineral(Row):
     eu_2023: Bool
     eu_2023_strategic: Bool
     unit_basis: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -168,8 +135,8 @@ class Production(_Quantity):
     unit: Literal["t"]
     basis: Basis
     estimated: Bool
-    flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
-    note: OptText
+    flag: Annotated[Flag | None, BeforeValidator(empty_to_none)]
+    note: OptNote
     source_id: Slug
 
 
@@ -181,8 +148,8 @@ class Reserve(_Quantity):
     value: Tonnes
     unit: Literal["t"]
     basis: Basis
-    flag: Annotated[Flag | None, BeforeValidator(_empty_to_none)]
-    note: OptText
+    flag: Annotated[Flag | None, BeforeValidator(empty_to_none)]
+    note: OptNote
     source_id: Slug
 
 
@@ -194,22 +161,22 @@ class USSupply(Row):
     exports: Tonnes
     apparent_consumption: Tonnes
     net_import_reliance_pct: Annotated[
-        Annotated[float, Field(ge=-100, le=100)] | None, BeforeValidator(_empty_to_none)
+        Annotated[float, Field(ge=-100, le=100)] | None, BeforeValidator(empty_to_none)
     ]
-    nir_flag: Annotated[Literal["E", ">", "<", "W", "NA"] | None, BeforeValidator(_empty_to_none)]
+    nir_flag: Annotated[Literal["E", ">", "<", "W", "NA"] | None, BeforeValidator(empty_to_none)]
     import_sources: Iso3List
-    price: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
+    price: OptPriceValue
     price_unit: OptText
-    basis: Annotated[Basis | None, BeforeValidator(_empty_to_none)]
+    basis: Annotated[Basis | None, BeforeValidator(empty_to_none)]
     estimated: Bool
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
 class EndUse(Row):
     mineral_id: Slug
     sector: Text
-    share: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_empty_to_none)]
+    share: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(empty_to_none)]
     region: Iso3
     year: OptYear
     source_id: Slug
@@ -219,11 +186,11 @@ class Price(Row):
     mineral_id: Slug
     product: Text
     period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
-    price: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    price: PriceValue
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     unit: Text
     market: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -246,7 +213,7 @@ class ExportControl(Row):
     suspended_from: OptDate
     suspended_until: OptDate
     lifted: OptDate
-    description: Text
+    description: Note
     source_id: Slug
 
 
@@ -260,7 +227,7 @@ class Asset(Row):
     capacity_unit: OptText
     status: Literal["operating", "construction", "development", "care_and_maintenance", "closed"]
     operator: OptText
-    note: OptText
+    note: OptNote
     source_id: Slug
 
 
@@ -268,7 +235,7 @@ class AssetOutput(Row):
     asset_id: Slug
     mineral_id: Slug
     year: Year
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    value: Annotated[float, Field(ge=0, le=MAX_TONNES, allow_inf_nan=False)]
     basis: Basis
     estimated: Bool
     source_id: Slug
@@ -287,7 +254,7 @@ class AssetOwner(Row):
 class FxRate(Row):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     date: dt.date
-    usd_per_unit: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    usd_per_unit: Annotated[float, Field(gt=0, le=MAX_FX, allow_inf_nan=False)]
     source_id: Slug
 
 
@@ -299,11 +266,9 @@ class Intervention(Row):
     instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
     amount: Money
     currency: Annotated[
-        Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(_empty_to_none)
+        Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None, BeforeValidator(empty_to_none)
     ]
-    amount_usd: Annotated[
-        Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, BeforeValidator(_empty_to_none)
-    ]
+    amount_usd: Money
     fx_date: OptDate
     recipient: Text
     host_iso3: OptIso3
@@ -313,8 +278,8 @@ class Intervention(Row):
     status: Literal[STATUSES]  # type: ignore[valid-type]
     estimated: Bool
     source_id: Slug
-    note: OptText
-    recorded_at: Annotated[dt.datetime, BeforeValidator(_empty_to_none)]
+    note: OptNote
+    recorded_at: Annotated[dt.datetime, BeforeValidator(empty_to_none)]
     supersedes: OptSlug
     # headline claims (table ``claims``) this row counts towards, for `ledger reconcile`
     claim_ids: SlugList
@@ -338,11 +303,11 @@ class Claim(Row):
     """A headline figure users quote, to reconcile the ledger against (DESIGN.md section 5)."""
 
     claim_id: Slug
-    claim: Text
-    expected_usd: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_empty_to_none)]
-    match_rule: OptText
+    claim: Note
+    expected_usd: Money
+    match_rule: OptNote
     source_id: Slug
-    note: OptText
+    note: OptNote
 
 
 class WorldSumException(Row):
@@ -351,7 +316,7 @@ class WorldSumException(Row):
     mineral_id: Slug
     stage: Stage
     year: Year
-    reason: Text
+    reason: Note
     source_id: Slug
 
 
@@ -573,7 +538,8 @@ class Failure:
     def __str__(self) -> str:
         where = self.file or self.table
         return (
-            f"{where}: row {self.row}, column {self.column!r}: {self.message} (got {self.value!r})"
+            f"{where}: row {self.row}, column {self.column!r}: {self.message} "
+            f"(got {shown(self.value)})"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -582,6 +548,12 @@ class Failure:
             "file": self.file,
             "row": self.row,
             "column": self.column,
-            "value": None if self.value is None else str(self.value),
+            "value": None if self.value is None else _cut(str(self.value)),
             "message": self.message,
         }
+
+
+def _cut(text: str, size: int = 200) -> str:
+    """``text``, or its start and its length when longer than ``size`` (a failure report
+    names an over-long cell; it does not repeat it)."""
+    return text if len(text) <= size else f"{text[:size]}... ({len(text):,} characters)"

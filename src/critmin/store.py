@@ -456,10 +456,7 @@ def import_csv(table: str, file: Path | str, path: Path | str | None = None) -> 
         raise InputError(
             f"unknown table; choose one of {', '.join(TABLES)}", field="table", value=table
         )
-    file = Path(file)
-    if not file.is_file():
-        raise InputError("no such file", field="file", value=str(file))
-    rows, failures = read_csv(file, TABLES[table])
+    rows, failures = read_csv(Path(file), TABLES[table])
     if failures:
         raise InputError(one_line(failures[0]))
     return upsert_rows({table: rows}, path)[table]

@@ -8,6 +8,12 @@ so each caller reports it as it reports any malformed YAML (one line, exit code 
   file of a thousand ``[`` would otherwise end in RecursionError.
 - A scalar that looks like a date or an integer but is not one (``2026-02-30``, an integer of
   more digits than Python converts) stays text, so the model that validates it names the field.
+- A mapping key must be text (``1: x``, ``true: x``, ``null: x`` are refused: every field name
+  is a string) and may appear once per mapping (a second ``preset:`` would otherwise win
+  silently); the refusal names the key and its line.
+
+Files are read through :mod:`critmin.files` (a regular file of at most MAX_YAML_BYTES), so a
+FIFO, a device, a folder or an oversize file is one line naming the option it was given as.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
-from yaml.nodes import Node, ScalarNode
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 MAX_DEPTH = 64
 
@@ -40,6 +47,22 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            self.flatten_mapping(node)
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                mark = key_node.start_mark
+                if not isinstance(key, str):
+                    raise ConstructorError(
+                        None, None, f"a key must be text, not {_shown(key)}", mark
+                    )
+                if key in seen:
+                    raise ConstructorError(None, None, f"duplicate key {key!r}", mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
     def _or_text(self, node: ScalarNode, construct: Any) -> Any:
         try:
             return construct(self, node)
@@ -51,6 +74,11 @@ class _Loader(yaml.SafeLoader):
 
     def construct_int_or_text(self, node: ScalarNode) -> Any:
         return self._or_text(node, yaml.SafeLoader.construct_yaml_int)
+
+
+def _shown(key: Any) -> str:
+    text = repr(key)
+    return f"{type(key).__name__} {text[:40]}"
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
@@ -71,21 +99,21 @@ def parse_yaml(text: str, file: str | None = None, field: str | None = None) -> 
         return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "malformed YAML"
         line = mark.line + 1 if mark is not None else None
-        raise InputError(f"malformed YAML: {problem}", file=file, line=line, field=field) from None
+        problem = getattr(exc, "problem", None)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+            ch = exc.character
+            problem = f"character U+{ch if isinstance(ch, int) else ord(ch):04X} is not allowed"
+            line = text.count("\n", 0, exc.position) + 1
+        problem = f": {problem}" if problem else ""
+        raise InputError(f"malformed YAML{problem}", file=file, line=line, field=field) from None
 
 
 def read_yaml(path: Path | str, field: str | None = None) -> Any:
     """The YAML document in a file; a file that cannot be read or is not UTF-8 text is one
     InputError naming it, and so is YAML that :func:`parse_yaml` refuses."""
-    from critmin.errors import InputError
+    from critmin.files import MAX_YAML_BYTES, read_input_text
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(p), field=field) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=str(p), field=field) from None
+    text = read_input_text(p, field or "file", MAX_YAML_BYTES)
     return parse_yaml(text, str(p), field)

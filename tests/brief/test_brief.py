@@ -205,3 +205,29 @@ def test_hostile_ledger_text_stays_inside_the_page(
     assert len(scripts) == text.count("<script>") == 3
     assert not any("<!--" in s for s in scripts)
     assert "<img src=x" not in text
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "field"),
+    [
+        ("floor_preset: no-such-preset\n", "floor_preset"),
+        ("scenario: no-such-scenario\n", "scenario"),
+        ("map_minerals: [cobalt, unobtainium]\n", "map_minerals.1"),
+        ("control_minerals: [kryptonite]\n", "control_minerals.0"),
+        ("control_host: ZZZ\n", "control_host"),
+        ("control_host: cod\n", "control_host"),
+        ("year: 1492\n", "year"),
+    ],
+)
+def test_a_bad_config_exits_2_naming_the_field(
+    cli: Any, store: Path, tmp_path: Path, yaml_text: str, field: str
+) -> None:
+    """A name that resolves to nothing used to give a briefing with a section "that could
+    not be computed", and exit code 0."""
+    cfg = tmp_path / "brief.yaml"
+    cfg.write_text(yaml_text, encoding="utf-8")
+    out = tmp_path / "b.html"
+    r = cli("brief", "--config", str(cfg), "--out", str(out))
+    assert r.code == 2, r.err
+    assert r.err.count("\n") == 1 and f"'{field}'" in r.err, r.err
+    assert not out.exists()

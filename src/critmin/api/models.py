@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
 from critmin.optimize.stockpile import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
@@ -34,7 +35,13 @@ MAX_SEED = 2**63 - 1
 Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USA"])]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=80)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
+# free text of a request: the limits and the control-character rule of the table contract
+Text = Annotated[
+    Annotated[str, Field(min_length=1, max_length=MAX_TEXT)], BeforeValidator(no_controls)
+]
+OptText = Annotated[Annotated[str, Field(max_length=MAX_TEXT)], BeforeValidator(no_controls)]
+Note = Annotated[Annotated[str, Field(max_length=MAX_NOTE)], BeforeValidator(no_controls)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
@@ -257,22 +264,22 @@ class LedgerEntry(Request):
     id: Slug | None = Field(None, description="Assigned (iv-NNNN) when absent.")
     date: dt.date
     actor_iso3: Iso3
-    agency: Annotated[str, Field(min_length=1, max_length=200)]
+    agency: Text
     instrument: Instrument
     amount: Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     fx_date: dt.date | None = None
-    recipient: Annotated[str, Field(min_length=1, max_length=300)]
+    recipient: Text
     host_iso3: Iso3 | None = None
-    mineral_ids: Annotated[list[Slug], Field(max_length=60)] = []
+    mineral_ids: Annotated[list[Slug], Field(max_length=MAX_LIST)] = []
     asset_id: Slug | None = None
-    stage: Annotated[str, Field(max_length=40)] | None = None
+    stage: OptText | None = None
     status: Status
     estimated: bool = False
     source_id: Slug
-    note: Annotated[str, Field(max_length=4000)] | None = None
+    note: Note | None = None
     supersedes: Slug | None = None
-    claim_ids: Annotated[list[Slug], Field(max_length=20)] = []
+    claim_ids: Annotated[list[Slug], Field(max_length=MAX_LIST)] = []
 
 
 # -- simulations (Q5-Q8) -------------------------------------------------------------------------

@@ -82,12 +82,14 @@ def build_brief(
     from markupsafe import Markup
     from plotly.offline import get_plotlyjs
 
+    from critmin.brief.config import check_config
     from critmin.data.bundled import data_version
     from critmin.store import read_table
 
     cfg = config or BriefConfig()
     out = Path(out)
     _check_writable(out, force)
+    check_config(cfg)
     t0 = time.perf_counter()
     sections: list[Section] = []
     for title, make in SECTIONS:

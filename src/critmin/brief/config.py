@@ -24,8 +24,12 @@ class BriefConfig(BaseModel):
         ],
         description="minerals drawn on the world maps",
     )
-    year: int | None = Field(None, description="data year of the maps (default: latest)")
-    control_host: str = Field("COD", description="host country of the ownership-control chart")
+    year: int | None = Field(
+        None, ge=1900, le=2100, description="data year of the maps (default: latest)"
+    )
+    control_host: str = Field(
+        "COD", pattern=r"^[A-Z]{3}$", description="host country of the ownership-control chart"
+    )
     control_minerals: list[str] = Field(default_factory=lambda: ["cobalt", "copper"])
     floor_preset: str = "mp-ndpr"
     floor_paths: int = Field(100_000, ge=1_000, le=5_000_000)
@@ -54,3 +58,40 @@ def load_config(path: Path | None) -> BriefConfig:
     except ValidationError as exc:
         field, msg = first_error_field(exc)
         raise InputError(msg, field=field, value=raw.get(field)) from None
+
+
+def check_config(cfg: BriefConfig, db: Path | str | None = None) -> None:
+    """Every name in ``cfg`` resolves: minerals, the control host, the floor preset and the
+    scenario. A name that does not is one InputError naming the option; the briefing is not
+    written with a section that "could not be computed" because of a typing error (sections
+    that lack data for a mineral that does exist still say so in the briefing)."""
+    from critmin.errors import CritminError, InputError
+    from critmin.queries import resolve_mineral
+    from critmin.sim.disruption import bundled_names
+    from critmin.sim.floor import list_presets
+    from critmin.store import read_table
+
+    for option in ("map_minerals", "control_minerals"):
+        for i, name in enumerate(getattr(cfg, option)):
+            try:
+                resolve_mineral(name, db)
+            except CritminError:
+                raise InputError(
+                    "unknown mineral; `critmin minerals` lists them",
+                    field=f"{option}.{i}",
+                    value=name,
+                ) from None
+    if cfg.control_host not in set(read_table("countries", db)["iso3"].to_list()):
+        raise InputError("unknown country code", field="control_host", value=cfg.control_host)
+    if cfg.floor_preset not in list_presets():
+        raise InputError(
+            f"unknown preset; choose one of {', '.join(list_presets())}",
+            field="floor_preset",
+            value=cfg.floor_preset,
+        )
+    if cfg.scenario not in bundled_names() and not Path(cfg.scenario).is_file():
+        raise InputError(
+            f"unknown scenario; choose one of {', '.join(bundled_names())} or give a file",
+            field="scenario",
+            value=cfg.scenario,
+        )

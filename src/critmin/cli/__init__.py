@@ -72,8 +72,11 @@ def _root(
 
 
 def _fail(message: str, code: int = 2) -> int:
+    from critmin.cli.output import printable
+
     first = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"error: {first}", file=sys.stderr)
+    # a file name or a value in the message never drives the terminal (ANSI escapes)
+    print(f"error: {printable(first)}", file=sys.stderr)
     return code
 
 

@@ -69,7 +69,11 @@ def _build(
     title, contract_data, model_data = "price floor", dict[str, Any](), dict[str, Any]()
     given = {k for k, v in model_set.items() if v is not None}
     if preset is not None or definition is not None:
-        spec = load_definition(definition) if definition is not None else load_preset(preset or "")
+        spec = (
+            load_definition(definition, "--definition")
+            if definition is not None
+            else load_preset(preset or "")
+        )
         title = f"{spec.title} ({spec.name})"
         contract_data = spec.contract.model_dump()
         kind = model_kind or spec.default_model
@@ -99,6 +103,9 @@ def _build(
 
 def _print_summary(title: str, res: FloorResult) -> None:
     from rich.console import Console
+    from rich.markup import escape
+
+    from critmin.cli.output import printable
 
     c, m, an = res.contract, res.model, res.analytic
     vol = ", ".join(f"{v:,.0f}" for v in c.volume_tpy)
@@ -106,13 +113,14 @@ def _print_summary(title: str, res: FloorResult) -> None:
     j = m.jumps
     jumps = "" if j is None else f", jumps {j.intensity:g}/yr N({j.mean:g}, {j.sd:g}^2)"
     out = Console()
-    out.print(f"[bold]{title}[/bold]")
+    out.print(f"[bold]{escape(printable(title))}[/bold]")
     out.print(
         f"floor {c.floor:g} {c.currency}/{c.unit} for {c.term_years:g} years, {c.settlement}; "
         f"volume {vol} t/yr; discount {c.discount_rate:.2%}"
-        + ("" if c.annual_cap_usd is None else f"; annual cap ${c.annual_cap_usd:,.0f}")
+        + ("" if c.annual_cap_usd is None else f"; annual cap ${c.annual_cap_usd:,.0f}"),
+        markup=False,
     )
-    out.print(f"model {m.kind}: spot {m.spot:g}, sigma {m.sigma:g}, {params}{jumps}")
+    out.print(f"model {m.kind}: spot {m.spot:g}, sigma {m.sigma:g}, {params}{jumps}", markup=False)
 
     def b(x: float | None) -> str:
         if x is None:
@@ -139,7 +147,7 @@ def _print_summary(title: str, res: FloorResult) -> None:
     ]
     print_table([dict(zip(cols, r, strict=False)) for r in rows], cols, title="cost to the payer")
     if res.analytic_note:
-        out.print(f"closed form: {res.analytic_note}")
+        out.print(f"closed form: {res.analytic_note}", markup=False)
     cols = ["year", "expected payout", "PV", "closed form"]
     yearly = [
         dict(

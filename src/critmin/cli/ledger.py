@@ -27,15 +27,14 @@ def add_cmd(
     """Append one commitment (validated; nothing is written if any field is wrong)."""
 
     from critmin.errors import InputError
+    from critmin.files import MAX_YAML_BYTES, read_input_text
     from critmin.ledger import add
     from critmin.yaml_input import parse_yaml
 
-    try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", field="--file", value=file) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field="--file", value=file) from None
+    if file == "-":
+        text = _read_stdin(MAX_YAML_BYTES)
+    else:
+        text = read_input_text(file, "--file", MAX_YAML_BYTES)
     record = parse_yaml(text, None if file == "-" else file, field="--file")
     if not isinstance(record, dict):
         raise InputError("expected one mapping of field: value", field="--file", value=file)
@@ -44,6 +43,24 @@ def add_cmd(
         print_json(row)
     else:
         typer.echo(f"added {row['id']}")
+
+
+def _read_stdin(max_bytes: int) -> str:
+    """Standard input as UTF-8 text of at most ``max_bytes``; else one line naming --file."""
+    from critmin.errors import InputError
+
+    raw = getattr(sys.stdin, "buffer", None)
+    data: str | bytes = (
+        raw.read(max_bytes + 1) if raw is not None else sys.stdin.read(max_bytes + 1)
+    )
+    if len(data) > max_bytes:
+        raise InputError(f"too large (at most {max_bytes:,} bytes)", field="--file", value="-")
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", field="--file", value="-") from None
+    return data
 
 
 @app.command("list")

@@ -40,15 +40,30 @@ def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts()
 
 
+def printable(text: str) -> str:
+    """``text`` with every control character (Unicode Cc) other than line feed and tab shown
+    as an escape (``\\x1b``), so stored text can never drive the terminal (ANSI escapes, a
+    carriage return that overwrites the line)."""
+    from critmin.columns import CONTROLS  # the same set the table contract refuses
+
+    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
+    """A rich table of ``rows``; every cell and the title are plain text (rich markup such as
+    ``[bold]`` in stored text prints as written) with control characters escaped."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    def cell(v: Any) -> Text:
+        return Text("" if v is None else printable(_fmt(v)))
+
+    table = Table(title=None if title is None else cell(title), show_lines=False)
     for c in columns:
-        table.add_column(c)
+        table.add_column(cell(c))
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else _fmt(r.get(c)) for c in columns))
+        table.add_row(*(cell(r.get(c)) for c in columns))
     Console().print(table)
 
 

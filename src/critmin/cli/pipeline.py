@@ -47,13 +47,16 @@ def run_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
-    from critmin.sim.pipeline import run
+    from critmin.files import MAX_TABLE_BYTES, input_file
+    from critmin.sim.pipeline import load_stage_model, run
 
+    if projects is not None:
+        input_file(projects, "--projects", MAX_TABLE_BYTES)
     res = run(
         draws=draws,
         seed=seed,
         projects_file=projects,
-        stage_model_file=stage_model,
+        model=load_stage_model(stage_model, field="--stage-model"),
         horizon=horizon,
     )
     if as_json:
@@ -88,7 +91,11 @@ def run_cmd(
 @app.command("projects")
 def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None:
     """The project register: plan, capacity, capex, linked ledger rows and source."""
+    from critmin.files import MAX_TABLE_BYTES, input_file
     from critmin.sim.pipeline import load_projects
+
+    if projects is not None:
+        input_file(projects, "--projects", MAX_TABLE_BYTES)
 
     rows = [p.model_dump(mode="json") for p in load_projects(projects)]
     if as_json:
@@ -105,8 +112,11 @@ def gap_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Funding gap: estimated need (register capex) vs public money committed, cheque sizes."""
+    from critmin.files import MAX_TABLE_BYTES, input_file
     from critmin.sim.pipeline import gap
 
+    if projects is not None:
+        input_file(projects, "--projects", MAX_TABLE_BYTES)
     res = gap(by, projects_file=projects)
     if as_json:
         print_json(res)

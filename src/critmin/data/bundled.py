@@ -11,15 +11,48 @@ import functools
 import hashlib
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from critmin.errors import InputError, shown
+from critmin.files import MAX_TABLE_BYTES, read_input_text
 from critmin.schema import TABLES, Failure, Table
+
+T = TypeVar("T")
+
+# The csv module stops at a cell over 131,072 characters with csv.Error; let it read any cell
+# a size-capped file can hold, so that the table contract (schema.py: every text column has a
+# maximum length) refuses an over-long cell naming its column, instead of the reader failing.
+CSV_CELL_LIMIT = MAX_TABLE_BYTES
+
+
+def csv_text(text: str) -> io.StringIO:
+    """``text`` as a file for ``csv.reader``: newline="" keeps a line break, a carriage return,
+    U+2028 or U+2029 inside a quoted cell as it is (``str.splitlines`` would cut the record
+    there), and the csv cell limit is raised to CSV_CELL_LIMIT."""
+    if csv.field_size_limit() < CSV_CELL_LIMIT:
+        csv.field_size_limit(CSV_CELL_LIMIT)
+    return io.StringIO(text, newline="")
+
+
+def csv_errors(records: Iterable[T], file: str) -> Iterator[T]:
+    """``records``, with a csv.Error raised while reading them as one InputError naming the
+    file and line."""
+    it = iter(records)
+    while True:
+        try:
+            rec = next(it)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(records, "line_num", None)
+            raise InputError(f"not a readable CSV ({exc})", file=file, line=line) from None
+        yield rec
 
 
 @functools.cache
@@ -100,18 +133,18 @@ def parse_rows(
     return rows, failures
 
 
-def read_csv(path: Path, table: Table) -> tuple[list[dict[str, Any]], list[Failure]]:
-    """Read one CSV of ``table``; the header must hold exactly the table's columns."""
+def read_csv(
+    path: Path, table: Table, field: str = "file"
+) -> tuple[list[dict[str, Any]], list[Failure]]:
+    """Read one CSV of ``table``; the header must hold exactly the table's columns.
+
+    The file must be a regular file of at most MAX_TABLE_BYTES (critmin.files): anything else
+    is an InputError naming ``field``, the option or argument the path was given as.
+    """
     name = str(path)
-    try:
-        # bytes, then decode: read_text's newline translation would turn a quoted \r into \n
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Failure(table.name, "0", "file", name, f"cannot read: {exc}", name)]
-    # the csv module splits records itself (only \r and \n, and never inside quotes);
-    # str.splitlines() also split on U+2028, U+0085, \x1c... and inside quoted cells
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    text = read_input_text(path, field, MAX_TABLE_BYTES, encoding="utf-8-sig")
+    reader = csv.reader(csv_text(text))
+    header = next(csv_errors(reader, name), None)
     if header is None:
         return [], [Failure(table.name, "1", "header", None, "file is empty", name)]
     header = [h.strip() for h in header]
@@ -124,7 +157,10 @@ def read_csv(path: Path, table: Table) -> tuple[list[dict[str, Any]], list[Failu
         return [], [Failure(table.name, "1", col, ",".join(header), msg, name)]
 
     def records() -> Iterable[tuple[int, dict[str, Any]]]:
-        for i, cells in enumerate(reader, start=2):
+        last = reader.line_num
+        for cells in csv_errors(reader, name):
+            # the first line of the record: a quoted cell may hold line breaks
+            i, last = last + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
@@ -172,5 +208,5 @@ def one_line(failure: Failure) -> str:
     where = failure.file or failure.table
     return (
         f"{where}: line {failure.row}, column {failure.column!r}: {failure.message}"
-        f" (got {failure.value!r})"
+        f" (got {shown(failure.value)})"
     )

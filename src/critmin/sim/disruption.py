@@ -314,15 +314,23 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
 
     text = str(name_or_file)
     path = Path(text)
-    if not (path.suffix in (".yaml", ".yml") or _is_file(path)):
+    if not (path.suffix in (".yaml", ".yml") or _exists(path)):
         path = SCENARIO_DIR / f"{text}.yaml"
         if not _is_file(path):
             raise NotFoundError(
                 f"no scenario {text!r}; bundled: {', '.join(bundled_names())} (or give a file)"
             )
-    if not _is_file(path):
+    if not _exists(path):
         raise InputError("no such file", field="scenario", value=text)
-    return parse_scenario(read_yaml(path), str(path))
+    return parse_scenario(read_yaml(path, field="scenario"), str(path))
+
+
+def _exists(path: Path) -> bool:
+    """Whether anything is at ``path`` (read_yaml refuses what is not a regular file)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _is_file(path: Path) -> bool:

@@ -746,11 +746,12 @@ def list_presets() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_definition(path: str | Path) -> FloorDefinition:
-    """A floor definition from a YAML file; bad input is an InputError naming the field."""
+def load_definition(path: str | Path, field: str = "definition") -> FloorDefinition:
+    """A floor definition from a YAML file; bad input is an InputError naming the field
+    (``field``: what the file was given as, e.g. ``--definition``)."""
     from critmin.yaml_input import read_yaml
 
-    data = read_yaml(path)
+    data = read_yaml(path, field=field)
     return validated(FloorDefinition, data, file=str(path))  # type: ignore[no-any-return]
 
 

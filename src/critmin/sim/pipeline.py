@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import itertools
 import json
 from collections import defaultdict
@@ -40,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 from critmin.errors import InputError
 
 DATA = Path(__file__).parent / "data"
@@ -52,6 +52,7 @@ Floats = NDArray[np.float64]
 
 
 def _blank(v: Any) -> Any:
+    v = no_controls(v)  # the text rule of the table contract (schema.py)
     return (v.strip() or None) if isinstance(v, str) else v
 
 
@@ -61,8 +62,9 @@ def _ids(v: Any) -> Any:
     return tuple(p.strip() for p in (v or "").split("|") if p.strip())
 
 
-Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
+# text limits written once, in schema.py
+Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1, max_length=MAX_TEXT)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
 # tonnes a year or USD: at most 10^12 (a trillion), which keeps sums over a register finite
 OptNonNeg = Annotated[Annotated[float, Field(ge=0, le=1e12)] | None, BeforeValidator(_blank)]
 Plan = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
@@ -89,12 +91,14 @@ class Project(BaseModel):
     capex_year: Annotated[
         Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_blank)
     ] = None
-    ledger_ids: Annotated[tuple[str, ...], BeforeValidator(_ids)] = ()
-    source_url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    ledger_ids: Annotated[tuple[Slug, ...], BeforeValidator(_ids), Field(max_length=MAX_LIST)] = ()
+    source_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=MAX_URL)]
     source_title: Text
     publisher: Text
     published: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
-    note: Annotated[str | None, BeforeValidator(_blank)] = None
+    note: Annotated[Annotated[str, Field(max_length=MAX_NOTE)] | None, BeforeValidator(_blank)] = (
+        None
+    )
 
 
 COLUMNS = tuple(Project.model_fields)
@@ -248,12 +252,12 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
     from critmin.yaml_input import read_yaml
 
-    data = read_yaml(path, field="stage_model")
+    data = read_yaml(path, field=field)
     if not isinstance(data, dict):
-        raise InputError("expected a mapping of parameters", field="stage_model", value=str(path))
+        raise InputError("expected a mapping of parameters", field=field, value=str(path))
     return data
 
 
@@ -268,12 +272,15 @@ def _where(exc: ValidationError, data: Any) -> tuple[str, str, Any]:
 
 
 def load_stage_model(
-    file: Path | str | None = None, overrides: Mapping[str, Any] | None = None
+    file: Path | str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    field: str = "stage_model",
 ) -> StageModel:
-    """The bundled stage model, with the parameters of ``file`` (YAML) and ``overrides`` on top."""
+    """The bundled stage model, with the parameters of ``file`` (YAML) and ``overrides`` on top
+    (``field``: what ``file`` was given as, named when it cannot be read)."""
     data = _read_yaml(DATA / "stage_model.yaml")
     if file is not None:
-        data = _merge(data, _read_yaml(Path(file)))
+        data = _merge(data, _read_yaml(Path(file), field))
     data = _merge(data, overrides or {})
     try:
         return StageModel.model_validate(data)
@@ -289,22 +296,18 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
     project ids, and a ledger row linked to two projects (one row counts for one project).
     """
     path = Path(file) if file is not None else DATA / "projects.csv"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read: {exc.strerror}", field="projects", value=str(path)
-        ) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field="projects", value=str(path)) from None
-    reader = csv.DictReader(io.StringIO(text))
+    from critmin.data.bundled import csv_errors, csv_text
+    from critmin.files import MAX_TABLE_BYTES, read_input_text
+
+    text = read_input_text(path, "projects", MAX_TABLE_BYTES, encoding="utf-8-sig")
+    reader = csv.DictReader(csv_text(text))
     header = list(reader.fieldnames or [])
     for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
         msg = "missing column" if col in COLUMNS else "unknown column"
         raise InputError(msg, file=str(path), line=1, column=col)
     out: list[Project] = []
     owner: dict[str, str] = {}
-    for rec in reader:
+    for rec in csv_errors(reader, str(path)):
 
         def bad(msg: str, column: str, value: Any) -> InputError:
             return InputError(msg, file=str(path), line=reader.line_num, column=column, value=value)

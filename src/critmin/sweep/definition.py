@@ -190,14 +190,23 @@ def load_sweep(name_or_file: str | Path) -> SweepDefinition:
     from the file's folder."""
 
     path = Path(name_or_file)
-    if not path.is_file() and (EXAMPLES / f"{name_or_file}.yaml").is_file():
+    if not _exists(path) and (EXAMPLES / f"{name_or_file}.yaml").is_file():
         path = EXAMPLES / f"{name_or_file}.yaml"
-    if not path.is_file():
+    if not _exists(path):
         known = ", ".join(example_names())
         raise InputError(f"no such file (bundled examples: {known})", field="file", value=str(path))
     from critmin.yaml_input import read_yaml
 
-    return parse_sweep(read_yaml(path), str(path))
+    return parse_sweep(read_yaml(path, field="file"), str(path))
+
+
+def _exists(path: Path) -> bool:
+    """Whether anything (a file, a folder, a FIFO...) is at ``path``; read_yaml says what is
+    wrong with one that is not a regular file."""
+    try:
+        return path.exists()
+    except OSError:  # a name the OS refuses (too long, say)
+        return False
 
 
 def cell_seed(sweep_seed: int, cell: int) -> int:

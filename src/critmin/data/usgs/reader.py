@@ -14,6 +14,7 @@ from critmin.data.usgs.salient import Draft, Fig2Row, merge_fig2, read_fig2, rea
 from critmin.data.usgs.sink import US_SUPPLY, Sink, UsgsImport
 from critmin.data.usgs.world import read_world_2025, read_world_commodity
 from critmin.errors import InputError
+from critmin.files import MAX_TABLE_BYTES, input_file
 
 _WORLD_LONG = re.compile(r"^mcs(\d{4})_world_data\.csv$", re.I)
 _WORLD_ONE = re.compile(r"mcs(\d{4})-([a-z-]+)_world\.csv$", re.I)
@@ -24,7 +25,7 @@ _FIG2_NAME = re.compile(r"^mcs(\d{4})_fig2_net_import_reliance\.csv$", re.I)
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.is_file())
-    return [path]
+    return [input_file(path, "path", MAX_TABLE_BYTES)]  # a FIFO, a device: one line, no hang
 
 
 def _sniff(path: Path) -> tuple[str, int] | None:
@@ -61,9 +62,12 @@ def read_usgs(path: Path) -> UsgsImport:
     sink = Sink()
     drafts: dict[tuple[str, int, str], Draft] = {}
     fig2: list[Fig2Row] = []
+    recognised = 0
     for file in _files(path):
         if file.suffix.lower() != ".csv":
             continue  # metadata XML, revision notes, provenance text
+        input_file(file, "path", MAX_TABLE_BYTES)
+        recognised += 1
         name = file.name
         if m := _WORLD_LONG.match(name):
             read_world_2025(file, countries, sink, int(m.group(1)))
@@ -81,6 +85,14 @@ def read_usgs(path: Path) -> UsgsImport:
                 fig2 += read_fig2(file, countries, sink, edition)
         else:
             sink.skip(str(file), 0, "not a recognised USGS MCS data-release table")
+            recognised -= 1
+    if recognised == 0:
+        raise InputError(
+            "not a USGS MCS data release: no world-production, salient-statistics or Fig. 2 "
+            "table found",
+            field="path",
+            value=str(path),
+        )
     merge_fig2(fig2, drafts)
     for key in sorted(drafts):
         d = drafts[key]
