@@ -68,13 +68,21 @@ SECURITY_HEADERS = {
 }
 
 
+def encodable(text: str) -> str:
+    """``text`` with what UTF-8 cannot encode (a lone surrogate such as ``\\ud800``, which
+    JSON's ``\\ud800`` escape decodes to) written as a backslash escape, so that an error body
+    that echoes it can be sent."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _short(value: Any) -> Any:
     """A value fit to echo in an error body: JSON scalars and short strings, else None."""
     if isinstance(value, bool | int | float) or value is None:
         return value
     if isinstance(value, str):
+        value = encodable(value)
         return value if len(value) <= 200 else value[:200] + "..."
-    text = str(value)
+    text = encodable(str(value))
     return text if len(text) <= 200 else None
 
 
@@ -85,7 +93,11 @@ def error(
     value: Any = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(detail=detail, field=field, value=_short(value))
+    body = ErrorBody(
+        detail=encodable(detail),
+        field=None if field is None else encodable(field),
+        value=_short(value),
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
@@ -316,7 +328,8 @@ def _operations(app: FastAPI) -> list[tuple[str, re.Pattern[str], frozenset[str]
 
 
 def _checks_before_route(app: FastAPI) -> None:
-    """Checks made before FastAPI parses a request: the token, then the query's names.
+    """Checks made before FastAPI parses a request: the token, the query's names, then
+    keys repeated in a JSON body (json.loads would keep the last one silently).
 
     FastAPI decodes a JSON body before it runs a route's dependencies, so without this a
     caller with no token would learn "JSON decode error" (422) rather than 401/403. The
@@ -324,6 +337,7 @@ def _checks_before_route(app: FastAPI) -> None:
     A query parameter the operation does not take (``?yaer=2023``) is a 422 naming it: FastAPI
     would ignore it and answer another question than the one asked.
     """
+    from critmin.api.bodies import duplicate_key
     from critmin.api.routes import bearer, require_token
 
     operations = _operations(app)
@@ -345,4 +359,11 @@ def _checks_before_route(app: FastAPI) -> None:
                 shown = name if name and name.isprintable() else repr(name)
                 msg = f"{shown}: unknown query parameter (this operation takes: {takes})"
                 return error(422, msg, shown, value)
+        if request.method in ("POST", "PUT", "PATCH"):
+            # the Guard has read the body already (capped): this replays it
+            repeated = duplicate_key(await request.body())
+            if repeated is not None:
+                shown = repeated if repeated.isprintable() else repr(repeated)
+                msg = f"{shown}: key given more than once in the JSON body"
+                return error(422, msg, shown)
         return await call_next(request)
