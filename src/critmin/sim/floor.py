@@ -748,7 +748,7 @@ def list_presets() -> list[str]:
 
 def load_definition(path: str | Path) -> FloorDefinition:
     """A floor definition from a YAML file; bad input is an InputError naming the field."""
-    from critmin.yaml_input import read_yaml
+    from critmin.memo import read_yaml  # kept per file state
 
     data = read_yaml(path)
     return validated(FloorDefinition, data, file=str(path))  # type: ignore[no-any-return]

@@ -249,7 +249,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    from critmin.yaml_input import read_yaml
+    from critmin.memo import read_yaml  # kept per file state
 
     data = read_yaml(path, field="stage_model")
     if not isinstance(data, dict):
