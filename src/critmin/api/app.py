@@ -260,14 +260,24 @@ class Guard:
 
 
 def create_app(
-    settings: Settings | None = None, allowed_hosts: frozenset[str] | None = None
+    settings: Settings | None = None,
+    allowed_hosts: frozenset[str] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """The API, the dashboard and the docs page. ``settings`` default: the environment.
 
     The bearer token is read once, here. The store is the one CRITMIN_DB names, as for the
     CLI (every call goes through the same Python API functions). ``allowed_hosts``: the
-    Host header names accepted (None: any; see :class:`Guard`).
+    Host header names accepted (None: any; see :class:`Guard`). Read answers are kept in
+    ``app.state.response_cache`` (:mod:`critmin.api.cache`); ``warm``: ask the dashboard's
+    usual reads once in the background at start-up (``critmin serve`` does).
     """
+    import asyncio
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from critmin.api.cache import CacheMiddleware, ResponseCache
+    from critmin.api.cache import warm as warm_cache
     from critmin.api.routes import (
         dashboard,
         floor,
@@ -282,7 +292,16 @@ def create_app(
 
     settings = settings or get_settings()
     token = write_token(settings)  # a weak token stops the server here, not on the first write
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(warm_cache(app)) if warm else None
+        yield
+        if task is not None and not task.done():
+            task.cancel()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="critmin HTTP API",
         version=__version__,
         summary="Critical-minerals supply security as sourced numbers.",
@@ -311,6 +330,10 @@ def create_app(
         app.include_router(module.router)
     _checks_before_route(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    cache = ResponseCache()
+    app.state.response_cache = cache
+    writes = [rx for _, rx, _, secured in _operations(app) if secured]
+    app.add_middleware(CacheMiddleware, cache=cache, writes=writes)
     app.add_middleware(Guard, max_body=MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
     return app
 

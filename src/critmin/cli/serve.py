@@ -60,7 +60,7 @@ def serve_cmd(
     # on a loopback address, only loopback Host names: no DNS rebinding from a web page
     local = host_of(host) in LOOPBACK_HOSTS or host.startswith("127.")
     allowed = (LOOPBACK_HOSTS | {host_of(host)}) if local else None
-    app = create_app(settings, allowed_hosts=allowed)
+    app = create_app(settings, allowed_hosts=allowed, warm=True)
     shown = f"[{host}]" if ":" in host else host
     writes = "on (bearer token)" if app.state.api_token else "refused (no CRITMIN_API_TOKEN)"
     typer.echo(
