@@ -13,6 +13,7 @@ read the API.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -172,7 +173,8 @@ class Guard:
       refused (400). ``critmin serve`` on a loopback address allows only loopback names,
       which keeps a web page from reading the API through DNS rebinding.
     - Bodies are read here in full, up to ``max_body`` bytes (413 beyond, whether announced
-      by Content-Length or streamed), then replayed to the app.
+      by Content-Length or streamed), then replayed to the app. A body not received whole
+      within ``body_timeout_s`` is a 408, and the connection is closed.
     """
 
     def __init__(
@@ -180,10 +182,12 @@ class Guard:
         app: ASGIApp,
         max_body: int = MAX_BODY_BYTES,
         allowed_hosts: frozenset[str] | None = None,
+        body_timeout_s: float = 30.0,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.allowed_hosts = allowed_hosts
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -227,8 +231,15 @@ class Guard:
             chunks: list[bytes] = []
             total = 0
             more = True
+            deadline = asyncio.get_running_loop().time() + self.body_timeout_s
             while more:
-                message = await receive()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    msg = f"request body not received within {self.body_timeout_s:g} s"
+                    await reply(error(408, msg, headers={"Connection": "close"}))
+                    return
                 if message["type"] == "http.disconnect":
                     return
                 chunk = message.get("body", b"")
@@ -272,7 +283,6 @@ def create_app(
     ``app.state.response_cache`` (:mod:`critmin.api.cache`); ``warm``: ask the dashboard's
     usual reads once in the background at start-up (``critmin serve`` does).
     """
-    import asyncio
     from collections.abc import AsyncIterator
     from contextlib import asynccontextmanager
 
@@ -334,7 +344,12 @@ def create_app(
     app.state.response_cache = cache
     writes = [rx for _, rx, _, secured in _operations(app) if secured]
     app.add_middleware(CacheMiddleware, cache=cache, writes=writes)
-    app.add_middleware(Guard, max_body=MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
+    app.add_middleware(
+        Guard,
+        max_body=MAX_BODY_BYTES,
+        allowed_hosts=allowed_hosts,
+        body_timeout_s=settings.body_timeout_s,
+    )
     return app
 
 

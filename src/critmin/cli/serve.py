@@ -68,15 +68,10 @@ def serve_cmd(
         f"store {settings.db}  writes {writes}",
         err=True,
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        workers=1,
-        log_level=log_level,
-        proxy_headers=False,
-        server_header=False,
-    )
+    from critmin.api.server import options
+
+    # header and body deadlines, a cap on open connections: see critmin.api.server
+    uvicorn.run(app, host=host, port=port, **options(settings, log_level))
 
 
 def register(app: typer.Typer) -> None:
