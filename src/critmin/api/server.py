@@ -13,10 +13,13 @@ settings, ``CRITMIN_<NAME>``; see :class:`critmin.settings.Settings`):
   beyond, a 408 and the connection closed (:class:`critmin.api.app.Guard`).
 - ``keep_alive_s`` (5 s, uvicorn ``timeout_keep_alive``): how long an idle connection is
   kept between requests.
-- ``max_connections`` (512): connections open at once; one more is closed as soon as it is
-  accepted, before anything is read, so stalled clients cannot use up file descriptors.
-  Also uvicorn ``limit_concurrency``: when as many connections or requests are in progress,
-  a new request is answered 503 at once instead of queueing.
+- ``max_connections`` (512): connections open at once, so stalled clients cannot use up file
+  descriptors and memory. A connection over the cap closes the oldest connection that is
+  waiting between requests (headers not complete, or idle after a response) to make room;
+  when every other connection is inside a request, the newcomer is closed at once, before
+  anything is read. So 3 000 stalled connections do not lock out a client that sends its
+  request promptly. Also uvicorn ``limit_concurrency`` (the cap + 16): when as many
+  connections or requests are in progress, a new request is answered 503 at once.
 - headers over 16 KiB are refused by h11 (``h11_max_incomplete_event_size``) with a 400, and
   bodies over 64 KiB by the Guard with a 413.
 """
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("critmin.api")
 
 MAX_HEADER_BYTES = 16 * 1024
+CLOSING_MARGIN = 16
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -47,14 +51,36 @@ class GuardedH11Protocol(H11Protocol):
     header_timeout_s: float = 10.0
     max_connections: int = 512
     _header_timer: asyncio.TimerHandle | None = None
+    _opened = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.max_connections:
-            log.debug("connection refused: %d open", len(self.connections))
-            self.transport.abort()
-            return
+        self._opened = self.loop.time()
+        live = sum(1 for c in self.connections if not c.transport.is_closing())
+        if live > self.max_connections:
+            victim = self._oldest_waiting()
+            if victim is None:  # every other connection is in a request: refuse this one
+                log.debug("connection refused: %d open, all busy", live)
+                self.transport.abort()
+                return
+            victim.transport.close()  # the longest waiting for headers, or idle, makes room
         self._arm()
+
+    def _waiting(self) -> bool:
+        """Between requests: no request headers complete, no response under way."""
+        return (
+            self.conn.their_state is h11.IDLE
+            and (self.cycle is None or self.cycle.response_complete)
+            and not self.transport.is_closing()
+        )
+
+    def _oldest_waiting(self) -> GuardedH11Protocol | None:
+        waiting = [
+            c
+            for c in self.connections
+            if c is not self and isinstance(c, GuardedH11Protocol) and c._waiting()
+        ]
+        return min(waiting, key=lambda c: c._opened, default=None)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -104,7 +130,9 @@ def options(settings: Settings, log_level: str = "info") -> dict[str, Any]:
         "ws": "none",
         "lifespan": "on",
         "timeout_keep_alive": max(1, round(settings.keep_alive_s)),
-        "limit_concurrency": settings.max_connections,
+        # uvicorn answers 503 at this many connections or tasks: above our own cap, whose
+        # evicted connections may be counted for a moment while they close
+        "limit_concurrency": settings.max_connections + CLOSING_MARGIN,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
         "timeout_graceful_shutdown": 5,
     }
