@@ -47,7 +47,7 @@ def files_state(*paths: Path) -> tuple[tuple[int, int, int] | None, ...]:
     for p in paths:
         try:
             st = p.stat()
-        except OSError:
+        except (OSError, ValueError):  # missing, unreadable, a NUL in the name
             out.append(None)
             continue
         out.append((st.st_ino, st.st_size, st.st_mtime_ns))
@@ -171,7 +171,7 @@ def read_yaml(path: Path | str, field: str | None = None) -> Any:
     state = files_state(full)
     try:
         regular = stat.S_ISREG(full.stat().st_mode)  # not a pipe, /dev/stdin or /proc file
-    except OSError:
+    except (OSError, ValueError):
         regular = False
     if state[0] is None or not regular:
         return read(path, field)
