@@ -200,3 +200,24 @@ def test_many_stalled_connections_do_not_stop_the_server(server: int) -> None:
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_serve_runs_uvicorn_with_the_limits(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`critmin serve` hands uvicorn the guarded protocol and the settings' limits."""
+    import uvicorn
+
+    from critmin.api.server import CLOSING_MARGIN, GuardedH11Protocol
+    from critmin.cli.serve import serve_cmd
+
+    monkeypatch.setenv("CRITMIN_HEADER_TIMEOUT_S", "3")
+    monkeypatch.setenv("CRITMIN_KEEP_ALIVE_S", "7")
+    monkeypatch.setenv("CRITMIN_MAX_CONNECTIONS", "100")
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    serve_cmd(host="127.0.0.1", port=_free_port(), log_level="warning")
+    http = seen["http"]
+    assert isinstance(http, type) and issubclass(http, GuardedH11Protocol)
+    assert http.header_timeout_s == 3 and http.max_connections == 100
+    assert seen["timeout_keep_alive"] == 7
+    assert seen["limit_concurrency"] == 100 + CLOSING_MARGIN
+    assert seen["workers"] == 1 and seen["server_header"] is False
