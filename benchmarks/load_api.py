@@ -1,6 +1,7 @@
 """A bounded load test of the HTTP API, on 127.0.0.1 only; it stops by itself.
 
-Run: uv run python benchmarks/load_api.py [--clients 50] [--seconds 60] [--burst 40] [--json]
+Run: uv run python benchmarks/load_api.py [--clients 50] [--seconds 60] [--burst 40]
+     [--stalled 3000] [--json]
 
 1. Builds a private store in a temporary folder (CRITMIN_DB) and starts ``critmin serve`` on
    127.0.0.1 on a free port, as its own process (one uvicorn worker, as shipped).
@@ -8,12 +9,17 @@ Run: uv run python benchmarks/load_api.py [--clients 50] [--seconds 60] [--burst
    Reads: ``--clients`` concurrent clients (asyncio + httpx2, keep-alive) request the read
    endpoints in turn for ``--seconds`` seconds. Reported: requests, requests per second,
    p50 / p95 / p99 / max latency, and errors (any status other than 200, or no answer); the
-   read rate also as a ratio to the baseline's, which this noisy shared machine moves less.
+   read rate and p99 also as ratios to the baseline's, which this noisy shared machine moves
+   less, and whether the target holds (p99 under 100 ms, no errors).
 3. Simulations: a burst of ``--burst`` concurrent POSTs at the per-request caps (floor
    200 000 paths, scenario / stockpile / pipeline 20 000 draws), plus requests over the caps
    (which must be refused with 422 at once). Meanwhile /healthz is polled; afterwards the server
    must still answer a read. Reported: statuses, latencies, the longest /healthz wait.
-4. Stops the server and removes the store.
+4. With ``--stalled N``: N connections that send part of their request headers, then
+   nothing (slowloris). Reported: how many the server closed early (over its cap of open
+   connections, to make room), how many at its header deadline, how many it left open, and
+   /healthz meanwhile.
+5. Stops the server and removes the store.
 
 Every URL is built from 127.0.0.1 and the port the script chose; nothing else is contacted
 (trust_env=False: no proxy from the environment either).
@@ -38,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
+TARGET_P99_MS = 100.0  # reads at 50 clients (issue 26)
+HEADER_TIMEOUT_S = 10.0  # critmin serve's default (CRITMIN_HEADER_TIMEOUT_S)
 READS = [
     "/healthz",
     "/api/v1/minerals",
@@ -195,6 +203,64 @@ async def burst_phase(base: str, burst: int) -> dict[str, Any]:
     return out
 
 
+async def stalled_phase(base: str, port: int, count: int, wait_s: float) -> dict[str, Any]:
+    """``count`` connections that send part of their headers and then nothing (slowloris);
+    meanwhile /healthz is asked 20 times. Reported: how many the server closed at once (over
+    its connection cap, to make room), by its header deadline, or not within ``wait_s``."""
+    import httpx2
+
+    async def stall() -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            await writer.drain()
+        except (OSError, TimeoutError):
+            return None
+        return reader, writer
+
+    t0 = time.monotonic()
+    opened = [c for c in await asyncio.gather(*(stall() for _ in range(count))) if c]
+    early = time.monotonic() - t0 + HEADER_TIMEOUT_S / 2  # closed before any deadline
+    closed_at: list[float] = []
+
+    async def until_closed(reader: asyncio.StreamReader) -> None:
+        try:
+            await asyncio.wait_for(reader.read(), wait_s)
+        except TimeoutError:
+            return  # still open
+        except OSError:
+            pass  # reset by the server: closed too
+        closed_at.append(time.monotonic() - t0)
+
+    watchers = [asyncio.create_task(until_closed(r)) for r, _ in opened]
+    health: list[float] = []
+    statuses: Counter[str] = Counter()
+    async with httpx2.AsyncClient(base_url=base, timeout=30, trust_env=False) as client:
+        for _ in range(20):
+            h0 = time.perf_counter()
+            try:
+                statuses[str((await client.get("/healthz")).status_code)] += 1
+            except httpx2.HTTPError as exc:
+                statuses[type(exc).__name__] += 1
+            health.append(time.perf_counter() - h0)
+            await asyncio.sleep(0.1)
+    await asyncio.gather(*watchers)
+    for _, writer in opened:
+        writer.close()
+    return {
+        "stalled": count,
+        "connected": len(opened),
+        "open_s": round(early - HEADER_TIMEOUT_S / 2, 1),
+        "closed_early": sum(t < early for t in closed_at),
+        "closed_at_deadline": sum(t >= early for t in closed_at),
+        "last_closed_s": round(max(closed_at), 1) if closed_at else None,
+        "open_after_wait": len(opened) - len(closed_at),
+        "healthz_statuses": dict(statuses),
+        "healthz_p50_ms": round(statistics.median(health) * 1000, 1),
+        "healthz_max_ms": round(max(health) * 1000, 1),
+    }
+
+
 def start_server(db: Path, port: int) -> subprocess.Popen[str]:
     env = {**os.environ, "CRITMIN_DB": str(db)}
     env.pop("CRITMIN_API_TOKEN", None)  # reads and simulations only: writes stay refused
@@ -229,10 +295,23 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--burst", type=int, default=40)
+    ap.add_argument(
+        "--stalled",
+        type=int,
+        default=0,
+        help="then open this many connections that never finish their headers (e.g. 3000)",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
-    if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600 and 0 <= args.burst <= 200):
-        raise SystemExit("keep it bounded: clients 1-500, seconds <= 600, burst <= 200")
+    if not (
+        1 <= args.clients <= 500
+        and 0 < args.seconds <= 600
+        and 0 <= args.burst <= 200
+        and 0 <= args.stalled <= 5000
+    ):
+        raise SystemExit(
+            "keep it bounded: clients 1-500, seconds <= 600, burst <= 200, stalled <= 5000"
+        )
 
     from critmin.store import ensure_store
 
@@ -249,6 +328,11 @@ def main() -> None:
         floor = asyncio.run(read_phase(base, args.clients, min(10.0, args.seconds), ["/healthz"]))
         reads = asyncio.run(read_phase(base, args.clients, args.seconds))
         burst = asyncio.run(burst_phase(base, args.burst)) if args.burst else None
+        stalled = (
+            asyncio.run(stalled_phase(base, port, args.stalled, HEADER_TIMEOUT_S + 10))
+            if args.stalled
+            else None
+        )
     finally:
         proc.terminate()
         try:
@@ -262,7 +346,10 @@ def main() -> None:
         "baseline_healthz": floor,
         "reads": reads,
         "reads_rps_over_baseline": round(reads["rps"] / floor["rps"], 3),
+        "reads_p99_over_baseline": round(reads["p99_ms"] / floor["p99_ms"], 2),
+        "target_met": reads["p99_ms"] < TARGET_P99_MS and reads["errors"] == 0,
         "simulation_burst": burst,
+        "stalled_connections": stalled,
         "server_tracebacks": err.count("Traceback"),
     }
     if args.json:
@@ -281,6 +368,10 @@ def main() -> None:
         f"{result['reads_rps_over_baseline']} x the baseline rate"
     )
     print("  p50 by endpoint (ms): " + json.dumps(r["per_endpoint_p50_ms"]))
+    print(
+        f"  p99 {result['reads_p99_over_baseline']} x the baseline p99; target (p99 under "
+        f"{TARGET_P99_MS} ms, 0 errors) {'met' if result['target_met'] else 'NOT met'}"
+    )
     if burst:
         b = burst
         print(
@@ -288,6 +379,16 @@ def main() -> None:
             f"statuses {b['statuses']}, p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms, "
             f"max {b['max_ms']} ms; over-cap requests {b['over_cap_statuses']}; "
             f"/healthz worst {b['healthz_max_ms']} ms; read after burst {b['read_after_burst']}"
+        )
+    if stalled:
+        z = stalled
+        print(
+            f"stalled: {z['connected']} of {z['stalled']} connections sent part of their "
+            f"headers and stopped (all open in {z['open_s']} s): {z['closed_early']} closed "
+            f"early to make room, {z['closed_at_deadline']} by the header deadline (last at "
+            f"{z['last_closed_s']} s), {z['open_after_wait']} "
+            f"still open; /healthz meanwhile {z['healthz_statuses']}, p50 "
+            f"{z['healthz_p50_ms']} ms, max {z['healthz_max_ms']} ms"
         )
     print(f"server log tracebacks: {result['server_tracebacks']}")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.errors import NotFoundError
+from critmin.memo import per_store
 
 if TYPE_CHECKING:
     import polars as pl
@@ -163,6 +164,7 @@ def production(
     }
 
 
+@per_store  # a query per mineral x table: once per store state (critmin.memo)
 def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
     """What the store holds per mineral, and what is missing.
 

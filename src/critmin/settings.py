@@ -29,6 +29,19 @@ class Settings(BaseSettings):
         le=600,
         description="how long to wait for a store held by another process",
     )
+    # `critmin serve` (critmin.api.server): what a slow or stalled client may hold
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="time to send a request's headers"
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, le=600, description="time to send a request's body"
+    )
+    keep_alive_s: float = Field(
+        default=5.0, gt=0, le=600, description="idle time kept between requests"
+    )
+    max_connections: int = Field(
+        default=512, ge=1, le=100_000, description="open connections; more are closed at once"
+    )
 
 
 # Every store read asks for the settings; building them costs about 0.2 ms, so they are

@@ -11,6 +11,7 @@ from typing import Any
 
 from critmin import metrics
 from critmin.errors import InputError, NotFoundError
+from critmin.memo import per_store
 from critmin.queries import minerals, production, resolve_mineral
 
 
@@ -57,6 +58,7 @@ def concentration(
     }
 
 
+@per_store  # hundreds of queries: once per store state (critmin.memo)
 def concentration_all(
     stage: str = "mine", year: int | None = None, path: Path | str | None = None
 ) -> list[dict[str, Any]]:
@@ -77,6 +79,7 @@ def concentration_all(
     return sorted(out, key=lambda r: -r["hhi"])
 
 
+@per_store  # hundreds of queries: once per store state (critmin.memo)
 def dominance(year: int | None = None, path: Path | str | None = None) -> list[dict[str, Any]]:
     """Per mineral: the leading country at each stage and China's dual dominance.
 
@@ -288,6 +291,7 @@ def _latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(known, key=lambda r: (r["year"], r["source_id"]))
 
 
+@per_store  # hundreds of queries: once per store state (critmin.memo)
 def exposure(
     on: str | dt.date | None = None,
     sector: str | None = None,

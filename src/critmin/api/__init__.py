@@ -17,12 +17,14 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings | None = None, allowed_hosts: frozenset[str] | None = None
+    settings: Settings | None = None,
+    allowed_hosts: frozenset[str] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """The FastAPI application (see :func:`critmin.api.app.create_app`)."""
     from critmin.api.app import create_app as build
 
-    return build(settings, allowed_hosts)
+    return build(settings, allowed_hosts, warm)
 
 
 def __dir__() -> list[str]:

@@ -13,6 +13,7 @@ read the API.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -68,13 +69,21 @@ SECURITY_HEADERS = {
 }
 
 
+def encodable(text: str) -> str:
+    """``text`` with what UTF-8 cannot encode (a lone surrogate such as ``\\ud800``, which
+    JSON's ``\\ud800`` escape decodes to) written as a backslash escape, so that an error body
+    that echoes it can be sent."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _short(value: Any) -> Any:
     """A value fit to echo in an error body: JSON scalars and short strings, else None."""
     if isinstance(value, bool | int | float) or value is None:
         return value
     if isinstance(value, str):
+        value = encodable(value)
         return value if len(value) <= 200 else value[:200] + "..."
-    text = str(value)
+    text = encodable(str(value))
     return text if len(text) <= 200 else None
 
 
@@ -85,7 +94,11 @@ def error(
     value: Any = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(detail=detail, field=field, value=_short(value))
+    body = ErrorBody(
+        detail=encodable(detail),
+        field=None if field is None else encodable(field),
+        value=_short(value),
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
@@ -160,7 +173,8 @@ class Guard:
       refused (400). ``critmin serve`` on a loopback address allows only loopback names,
       which keeps a web page from reading the API through DNS rebinding.
     - Bodies are read here in full, up to ``max_body`` bytes (413 beyond, whether announced
-      by Content-Length or streamed), then replayed to the app.
+      by Content-Length or streamed), then replayed to the app. A body not received whole
+      within ``body_timeout_s`` is a 408, and the connection is closed.
     """
 
     def __init__(
@@ -168,10 +182,12 @@ class Guard:
         app: ASGIApp,
         max_body: int = MAX_BODY_BYTES,
         allowed_hosts: frozenset[str] | None = None,
+        body_timeout_s: float = 30.0,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.allowed_hosts = allowed_hosts
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -215,8 +231,15 @@ class Guard:
             chunks: list[bytes] = []
             total = 0
             more = True
+            deadline = asyncio.get_running_loop().time() + self.body_timeout_s
             while more:
-                message = await receive()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    msg = f"request body not received within {self.body_timeout_s:g} s"
+                    await reply(error(408, msg, headers={"Connection": "close"}))
+                    return
                 if message["type"] == "http.disconnect":
                     return
                 chunk = message.get("body", b"")
@@ -248,14 +271,23 @@ class Guard:
 
 
 def create_app(
-    settings: Settings | None = None, allowed_hosts: frozenset[str] | None = None
+    settings: Settings | None = None,
+    allowed_hosts: frozenset[str] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """The API, the dashboard and the docs page. ``settings`` default: the environment.
 
     The bearer token is read once, here. The store is the one CRITMIN_DB names, as for the
     CLI (every call goes through the same Python API functions). ``allowed_hosts``: the
-    Host header names accepted (None: any; see :class:`Guard`).
+    Host header names accepted (None: any; see :class:`Guard`). Read answers are kept in
+    ``app.state.response_cache`` (:mod:`critmin.api.cache`); ``warm``: ask the dashboard's
+    usual reads once in the background at start-up (``critmin serve`` does).
     """
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from critmin.api.cache import CacheMiddleware, ResponseCache
+    from critmin.api.cache import warm as warm_cache
     from critmin.api.routes import (
         dashboard,
         floor,
@@ -270,7 +302,16 @@ def create_app(
 
     settings = settings or get_settings()
     token = write_token(settings)  # a weak token stops the server here, not on the first write
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(warm_cache(app)) if warm else None
+        yield
+        if task is not None and not task.done():
+            task.cancel()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="critmin HTTP API",
         version=__version__,
         summary="Critical-minerals supply security as sourced numbers.",
@@ -299,7 +340,16 @@ def create_app(
         app.include_router(module.router)
     _checks_before_route(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(Guard, max_body=MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
+    cache = ResponseCache()
+    app.state.response_cache = cache
+    writes = [rx for _, rx, _, secured in _operations(app) if secured]
+    app.add_middleware(CacheMiddleware, cache=cache, writes=writes)
+    app.add_middleware(
+        Guard,
+        max_body=MAX_BODY_BYTES,
+        allowed_hosts=allowed_hosts,
+        body_timeout_s=settings.body_timeout_s,
+    )
     return app
 
 
@@ -316,7 +366,8 @@ def _operations(app: FastAPI) -> list[tuple[str, re.Pattern[str], frozenset[str]
 
 
 def _checks_before_route(app: FastAPI) -> None:
-    """Checks made before FastAPI parses a request: the token, then the query's names.
+    """Checks made before FastAPI parses a request: the token, the query's names, then
+    keys repeated in a JSON body (json.loads would keep the last one silently).
 
     FastAPI decodes a JSON body before it runs a route's dependencies, so without this a
     caller with no token would learn "JSON decode error" (422) rather than 401/403. The
@@ -324,6 +375,7 @@ def _checks_before_route(app: FastAPI) -> None:
     A query parameter the operation does not take (``?yaer=2023``) is a 422 naming it: FastAPI
     would ignore it and answer another question than the one asked.
     """
+    from critmin.api.bodies import duplicate_key
     from critmin.api.routes import bearer, require_token
 
     operations = _operations(app)
@@ -345,4 +397,11 @@ def _checks_before_route(app: FastAPI) -> None:
                 shown = name if name and name.isprintable() else repr(name)
                 msg = f"{shown}: unknown query parameter (this operation takes: {takes})"
                 return error(422, msg, shown, value)
+        if request.method in ("POST", "PUT", "PATCH"):
+            # the Guard has read the body already (capped): this replays it
+            repeated = duplicate_key(await request.body())
+            if repeated is not None:
+                shown = repeated if repeated.isprintable() else repr(repeated)
+                msg = f"{shown}: key given more than once in the JSON body"
+                return error(422, msg, shown)
         return await call_next(request)

@@ -60,7 +60,7 @@ def serve_cmd(
     # on a loopback address, only loopback Host names: no DNS rebinding from a web page
     local = host_of(host) in LOOPBACK_HOSTS or host.startswith("127.")
     allowed = (LOOPBACK_HOSTS | {host_of(host)}) if local else None
-    app = create_app(settings, allowed_hosts=allowed)
+    app = create_app(settings, allowed_hosts=allowed, warm=True)
     shown = f"[{host}]" if ":" in host else host
     writes = "on (bearer token)" if app.state.api_token else "refused (no CRITMIN_API_TOKEN)"
     typer.echo(
@@ -68,15 +68,10 @@ def serve_cmd(
         f"store {settings.db}  writes {writes}",
         err=True,
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        workers=1,
-        log_level=log_level,
-        proxy_headers=False,
-        server_header=False,
-    )
+    from critmin.api.server import options
+
+    # header and body deadlines, a cap on open connections: see critmin.api.server
+    uvicorn.run(app, host=host, port=port, **options(settings, log_level))
 
 
 def register(app: typer.Typer) -> None:

@@ -310,7 +310,7 @@ def parse_scenario(data: object, file: str | None = None) -> Scenario:
 
 def load_scenario(name_or_file: str | Path) -> Scenario:
     """A bundled scenario by name, or a scenario YAML file."""
-    from critmin.yaml_input import read_yaml
+    from critmin.memo import read_yaml  # kept per file state
 
     text = str(name_or_file)
     path = Path(text)

@@ -749,7 +749,7 @@ def list_presets() -> list[str]:
 def load_definition(path: str | Path, field: str = "definition") -> FloorDefinition:
     """A floor definition from a YAML file; bad input is an InputError naming the field
     (``field``: what the file was given as, e.g. ``--definition``)."""
-    from critmin.yaml_input import read_yaml
+    from critmin.memo import read_yaml  # kept per file state
 
     data = read_yaml(path, field=field)
     return validated(FloorDefinition, data, file=str(path))  # type: ignore[no-any-return]

@@ -253,7 +253,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
-    from critmin.yaml_input import read_yaml
+    from critmin.memo import read_yaml  # kept per file state
 
     data = read_yaml(path, field=field)
     if not isinstance(data, dict):
