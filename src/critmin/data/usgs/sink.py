@@ -6,6 +6,7 @@ with the same key live here too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ def source_id(edition: int, kind: str) -> str:
     return f"usgs-mcs{edition}-{kind}"
 
 
+def edition_slug(edition: int) -> str:
+    """The ``edition`` column of every row read from one MCS release: ``usgs-mcs-2026``."""
+    return f"usgs-mcs-{edition}"
+
+
+_SOURCE = re.compile(r"^usgs-mcs(\d{4})-")
+
+
 # -- collecting rows -------------------------------------------------------------------------
 
 
@@ -56,6 +65,9 @@ class Sink:
     def add(self, table: str, rec: dict[str, Any], file: str, line: int) -> None:
         """Validate ``rec`` against the table's row model; refuse a second row with its key."""
         model = TABLES[table].model
+        if "edition" in model.model_fields and "edition" not in rec:
+            m = _SOURCE.match(str(rec.get("source_id", "")))
+            rec = {**rec, "edition": edition_slug(int(m.group(1))) if m else None}
         try:
             row = model.model_validate(rec).model_dump()
         except ValidationError as exc:
