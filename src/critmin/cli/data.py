@@ -113,3 +113,38 @@ def import_usgs(
             f"imported {sum(counts.values())} rows ({per_table}); "
             f"{len(result.skipped)} rows skipped (not critical minerals or aggregates)"
         )
+
+
+@app.command("revisions")
+def revisions_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    stage: str = typer.Option("mine", "--stage", help="mine or refine."),
+    country: str = typer.Option("WLD", "--country", help="ISO3 (default: world total, WLD)."),
+    as_json: bool = JSON,
+) -> None:
+    """One production figure across editions: each year as each edition published it."""
+    from critmin.queries import revisions
+
+    res = revisions(mineral, stage, country)
+    if as_json:
+        print_json(res)
+        return
+    rows = [
+        {
+            "year": y["year"],
+            "edition": f["edition"],
+            "value": f["value"],
+            "flag": f["flag"],
+            "estimated": f["estimated"],
+            "used": f["edition"] == y["latest"],
+            "change_pct": y["change_pct"] if f["edition"] == y["latest"] else None,
+        }
+        for y in res["years"]
+        for f in y["figures"]
+    ]
+    print_table(
+        rows,
+        ["year", "edition", "value", "flag", "estimated", "used", "change_pct"],
+        title=f"{res['mineral']} {res['stage']} production of {res['country']} by edition, t "
+        "(used = the edition queries answer from)",
+    )

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from critmin.errors import InputError
+
+if TYPE_CHECKING:
+    from critmin.data.usgs.mcs2026 import SectionReport
 from critmin.schema import TABLES, first_error_field
 
 PRODUCTION = "production"
@@ -34,6 +37,8 @@ class UsgsImport:
         default_factory=lambda: {PRODUCTION: [], RESERVES: [], US_SUPPLY: [], PRICES: []}
     )
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    # file name -> section -> lines read, imported and dropped with their reasons
+    report: dict[str, dict[str, SectionReport]] = field(default_factory=dict)
 
 
 def source_id(edition: int, kind: str) -> str:
