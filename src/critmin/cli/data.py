@@ -98,6 +98,7 @@ def import_usgs(
     """Import USGS Mineral Commodity Summaries tables (world production, reserves, salient
     statistics) into the store, all or nothing. Flags (W, NA, estimated) stay flags."""
     from critmin.data.usgs import read_usgs
+    from critmin.data.usgs.report import report_rows, report_text
     from critmin.errors import InputError
     from critmin.store import upsert_rows
 
@@ -106,13 +107,22 @@ def import_usgs(
     result = read_usgs(path)
     counts = upsert_rows({k: v for k, v in result.rows.items() if v})
     if as_json:
-        print_json({"path": str(path), "rows": counts, "skipped": len(result.skipped)})
+        print_json(
+            {
+                "path": str(path),
+                "rows": counts,
+                "skipped": len(result.skipped),
+                "report": report_rows(result),
+            }
+        )
     else:
         per_table = ", ".join(f"{k} {v}" for k, v in counts.items())
         typer.echo(
             f"imported {sum(counts.values())} rows ({per_table}); "
             f"{len(result.skipped)} rows skipped (not critical minerals or aggregates)"
         )
+        if result.report:
+            typer.echo(report_text(result))
 
 
 @app.command("revisions")

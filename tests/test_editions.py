@@ -1,0 +1,103 @@
+"""Editions: queries answer from the latest edition reporting a year, --edition pins one, and
+the CLI, Python API and HTTP API give the same number.
+
+USGS MCS 2026 = MCS2026_Commodities_Data.csv (doi:10.5066/P1WKQ63T): antimony mine production
+2024, China 40,000 t (line 419), world 119,000 t (line 431); 2025 China 40,000 t (line 437),
+world 110,000 t (line 449). USGS MCS 2025 = MCS2025_World_Data.csv (doi:10.5066/P13XCP3R):
+2024 China 60,000 t, world 100,000 t.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import critmin as cm
+from critmin import editions
+from critmin.errors import InputError, NotFoundError
+
+
+def test_antimony_2024_answers_from_mcs2026_by_default(store: Path, cli: Any) -> None:
+    r = cli("production", "antimony", "--stage", "mine", "--year", "2024", "--json")
+    assert r.code == 0, r.err
+    res = r.json()
+    assert res["edition"] == "usgs-mcs-2026"
+    assert res["editions"] == ["usgs-mcs-2026", "usgs-mcs-2025"]
+    assert res["world_reported"] == 119_000
+    assert next(x for x in res["rows"] if x["iso3"] == "CHN")["value"] == 40_000
+    share = cm.concentration("antimony", "mine", 2024)
+    assert share["edition"] == "usgs-mcs-2026"
+    assert share["china_share"] == pytest.approx(40_000 / 119_000)
+    assert cm.concentration("antimony", "mine", 2025)["china_share"] == pytest.approx(
+        40_000 / 110_000
+    )
+
+
+def test_pinned_edition(store: Path, cli: Any) -> None:
+    argv = ("production", "antimony", "--year", "2024", "--edition", "usgs-mcs-2025", "--json")
+    res = cli(*argv).json()
+    assert res["edition"] == "usgs-mcs-2025" and res["world_reported"] == 100_000
+    assert next(x for x in res["rows"] if x["iso3"] == "CHN")["value"] == 60_000
+    con = cli("concentration", "antimony", "--year", "2024", "--edition", "usgs-mcs-2025", "--json")
+    assert con.json()["china_share"] == pytest.approx(0.6)
+    # an edition that does not report the year: a one-line error naming the years it has
+    bad = cli("production", "antimony", "--year", "2025", "--edition", "usgs-mcs-2025")
+    assert bad.code == 2 and "years with data" in bad.err
+
+
+def test_unknown_edition_is_a_clear_error(store: Path) -> None:
+    with pytest.raises(NotFoundError, match="editions with data: usgs-mcs-2026"):
+        cm.production("antimony", "mine", 2024, edition="usgs-mcs-1999")
+    with pytest.raises(InputError, match="edition"):
+        cm.production("antimony", "mine", 2024, edition="latest")
+
+
+def test_http_api_gives_the_same_numbers(store: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from critmin.api import create_app
+
+    with TestClient(create_app()) as client:
+        got = client.get("/api/v1/production/antimony", params={"year": 2024}).json()
+        assert got["edition"] == "usgs-mcs-2026" and got["world_reported"] == 119_000
+        old = client.get(
+            "/api/v1/concentration/antimony",
+            params={"year": 2024, "edition": "usgs-mcs-2025"},
+        ).json()
+    assert old["edition"] == "usgs-mcs-2025"
+    assert (
+        old["china_share"]
+        == cm.concentration("antimony", "mine", 2024, edition="usgs-mcs-2025")["china_share"]
+    )
+
+
+def test_revisions_show_one_figure_across_editions(store: Path, cli: Any) -> None:
+    res = cli("data", "revisions", "antimony", "--country", "CHN", "--json").json()
+    y2024 = next(y for y in res["years"] if y["year"] == 2024)
+    assert y2024["latest"] == "usgs-mcs-2026"
+    assert [(f["edition"], f["value"]) for f in y2024["figures"]] == [
+        ("usgs-mcs-2026", 40_000),
+        ("usgs-mcs-2025", 60_000),
+    ]
+    assert y2024["change_pct"] == pytest.approx(-100 / 3)
+    text = cli("data", "revisions", "antimony", "--country", "CHN")
+    assert text.code == 0 and "usgs-mcs-2025" in text.out
+
+
+def test_latest_by_keeps_one_edition_per_group() -> None:
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "year": [2024, 2024, 2024, 2023],
+            "iso3": ["CHN", "CHN", "RUS", "CHN"],
+            "edition": ["usgs-mcs-2025", "usgs-mcs-2026", "usgs-mcs-2025", "usgs-mcs-2025"],
+            "value": [60.0, 40.0, 30.0, 62.3],
+        }
+    )
+    out = editions.latest_by(frame, ["year"]).sort(["year", "iso3"])
+    assert out["edition"].to_list() == ["usgs-mcs-2025", "usgs-mcs-2026"]
+    assert editions.edition_year("iea-gcmo-2025") == 2025
+    assert editions.mixed({2023: "usgs-mcs-2025", 2024: "usgs-mcs-2026"})
