@@ -101,3 +101,37 @@ def test_latest_by_keeps_one_edition_per_group() -> None:
     assert out["edition"].to_list() == ["usgs-mcs-2025", "usgs-mcs-2026"]
     assert editions.edition_year("iea-gcmo-2025") == 2025
     assert editions.mixed({2023: "usgs-mcs-2025", 2024: "usgs-mcs-2026"})
+
+
+def test_validate_flags_edition_ties_and_mislabelled_editions() -> None:
+    import polars as pl
+
+    from critmin.editions import check_editions
+
+    prod = pl.DataFrame(
+        {
+            "mineral_id": ["lithium", "lithium"],
+            "stage": ["refine", "refine"],
+            "headline": [True, True],
+            "year": [2024, 2024],
+            "source_id": ["a", "b"],
+            "edition": ["iea-gcmo-2025", "usgs-mcs-2025"],
+        }
+    )
+    src = pl.DataFrame({"source_id": ["a", "b"], "published": ["2025-05-21", "2024-01-31"]})
+    failures = check_editions({"production": prod, "sources": src})
+    messages = [f.message for f in failures]
+    assert any("cannot choose" in m for m in messages)
+    assert any("edition year differs" in f.message and f.row == "b" for f in failures)
+
+
+def test_a_production_csv_without_edition_is_named(tmp_path: Path) -> None:
+    from critmin.data.bundled import read_csv
+    from critmin.schema import TABLES
+
+    f = tmp_path / "p.csv"
+    cols = [c for c in TABLES["production"].columns if c != "edition"]
+    f.write_text(",".join(cols) + "\n", encoding="utf-8")
+    _rows, failures = read_csv(f, TABLES["production"])
+    assert failures and failures[0].column == "edition"
+    assert "usgs-mcs-2026" in failures[0].message

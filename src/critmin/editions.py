@@ -26,6 +26,8 @@ from critmin.errors import InputError, NotFoundError
 if TYPE_CHECKING:
     import polars as pl
 
+    from critmin.schema import Failure
+
 _YEAR = re.compile(r"-((?:19|20)\d{2})$")
 
 
@@ -105,3 +107,74 @@ def series_editions(rows: list[dict[str, Any]]) -> dict[int, str]:
 def mixed(by_year: dict[int, str]) -> bool:
     """True when the years of a series come from more than one edition."""
     return len(set(by_year.values())) > 1
+
+
+# -- data validate rules ---------------------------------------------------------------------
+
+EDITION_TABLES = ("production", "reserves", "us_supply", "prices")
+
+
+def check_editions(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    """Rules that keep the latest-edition choice well defined (``critmin data validate``):
+
+    - a row's edition year is the publication year of its source (``sources.published``): a
+      mislabelled edition would make queries answer from the wrong one;
+    - no headline production series has, for one year, two editions of the same publication
+      year: the latest-edition rule could not choose, and the series would mix publishers.
+    """
+    import polars as pl
+
+    from critmin.schema import Failure
+
+    out: list[Failure] = []
+    src = frames.get("sources")
+    published: dict[str, str] = {}
+    if src is not None:
+        published = {r["source_id"]: str(r["published"]) for r in src.to_dicts()}
+    for table in EDITION_TABLES:
+        frame = frames.get(table)
+        if frame is None or frame.is_empty() or "edition" not in frame.columns:
+            continue
+        pairs = frame.select(["source_id", "edition"]).unique().to_dicts()
+        for r in sorted(pairs, key=lambda r: (r["source_id"], r["edition"])):
+            pub = published.get(r["source_id"]) or ""
+            m = _YEAR.search(r["edition"] or "")
+            if pub[:4].isdigit() and m and pub[:4] != m.group(1):
+                out.append(
+                    Failure(
+                        table,
+                        r["source_id"],
+                        "edition",
+                        r["edition"],
+                        f"edition year differs from the year its source was published ({pub})",
+                    )
+                )
+    prod = frames.get("production")
+    if prod is not None and not prod.is_empty() and "edition" in prod.columns:
+        years = (
+            prod.filter(pl.col("headline"))
+            .select(["mineral_id", "stage", "year", "edition"])
+            .drop_nulls()
+            .unique()
+            .with_columns(
+                pl.col("edition").str.extract(r"-((?:19|20)\d{2})$").cast(pl.Int64).alias("ey")
+            )
+        )
+        ties = (
+            years.group_by(["mineral_id", "stage", "year", "ey"])
+            .agg(pl.col("edition").sort().alias("editions"), pl.len().alias("n"))
+            .filter(pl.col("n") > 1)
+            .sort(["mineral_id", "stage", "year"])
+        )
+        for r in ties.to_dicts():
+            out.append(
+                Failure(
+                    "production",
+                    f"{r['mineral_id']}|{r['stage']}|{r['year']}",
+                    "edition",
+                    ",".join(r["editions"]),
+                    "two editions of the same year report this headline series: the "
+                    "latest-edition rule cannot choose, the series would mix editions",
+                )
+            )
+    return out
