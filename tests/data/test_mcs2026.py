@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not FILE.exists(), reason="raw MCS 2026 release 
 
 @pytest.fixture(scope="module")
 def result() -> Any:
-    return read_usgs(FILE)
+    return read_usgs(FILE.parent)  # the data CSV and trends/ (Fig. 2)
 
 
 def _one(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
@@ -153,3 +153,26 @@ def test_importing_twice_changes_nothing(store: Path, cli: Any) -> None:
     assert again.code == 0 and again.json()["rows"] == first.json()["rows"]
     for t in tables:
         assert read_table(t).sort(read_table(t).columns).equals(snap[t]), t
+
+
+def test_salient_statistics(result: Any) -> None:
+    s = result.rows["us_supply"]
+    ree = {"mineral_id": "rare_earths", "edition": "usgs-mcs-2026"}
+    # lines 6043 and 6064: net import reliance, compounds and metals (the concentrates line,
+    # "E", is named in the note)
+    assert _one(s, year=2024, **ree)["net_import_reliance_pct"] == 53
+    y2025 = _one(s, year=2025, **ree)
+    assert y2025["net_import_reliance_pct"] == 67 and y2025["estimated"]
+    assert y2025["apparent_consumption"] == 27_000  # line 6053
+    assert y2025["import_sources"][0] == "CHN"  # Fig. 2 merged in
+    assert y2025["production"] is None  # two series (concentrates, compounds): not added up
+    sb = _one(s, mineral_id="antimony", year=2024)
+    assert (sb["net_import_reliance_pct"], sb["apparent_consumption"]) == (86, 28_600)
+    p = result.rows["prices"]
+    ndpr = _one(
+        p,
+        mineral_id="rare_earths",
+        period="2025",
+        product=("Neodymium-praseodymium (NdPr) oxide, 99% minimum"),
+    )
+    assert (ndpr["price"], ndpr["unit"]) == (69, "kg")  # line 6059

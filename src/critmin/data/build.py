@@ -20,7 +20,8 @@ reports a figure (``critmin.editions``):
 - ``us_supply/usgs_mcs2025.csv`` (2020-2024, with Fig. 2 net import reliance and sources);
 - ``prices/usgs_mcs2025.csv`` (MCS 2025 salient prices 2020-2024, rare-earth oxide prices of
   2019 from MCS 2024);
-- ``us_supply/usgs_mcs2026.csv`` (MCS 2026 Fig. 2 net import reliance and import sources);
+- ``us_supply/usgs_mcs2026.csv`` and ``prices/usgs_mcs2026.csv`` (MCS 2026 salient
+  statistics 2021-2025, Fig. 2 net import reliance and import sources);
 - ``sources/usgs.csv``: one row per edition and table.
 
 ``main`` prints the rows written per file and the import report of the MCS 2026 release: per
@@ -77,12 +78,15 @@ SOURCES: list[dict[str, str]] = [
     },
     {
         "source_id": "usgs-mcs2026-salient",
-        "title": f"{_MCS} 2026 Data Release: net import reliance and major import sources "
-        "(trends/MCS2026_Fig2_Net_Import_Reliance.csv)",
+        "title": f"{_MCS} 2026 Data Release: U.S. salient statistics "
+        "(MCS2026_Commodities_Data.csv, salient sections) and Fig. 2 net import reliance and "
+        "major import sources (trends/MCS2026_Fig2_Net_Import_Reliance.csv)",
         "url": "https://doi.org/10.5066/P1WKQ63T",
         "published": "2026-02-06",
-        "note": "U.S. net import reliance 2025 (estimated) and major import sources 2021-2024. "
-        "Fig. 2 copied from GitHub SandeepKumar-san/CSG_31_Demand_Forecasting@"
+        "note": "U.S. apparent consumption, net import reliance, prices 2021-2025 (2025 "
+        "estimated; production, imports and exports only where USGS gives a single series) "
+        "and major import sources 2021-2024. Data CSV from " + _MCS26 + "; Fig. 2 from "
+        "GitHub SandeepKumar-san/CSG_31_Demand_Forecasting@"
         "25b23690c9a835a6bb1276a865bd5381c93fabcb; see PROVENANCE.md.",
     },
     {
@@ -180,6 +184,7 @@ def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
         plan[f"reserves/usgs_mcs{edition}.csv"] = ("reserves", world)
     plan |= {
         "us_supply/usgs_mcs2026.csv": ("us_supply", [_source_is("usgs-mcs2026-salient")]),
+        "prices/usgs_mcs2026.csv": ("prices", [_source_is("usgs-mcs2026-salient")]),
         "us_supply/usgs_mcs2025.csv": (
             "us_supply",
             [_source_is("usgs-mcs2025-salient", set(range(2020, 2025)))],

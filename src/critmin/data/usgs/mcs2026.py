@@ -23,7 +23,9 @@ from pathlib import Path
 
 from critmin.data.usgs.cells import clean, norm
 from critmin.data.usgs.countries import CountryIndex
+from critmin.data.usgs.mcs2026_salient import Line, import_salient
 from critmin.data.usgs.records import header_index, is_blank, need_column
+from critmin.data.usgs.salient import Draft
 from critmin.data.usgs.sink import Sink
 from critmin.data.usgs.world import WorldRow, import_world_row
 from critmin.errors import InputError
@@ -143,9 +145,15 @@ def _correct(commodity: str, country: str, statistics: str, year: str, value: st
 
 
 def read_mcs2026(
-    path: Path, countries: CountryIndex, sink: Sink, edition: int
+    path: Path,
+    countries: CountryIndex,
+    sink: Sink,
+    edition: int,
+    drafts: dict[tuple[str, int, str], Draft],
 ) -> dict[str, SectionReport]:
-    """Import the world sections of the long MCS 2026 table; report every section's lines."""
+    """Import the world sections of the long MCS 2026 table into ``sink`` and its U.S. salient
+    statistics into ``drafts`` (``us_supply``, Fig. 2 merged later) and prices; report every
+    section's lines."""
     file = str(path)
     reader = csv.reader(io.StringIO(decode(path), newline=""))
     try:
@@ -155,6 +163,7 @@ def read_mcs2026(
     except csv.Error as exc:
         raise InputError(f"not a readable CSV ({exc})", file=file) from None
     report: dict[str, SectionReport] = {}
+    salient: list[Line] = []
     last = reader.line_num
     for cells in reader:
         line, last = last + 1, reader.line_num
@@ -171,6 +180,9 @@ def read_mcs2026(
         section = clean(get["SECTION"]).rstrip(":")
         rep = report.setdefault(section, SectionReport())
         rep.lines += 1
+        if section.casefold() == SALIENT:
+            salient.append(_salient_line(get, header, cols, file, line))
+            continue
         before = len(sink.where), len(sink.out.skipped)
         try:
             _line(get, header, cols, file, line, edition, countries, sink)
@@ -193,7 +205,50 @@ def read_mcs2026(
             rep.dropped[why] += 1
         else:
             rep.dropped["no figure published (blank)"] += 1
+    _salient_report(salient, edition, sink, drafts, report)
     return report
+
+
+SALIENT = "salient statistics\u2014united states"
+
+
+def _salient_line(
+    get: dict[str, str], header: list[str], cols: dict[str, int], file: str, line: int
+) -> Line:
+    year = clean(get["YEAR"])
+    if not re.fullmatch(r"(19|20)\d{2}", year):
+        raise InputError(
+            "not a year", file=file, line=line, column=header[cols["YEAR"]], value=get["YEAR"]
+        )
+    return Line(
+        file=file,
+        line=line,
+        commodity=clean(get["COMMODITY"]),
+        statistics=clean(get["STATISTICS"]),
+        detail=clean(get["STATISTICS_DETAIL"]),
+        unit=clean(get["UNIT"]),
+        year=int(year),
+        value=get["VALUE"],
+        notes=clean(get["NOTES"]),
+    )
+
+
+def _salient_report(
+    lines: list[Line],
+    edition: int,
+    sink: Sink,
+    drafts: dict[tuple[str, int, str], Draft],
+    report: dict[str, SectionReport],
+) -> None:
+    if not lines:
+        return
+    start = len(sink.out.skipped)
+    new, imported = import_salient(lines, edition, sink)
+    drafts.update(new)
+    rep = next(r for name, r in report.items() if name.casefold() == SALIENT)
+    rep.imported = len(imported)
+    for _f, _l, why in sink.out.skipped[start:]:
+        rep.dropped[why] += 1
 
 
 def _line(
@@ -209,7 +264,6 @@ def _line(
     section, stat = clean(get["SECTION"]), clean(get["STATISTICS"])
     if not section.casefold().startswith("world"):
         why = {
-            "salient statistics—united states": "U.S. salient statistics: not imported yet",
             "import sources": "import sources 2021-24: not imported yet",
         }.get(section.casefold(), f"section {section!r} not imported")
         sink.skip(file, line, why)

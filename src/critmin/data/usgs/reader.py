@@ -72,7 +72,7 @@ def read_usgs(path: Path) -> UsgsImport:
         recognised += 1
         name = file.name
         if m := _MCS_LONG.match(name):
-            sink.out.report[name] = read_mcs2026(file, countries, sink, int(m.group(1)))
+            sink.out.report[name] = read_mcs2026(file, countries, sink, int(m.group(1)), drafts)
         elif m := _WORLD_LONG.match(name):
             read_world_2025(file, countries, sink, int(m.group(1)))
         elif m := _FIG2_NAME.match(name):
