@@ -264,7 +264,8 @@ def _line(
     section, stat = clean(get["SECTION"]), clean(get["STATISTICS"])
     if not section.casefold().startswith("world"):
         why = {
-            "import sources": "import sources 2021-24: not imported yet",
+            "import sources": "import sources 2021-24 by product (percent shares): no table "
+            "holds shares by product; us_supply.import_sources comes from Fig. 2",
         }.get(section.casefold(), f"section {section!r} not imported")
         sink.skip(file, line, why)
         return
