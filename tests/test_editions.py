@@ -135,3 +135,12 @@ def test_a_production_csv_without_edition_is_named(tmp_path: Path) -> None:
     _rows, failures = read_csv(f, TABLES["production"])
     assert failures and failures[0].column == "edition"
     assert "usgs-mcs-2026" in failures[0].message
+
+
+def test_a_series_says_which_edition_each_year_came_from(store: Path) -> None:
+    res = cm.production("antimony", "mine", 2024)
+    assert res["year_editions"]["2024"] == "usgs-mcs-2026"
+    assert res["year_editions"]["2023"] == "usgs-mcs-2025"  # MCS 2026 starts at 2024
+    assert editions.mixed({int(y): e for y, e in res["year_editions"].items()})
+    dom = next(r for r in cm.dominance() if r["mineral"] == "antimony")
+    assert dom["mine_edition"] == "usgs-mcs-2026"

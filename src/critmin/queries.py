@@ -116,7 +116,10 @@ def production(
     come from the latest edition that reports them (:mod:`critmin.editions`), or from
     ``edition`` when pinned (``usgs-mcs-2025``); ``editions`` lists every edition that reports
     that year, latest first.
-    Returns ``{"mineral", "stage", "year", "edition", "editions", "unit", "basis", "product",
+    ``year_editions`` maps every year of the series to the edition it comes from, so a trend
+    over years that spans editions says so.
+    Returns ``{"mineral", "stage", "year", "edition", "editions", "year_editions", "unit",
+    "basis", "product",
     "reported_as", "world_reported", "world_sum", "rows": [{"iso3", "value", "estimated",
     "flag", "source_id"}], "sources"}`` with values in tonnes; WLD is not among the rows.
     """
@@ -160,6 +163,15 @@ def production(
         "year": year,
         "edition": chosen,
         "editions": editions.editions_of(of_year),
+        # the series of this mineral x stage: the edition each year with data comes from
+        "year_editions": {
+            str(r["year"]): r["edition"]
+            for r in editions.latest_by(frame, ["year"])
+            .select(["year", "edition"])
+            .unique()
+            .sort("year")
+            .to_dicts()
+        },
         "unit": "t",
         "basis": rows["basis"][0],
         "product": rows["product"][0],

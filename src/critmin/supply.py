@@ -104,6 +104,7 @@ def dominance(year: int | None = None, path: Path | str | None = None) -> list[d
         entry: dict[str, Any] = {"mineral": mineral_id}
         for stage, res in (("mine", m), ("refine", r)):
             entry[f"{stage}_year"] = res["year"] if res else None
+            entry[f"{stage}_edition"] = res["edition"] if res else None  # critmin.editions
             entry[f"{stage}_leader"] = res["leader"] if res else None
             entry[f"{stage}_leader_share"] = res["leader_share"] if res else None
             entry[f"{stage}_china_share"] = res["china_share"] if res else None

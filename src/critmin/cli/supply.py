@@ -46,6 +46,11 @@ def production_cmd(
         f"edition {res['edition']}",
     )
     typer.echo(f"world reported: {res['world_reported']}, sum of countries: {res['world_sum']}")
+    spans = sorted(set(res["year_editions"].values()))
+    if len(spans) > 1:
+        typer.echo(
+            "series editions: " + ", ".join(f"{y} {e}" for y, e in res["year_editions"].items())
+        )
     others = [e for e in res["editions"] if e != res["edition"]]
     if others:
         typer.echo(f"also reported by: {', '.join(others)} (`critmin data revisions`)")
