@@ -505,6 +505,7 @@ def test_data_import_of_20k_rows_is_fast_and_replaces_keys(
                 basis="gross",
                 estimated="false",
                 source_id=SRC,
+                edition="usgs-mcs-2025",
             )
             w.writerow([row[c] for c in cols])
     before = read_table("production", store).height
