@@ -144,3 +144,24 @@ def test_a_series_says_which_edition_each_year_came_from(store: Path) -> None:
     assert editions.mixed({int(y): e for y, e in res["year_editions"].items()})
     dom = next(r for r in cm.dominance() if r["mineral"] == "antimony")
     assert dom["mine_edition"] == "usgs-mcs-2026"
+
+
+def test_us_supply_by_edition(store: Path, cli: Any) -> None:
+    """Rare-earth net import reliance: MCS 2026 gives 53 % (2024, line 6043) and 67 % (2025
+    est., line 6064); MCS 2025 (mcs2025-raree_salient.csv) gave 80 % for 2024."""
+    res = cli("us-supply", "rare_earths", "--json").json()
+    by_year = {r["year"]: r for r in res["rows"]}
+    assert by_year[2024]["net_import_reliance_pct"] == 53
+    assert by_year[2024]["edition"] == "usgs-mcs-2026"
+    assert by_year[2025]["net_import_reliance_pct"] == 67
+    assert res["year_editions"]["2020"] == "usgs-mcs-2025"  # MCS 2026 starts at 2021
+    old = cm.us_supply("rare_earths", edition="usgs-mcs-2025")
+    assert {r["year"]: r["net_import_reliance_pct"] for r in old["rows"]}[2024] == 80
+    from fastapi.testclient import TestClient
+
+    from critmin.api import create_app
+
+    with TestClient(create_app()) as client:
+        got = client.get("/api/v1/us-supply/rare_earths", params={"edition": "usgs-mcs-2025"})
+    assert got.status_code == 200
+    assert {r["year"]: r["net_import_reliance_pct"] for r in got.json()["rows"]}[2024] == 80

@@ -316,3 +316,56 @@ def revisions(
         "reported_as": reported_as,
         "years": years,
     }
+
+
+def us_supply(
+    mineral: str, path: Path | str | None = None, edition: str | None = None
+) -> dict[str, Any]:
+    """US salient statistics of a mineral, one row per year, each year from the latest edition
+    that reports it (or from ``edition`` when pinned), each row naming its edition.
+
+    Returns ``{"mineral", "reported_as", "edition" (pinned or None), "year_editions",
+    "rows": [{"year", "production", "imports", "exports", "apparent_consumption",
+    "net_import_reliance_pct", "nir_flag", "import_sources", "price", "price_unit",
+    "estimated", "edition", "source_id", "note"}]}``; quantities in tonnes, missing stays None.
+    """
+    from critmin import editions
+    from critmin.store import read_table
+
+    mineral_id = resolve_mineral(mineral, path)
+    info = mineral_row(mineral_id, path)
+    table = read_table("us_supply", path)
+    frame = table.filter(table["mineral_id"] == mineral_id)
+    reported_as = None
+    if frame.is_empty() and info.get("reported_as"):
+        reported_as = str(info["reported_as"])
+        frame = table.filter(table["mineral_id"] == reported_as)
+    if frame.is_empty():
+        raise NotFoundError(f"no US supply data for {mineral_id} (missing, not zero)")
+    frame = editions.pin(frame, edition, f"US supply data for {mineral_id}")
+    src = read_table("sources", path).select(["source_id", "published"])
+    chosen = editions.latest_by(frame.join(src, on="source_id", how="left"), ["year"])
+    cols = [
+        "year",
+        "production",
+        "imports",
+        "exports",
+        "apparent_consumption",
+        "net_import_reliance_pct",
+        "nir_flag",
+        "import_sources",
+        "price",
+        "price_unit",
+        "estimated",
+        "edition",
+        "source_id",
+        "note",
+    ]
+    rows = chosen.sort(["year", "source_id"]).select(cols).to_dicts()
+    return {
+        "mineral": mineral_id,
+        "reported_as": reported_as,
+        "edition": edition,
+        "year_editions": {str(r["year"]): r["edition"] for r in rows},
+        "rows": rows,
+    }

@@ -56,6 +56,38 @@ def production_cmd(
         typer.echo(f"also reported by: {', '.join(others)} (`critmin data revisions`)")
 
 
+def us_supply_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    edition: str | None = EDITION,
+    as_json: bool = JSON,
+) -> None:
+    """US production, trade, apparent consumption, net import reliance and price by year,
+    each year from the latest edition reporting it (or the pinned one)."""
+    from critmin.queries import us_supply
+
+    res = us_supply(mineral, edition=edition)
+    if as_json:
+        print_json(res)
+        return
+    _group_note(res)
+    print_table(
+        res["rows"],
+        [
+            "year",
+            "production",
+            "imports",
+            "exports",
+            "apparent_consumption",
+            "net_import_reliance_pct",
+            "nir_flag",
+            "price",
+            "price_unit",
+            "edition",
+        ],
+        title=f"{res['mineral']}: US salient statistics, t (edition of each year in its row)",
+    )
+
+
 def concentration_cmd(
     mineral: str | None = typer.Argument(None, help="Mineral id, name or symbol."),
     all_: bool = typer.Option(False, "--all", help="Every mineral with data."),
@@ -195,6 +227,7 @@ def exposure_cmd(
 
 def register(app: typer.Typer) -> None:
     app.command("production")(production_cmd)
+    app.command("us-supply")(us_supply_cmd)
     app.command("concentration")(concentration_cmd)
     app.command("dominance")(dominance_cmd)
     app.command("control")(control_cmd)

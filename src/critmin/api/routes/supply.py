@@ -86,6 +86,15 @@ def production(
     return call(fn, mineral, stage, year, None, edition)
 
 
+@router.get("/us-supply/{mineral}", summary="US salient statistics of one mineral")
+def us_supply(mineral: MineralName, edition: Edition = None) -> Any:
+    """US production, trade, apparent consumption, net import reliance and price by year,
+    each year from the latest edition reporting it or the pinned one (`critmin us-supply`)."""
+    from critmin.queries import us_supply as fn
+
+    return call(fn, mineral, None, edition)
+
+
 @router.get("/dominance", response_model=list[Dominance], summary="Who leads each stage")
 def dominance(year: Year = None) -> Any:
     """Per mineral: the leading country at the mine and refinery stage, China's shares and
