@@ -312,6 +312,7 @@ def _line(
         prod_notes="" if reserves else _notes(notes, note),
         reserves=[(int(year), value, col, False)] if reserves else [],
         reserve_notes=_notes(notes, note) if reserves else "",
+        notes_mark_estimates=False,  # "Estimated." is read above, not guessed from notes
     )
     if norm(stat) not in {"production", "reserves"}:
         sink.skip(file, line, f"statistics {stat!r} not imported")
