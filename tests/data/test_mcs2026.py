@@ -147,6 +147,9 @@ def test_importing_twice_changes_nothing(store: Path, cli: Any) -> None:
 
     first = cli("data", "import-usgs", str(FILE), "--json")
     assert first.code == 0, first.err
+    report = {r["section"]: r for r in first.json()["report"]}
+    assert sum(r["lines"] for r in report.values()) == 8886
+    assert report["Import Sources"]["imported"] == 0  # dropped, with the reason
     tables = ("production", "reserves", "us_supply", "prices")
     snap = {t: read_table(t).sort(read_table(t).columns) for t in tables}
     again = cli("data", "import-usgs", str(FILE), "--json")
