@@ -67,6 +67,7 @@ def _bad_production_csv(tmp_path: Path) -> Path:
         "flag": "",
         "note": "",
         "source_id": "usgs-mcs2025-world",
+        "edition": "usgs-mcs-2025",
     }
     bad = {**good, "iso3": "AUS", "value": "12x"}
     path = tmp_path / "bad.csv"
@@ -114,6 +115,7 @@ def test_validate_catches_planted_bad_row(tmp_path: Path, cli: Any) -> None:
         "flag": "",
         "note": "",
         "source_id": "usgs-mcs2025-world",
+        "edition": "usgs-mcs-2025",
     }
     (copy / "production").mkdir(exist_ok=True)
     (copy / "production" / "zz_planted.csv").write_text(

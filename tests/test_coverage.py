@@ -33,7 +33,7 @@ def test_group_members_and_gaps(store: Path, cli: Any) -> None:
     # USGS publishes no world table for these: reported as missing, not zero
     for m in ("cesium", "rubidium", "scandium", "uranium", "metallurgical_coal"):
         assert "mine" in rows[m]["missing"], m
-    # germanium rows exist but every value is withheld (NA): still missing
-    assert "refine" in rows["germanium"]["missing"]
+    # germanium: MCS 2025 withholds every value (NA); MCS 2022 published 2020-2021 figures
+    assert rows["germanium"]["refine_years"] == [2020, 2021]
     refine = [m for m, r in rows.items() if r["refine_years"] and not r["production_from_group"]]
     assert len(refine) >= 15, refine

@@ -39,7 +39,8 @@ MCS2025 = [
 def test_usgs_mcs2025_world_and_leader(
     store: Path, mineral: str, stage: str, year: int, world: float, lead: str, lead_t: float
 ) -> None:
-    res = cm.production(mineral, stage, year)
+    res = cm.production(mineral, stage, year, edition="usgs-mcs-2025")
+    assert res["edition"] == "usgs-mcs-2025"
     assert res["world_reported"] == pytest.approx(world)
     top = res["rows"][0]
     assert (top["iso3"], top["value"]) == (lead, pytest.approx(lead_t))
@@ -65,12 +66,13 @@ def test_usgs_mcs2026_figures_for_2025(
 
 
 def test_neodymium_answers_with_the_rare_earth_group(store: Path) -> None:
-    res = cm.production("neodymium", "mine", 2024)
+    res = cm.production("neodymium", "mine", 2024, edition="usgs-mcs-2025")
     assert res["reported_as"] == "rare_earths"
     assert res["world_reported"] == pytest.approx(390_000)
 
 
-# Concentration figures (DESIGN Q1): share = country / reported world total.
+# Concentration figures (DESIGN Q1): share = country / reported world total, MCS 2025 pinned
+# (MCS 2026 revises 2024; by default the queries answer from it, see test_editions.py).
 CONCENTRATION = [
     # (mineral, stage, year, country, share) -- from the USGS MCS 2025 table values above
     ("rare_earths", "mine", 2024, "CHN", 270_000 / 390_000),  # "China ~69 %"
@@ -90,7 +92,7 @@ CONCENTRATION = [
 def test_published_shares(
     store: Path, mineral: str, stage: str, year: int, iso3: str, share: float
 ) -> None:
-    res = cm.concentration(mineral, stage, year)
+    res = cm.concentration(mineral, stage, year, edition="usgs-mcs-2025")
     assert res["world_basis"] == "reported"
     got = {s["iso3"]: s["share"] for s in res["shares"]}
     assert got[iso3] == pytest.approx(share, rel=1e-9)
@@ -98,7 +100,7 @@ def test_published_shares(
 
 
 def test_rare_earth_mine_hhi_is_highly_concentrated(store: Path) -> None:
-    res = cm.concentration("rare_earths", "mine", 2024)
+    res = cm.concentration("rare_earths", "mine", 2024, edition="usgs-mcs-2025")
     # China alone contributes (100 x 270/390)^2 = 4 793
     assert res["hhi"] > (100 * 270_000 / 390_000) ** 2
     assert res["hhi_band"] == "high"

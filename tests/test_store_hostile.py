@@ -499,6 +499,7 @@ def _production_csv(f: Path, n: int, minerals: list[str]) -> None:
                 basis="gross",
                 estimated="false",
                 source_id=SRC,
+                edition="usgs-mcs-2025",
             )
             w.writerow([row[c] for c in cols])
 

@@ -33,7 +33,9 @@ def test_concentration_json_contract(store: Path, cli: Any) -> None:
     shares = [s["share"] for s in res["shares"]]
     assert shares == sorted(shares, reverse=True)
     assert all(0 <= s <= 1 for s in shares)
-    assert res["world_basis"] == "reported" and res["world_total"] == 290_000
+    # MCS 2026 revises cobalt 2024: world 302,000 t (MCS2026_Commodities_Data.csv line 1863)
+    assert res["world_basis"] == "reported" and res["world_total"] == 302_000
+    assert res["edition"] == "usgs-mcs-2026"
 
 
 def test_concentration_all_is_sorted_by_hhi(store: Path, cli: Any) -> None:
@@ -131,8 +133,9 @@ def test_exposure_before_any_control_is_zero(store: Path) -> None:
 
 
 def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
-    """Control share = sum of asset output x stake / DRC production (USGS MCS 2025: 220 000 t),
-    recomputed here straight from the bundled asset CSVs."""
+    """Control share = sum of asset output x stake / DRC production (USGS MCS 2026, the latest
+    edition for 2024: 226 000 t, MCS2026_Commodities_Data.csv line 1854), recomputed here
+    straight from the bundled asset CSVs."""
     import csv
 
     from critmin.data.bundled import reference_dir
@@ -168,8 +171,8 @@ def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
         )
     res = cli("control", "cobalt", "--host", "COD", "--year", "2024", "--json").json()
     got = {x["iso3"]: x["share"] for x in res["by_owner_iso3"]}
-    assert res["denominator_t"] == 220_000
-    assert got["CHN"] == pytest.approx(chn / 220_000)
+    assert res["denominator_t"] == 226_000
+    assert got["CHN"] == pytest.approx(chn / 226_000)
     assert sum(got.values()) + res["unattributed_share"] == pytest.approx(1.0)
     assert 0.0 <= res["unattributed_share"] <= 1.0
     assert len(res["sources"]) > 1  # production and the asset register both cited
@@ -178,11 +181,12 @@ def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
 def test_control_world_denominator(store: Path) -> None:
     host = cm.control("cobalt", "COD", 2024)
     world = cm.control("cobalt", None, 2024)
-    # same assets, world (290 000 t) instead of DRC (220 000 t) production
+    # same assets, world (302 000 t) instead of DRC (226 000 t) production (MCS 2026 for 2024,
+    # MCS2026_Commodities_Data.csv lines 1863 and 1854)
     h = {x["iso3"]: x["share"] for x in host["by_owner_iso3"]}
     w = {x["iso3"]: x["share"] for x in world["by_owner_iso3"]}
-    assert world["denominator_t"] == 290_000
-    assert w["CHN"] >= h["CHN"] * 220_000 / 290_000 - 1e-12
+    assert world["denominator_t"] == 302_000
+    assert w["CHN"] >= h["CHN"] * 226_000 / 302_000 - 1e-12
 
 
 def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> None:
@@ -198,7 +202,7 @@ def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> No
     )
     drc = next(r for r in before["rows"] if r["iso3"] == "COD")
     assert drc["value"] == 230_000 and before["world_sum"] == pytest.approx(314_600)
-    src = reference_dir() / "production" / "usgs_mcs2026_manual.csv"
+    src = reference_dir() / "production" / "usgs_mcs2026.csv"
     lines = src.read_text(encoding="utf-8").splitlines()
     row = next(ln for ln in lines if ln.startswith("cobalt,mine,cobalt content,true,COD,2025,"))
     new = tmp_path / "p.csv"

@@ -150,6 +150,7 @@ def test_an_over_long_cell_in_data_import_is_one_line_naming_the_column(
         flag="",
         note="",
         source_id="usgs-mcs2025-world",
+        edition="usgs-mcs-2025",
     )
     f = tmp_path / "p.csv"
     f.write_text(_csv(cols, [[{**good, "note": "x" * 200_000}[c] for c in cols]]), "utf-8")

@@ -73,6 +73,7 @@ def test_an_out_of_range_price_is_refused(
         market="",
         note="",
         source_id="usgs-mcs2025-world",
+        edition="usgs-mcs-2025",
     )
     f.write_text(",".join(cols) + "\n" + ",".join(rec[c] for c in cols) + "\n", "utf-8")
     r = cli("data", "import", "prices", str(f))

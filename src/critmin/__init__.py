@@ -21,6 +21,8 @@ _API = {
     "minerals": "critmin.queries",
     "sources": "critmin.queries",
     "production": "critmin.queries",
+    "us_supply": "critmin.queries",
+    "revisions": "critmin.queries",
     "coverage": "critmin.queries",
     "resolve_mineral": "critmin.queries",
     "concentration": "critmin.supply",

@@ -32,6 +32,7 @@ class InputError(CritminError):
         line: int | None = None,
         column: str | None = None,
     ) -> None:
+        self.message = message
         self.field = field
         self.value = value
         self.file = file

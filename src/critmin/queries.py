@@ -106,17 +106,24 @@ def production(
     stage: str = "mine",
     year: int | None = None,
     path: Path | str | None = None,
+    edition: str | None = None,
 ) -> dict[str, Any]:
     """Production of a mineral by country for one stage and year, as published.
 
     Picks the headline series of the mineral x stage; where the mineral has no figures of its
     own and belongs to a group that does (neodymium -> rare earths), answers for the group and
-    says so in ``reported_as``. Year defaults to the latest with data. When several sources
-    report the same year (two USGS editions), the most recently published one wins.
-    Returns ``{"mineral", "stage", "year", "unit", "basis", "product", "reported_as",
-    "world_reported", "world_sum", "rows": [{"iso3", "value", "estimated", "flag",
-    "source_id"}], "sources"}`` with values in tonnes; WLD is not among the rows.
+    says so in ``reported_as``. Year defaults to the latest with data. The figures of the year
+    come from the latest edition that reports them (:mod:`critmin.editions`), or from
+    ``edition`` when pinned (``usgs-mcs-2025``); ``editions`` lists every edition that reports
+    that year, latest first.
+    ``year_editions`` maps every year of the series to the edition it comes from, so a trend
+    over years that spans editions says so.
+    Returns ``{"mineral", "stage", "year", "edition", "editions", "year_editions", "unit",
+    "basis", "product",
+    "reported_as", "world_reported", "world_sum", "rows": [{"iso3", "value", "estimated",
+    "flag", "source_id"}], "sources"}`` with values in tonnes; WLD is not among the rows.
     """
+    from critmin import editions
     from critmin.errors import InputError
 
     if stage not in ("mine", "refine"):
@@ -130,20 +137,21 @@ def production(
         frame = _headline_rows(reported_as, stage, path)
     if frame.is_empty():
         raise NotFoundError(f"no {stage} production data for {mineral_id} (missing, not zero)")
+    frame = editions.pin(frame, edition, f"{stage} production data for {mineral_id}")
     years = sorted(set(frame["year"].to_list()))
     if year is None:
         year = years[-1]
     elif year not in years:
         raise InputError(
-            f"no {stage} data for {mineral_id} that year; years with data: "
+            f"no {stage} data for {mineral_id} that year"
+            + (f" in {edition}" if edition else "")
+            + "; years with data: "
             + ", ".join(map(str, years)),
             field="year",
             value=year,
         )
     of_year = frame.filter(frame["year"] == year)
-    newest = of_year.sort(["published", "source_id"], descending=True, nulls_last=True)
-    source_id = newest["source_id"][0]
-    rows = of_year.filter(of_year["source_id"] == source_id)
+    rows, chosen = editions.latest(of_year)
     world = rows.filter(rows["iso3"] == "WLD")
     countries = rows.filter(rows["iso3"] != "WLD").sort(
         ["value", "iso3"], descending=[True, False], nulls_last=True
@@ -153,6 +161,17 @@ def production(
         "mineral": mineral_id,
         "stage": stage,
         "year": year,
+        "edition": chosen,
+        "editions": editions.editions_of(of_year),
+        # the series of this mineral x stage: the edition each year with data comes from
+        "year_editions": {
+            str(r["year"]): r["edition"]
+            for r in editions.latest_by(frame, ["year"])
+            .select(["year", "edition"])
+            .unique()
+            .sort("year")
+            .to_dicts()
+        },
         "unit": "t",
         "basis": rows["basis"][0],
         "product": rows["product"][0],
@@ -160,7 +179,7 @@ def production(
         "world_reported": world["value"][0] if world.height else None,
         "world_sum": float(sum(values)) if values else None,
         "rows": countries.select(["iso3", "value", "estimated", "flag", "source_id"]).to_dicts(),
-        "sources": [source_id],
+        "sources": sorted(set(rows["source_id"].to_list())),
     }
 
 
@@ -244,3 +263,109 @@ def coverage_markdown(rows: list[dict[str, Any]]) -> str:
             f"| {have(r, 'us_supply')} | {have(r, 'end_uses')} | {have(r, 'prices')} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def revisions(
+    mineral: str,
+    stage: str = "mine",
+    country: str = "WLD",
+    path: Path | str | None = None,
+) -> dict[str, Any]:
+    """One figure across editions: the headline production of ``country`` (ISO3; default the
+    reported world total, WLD) for each year, as each edition published it.
+
+    Returns ``{"mineral", "stage", "country", "reported_as", "years": [{"year", "latest",
+    "figures": [{"edition", "value", "flag", "estimated", "product", "source_id"}],
+    "change_pct"}]}``: figures latest edition first; ``latest`` is the edition queries answer
+    from by default; ``change_pct`` compares the latest figure with the one of the edition
+    before it (None when either is missing). A missing figure stays missing.
+    """
+    from critmin import editions
+    from critmin.errors import InputError
+
+    if stage not in ("mine", "refine"):
+        raise InputError("choose mine or refine", field="stage", value=stage)
+    iso3 = country.strip().upper()
+    mineral_id = resolve_mineral(mineral, path)
+    info = mineral_row(mineral_id, path)
+    frame = _headline_rows(mineral_id, stage, path)
+    reported_as = None
+    if frame.is_empty() and info.get("reported_as"):
+        reported_as = str(info["reported_as"])
+        frame = _headline_rows(reported_as, stage, path)
+    mine = frame.filter(frame["iso3"] == iso3)
+    if mine.is_empty():
+        raise NotFoundError(f"no {stage} production figure of {iso3} for {mineral_id}")
+    years = []
+    for year in sorted(set(mine["year"].to_list())):
+        of_year = mine.filter(mine["year"] == year)
+        order = editions.editions_of(of_year)
+        figures = [
+            {k: r[k] for k in ("edition", "value", "flag", "estimated", "product", "source_id")}
+            for e in order
+            for r in of_year.filter(of_year["edition"] == e).to_dicts()
+        ]
+        change = None
+        if len(figures) > 1 and figures[0]["value"] and figures[1]["value"]:
+            change = 100.0 * (figures[0]["value"] / figures[1]["value"] - 1.0)
+        years.append({"year": year, "latest": order[0], "figures": figures, "change_pct": change})
+    return {
+        "mineral": mineral_id,
+        "stage": stage,
+        "country": iso3,
+        "reported_as": reported_as,
+        "years": years,
+    }
+
+
+def us_supply(
+    mineral: str, path: Path | str | None = None, edition: str | None = None
+) -> dict[str, Any]:
+    """US salient statistics of a mineral, one row per year, each year from the latest edition
+    that reports it (or from ``edition`` when pinned), each row naming its edition.
+
+    Returns ``{"mineral", "reported_as", "edition" (pinned or None), "year_editions",
+    "rows": [{"year", "production", "imports", "exports", "apparent_consumption",
+    "net_import_reliance_pct", "nir_flag", "import_sources", "price", "price_unit",
+    "estimated", "edition", "source_id", "note"}]}``; quantities in tonnes, missing stays None.
+    """
+    from critmin import editions
+    from critmin.store import read_table
+
+    mineral_id = resolve_mineral(mineral, path)
+    info = mineral_row(mineral_id, path)
+    table = read_table("us_supply", path)
+    frame = table.filter(table["mineral_id"] == mineral_id)
+    reported_as = None
+    if frame.is_empty() and info.get("reported_as"):
+        reported_as = str(info["reported_as"])
+        frame = table.filter(table["mineral_id"] == reported_as)
+    if frame.is_empty():
+        raise NotFoundError(f"no US supply data for {mineral_id} (missing, not zero)")
+    frame = editions.pin(frame, edition, f"US supply data for {mineral_id}")
+    src = read_table("sources", path).select(["source_id", "published"])
+    chosen = editions.latest_by(frame.join(src, on="source_id", how="left"), ["year"])
+    cols = [
+        "year",
+        "production",
+        "imports",
+        "exports",
+        "apparent_consumption",
+        "net_import_reliance_pct",
+        "nir_flag",
+        "import_sources",
+        "price",
+        "price_unit",
+        "estimated",
+        "edition",
+        "source_id",
+        "note",
+    ]
+    rows = chosen.sort(["year", "source_id"]).select(cols).to_dicts()
+    return {
+        "mineral": mineral_id,
+        "reported_as": reported_as,
+        "edition": edition,
+        "year_editions": {str(r["year"]): r["edition"] for r in rows},
+        "rows": rows,
+    }

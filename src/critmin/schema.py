@@ -55,6 +55,11 @@ from critmin.columns import (
 from critmin.errors import shown
 
 Stage = Literal["mine", "refine"]
+# the publication a figure comes from, a slug of publisher + edition year: ``usgs-mcs-2026``,
+# ``iea-gcmo-2025``. Editions revise earlier years: queries answer from the latest edition
+# (critmin.editions) unless one is pinned.
+EDITION_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*-(19|20)\d{2}$"
+Edition = Annotated[str, Field(pattern=EDITION_PATTERN, max_length=40)]
 Basis = Literal["contained", "gross"]
 # W withheld, NA not available, incl included elsewhere; > and < bound a published value.
 Flag = Literal["W", "NA", "incl", ">", "<", "qualitative"]
@@ -138,6 +143,7 @@ class Production(_Quantity):
     flag: Annotated[Flag | None, BeforeValidator(empty_to_none)]
     note: OptNote
     source_id: Slug
+    edition: Edition
 
 
 class Reserve(_Quantity):
@@ -151,6 +157,7 @@ class Reserve(_Quantity):
     flag: Annotated[Flag | None, BeforeValidator(empty_to_none)]
     note: OptNote
     source_id: Slug
+    edition: Edition
 
 
 class USSupply(Row):
@@ -171,6 +178,7 @@ class USSupply(Row):
     estimated: Bool
     note: OptNote
     source_id: Slug
+    edition: Edition
 
 
 class EndUse(Row):
@@ -192,6 +200,7 @@ class Price(Row):
     market: OptText
     note: OptNote
     source_id: Slug
+    edition: Edition
 
 
 class ExportControl(Row):
@@ -351,19 +360,19 @@ TABLES: dict[str, Table] = {
         Table(
             "production",
             Production,
-            ("mineral_id", "stage", "product", "iso3", "year", "source_id"),
+            ("mineral_id", "stage", "product", "iso3", "year", "edition", "source_id"),
             _src(mineral_id="minerals", iso3="countries"),
         ),
         Table(
             "reserves",
             Reserve,
-            ("mineral_id", "product", "iso3", "year", "source_id"),
+            ("mineral_id", "product", "iso3", "year", "edition", "source_id"),
             _src(mineral_id="minerals", iso3="countries"),
         ),
         Table(
             "us_supply",
             USSupply,
-            ("mineral_id", "year", "source_id"),
+            ("mineral_id", "year", "edition", "source_id"),
             _src(mineral_id="minerals", import_sources="countries"),
         ),
         Table(
@@ -375,7 +384,7 @@ TABLES: dict[str, Table] = {
         Table(
             "prices",
             Price,
-            ("mineral_id", "product", "period", "market", "source_id"),
+            ("mineral_id", "product", "period", "market", "edition", "source_id"),
             _src(mineral_id="minerals"),
         ),
         Table(

@@ -10,13 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from critmin import metrics
+from critmin.editions import edition_year
 from critmin.errors import InputError, NotFoundError
 from critmin.memo import per_store
 from critmin.queries import minerals, production, resolve_mineral
 
 
 def concentration(
-    mineral: str, stage: str = "mine", year: int | None = None, path: Path | str | None = None
+    mineral: str,
+    stage: str = "mine",
+    year: int | None = None,
+    path: Path | str | None = None,
+    edition: str | None = None,
 ) -> dict[str, Any]:
     """Shares, HHI, top-3 and China share of one mineral x stage x year.
 
@@ -24,9 +29,11 @@ def concentration(
     (world_basis "reported"), else the sum of countries ("sum"). HHI and top-3 count single
     countries only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left
     out of HHI, so the HHI is a lower bound when such a line exists. Withheld values (W) are
-    missing, not zero. See :func:`critmin.metrics.hhi` for the formula and source.
+    missing, not zero. See :func:`critmin.metrics.hhi` for the formula and source. The
+    figures come from the latest edition reporting that year, or ``edition`` when pinned
+    (:func:`critmin.queries.production`); ``edition`` names it.
     """
-    prod = production(mineral, stage, year, path)
+    prod = production(mineral, stage, year, path, edition)
     values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
     world, basis = metrics.world_total(values, prod["world_reported"])
     sh = metrics.shares(values, world)
@@ -37,6 +44,7 @@ def concentration(
         "mineral": prod["mineral"],
         "stage": stage,
         "year": prod["year"],
+        "edition": prod["edition"],
         "unit": prod["unit"],
         "basis": prod["basis"],
         "product": prod["product"],
@@ -96,6 +104,7 @@ def dominance(year: int | None = None, path: Path | str | None = None) -> list[d
         entry: dict[str, Any] = {"mineral": mineral_id}
         for stage, res in (("mine", m), ("refine", r)):
             entry[f"{stage}_year"] = res["year"] if res else None
+            entry[f"{stage}_edition"] = res["edition"] if res else None  # critmin.editions
             entry[f"{stage}_leader"] = res["leader"] if res else None
             entry[f"{stage}_leader_share"] = res["leader_share"] if res else None
             entry[f"{stage}_china_share"] = res["china_share"] if res else None
@@ -288,7 +297,8 @@ def _latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     known = [r for r in rows if r["net_import_reliance_pct"] is not None or r["nir_flag"] == "E"]
     if not known:
         return None
-    return max(known, key=lambda r: (r["year"], r["source_id"]))
+    # the latest year, from the latest edition reporting it (critmin.editions)
+    return max(known, key=lambda r: (r["year"], edition_year(r["edition"]), r["source_id"]))
 
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)

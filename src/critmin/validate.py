@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from critmin.editions import check_editions
 from critmin.schema import TABLES, Failure
 
 if TYPE_CHECKING:
@@ -236,6 +237,7 @@ def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> li
     out += check_negative(frames)
     out += check_shares(frames)
     out += check_world_sum(frames, strict)
+    out += check_editions(frames)  # critmin.editions: the latest-edition rule stays defined
     if strict:
         out += check_strict_extras(frames)
     return out

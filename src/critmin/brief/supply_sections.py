@@ -46,12 +46,16 @@ def supply_section(cfg: BriefConfig) -> Section:
         s.facts["rare_earths_mine_year"] = ree["year"]
         line = (
             f"China mined {pct(ree['china_share'])} of the world's rare earths in {ree['year']} "
-            f"({ree['world_total']:,.0f} t rare-earth oxide, HHI {ree['hhi']:,.0f})"
+            f"({ree['world_total']:,.0f} t rare-earth oxide, HHI {ree['hhi']:,.0f}; "
+            f"edition {ree['edition']})"
         )
         ref = by_ref.get("rare_earths")
         if ref:
             s.facts["rare_earths_refine_china_share"] = ref["china_share"]
-            line += f" and refined {pct(ref['china_share'])} of magnet rare earths ({ref['year']})"
+            line += (
+                f" and refined {pct(ref['china_share'])} of magnet rare earths "
+                f"({ref['year']}, {ref['edition']})"
+            )
         s.finding.append(esc(line + "."))
     top = mine[:3]
     if top:

@@ -98,6 +98,7 @@ def import_usgs(
     """Import USGS Mineral Commodity Summaries tables (world production, reserves, salient
     statistics) into the store, all or nothing. Flags (W, NA, estimated) stay flags."""
     from critmin.data.usgs import read_usgs
+    from critmin.data.usgs.report import report_rows, report_text
     from critmin.errors import InputError
     from critmin.store import upsert_rows
 
@@ -106,10 +107,54 @@ def import_usgs(
     result = read_usgs(path)
     counts = upsert_rows({k: v for k, v in result.rows.items() if v})
     if as_json:
-        print_json({"path": str(path), "rows": counts, "skipped": len(result.skipped)})
+        print_json(
+            {
+                "path": str(path),
+                "rows": counts,
+                "skipped": len(result.skipped),
+                "report": report_rows(result),
+            }
+        )
     else:
         per_table = ", ".join(f"{k} {v}" for k, v in counts.items())
         typer.echo(
             f"imported {sum(counts.values())} rows ({per_table}); "
             f"{len(result.skipped)} rows skipped (not critical minerals or aggregates)"
         )
+        if result.report:
+            typer.echo(report_text(result))
+
+
+@app.command("revisions")
+def revisions_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    stage: str = typer.Option("mine", "--stage", help="mine or refine."),
+    country: str = typer.Option("WLD", "--country", help="ISO3 (default: world total, WLD)."),
+    as_json: bool = JSON,
+) -> None:
+    """One production figure across editions: each year as each edition published it."""
+    from critmin.queries import revisions
+
+    res = revisions(mineral, stage, country)
+    if as_json:
+        print_json(res)
+        return
+    rows = [
+        {
+            "year": y["year"],
+            "edition": f["edition"],
+            "value": f["value"],
+            "flag": f["flag"],
+            "estimated": f["estimated"],
+            "used": f["edition"] == y["latest"],
+            "change_pct": y["change_pct"] if f["edition"] == y["latest"] else None,
+        }
+        for y in res["years"]
+        for f in y["figures"]
+    ]
+    print_table(
+        rows,
+        ["year", "edition", "value", "flag", "estimated", "used", "change_pct"],
+        title=f"{res['mineral']} {res['stage']} production of {res['country']} by edition, t "
+        "(used = the edition queries answer from)",
+    )

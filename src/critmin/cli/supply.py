@@ -9,6 +9,11 @@ from critmin.cli.output import print_json, print_table
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 STAGE = typer.Option("mine", "--stage", help="mine or refine.")
 YEAR = typer.Option(None, "--year", help="Data year (default: latest with data).")
+EDITION = typer.Option(
+    None,
+    "--edition",
+    help="Answer from this edition (e.g. usgs-mcs-2025); default: the latest reporting the year.",
+)
 
 
 def _group_note(result: dict[str, object]) -> None:
@@ -23,12 +28,13 @@ def production_cmd(
     mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
     stage: str = STAGE,
     year: int | None = YEAR,
+    edition: str | None = EDITION,
     as_json: bool = JSON,
 ) -> None:
     """Production by country (tonnes), with the reported world total and the sum of countries."""
     from critmin.queries import production
 
-    res = production(mineral, stage, year)
+    res = production(mineral, stage, year, edition=edition)
     if as_json:
         print_json(res)
         return
@@ -36,9 +42,50 @@ def production_cmd(
     print_table(
         res["rows"],
         ["iso3", "value", "estimated", "flag", "source_id"],
-        title=f"{res['mineral']} {res['stage']} production {res['year']}, t ({res['product']})",
+        title=f"{res['mineral']} {res['stage']} production {res['year']}, t ({res['product']}), "
+        f"edition {res['edition']}",
     )
     typer.echo(f"world reported: {res['world_reported']}, sum of countries: {res['world_sum']}")
+    spans = sorted(set(res["year_editions"].values()))
+    if len(spans) > 1:
+        typer.echo(
+            "series editions: " + ", ".join(f"{y} {e}" for y, e in res["year_editions"].items())
+        )
+    others = [e for e in res["editions"] if e != res["edition"]]
+    if others:
+        typer.echo(f"also reported by: {', '.join(others)} (`critmin data revisions`)")
+
+
+def us_supply_cmd(
+    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    edition: str | None = EDITION,
+    as_json: bool = JSON,
+) -> None:
+    """US production, trade, apparent consumption, net import reliance and price by year,
+    each year from the latest edition reporting it (or the pinned one)."""
+    from critmin.queries import us_supply
+
+    res = us_supply(mineral, edition=edition)
+    if as_json:
+        print_json(res)
+        return
+    _group_note(res)
+    print_table(
+        res["rows"],
+        [
+            "year",
+            "production",
+            "imports",
+            "exports",
+            "apparent_consumption",
+            "net_import_reliance_pct",
+            "nir_flag",
+            "price",
+            "price_unit",
+            "edition",
+        ],
+        title=f"{res['mineral']}: US salient statistics, t (edition of each year in its row)",
+    )
 
 
 def concentration_cmd(
@@ -46,6 +93,7 @@ def concentration_cmd(
     all_: bool = typer.Option(False, "--all", help="Every mineral with data."),
     stage: str = STAGE,
     year: int | None = YEAR,
+    edition: str | None = EDITION,
     as_json: bool = JSON,
 ) -> None:
     """Shares, HHI (0-10 000), top-3 share and China share of one mineral or all."""
@@ -57,6 +105,8 @@ def concentration_cmd(
             "give a MINERAL or --all, not both or neither", field="mineral", value=mineral
         )
     if all_:
+        if edition is not None:
+            raise InputError("--edition applies to one mineral", field="edition", value=edition)
         rows = concentration_all(stage, year)
         if as_json:
             print_json(rows)
@@ -77,7 +127,7 @@ def concentration_cmd(
         )
         return
     assert mineral is not None
-    res = concentration(mineral, stage, year)
+    res = concentration(mineral, stage, year, edition=edition)
     if as_json:
         print_json(res)
         return
@@ -85,7 +135,8 @@ def concentration_cmd(
     print_table(
         res["shares"],
         ["iso3", "value", "share"],
-        title=f"{res['mineral']} {stage} {res['year']}: HHI {res['hhi']:.0f} ({res['hhi_band']}), "
+        title=f"{res['mineral']} {stage} {res['year']} ({res['edition']}): "
+        f"HHI {res['hhi']:.0f} ({res['hhi_band']}), "
         f"top-3 {res['top3_share']:.1%}, world {res['world_total']:,.0f} t ({res['world_basis']})",
     )
 
@@ -176,6 +227,7 @@ def exposure_cmd(
 
 def register(app: typer.Typer) -> None:
     app.command("production")(production_cmd)
+    app.command("us-supply")(us_supply_cmd)
     app.command("concentration")(concentration_cmd)
     app.command("dominance")(dominance_cmd)
     app.command("control")(control_cmd)

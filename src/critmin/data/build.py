@@ -6,15 +6,26 @@ Usage: ``python -m critmin.data.build [RAW_DIR]`` (default: ``$CRITMIN_RAW``, el
 malformed raw file leaves the bundled CSVs untouched (exit code 2, one line naming file, line
 and column).
 
-Outputs, under ``src/critmin/data/reference/`` (later editions supersede earlier years):
+Outputs, under ``src/critmin/data/reference/``. Every edition ships all the years it
+publishes; each row names its ``edition`` and queries answer from the latest edition that
+reports a figure (``critmin.editions``):
 
-- ``production/usgs_mcs2025.csv`` (2023, 2024), ``production/usgs_mcs2024.csv`` (2022),
-  ``production/usgs_mcs2023.csv`` (2021);
-- ``reserves/usgs_mcs2025.csv``;
+- ``production/usgs_mcs2026.csv`` (2024, 2025e, from ``MCS2026_Commodities_Data.csv``),
+  ``production/usgs_mcs2025.csv`` (2023, 2024e), ``production/usgs_mcs2024.csv`` (2022,
+  2023e), ``production/usgs_mcs2023.csv`` (2021, 2022e), ``production/usgs_mcs2022.csv``
+  (2020, 2021e; 12 selected commodities);
+- ``reserves/usgs_mcs2026.csv`` (with the v1.3 rare-earth correction),
+  ``reserves/usgs_mcs2025.csv``, ``reserves/usgs_mcs2024.csv``,
+  ``reserves/usgs_mcs2023.csv``;
 - ``us_supply/usgs_mcs2025.csv`` (2020-2024, with Fig. 2 net import reliance and sources);
 - ``prices/usgs_mcs2025.csv`` (MCS 2025 salient prices 2020-2024, rare-earth oxide prices of
   2019 from MCS 2024);
+- ``us_supply/usgs_mcs2026.csv`` and ``prices/usgs_mcs2026.csv`` (MCS 2026 salient
+  statistics 2021-2025, Fig. 2 net import reliance and import sources);
 - ``sources/usgs.csv``: one row per edition and table.
+
+``main`` prints the rows written per file and the import report of the MCS 2026 release: per
+section, the lines read, imported and dropped with the reason.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from typing import Any
 
 from critmin.data.bundled import reference_dir
 from critmin.data.usgs import UsgsImport, read_usgs
+from critmin.data.usgs.report import report_text
 from critmin.errors import InputError
 from critmin.schema import TABLES, to_cell
 
@@ -49,7 +61,34 @@ _MCS = "Mineral Commodity Summaries"
 _FROM = "Read from shared/data/raw/{folder}/ (copied from {repo}); see PROVENANCE.md."
 _PNNL = "GitHub Redliana/cmm-data@99a987b1c9a8b5f18be6b675ef905c769b922491"
 _PJG = "GitHub PJGriff26/materials-demand-model@aae6498ff690aaddc901ff322bc971d4bca61897"
+_MCS26 = (
+    "GitHub therealjameswilson/critical-minerals-records-stage-v3@"
+    "a67e3d4286b3a06f62cf1d466cfb9bb6840a798d"
+)
 SOURCES: list[dict[str, str]] = [
+    {
+        "source_id": "usgs-mcs2026-world",
+        "title": f"{_MCS} 2026 Data Release: world production and reserves "
+        "(MCS2026_Commodities_Data.csv, world sections)",
+        "url": "https://doi.org/10.5066/P1WKQ63T",
+        "published": "2026-02-06",
+        "note": "Production 2024 and 2025 (2025 estimated), reserves as of the 2026 edition; "
+        "the v1.3 revision (2026-05-27: rare-earth reserves of Brazil 11 Mt, world >75 Mt) "
+        "applied by the importer. " + _FROM.format(folder="usgs_mcs2026", repo=_MCS26),
+    },
+    {
+        "source_id": "usgs-mcs2026-salient",
+        "title": f"{_MCS} 2026 Data Release: U.S. salient statistics "
+        "(MCS2026_Commodities_Data.csv, salient sections) and Fig. 2 net import reliance and "
+        "major import sources (trends/MCS2026_Fig2_Net_Import_Reliance.csv)",
+        "url": "https://doi.org/10.5066/P1WKQ63T",
+        "published": "2026-02-06",
+        "note": "U.S. apparent consumption, net import reliance, prices 2021-2025 (2025 "
+        "estimated; production, imports and exports only where USGS gives a single series) "
+        "and major import sources 2021-2024. Data CSV from " + _MCS26 + "; Fig. 2 from "
+        "GitHub SandeepKumar-san/CSG_31_Demand_Forecasting@"
+        "25b23690c9a835a6bb1276a865bd5381c93fabcb; see PROVENANCE.md.",
+    },
     {
         "source_id": "usgs-mcs2025-world",
         "title": f"{_MCS} 2025 Data Release: world production, capacity and reserves "
@@ -91,8 +130,8 @@ SOURCES: list[dict[str, str]] = [
         "title": f"{_MCS} 2023 Data Release: world production and reserves (mcs2023-*_world.csv)",
         "url": "https://doi.org/10.5066/P9WCYUI6",
         "published": "2023-01",
-        "note": "Production 2021 and 2022 (2022 estimated); only 2021 is bundled. Publication "
-        "day not recorded in the raw files. "
+        "note": "Production 2021 and 2022 (2022 estimated), reserves of the 2023 edition. "
+        "Publication day not recorded in the raw files. "
         + _FROM.format(folder="usgs_mcs2023_world", repo=_PNNL),
     },
     {
@@ -101,9 +140,8 @@ SOURCES: list[dict[str, str]] = [
         "(mcs2022-*_world.csv)",
         "url": "https://doi.org/10.5066/P9KKMCP4",
         "published": "2022-01",
-        "note": "Production 2020 and 2021; readable by the importer, not bundled (MCS 2023 "
-        "covers 2021). Publication day not recorded in the raw files. "
-        + _FROM.format(folder="usgs_mcs2022_selected", repo=_PNNL),
+        "note": "Production 2020 and 2021 of 12 selected commodities. Publication day not "
+        "recorded in the raw files. " + _FROM.format(folder="usgs_mcs2022_selected", repo=_PNNL),
     },
 ]
 
@@ -139,14 +177,14 @@ def _rare_earth_prices_2019(row: dict[str, Any]) -> bool:
 def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
     """Relative output path -> (table, rows) for everything the build writes."""
     rows = result.rows
-    plan: dict[str, tuple[str, list[Pick]]] = {
-        "production/usgs_mcs2025.csv": (
-            "production",
-            [_source_is("usgs-mcs2025-world", {2023, 2024})],
-        ),
-        "production/usgs_mcs2024.csv": ("production", [_source_is("usgs-mcs2024-world", {2022})]),
-        "production/usgs_mcs2023.csv": ("production", [_source_is("usgs-mcs2023-world", {2021})]),
-        "reserves/usgs_mcs2025.csv": ("reserves", [_source_is("usgs-mcs2025-world")]),
+    plan: dict[str, tuple[str, list[Pick]]] = {}
+    for edition in (2026, 2025, 2024, 2023, 2022):
+        world = [_source_is(f"usgs-mcs{edition}-world")]
+        plan[f"production/usgs_mcs{edition}.csv"] = ("production", world)
+        plan[f"reserves/usgs_mcs{edition}.csv"] = ("reserves", world)
+    plan |= {
+        "us_supply/usgs_mcs2026.csv": ("us_supply", [_source_is("usgs-mcs2026-salient")]),
+        "prices/usgs_mcs2026.csv": ("prices", [_source_is("usgs-mcs2026-salient")]),
         "us_supply/usgs_mcs2025.csv": (
             "us_supply",
             [_source_is("usgs-mcs2025-salient", set(range(2020, 2025)))],
@@ -158,7 +196,9 @@ def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
     }
     out: dict[str, tuple[str, Rows]] = {}
     for rel, (table, picks) in plan.items():
-        out[rel] = (table, [r for r in rows[table] if any(p(r) for p in picks)])
+        picked = [r for r in rows[table] if any(p(r) for p in picks)]
+        if picked:
+            out[rel] = (table, picked)
     sources = [
         {"publisher": PUBLISHER, "accessed": ACCESSED, "licence": LICENCE, **s} for s in SOURCES
     ]
@@ -183,7 +223,11 @@ def render(table: str, rows: Rows) -> str:
 
 def build(raw_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
     """Read ``raw_dir`` and write the bundled CSVs; returns rows written per file."""
-    result = read_usgs(raw_dir)
+    return build_result(read_usgs(raw_dir), out_dir)
+
+
+def build_result(result: UsgsImport, out_dir: Path | None = None) -> dict[str, int]:
+    """Write the bundled CSVs of an import already read; returns rows written per file."""
     texts = {
         rel: (render(table, rows), len(rows)) for rel, (table, rows) in outputs(result).items()
     }
@@ -204,12 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such folder: {raw_dir}", file=sys.stderr)
         return 2
     try:
-        counts = build(raw_dir)
+        result = read_usgs(raw_dir)
+        counts = build_result(result)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for rel, n in counts.items():
         print(f"{n:6d}  {rel}")
+    print(report_text(result))
     return 0
 
 

@@ -154,6 +154,11 @@ def read_csv(
     if missing or extra:
         col = (missing or extra)[0]
         msg = "missing column" if missing else "unknown column"
+        if col == "edition" and missing:
+            msg += (
+                " (every row names the publication it comes from: a slug of publisher and "
+                "publication year, e.g. usgs-mcs-2026 or iea-gcmo-2025; see docs/data-contract.md)"
+            )
         return [], [Failure(table.name, "1", col, ",".join(header), msg, name)]
 
     def records() -> Iterable[tuple[int, dict[str, Any]]]:

@@ -36,6 +36,14 @@ Stage = Annotated[Literal["mine", "refine"], Query(description="Supply-chain sta
 Year = Annotated[
     int | None, Query(ge=1900, le=2100, description="Data year (default: latest with data).")
 ]
+Edition = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*-(19|20)\d{2}$",
+        max_length=40,
+        description="Answer from this edition (e.g. usgs-mcs-2025); default: the latest.",
+    ),
+]
 Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code.")]
 
 
@@ -57,12 +65,34 @@ def concentration_all(stage: Stage = "mine", year: Year = None) -> Any:
     response_model=Concentration,
     summary="Concentration of one mineral",
 )
-def concentration(mineral: MineralName, stage: Stage = "mine", year: Year = None) -> Any:
+def concentration(
+    mineral: MineralName, stage: Stage = "mine", year: Year = None, edition: Edition = None
+) -> Any:
     """Country shares, HHI (0-10 000), top-3 and China share of one mineral x stage x year
     (`critmin concentration MINERAL`)."""
     from critmin.supply import concentration as fn
 
-    return call(fn, mineral, stage, year)
+    return call(fn, mineral, stage, year, None, edition)
+
+
+@router.get("/production/{mineral}", summary="Production of one mineral by country")
+def production(
+    mineral: MineralName, stage: Stage = "mine", year: Year = None, edition: Edition = None
+) -> Any:
+    """Production by country in tonnes, the reported world total and the sum of countries,
+    from the latest edition reporting the year or the pinned one (`critmin production`)."""
+    from critmin.queries import production as fn
+
+    return call(fn, mineral, stage, year, None, edition)
+
+
+@router.get("/us-supply/{mineral}", summary="US salient statistics of one mineral")
+def us_supply(mineral: MineralName, edition: Edition = None) -> Any:
+    """US production, trade, apparent consumption, net import reliance and price by year,
+    each year from the latest edition reporting it or the pinned one (`critmin us-supply`)."""
+    from critmin.queries import us_supply as fn
+
+    return call(fn, mineral, None, edition)
 
 
 @router.get("/dominance", response_model=list[Dominance], summary="Who leads each stage")

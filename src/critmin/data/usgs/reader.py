@@ -9,6 +9,8 @@ from pathlib import Path
 
 from critmin.data.usgs.cells import clean
 from critmin.data.usgs.countries import CountryIndex
+from critmin.data.usgs.mcs2026 import NAME as _MCS_LONG
+from critmin.data.usgs.mcs2026 import read_mcs2026
 from critmin.data.usgs.records import header_index, read_records
 from critmin.data.usgs.salient import Draft, Fig2Row, merge_fig2, read_fig2, read_salient
 from critmin.data.usgs.sink import US_SUPPLY, Sink, UsgsImport
@@ -69,7 +71,9 @@ def read_usgs(path: Path) -> UsgsImport:
         input_file(file, "path", MAX_TABLE_BYTES)
         recognised += 1
         name = file.name
-        if m := _WORLD_LONG.match(name):
+        if m := _MCS_LONG.match(name):
+            sink.out.report[name] = read_mcs2026(file, countries, sink, int(m.group(1)), drafts)
+        elif m := _WORLD_LONG.match(name):
             read_world_2025(file, countries, sink, int(m.group(1)))
         elif m := _FIG2_NAME.match(name):
             fig2 += read_fig2(file, countries, sink, int(m.group(1)))

@@ -6,13 +6,17 @@ with the same key live here too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from critmin.errors import InputError
+
+if TYPE_CHECKING:
+    from critmin.data.usgs.mcs2026 import SectionReport
 from critmin.schema import TABLES, first_error_field
 
 PRODUCTION = "production"
@@ -33,11 +37,21 @@ class UsgsImport:
         default_factory=lambda: {PRODUCTION: [], RESERVES: [], US_SUPPLY: [], PRICES: []}
     )
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    # file name -> section -> lines read, imported and dropped with their reasons
+    report: dict[str, dict[str, SectionReport]] = field(default_factory=dict)
 
 
 def source_id(edition: int, kind: str) -> str:
     """Source id of one MCS release table: ``usgs-mcs2025-world``, ``usgs-mcs2025-salient``."""
     return f"usgs-mcs{edition}-{kind}"
+
+
+def edition_slug(edition: int) -> str:
+    """The ``edition`` column of every row read from one MCS release: ``usgs-mcs-2026``."""
+    return f"usgs-mcs-{edition}"
+
+
+_SOURCE = re.compile(r"^usgs-mcs(\d{4})-")
 
 
 # -- collecting rows -------------------------------------------------------------------------
@@ -56,6 +70,9 @@ class Sink:
     def add(self, table: str, rec: dict[str, Any], file: str, line: int) -> None:
         """Validate ``rec`` against the table's row model; refuse a second row with its key."""
         model = TABLES[table].model
+        if "edition" in model.model_fields and "edition" not in rec:
+            m = _SOURCE.match(str(rec.get("source_id", "")))
+            rec = {**rec, "edition": edition_slug(int(m.group(1))) if m else None}
         try:
             row = model.model_validate(rec).model_dump()
         except ValidationError as exc:

@@ -44,6 +44,8 @@ class WorldRow:
     prod_notes: str
     reserves: list[tuple[int, str, str, bool]]  # (year, cell, column, is recoverable ore)
     reserve_notes: str
+    # MCS 2022-2025 say "estimated" in the notes; MCS 2026 has its own "Estimated." marker
+    notes_mark_estimates: bool = True
 
 
 COMBINED_WORLD = "combined world total of several products; the per-product totals are kept"
@@ -102,7 +104,7 @@ def _production_rows(r: WorldRow, entry: MapEntry, country: Country, sink: Sink)
         sink.skip(r.file, r.line, f"{clean(r.commodity)}: unit {r.unit!r} is not a mass")
         return
     years = [y for y, *_ in r.production]
-    noted = estimated_years(r.prod_notes, years)
+    noted = estimated_years(r.prod_notes, years) if r.notes_mark_estimates else set()
     type_estimated = "estimated" in norm(r.usgs_type)
     type_note = f"USGS type: {clean(r.usgs_type)}" if _secondary_type(entry) else ""
     for year, est_column, raw, column in r.production:
