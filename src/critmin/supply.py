@@ -12,27 +12,13 @@ from typing import Any
 from critmin import metrics
 from critmin.errors import InputError, NotFoundError
 from critmin.memo import per_store
-from critmin.queries import minerals, production, resolve_mineral
+from critmin.queries import mineral_row, minerals, production, resolve_mineral
 
 
-def concentration(
-    mineral: str, stage: str = "mine", year: int | None = None, path: Path | str | None = None
+def _no_figure(
+    prod: dict[str, Any], stage: str, reason: str, withheld: list[str], no_data: list[str]
 ) -> dict[str, Any]:
-    """Shares, HHI, top-3 and China share of one mineral x stage x year.
-
-    world_total is the reported world figure where USGS (or the source) gives one
-    (world_basis "reported"), else the sum of countries ("sum"). HHI and top-3 count single
-    countries only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left
-    out of HHI, so the HHI is a lower bound when such a line exists. Withheld values (W) are
-    missing, not zero. See :func:`critmin.metrics.hhi` for the formula and source.
-    """
-    prod = production(mineral, stage, year, path)
-    values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
-    world, basis = metrics.world_total(values, prod["world_reported"])
-    sh = metrics.shares(values, world)
-    single = {k: v for k, v in sh.items() if k not in metrics.AGGREGATES}
-    h = metrics.hhi(single.values())
-    lead = metrics.leader(sh)
+    """A concentration answer that states no figure: every metric null, with the reason."""
     return {
         "mineral": prod["mineral"],
         "stage": stage,
@@ -41,15 +27,90 @@ def concentration(
         "basis": prod["basis"],
         "product": prod["product"],
         "reported_as": prod["reported_as"],
+        "basket": prod["product"] if prod["reported_as"] else None,
+        "reason": reason,
+        "world_reported": prod["world_reported"],
+        "countries_sum": None,
+        "world_total": None,
+        "denominator": None,
+        "hhi": None,
+        "hhi_band": None,
+        "top3_share": None,
+        "china_share": None,
+        "leader": None,
+        "leader_share": None,
+        "withheld": withheld,
+        "no_data": no_data,
+        "shares": [],
+        "sources": prod["sources"],
+    }
+
+
+def concentration(
+    mineral: str, stage: str = "mine", year: int | None = None, path: Path | str | None = None
+) -> dict[str, Any]:
+    """Shares, HHI, top-3 and China share of one mineral x stage x year.
+
+    Denominator (``world_total`` tonnes, named in ``denominator``): the larger of the reported
+    world total ("world total") and the sum of the country rows, "Other countries" included
+    ("sum of countries"); see :func:`critmin.metrics.world_total`. So no share exceeds 1, the
+    top-3 share is at most 1 and the HHI at most 10 000. HHI and top-3 count single countries
+    only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left out of HHI,
+    so the HHI is a lower bound when such a line exists.
+
+    Missing is not zero: a row the source flags W is listed under ``withheld``; a row with no
+    value and no W flag under ``no_data``; neither gets a share. China's share is null when
+    China's row is withheld or has no value. No figure is stated (``hhi`` and every other
+    metric null, ``reason`` in words) when no country row has a value, or when the mineral has
+    no figures of its own and only its group's are published (``reported_as``, ``basket``):
+    a group or basket total is never passed off as one element's.
+    """
+    prod = production(mineral, stage, year, path)
+    withheld = [r["iso3"] for r in prod["rows"] if r["value"] is None and r["flag"] == "W"]
+    no_data = [r["iso3"] for r in prod["rows"] if r["value"] is None and r["flag"] != "W"]
+    if prod["reported_as"]:
+        group = str(mineral_row(prod["reported_as"], path)["name"]).lower()
+        reason = (
+            f"reported as {group} (basket: {prod['product']}): no "
+            f"{prod['mineral']} figures of its own, so no element-level concentration; "
+            f"`concentration {prod['reported_as']}` gives the basket's"
+        )
+        return _no_figure(prod, stage, reason, withheld, no_data)
+    values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
+    world, denominator = metrics.world_total(values, prod["world_reported"])
+    if not values or denominator is None:
+        missing = "no country figures" if not values else "every country figure is zero"
+        if withheld:
+            missing += "; withheld by the source (W): " + ", ".join(withheld)
+        reason = f"no data: {missing} for {prod['mineral']} {stage} {prod['year']}"
+        return _no_figure(prod, stage, reason, withheld, no_data)
+    sh = metrics.shares(values, world)
+    single = {k: v for k, v in sh.items() if k not in metrics.AGGREGATES}
+    h = metrics.hhi(single.values())
+    lead = metrics.leader(sh)
+    china_missing = "CHN" in withheld or "CHN" in no_data
+    return {
+        "mineral": prod["mineral"],
+        "stage": stage,
+        "year": prod["year"],
+        "unit": prod["unit"],
+        "basis": prod["basis"],
+        "product": prod["product"],
+        "reported_as": None,
+        "basket": None,
+        "reason": None,
+        "world_reported": prod["world_reported"],
+        "countries_sum": float(sum(values.values())),
         "world_total": world,
-        "world_basis": basis,
+        "denominator": denominator,
         "hhi": h,
         "hhi_band": metrics.hhi_band(h),
         "top3_share": metrics.top_n_share(sh, 3),
-        "china_share": sh.get("CHN", 0.0) if values else None,
+        "china_share": None if china_missing else sh.get("CHN", 0.0),
         "leader": lead[0] if lead else None,
         "leader_share": lead[1] if lead else None,
-        "withheld": [r["iso3"] for r in prod["rows"] if r["value"] is None],
+        "withheld": withheld,
+        "no_data": no_data,
         "shares": [
             {"iso3": k, "value": values[k], "share": sh[k]}
             for k in sorted(sh, key=lambda k: (-sh[k], k))
@@ -65,7 +126,8 @@ def concentration_all(
     """:func:`concentration` for every mineral with data at the stage (group answers once).
 
     Members answered by their group (neodymium by rare earths) are not repeated; the group
-    row stands for them. Sorted by HHI, highest first.
+    row stands for them. Stages without country figures are listed with ``hhi`` null and
+    their ``reason``, after the rest. Sorted by HHI, highest first.
     """
     out = []
     table = minerals(path)
@@ -76,7 +138,7 @@ def concentration_all(
             out.append(concentration(row["mineral_id"], stage, year, path))
         except (NotFoundError, InputError):
             continue
-    return sorted(out, key=lambda r: -r["hhi"])
+    return sorted(out, key=lambda r: (r["hhi"] is None, -(r["hhi"] or 0.0), r["mineral"]))
 
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)
@@ -84,10 +146,13 @@ def dominance(year: int | None = None, path: Path | str | None = None) -> list[d
     """Per mineral: the leading country at each stage and China's dual dominance.
 
     dual dominance of country c = min(mine share_c, refine share_c) (DESIGN.md section 4),
-    computed when both stages have data; ``dual_leader`` is the country with the largest.
+    computed when both stages have data; ``dual_leader`` is the country with the largest. A
+    stage without country figures (``hhi`` null) counts as no data.
     """
-    mine = {r["mineral"]: r for r in concentration_all("mine", year, path)}
-    refine = {r["mineral"]: r for r in concentration_all("refine", year, path)}
+    mine = {r["mineral"]: r for r in concentration_all("mine", year, path) if r["hhi"] is not None}
+    refine = {
+        r["mineral"]: r for r in concentration_all("refine", year, path) if r["hhi"] is not None
+    }
     out = []
     for mineral_id in sorted(set(mine) | set(refine)):
         m, r = mine.get(mineral_id), refine.get(mineral_id)
@@ -231,7 +296,8 @@ def control(
     prod = production(mineral_id, "mine", year, path)
     if host is None:
         values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
-        denominator, basis = metrics.world_total(values, prod["world_reported"])
+        denominator, named = metrics.world_total(values, prod["world_reported"])
+        basis = named or "no data"
     else:
         hit = [r["value"] for r in prod["rows"] if r["iso3"] == host and r["value"] is not None]
         if not hit:
