@@ -256,8 +256,9 @@ def control(
     """Ownership-weighted control of a mineral's mine output by owner nationality (Q2).
 
     control_n = sum over registered assets of output_a x stake_{a,n} / denominator, where the
-    denominator is the host country's production (``host``) or world production, from the
-    production table for the same year. Stakes are those in force on ``as_of`` (latest
+    denominator is the host country's production (``host``) or world production (the larger
+    of the reported world total and the sum of countries, :func:`critmin.metrics.world_total`),
+    from the production table for the same year. Stakes are those in force on ``as_of`` (latest
     ``as_of`` row per asset not after that date; default: the end of the output year).
     Unattributed = output outside the register + unowned parts of registered assets; never
     dropped. See :func:`critmin.metrics.control_shares`.
