@@ -88,11 +88,32 @@ def test_withheld_means_flag_w_only(store: Path) -> None:
 def test_members_of_a_basket_get_no_element_figure(store: Path, mineral: str, stage: str) -> None:
     res = cm.concentration(mineral, stage)
     assert res["reported_as"] == "rare_earths" and res["hhi"] is None and res["shares"] == []
-    assert res["reason"].startswith(f"reported as rare earths (basket: {res['basket']})")
+    assert res["reason"].startswith(f"reported as rare earths (basket: {res['basket']}")
     if stage == "refine":
         assert res["basket"] == "magnet rare earth elements (Nd, Pr, Dy, Tb)"
+        outside = mineral != "neodymium"
+        assert ("which does not hold" in res["reason"]) is outside, res["reason"]
     group = cm.concentration("rare_earths", stage)
     assert group["hhi"] is not None and group["reported_as"] is None
+
+
+def test_exposure_never_takes_a_basket_of_other_elements(store: Path) -> None:
+    """On 2025-10-20 China's extraterritorial rare-earth licence (chn-2025-061, effective
+    2025-10-09, suspended from 2025-11-07) covers the whole group. Lanthanum and cerium are not
+    in the IEA magnet basket (Nd, Pr, Dy, Tb): their controlled share is China's share of the
+    rare-earth mine total, which holds every member, not its 91 % of the basket's refining;
+    dysprosium, in the basket, takes the refinery stage."""
+    rows = {r["mineral"]: r for r in cm.exposure(on="2025-10-20")}
+    at_mine = {s["iso3"]: s["share"] for s in cm.concentration("rare_earths", "mine")["shares"]}
+    # China's licence, plus Malaysia's raw rare-earth export moratorium (mine output only)
+    mine = at_mine["CHN"] + at_mine.get("MYS", 0.0)
+    basket = cm.concentration("rare_earths", "refine")["china_share"]
+    assert basket > mine
+    for m in ("lanthanum", "cerium"):
+        assert rows[m]["controlled_stage"] == "mine", rows[m]
+        assert rows[m]["controlled_share"] == pytest.approx(mine)
+    assert rows["dysprosium"]["controlled_stage"] == "refine"
+    assert rows["dysprosium"]["controlled_share"] == pytest.approx(basket)
 
 
 def test_nickel_refining_rows_add_to_the_world(store: Path) -> None:

@@ -70,8 +70,11 @@ def concentration(
     no_data = [r["iso3"] for r in prod["rows"] if r["value"] is None and r["flag"] != "W"]
     if prod["reported_as"]:
         group = str(mineral_row(prod["reported_as"], path)["name"]).lower()
+        listed = basket_symbols(prod["product"])
+        own = mineral_row(prod["mineral"], path)["symbol"]
+        outside = f", which does not hold {own}" if listed and own not in listed else ""
         reason = (
-            f"reported as {group} (basket: {prod['product']}): no "
+            f"reported as {group} (basket: {prod['product']}{outside}): no "
             f"{prod['mineral']} figures of its own, so no element-level concentration; "
             f"`concentration {prod['reported_as']}` gives the basket's"
         )
@@ -338,6 +341,20 @@ def control(
     }
 
 
+def basket_symbols(product: str | None) -> set[str] | None:
+    """Element symbols a basket series names in its product label, or None for a series that
+    names none (a group total such as USGS rare-earth oxide covers every member).
+
+    "magnet rare earth elements (Nd, Pr, Dy, Tb)" -> {"Nd", "Pr", "Dy", "Tb"}.
+    """
+    import re
+
+    found = re.search(r"\(([A-Z][a-z]?(?:,\s*[A-Z][a-z]?)+)\)", product or "")
+    if found is None:
+        return None
+    return {part.strip() for part in found.group(1).split(",")}
+
+
 # Which stage's output a measure withholds. An ore-export ban stops raw ore, not the metal
 # refined at home (Indonesia's nickel); licences, bans, quotas, taxes and suspensions reach
 # every stage the imposing country exports. Technology bans restrict know-how, not supply.
@@ -373,7 +390,10 @@ def exposure(
     - C: the largest, over the mine and refine stages, of the summed world shares of the
       countries with a control in force on ``on`` (default today) covering the mineral or the
       group it is reported as, and reaching that stage (SUPPLY_MEASURES: an ore-export ban
-      counts at the mine stage only; technology bans do not withhold supply).
+      counts at the mine stage only; technology bans do not withhold supply). A member
+      without figures of its own takes its group's shares at a stage only where the group's
+      series is not a basket of other elements (:func:`basket_symbols`: lanthanum is not in
+      the IEA magnet rare-earth basket).
     - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it
       (world end uses where USGS publishes only those; ``sectors_region`` says which).
     Minerals without NIR data are listed with score null (missing, not zero), after the rest.
@@ -386,10 +406,13 @@ def exposure(
     supply = read_table("us_supply", path).to_dicts()
     uses = read_table("end_uses", path).to_dicts()
     ctrl = [r for r in controls(None, None, None, path) if control_status(r, day) == "active"]
+    symbol = {r["mineral_id"]: r["symbol"] for r in table}
     stage_shares: dict[tuple[str, str], dict[str, float]] = {}
+    baskets: dict[tuple[str, str], set[str] | None] = {}
     for stage in ("mine", "refine"):
         for c in concentration_all(stage, None, path):
             stage_shares[(c["mineral"], stage)] = {s["iso3"]: s["share"] for s in c["shares"]}
+            baskets[(c["mineral"], stage)] = basket_symbols(c["product"])
     out = []
     for row in table:
         mid = row["mineral_id"]
@@ -405,9 +428,11 @@ def exposure(
         ]
         controlled, at_stage = 0.0, None
         for stage in ("mine", "refine"):
-            shares = stage_shares.get((mid, stage)) or stage_shares.get(
-                (group_of.get(mid) or "", stage)
-            )
+            shares = stage_shares.get((mid, stage))
+            group = group_of.get(mid) or ""
+            listed = baskets.get((group, stage))
+            if not shares and (listed is None or symbol.get(mid) in listed):
+                shares = stage_shares.get((group, stage))  # never a basket of other elements
             if not shares:
                 continue
             imposing = {
