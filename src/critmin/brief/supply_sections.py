@@ -55,7 +55,8 @@ def supply_section(cfg: BriefConfig) -> Section:
         s.facts["rare_earths_mine_year"] = ree["year"]
         line = (
             f"China mined {pct(ree['china_share'])} of the world's rare earths in {ree['year']} "
-            f"({ree['world_total']:,.0f} t rare-earth oxide, HHI {ree['hhi']:,.0f})"
+            f"(of {ree['world_total']:,.0f} t rare-earth oxide, the {ree['denominator']}; "
+            f"HHI {ree['hhi']:,.0f})"
         )
         ref = by_ref.get("rare_earths")
         if ref:
