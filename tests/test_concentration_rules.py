@@ -158,3 +158,15 @@ def test_cached_and_uncached_answers_agree(store: Path) -> None:
     assert first == cached
     for row in first:
         assert cm.concentration(row["mineral"], "refine") == row
+
+
+def test_scenario_restrictor_share_is_the_concentration_share(store: Path, cli: Any) -> None:
+    """The same question (China's share of primary gallium, 2025) gets the same number from
+    `critmin scenario run` as from `critmin concentration`: 900/909, not 900/900."""
+    run = cli(
+        "scenario", "run", "chn-2023-gallium-germanium", "--draws", "200", "--seed", "1", "--json"
+    ).json()
+    ga = next(m for m in run["minerals"] if m["mineral"] == "gallium")
+    conc = cli("concentration", "gallium", "--stage", "refine", "--json").json()
+    assert ga["inputs"]["restrictor_share"]["value"] == conc["china_share"]
+    assert conc["china_share"] == pytest.approx(900 / 909)
