@@ -125,6 +125,8 @@ def test_nickel_refining_rows_add_to_the_world(store: Path) -> None:
     assert math.fsum(s["share"] for s in res["shares"]) == pytest.approx(1.0)
     xot = next(s for s in res["shares"] if s["iso3"] == "XOT")
     assert xot["share"] == pytest.approx(518_320 / 3_483_697)
+    # IEA 'Top 3 share' 2024 as published in the dataset (note of the WLD row)
+    assert res["top3_share"] == pytest.approx(0.7779887286408663, rel=1e-9)
 
 
 @pytest.mark.parametrize("stage", STAGES)
