@@ -40,9 +40,55 @@ def test_textbook_case() -> None:
     assert metrics.hhi_band(900) == "low"
 
 
-def test_world_total_prefers_reported() -> None:
-    assert metrics.world_total({"AAA": 10, "XOT": 5}, 20) == (20.0, "reported")
-    assert metrics.world_total({"AAA": 10, "XOT": 5}, None) == (15.0, "sum")
+def test_denominator_is_the_larger_of_world_and_sum() -> None:
+    assert metrics.world_total({"AAA": 10, "XOT": 5}, 20) == (20.0, "world total")
+    assert metrics.world_total({"AAA": 10, "XOT": 5}, 15) == (15.0, "world total")  # a tie
+    assert metrics.world_total({"AAA": 10, "XOT": 5}, None) == (15.0, "sum of countries")
+    # a rounded world total below its rows (USGS gallium 2025: 900 t over 909 t of countries)
+    assert metrics.world_total({"CHN": 900, "RUS": 6, "JPN": 3}, 900) == (
+        909.0,
+        "sum of countries",
+    )
+    assert metrics.world_total({}, None) == (0.0, None)
+    assert metrics.world_total({"AAA": 0.0}, 0.0) == (0.0, None)
+
+
+# any non-negative country values (zeros, ties, one giant), any world total or none
+raw_st = st.dictionaries(
+    st.sampled_from(["CHN", "USA", "AUS", "COD", "IDN", "RUS", "JPN", "XOT", "BRA", "ZAF"]),
+    st.one_of(
+        st.just(0.0),
+        st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False),
+        st.floats(min_value=0, max_value=1e-3, allow_nan=False),
+    ),
+    max_size=10,
+)
+world_st = st.one_of(
+    st.none(),
+    st.just(0.0),
+    st.floats(min_value=0, max_value=1e13, allow_nan=False, allow_infinity=False),
+)
+
+
+@given(raw_st, world_st)
+def test_no_share_above_one_and_no_hhi_above_10000(
+    values: dict[str, float], reported: float | None
+) -> None:
+    world, name = metrics.world_total(values, reported)
+    sh = metrics.shares(values, world)
+    if name is None:
+        assert world == 0.0 and sh == {}
+        return
+    assert world >= math.fsum(values.values()) * (1 - 1e-12)
+    if reported is not None and reported > 0:
+        assert world >= reported
+    assert all(0.0 <= s <= 1.0 for s in sh.values())
+    assert math.fsum(sh.values()) <= 1.0 + 1e-9
+    single = {k: v for k, v in sh.items() if k not in metrics.AGGREGATES}
+    assert 0.0 <= metrics.hhi(single.values()) <= 10_000.0
+    assert 0.0 <= metrics.top_n_share(sh, 3) <= 1.0
+    lead = metrics.leader(sh)
+    assert lead is None or 0.0 <= lead[1] <= 1.0
 
 
 def test_leader_ignores_other_countries() -> None:

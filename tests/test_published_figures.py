@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import critmin as cm
+from critmin.validate import world_sum_limit
 
 # (mineral, stage, year, world total t, leading country, its t) -- USGS MCS 2025 world table
 MCS2025 = [
@@ -71,8 +72,12 @@ def test_neodymium_answers_with_the_rare_earth_group(store: Path) -> None:
     assert res["world_reported"] == pytest.approx(390_000)
 
 
-# Concentration figures (DESIGN Q1): share = country / reported world total, MCS 2025 pinned
-# (MCS 2026 revises 2024; by default the queries answer from it, see test_editions.py).
+# Concentration figures (DESIGN Q1): share = country / denominator, the larger of the reported
+# world total and the sum of countries. Where the rounded world total is below its rows (rare
+# earths, gallium, graphite, antimony, refined copper in 2024) the share is of the sum: never
+# above the share of the world total, and below it by no more than the world-vs-sum limit of
+# `data validate` allows (antimony: China 60 000 t of 103 960 t of rows = 57.7 %, against
+# 60 % of the rounded 100 000 t). MCS 2025 is pinned: MCS 2026 revises 2024 (test_editions.py).
 CONCENTRATION = [
     # (mineral, stage, year, country, share) -- from the USGS MCS 2025 table values above
     ("rare_earths", "mine", 2024, "CHN", 270_000 / 390_000),  # "China ~69 %"
@@ -93,15 +98,25 @@ def test_published_shares(
     store: Path, mineral: str, stage: str, year: int, iso3: str, share: float
 ) -> None:
     res = cm.concentration(mineral, stage, year, edition="usgs-mcs-2025")
-    assert res["world_basis"] == "reported"
+    prod = cm.production(mineral, stage, year, edition="usgs-mcs-2025")
+    total = sum(r["value"] for r in prod["rows"] if r["value"] is not None)
+    world = max(prod["world_reported"], total)
+    assert res["denominator"] == (
+        "world total" if world == prod["world_reported"] else "sum of countries"
+    )
+    value = next(r["value"] for r in prod["rows"] if r["iso3"] == iso3)
     got = {s["iso3"]: s["share"] for s in res["shares"]}
-    assert got[iso3] == pytest.approx(share, rel=1e-9)
+    assert got[iso3] == pytest.approx(value / world, rel=1e-9)
+    assert share * prod["world_reported"] / world_sum_limit(prod["world_reported"]) <= got[iso3]
+    assert got[iso3] <= share * (1 + 1e-12)
     assert res["leader"] == iso3
 
 
 def test_rare_earth_mine_hhi_is_highly_concentrated(store: Path) -> None:
     res = cm.concentration("rare_earths", "mine", 2024, edition="usgs-mcs-2025")
-    # China alone contributes (100 x 270/390)^2 = 4 793
-    assert res["hhi"] > (100 * 270_000 / 390_000) ** 2
+    # the countries add to 393 950 t, above the rounded world total of 390 000 t: shares are
+    # of the sum; China alone contributes (100 x 270/393.95)^2 = 4 697
+    assert res["denominator"] == "sum of countries" and res["world_total"] == 393_950
+    assert res["hhi"] > (100 * 270_000 / 393_950) ** 2
     assert res["hhi_band"] == "high"
-    assert res["china_share"] == pytest.approx(270_000 / 390_000)
+    assert res["china_share"] == pytest.approx(270_000 / 393_950)

@@ -22,7 +22,11 @@ def test_concentration_json_contract(store: Path, cli: Any) -> None:
         "year",
         "unit",
         "world_total",
-        "world_basis",
+        "denominator",
+        "world_reported",
+        "countries_sum",
+        "withheld",
+        "no_data",
         "hhi",
         "top3_share",
         "china_share",
@@ -34,15 +38,17 @@ def test_concentration_json_contract(store: Path, cli: Any) -> None:
     assert shares == sorted(shares, reverse=True)
     assert all(0 <= s <= 1 for s in shares)
     # MCS 2026 revises cobalt 2024: world 302,000 t (MCS2026_Commodities_Data.csv line 1863)
-    assert res["world_basis"] == "reported" and res["world_total"] == 302_000
+    assert res["denominator"] == "world total" and res["world_total"] == 302_000
     assert res["edition"] == "usgs-mcs-2026"
 
 
 def test_concentration_all_is_sorted_by_hhi(store: Path, cli: Any) -> None:
     rows = cli("concentration", "--all", "--stage", "refine", "--json").json()
     assert len(rows) >= 15
-    hhis = [r["hhi"] for r in rows]
+    hhis = [r["hhi"] for r in rows if r["hhi"] is not None]
     assert hhis == sorted(hhis, reverse=True)
+    stated = [r["hhi"] is not None for r in rows]
+    assert stated == sorted(stated, reverse=True)  # stages without figures come last
 
 
 @pytest.mark.parametrize(
@@ -191,15 +197,16 @@ def test_control_world_denominator(store: Path) -> None:
 
 def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> None:
     """The per-process memos (table frames, the mineral and headline indexes) must follow a
-    write: DRC cobalt 2025 replaced by 300 000 t moves its share of the reported world total
-    (310 000 t, unchanged) from 230/310 to 300/310, and the sum of countries by 70 000 t."""
+    write: DRC cobalt 2025 replaced by 300 000 t moves the sum of countries from 314 600 t to
+    384 600 t, and DRC's share of it (the sum is above the reported world total, 310 000 t,
+    so it is the denominator) from 230/314.6 to 300/384.6."""
     from critmin.data.bundled import reference_dir
     from critmin.store import import_csv
 
     before = cm.production("cobalt", "mine", 2025)
-    assert cm.concentration("cobalt", "mine", 2025)["shares"][0]["share"] == pytest.approx(
-        230 / 310
-    )
+    res = cm.concentration("cobalt", "mine", 2025)
+    assert res["denominator"] == "sum of countries" and res["world_reported"] == 310_000
+    assert res["shares"][0]["share"] == pytest.approx(230 / 314.6)
     drc = next(r for r in before["rows"] if r["iso3"] == "COD")
     assert drc["value"] == 230_000 and before["world_sum"] == pytest.approx(314_600)
     src = reference_dir() / "production" / "usgs_mcs2026.csv"
@@ -212,4 +219,4 @@ def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> No
     assert next(r for r in after["rows"] if r["iso3"] == "COD")["value"] == 300_000
     assert after["world_sum"] == pytest.approx(384_600)
     share = cm.concentration("cobalt", "mine", 2025)["shares"]
-    assert share[0]["iso3"] == "COD" and share[0]["share"] == pytest.approx(300 / 310)
+    assert share[0]["iso3"] == "COD" and share[0]["share"] == pytest.approx(300 / 384.6)

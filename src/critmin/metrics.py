@@ -17,37 +17,55 @@ HHI_HIGH = 1800.0
 HHI_MODERATE = 1000.0
 
 
-def world_total(values: Mapping[str, float], reported: float | None) -> tuple[float, str]:
-    """World total and its basis: the reported figure where present, else the sum.
+# Names of the denominator a share is taken of (the JSON field ``denominator``).
+WORLD_TOTAL = "world total"
+SUM_OF_COUNTRIES = "sum of countries"
 
-    world = reported world total if given and > 0, else sum_i value_i (aggregates such as
-    "Other countries" included, the reported world line excluded). Returns (tonnes, basis)
-    with basis "reported" or "sum".
+
+def world_total(values: Mapping[str, float], reported: float | None) -> tuple[float, str | None]:
+    """The denominator of every share, and its name: the larger of the reported world total
+    and the sum of countries.
+
+    denominator = max(W, S), with W the reported world total (if given and > 0) and
+    S = sum_i value_i over every row but the world line ("Other countries" and "Rest of world"
+    rows included). A world total the source rounded down, or one that leaves a country out,
+    can be smaller than the rows it stands above; dividing by it would give shares above 1 and
+    an HHI above 10 000, so the sum is used then. Returns (tonnes, name) with name
+    ``"world total"`` (W, ties included) or ``"sum of countries"`` (S), and (0.0, None) when
+    neither is positive (no share can be stated).
     """
-    if reported is not None and reported > 0:
-        return float(reported), "reported"
-    return float(sum(v for k, v in values.items() if k != "WLD")), "sum"
+    total = float(sum(v for k, v in values.items() if k != "WLD"))
+    if reported is not None and reported > 0 and reported >= total:
+        return float(reported), WORLD_TOTAL
+    if total > 0:
+        return total, SUM_OF_COUNTRIES
+    return 0.0, None
 
 
 def shares(values: Mapping[str, float], world: float) -> dict[str, float]:
     """share_i = value_i / world, for every key except the world line itself.
 
-    Units: value_i and world in the same unit (t); shares are fractions. Source: DESIGN.md
-    section 4. A non-positive world gives an empty mapping (no shares can be stated).
+    Units: value_i and world in the same unit (t); shares are fractions. ``world`` is the
+    denominator of :func:`world_total` (never below the sum of the values), so every share is
+    in [0, 1] and they add to at most 1; a share is capped at 1 against floating-point
+    rounding. Source: DESIGN.md section 4. A non-positive world gives an empty mapping (no
+    shares can be stated).
     """
     if world <= 0:
         return {}
-    return {k: v / world for k, v in values.items() if k != "WLD"}
+    return {k: min(v / world, 1.0) for k, v in values.items() if k != "WLD"}
 
 
 def hhi(country_shares: Iterable[float]) -> float:
     """Herfindahl-Hirschman index: HHI = sum_i (100 * s_i)^2, on 0-10 000.
 
     ``country_shares`` are fractions of world supply held by single countries (leave out
-    "Other countries" lines: their members are unknown). One supplier gives 10 000; n equal
-    suppliers give 10 000 / n. Source: US DOJ/FTC Merger Guidelines (2023), section 2.1.
+    "Other countries" lines: their members are unknown), taken of the denominator of
+    :func:`world_total`, so they add to at most 1 and the HHI is at most 10 000 (capped there
+    against floating-point rounding). One supplier gives 10 000; n equal suppliers give
+    10 000 / n. Source: US DOJ/FTC Merger Guidelines (2023), section 2.1.
     """
-    return float(sum((100.0 * s) ** 2 for s in country_shares))
+    return min(float(sum((100.0 * s) ** 2 for s in country_shares)), 10_000.0)
 
 
 def hhi_band(value: float) -> str:
@@ -60,9 +78,10 @@ def hhi_band(value: float) -> str:
 
 
 def top_n_share(country_shares: Mapping[str, float], n: int = 3) -> float:
-    """Sum of the n largest single-country shares (fraction)."""
+    """Sum of the n largest single-country shares (fraction, at most 1: capped against
+    floating-point rounding; the shares of :func:`shares` add to at most 1)."""
     ranked = sorted((s for k, s in country_shares.items() if k not in AGGREGATES), reverse=True)
-    return float(sum(ranked[:n]))
+    return min(float(sum(ranked[:n])), 1.0)
 
 
 def leader(country_shares: Mapping[str, float]) -> tuple[str, float] | None:

@@ -13,7 +13,39 @@ from critmin import metrics
 from critmin.editions import edition_year
 from critmin.errors import InputError, NotFoundError
 from critmin.memo import per_store
-from critmin.queries import minerals, production, resolve_mineral
+from critmin.queries import mineral_row, minerals, production, resolve_mineral
+
+
+def _no_figure(
+    prod: dict[str, Any], stage: str, reason: str, withheld: list[str], no_data: list[str]
+) -> dict[str, Any]:
+    """A concentration answer that states no figure: every metric null, with the reason."""
+    return {
+        "mineral": prod["mineral"],
+        "stage": stage,
+        "year": prod["year"],
+        "edition": prod["edition"],
+        "unit": prod["unit"],
+        "basis": prod["basis"],
+        "product": prod["product"],
+        "reported_as": prod["reported_as"],
+        "basket": prod["product"] if prod["reported_as"] else None,
+        "reason": reason,
+        "world_reported": prod["world_reported"],
+        "countries_sum": None,
+        "world_total": None,
+        "denominator": None,
+        "hhi": None,
+        "hhi_band": None,
+        "top3_share": None,
+        "china_share": None,
+        "leader": None,
+        "leader_share": None,
+        "withheld": withheld,
+        "no_data": no_data,
+        "shares": [],
+        "sources": prod["sources"],
+    }
 
 
 def concentration(
@@ -25,21 +57,50 @@ def concentration(
 ) -> dict[str, Any]:
     """Shares, HHI, top-3 and China share of one mineral x stage x year.
 
-    world_total is the reported world figure where USGS (or the source) gives one
-    (world_basis "reported"), else the sum of countries ("sum"). HHI and top-3 count single
-    countries only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left
-    out of HHI, so the HHI is a lower bound when such a line exists. Withheld values (W) are
-    missing, not zero. See :func:`critmin.metrics.hhi` for the formula and source. The
-    figures come from the latest edition reporting that year, or ``edition`` when pinned
-    (:func:`critmin.queries.production`); ``edition`` names it.
+    Denominator (``world_total`` tonnes, named in ``denominator``): the larger of the reported
+    world total ("world total") and the sum of the country rows, "Other countries" included
+    ("sum of countries"); see :func:`critmin.metrics.world_total`. So no share exceeds 1, the
+    top-3 share is at most 1 and the HHI at most 10 000. HHI and top-3 count single countries
+    only: an "Other countries" line (XOT) keeps its share in ``shares`` but is left out of HHI,
+    so the HHI is a lower bound when such a line exists.
+
+    Missing is not zero: a row the source flags W is listed under ``withheld``; a row with no
+    value and no W flag under ``no_data``; neither gets a share. China's share is null when
+    China's row is withheld or has no value. No figure is stated (``hhi`` and every other
+    metric null, ``reason`` in words) when no country row has a value, or when the mineral has
+    no figures of its own and only its group's are published (``reported_as``, ``basket``):
+    a group or basket total is never passed off as one element's.
+
+    The figures come from the latest edition reporting that year, whole, or ``edition`` when
+    pinned (:func:`critmin.queries.production`); ``edition`` names it.
     """
     prod = production(mineral, stage, year, path, edition)
+    withheld = [r["iso3"] for r in prod["rows"] if r["value"] is None and r["flag"] == "W"]
+    no_data = [r["iso3"] for r in prod["rows"] if r["value"] is None and r["flag"] != "W"]
+    if prod["reported_as"]:
+        group = str(mineral_row(prod["reported_as"], path)["name"]).lower()
+        listed = basket_symbols(prod["product"])
+        own = mineral_row(prod["mineral"], path)["symbol"]
+        outside = f", which does not hold {own}" if listed and own not in listed else ""
+        reason = (
+            f"reported as {group} (basket: {prod['product']}{outside}): no "
+            f"{prod['mineral']} figures of its own, so no element-level concentration; "
+            f"`concentration {prod['reported_as']}` gives the basket's"
+        )
+        return _no_figure(prod, stage, reason, withheld, no_data)
     values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
-    world, basis = metrics.world_total(values, prod["world_reported"])
+    world, denominator = metrics.world_total(values, prod["world_reported"])
+    if not values or denominator is None:
+        missing = "no country figures" if not values else "every country figure is zero"
+        if withheld:
+            missing += "; withheld by the source (W): " + ", ".join(withheld)
+        reason = f"no data: {missing} for {prod['mineral']} {stage} {prod['year']}"
+        return _no_figure(prod, stage, reason, withheld, no_data)
     sh = metrics.shares(values, world)
     single = {k: v for k, v in sh.items() if k not in metrics.AGGREGATES}
     h = metrics.hhi(single.values())
     lead = metrics.leader(sh)
+    china_missing = "CHN" in withheld or "CHN" in no_data
     return {
         "mineral": prod["mineral"],
         "stage": stage,
@@ -48,16 +109,21 @@ def concentration(
         "unit": prod["unit"],
         "basis": prod["basis"],
         "product": prod["product"],
-        "reported_as": prod["reported_as"],
+        "reported_as": None,
+        "basket": None,
+        "reason": None,
+        "world_reported": prod["world_reported"],
+        "countries_sum": float(sum(values.values())),
         "world_total": world,
-        "world_basis": basis,
+        "denominator": denominator,
         "hhi": h,
         "hhi_band": metrics.hhi_band(h),
         "top3_share": metrics.top_n_share(sh, 3),
-        "china_share": sh.get("CHN", 0.0) if values else None,
+        "china_share": None if china_missing else sh.get("CHN", 0.0),
         "leader": lead[0] if lead else None,
         "leader_share": lead[1] if lead else None,
-        "withheld": [r["iso3"] for r in prod["rows"] if r["value"] is None],
+        "withheld": withheld,
+        "no_data": no_data,
         "shares": [
             {"iso3": k, "value": values[k], "share": sh[k]}
             for k in sorted(sh, key=lambda k: (-sh[k], k))
@@ -73,7 +139,8 @@ def concentration_all(
     """:func:`concentration` for every mineral with data at the stage (group answers once).
 
     Members answered by their group (neodymium by rare earths) are not repeated; the group
-    row stands for them. Sorted by HHI, highest first.
+    row stands for them. Stages without country figures are listed with ``hhi`` null and
+    their ``reason``, after the rest. Sorted by HHI, highest first.
     """
     out = []
     table = minerals(path)
@@ -84,7 +151,7 @@ def concentration_all(
             out.append(concentration(row["mineral_id"], stage, year, path))
         except (NotFoundError, InputError):
             continue
-    return sorted(out, key=lambda r: -r["hhi"])
+    return sorted(out, key=lambda r: (r["hhi"] is None, -(r["hhi"] or 0.0), r["mineral"]))
 
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)
@@ -92,10 +159,13 @@ def dominance(year: int | None = None, path: Path | str | None = None) -> list[d
     """Per mineral: the leading country at each stage and China's dual dominance.
 
     dual dominance of country c = min(mine share_c, refine share_c) (DESIGN.md section 4),
-    computed when both stages have data; ``dual_leader`` is the country with the largest.
+    computed when both stages have data; ``dual_leader`` is the country with the largest. A
+    stage without country figures (``hhi`` null) counts as no data.
     """
-    mine = {r["mineral"]: r for r in concentration_all("mine", year, path)}
-    refine = {r["mineral"]: r for r in concentration_all("refine", year, path)}
+    mine = {r["mineral"]: r for r in concentration_all("mine", year, path) if r["hhi"] is not None}
+    refine = {
+        r["mineral"]: r for r in concentration_all("refine", year, path) if r["hhi"] is not None
+    }
     out = []
     for mineral_id in sorted(set(mine) | set(refine)):
         m, r = mine.get(mineral_id), refine.get(mineral_id)
@@ -200,8 +270,9 @@ def control(
     """Ownership-weighted control of a mineral's mine output by owner nationality (Q2).
 
     control_n = sum over registered assets of output_a x stake_{a,n} / denominator, where the
-    denominator is the host country's production (``host``) or world production, from the
-    production table for the same year. Stakes are those in force on ``as_of`` (latest
+    denominator is the host country's production (``host``) or world production (the larger
+    of the reported world total and the sum of countries, :func:`critmin.metrics.world_total`),
+    from the production table for the same year. Stakes are those in force on ``as_of`` (latest
     ``as_of`` row per asset not after that date; default: the end of the output year).
     Unattributed = output outside the register + unowned parts of registered assets; never
     dropped. See :func:`critmin.metrics.control_shares`.
@@ -240,7 +311,8 @@ def control(
     prod = production(mineral_id, "mine", year, path)
     if host is None:
         values = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
-        denominator, basis = metrics.world_total(values, prod["world_reported"])
+        denominator, named = metrics.world_total(values, prod["world_reported"])
+        basis = named or "no data"
     else:
         hit = [r["value"] for r in prod["rows"] if r["iso3"] == host and r["value"] is not None]
         if not hit:
@@ -280,6 +352,20 @@ def control(
     }
 
 
+def basket_symbols(product: str | None) -> set[str] | None:
+    """Element symbols a basket series names in its product label, or None for a series that
+    names none (a group total such as USGS rare-earth oxide covers every member).
+
+    "magnet rare earth elements (Nd, Pr, Dy, Tb)" -> {"Nd", "Pr", "Dy", "Tb"}.
+    """
+    import re
+
+    found = re.search(r"\(([A-Z][a-z]?(?:,\s*[A-Z][a-z]?)+)\)", product or "")
+    if found is None:
+        return None
+    return {part.strip() for part in found.group(1).split(",")}
+
+
 # Which stage's output a measure withholds. An ore-export ban stops raw ore, not the metal
 # refined at home (Indonesia's nickel); licences, bans, quotas, taxes and suspensions reach
 # every stage the imposing country exports. Technology bans restrict know-how, not supply.
@@ -316,7 +402,10 @@ def exposure(
     - C: the largest, over the mine and refine stages, of the summed world shares of the
       countries with a control in force on ``on`` (default today) covering the mineral or the
       group it is reported as, and reaching that stage (SUPPLY_MEASURES: an ore-export ban
-      counts at the mine stage only; technology bans do not withhold supply).
+      counts at the mine stage only; technology bans do not withhold supply). A member
+      without figures of its own takes its group's shares at a stage only where the group's
+      series is not a basket of other elements (:func:`basket_symbols`: lanthanum is not in
+      the IEA magnet rare-earth basket).
     - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it
       (world end uses where USGS publishes only those; ``sectors_region`` says which).
     Minerals without NIR data are listed with score null (missing, not zero), after the rest.
@@ -329,10 +418,13 @@ def exposure(
     supply = read_table("us_supply", path).to_dicts()
     uses = read_table("end_uses", path).to_dicts()
     ctrl = [r for r in controls(None, None, None, path) if control_status(r, day) == "active"]
+    symbol = {r["mineral_id"]: r["symbol"] for r in table}
     stage_shares: dict[tuple[str, str], dict[str, float]] = {}
+    baskets: dict[tuple[str, str], set[str] | None] = {}
     for stage in ("mine", "refine"):
         for c in concentration_all(stage, None, path):
             stage_shares[(c["mineral"], stage)] = {s["iso3"]: s["share"] for s in c["shares"]}
+            baskets[(c["mineral"], stage)] = basket_symbols(c["product"])
     out = []
     for row in table:
         mid = row["mineral_id"]
@@ -348,9 +440,11 @@ def exposure(
         ]
         controlled, at_stage = 0.0, None
         for stage in ("mine", "refine"):
-            shares = stage_shares.get((mid, stage)) or stage_shares.get(
-                (group_of.get(mid) or "", stage)
-            )
+            shares = stage_shares.get((mid, stage))
+            group = group_of.get(mid) or ""
+            listed = baskets.get((group, stage))
+            if not shares and (listed is None or symbol.get(mid) in listed):
+                shares = stage_shares.get((group, stage))  # never a basket of other elements
             if not shares:
                 continue
             imposing = {

@@ -68,6 +68,30 @@ SAME_AS_CLI: list[tuple[tuple[str, ...], str, str, dict[str, Any] | None]] = [
     (("concentration", "Rare Earths"), "GET", "/concentration/Rare%20Earths", None),
     (("concentration", "neodymium"), "GET", "/concentration/neodymium", None),
     (
+        ("concentration", "gallium", "--stage", "refine", "--year", "2025"),
+        "GET",
+        "/concentration/gallium?stage=refine&year=2025",
+        None,
+    ),
+    (
+        ("concentration", "germanium", "--stage", "refine"),
+        "GET",
+        "/concentration/germanium?stage=refine",
+        None,
+    ),
+    (
+        ("concentration", "lanthanum", "--stage", "refine"),
+        "GET",
+        "/concentration/lanthanum?stage=refine",
+        None,
+    ),
+    (
+        ("concentration", "--all", "--stage", "refine"),
+        "GET",
+        "/concentration?stage=refine",
+        None,
+    ),
+    (
         ("concentration", "--all", "--stage", "mine", "--year", "2024"),
         "GET",
         "/concentration?stage=mine&year=2024",

@@ -128,16 +128,25 @@ class Concentration(Out):
     unit: str
     basis: str | None = None
     product: str | None = None
-    reported_as: str | None = None
-    world_total: float | None = Field(None, description="Tonnes.")
-    world_basis: str | None = Field(None, description="'reported' or 'sum' of countries.")
-    hhi: float = Field(description="Herfindahl-Hirschman index, 0-10 000.")
-    hhi_band: str
+    reported_as: str | None = Field(
+        None, description="Group whose figures are the only ones published; no figure then."
+    )
+    basket: str | None = Field(None, description="What the group's figures cover.")
+    reason: str | None = Field(None, description="Why no figure is stated (hhi null), in words.")
+    world_reported: float | None = Field(None, description="Reported world total, tonnes.")
+    countries_sum: float | None = Field(None, description="Sum of the country rows, tonnes.")
+    world_total: float | None = Field(None, description="Denominator of the shares, tonnes.")
+    denominator: Literal["world total", "sum of countries"] | None = Field(
+        None, description="The larger of the reported world total and the sum of countries."
+    )
+    hhi: float | None = Field(None, description="Herfindahl-Hirschman index, 0-10 000.")
+    hhi_band: str | None = None
     top3_share: float | None = None
     china_share: float | None = None
     leader: str | None = None
     leader_share: float | None = None
-    withheld: list[str]
+    withheld: list[str] = Field(description="Rows the source withholds (W): not zero.")
+    no_data: list[str] = Field(description="Rows with no value and no W flag: not zero.")
     shares: list[Share]
     sources: list[str]
 

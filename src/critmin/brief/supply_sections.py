@@ -16,13 +16,22 @@ def supply_section(cfg: BriefConfig) -> Section:
     from critmin.errors import CritminError
 
     s = Section("supply", "1. Who controls supply")
-    mine = cm.concentration_all("mine")
-    refine = cm.concentration_all("refine")
+    all_mine = cm.concentration_all("mine")
+    all_refine = cm.concentration_all("refine")
+    # a stage without country figures states no HHI (reason in words): left out of the counts
+    mine = [r for r in all_mine if r["hhi"] is not None]
+    refine = [r for r in all_refine if r["hhi"] is not None]
     dom = cm.dominance()
     by_mine = {r["mineral"]: r for r in mine}
     by_ref = {r["mineral"]: r for r in refine}
-    for r in mine + refine:
+    for r in all_mine + all_refine:
         s.sources.update(r["sources"])
+    for stage, rows in (("mine", all_mine), ("refine", all_refine)):
+        s.notes.extend(
+            esc(f"{name(r['mineral'])}, {stage} {r['year']}: {r['reason']}.")
+            for r in rows
+            if r["hhi"] is None
+        )
     high = [r for r in mine if r["hhi_band"] == "high"]
     china_lead_mine = [r["mineral"] for r in mine if r["leader"] == "CHN"]
     china_lead_ref = [r["mineral"] for r in refine if r["leader"] == "CHN"]
@@ -46,8 +55,8 @@ def supply_section(cfg: BriefConfig) -> Section:
         s.facts["rare_earths_mine_year"] = ree["year"]
         line = (
             f"China mined {pct(ree['china_share'])} of the world's rare earths in {ree['year']} "
-            f"({ree['world_total']:,.0f} t rare-earth oxide, HHI {ree['hhi']:,.0f}; "
-            f"edition {ree['edition']})"
+            f"(of {ree['world_total']:,.0f} t rare-earth oxide, the {ree['denominator']}; "
+            f"HHI {ree['hhi']:,.0f}; edition {ree['edition']})"
         )
         ref = by_ref.get("rare_earths")
         if ref:
@@ -73,7 +82,11 @@ def supply_section(cfg: BriefConfig) -> Section:
     maps = []
     for m in cfg.map_minerals:
         try:
-            maps.append(cm.concentration(m, "mine", cfg.year))
+            res = cm.concentration(m, "mine", cfg.year)
+            if res["hhi"] is None:
+                s.notes.append(esc(f"No map for {m}: {res['reason']}"))
+            else:
+                maps.append(res)
         except CritminError as exc:
             if m not in by_ref:  # a refine-only mineral (gallium) is on the refinery map
                 s.notes.append(esc(f"No map for {m}: {exc}"))

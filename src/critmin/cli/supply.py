@@ -121,9 +121,10 @@ def concentration_cmd(
                 "top3_share",
                 "china_share",
                 "leader",
-                "world_basis",
+                "denominator",
+                "reason",
             ],
-            title=f"{stage} concentration, by HHI",
+            title=f"{stage} concentration, by HHI (no HHI: see reason)",
         )
         return
     assert mineral is not None
@@ -131,14 +132,25 @@ def concentration_cmd(
     if as_json:
         print_json(res)
         return
-    _group_note(res)
+    _missing_note(res)
+    if res["hhi"] is None:
+        typer.echo(f"{res['mineral']} {stage} {res['year']}: {res['reason']}")
+        return
     print_table(
         res["shares"],
         ["iso3", "value", "share"],
         title=f"{res['mineral']} {stage} {res['year']} ({res['edition']}): "
         f"HHI {res['hhi']:.0f} ({res['hhi_band']}), "
-        f"top-3 {res['top3_share']:.1%}, world {res['world_total']:,.0f} t ({res['world_basis']})",
+        f"top-3 {res['top3_share']:.1%}, shares of {res['world_total']:,.0f} t "
+        f"({res['denominator']})",
     )
+
+
+def _missing_note(res: dict[str, object]) -> None:
+    """Rows without a figure, in words: withheld (W) or no data; neither counts as zero."""
+    for key, words in (("withheld", "withheld by the source (W)"), ("no_data", "no data")):
+        if res.get(key):
+            typer.echo(f"{words}, not zero: {', '.join(map(str, res[key]))}")  # type: ignore[call-overload]
 
 
 def dominance_cmd(year: int | None = YEAR, as_json: bool = JSON) -> None:

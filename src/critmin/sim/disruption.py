@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from critmin import metrics
 from critmin.errors import InputError, NotFoundError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -508,9 +509,10 @@ def resolve_inputs(scenario: Scenario, path: Path | str | None = None) -> list[R
         try:
             prod = production(key, scenario.stage, year, path)
             vals = {r["iso3"]: r["value"] for r in prod["rows"] if r["value"] is not None}
-            world = prod["world_reported"] or sum(vals.values())
+            # the denominator of critmin.concentration: max(world total, sum of countries)
+            world, _ = metrics.world_total(vals, prod["world_reported"])
             hit = [r for r in prod["rows"] if r["iso3"] == scenario.restricting_iso3]
-            if world and not (hit and hit[0]["value"] is None):
+            if world > 0 and not (hit and hit[0]["value"] is None):
                 share_store = (
                     min(1.0, (hit[0]["value"] if hit else 0.0) / world),
                     {"year": prod["year"], "source": prod["sources"][0], "stage": scenario.stage},

@@ -292,25 +292,26 @@
       const name = this.names[res.mineral] || label(res.mineral);
       const what = res.stage === "mine" ? "mine production" : "refined production";
       const note = $("#conc-note");
-      if (res.reported_as) {
+      if (res.reason) {
         note.hidden = false;
-        note.textContent =
-          name + " has no figures of its own: these are the figures of the group " +
-          label(res.reported_as) + ".";
+        note.textContent = name + ": " + res.reason + ".";
       } else {
         note.hidden = true;
       }
       const leader = res.leader ? this.countries[res.leader] || res.leader : "n/a";
       $("#conc-cards").replaceChildren(
-        card("HHI (0-10 000)", num(res.hhi), res.hhi_band + " concentration"),
+        card(
+          "HHI (0-10 000)",
+          res.hhi === null ? "no data" : num(res.hhi),
+          res.hhi === null ? "no figure stated" : res.hhi_band + " concentration"
+        ),
         card("top-3 countries", pct(res.top3_share), "of world " + what),
         card("China", pct(res.china_share), "share of world " + what),
         card("leader", leader, pct(res.leader_share)),
         card(
           "world total, " + res.year,
-          tonnes(res.world_total) + " t",
-          (res.world_basis === "reported" ? "reported" : "sum of countries") +
-            (res.product ? ", " + res.product : "")
+          res.world_total === null ? "no data" : tonnes(res.world_total) + " t",
+          (res.denominator || "no denominator") + (res.product ? ", " + res.product : "")
         )
       );
       const rows = res.shares.filter((s) => s.iso3 !== "XOT" && s.iso3 !== "WLD");
@@ -362,9 +363,11 @@
           )
         )
       );
-      const withheld = res.withheld.length
-        ? " Withheld (missing, not zero): " + res.withheld.join(", ") + "."
-        : "";
+      const withheld =
+        (res.withheld.length
+          ? " Withheld by the source (W; missing, not zero): " + res.withheld.join(", ") + "."
+          : "") +
+        (res.no_data.length ? " No data (not zero): " + res.no_data.join(", ") + "." : "");
       const cited = res.sources
         .map((id) => {
           const s = sources[id];
@@ -395,8 +398,8 @@
           { "data-mineral": r.mineral, tabIndex: 0 },
           td(this.names[r.mineral] || label(r.mineral)),
           td(String(r.year), "num"),
-          td(num(r.hhi), "num"),
-          td(r.hhi_band),
+          td(r.hhi === null ? "no data" : num(r.hhi), "num"),
+          td(r.hhi_band || r.reason || ""),
           td(pct(r.top3_share), "num"),
           td(pct(r.china_share), "num"),
           td(r.leader ? this.countries[r.leader] || r.leader : "")
