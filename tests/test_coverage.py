@@ -30,8 +30,8 @@ def test_group_members_and_gaps(store: Path, cli: Any) -> None:
     nd = rows["neodymium"]
     assert nd["reported_as"] == "rare_earths" and nd["production_from_group"] is True
     assert nd["mine_years"] and "mine" not in nd["missing"]
-    # USGS publishes no world table for these: reported as missing, not zero
-    for m in ("cesium", "rubidium", "scandium", "uranium", "metallurgical_coal"):
+    # no sourced production table for these: reported as missing, not zero
+    for m in ("cesium", "rubidium", "scandium", "metallurgical_coal"):
         assert "mine" in rows[m]["missing"], m
     # germanium rows exist but every value is withheld (NA): still missing
     assert "refine" in rows["germanium"]["missing"]
