@@ -9,10 +9,12 @@ wna-world-uranium-mining-2025): tonnes of uranium (tU), stored as tonnes, basis 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import critmin as cm
+from critmin.queries import coverage_markdown
 
 # (year, iso3, tU) -- WNA table "Production from mines (tonnes U)"
 WNA_URANIUM = [
@@ -51,3 +53,28 @@ def test_wna_estimates_stay_flagged(store: Path) -> None:
     rows = {r["iso3"]: r for r in cm.production("uranium", "mine", 2024)["rows"]}
     assert {i for i, r in rows.items() if r["estimated"]} == {"UZB", "CHN", "IND", "ZAF", "UKR"}
     assert rows["UZB"]["value"] == pytest.approx(4_000)  # "Uzbekistan (est.)" 2024
+
+
+def test_platinum_and_palladium_reserves_come_from_the_group(store: Path) -> None:
+    # USGS MCS 2025 reports platinum-group reserves only for the group (world 81,000 t)
+    rows = {r["mineral"]: r for r in cm.coverage()}
+    for m in ("platinum", "palladium"):
+        assert rows[m]["reserves"] is False and rows[m]["reserves_from_group"] is True, m
+        assert "reserves" not in rows[m]["missing"]
+        assert rows[m]["reported_as"] is None  # production stays their own series
+        assert rows[m]["mine_years"]
+
+
+def test_missing_production_says_why(store: Path, cli: Any) -> None:
+    rows = {r["mineral"]: r for r in cli("data", "coverage", "--json").json()}
+    for m in ("cesium", "rubidium", "hafnium", "scandium", "germanium", "metallurgical_coal"):
+        assert "mine" in rows[m]["missing"] and "refine" in rows[m]["missing"], m
+        assert rows[m]["coverage_note"], m
+    for m in ("iridium", "rhodium", "ruthenium"):
+        assert rows[m]["reported_as"] == "platinum_group_metals"
+        assert "platinum-group" in rows[m]["coverage_note"], m
+    # a mineral with production carries no note
+    assert rows["uranium"]["coverage_note"] is None
+    assert rows["uranium"]["mine_years"] == list(range(2015, 2025))
+    md = coverage_markdown(cm.coverage())
+    assert "- cesium: No public production series" in md
