@@ -31,9 +31,10 @@ def test_group_members_and_gaps(store: Path, cli: Any) -> None:
     assert nd["reported_as"] == "rare_earths" and nd["production_from_group"] is True
     assert nd["mine_years"] and "mine" not in nd["missing"]
     # no sourced production table for these: reported as missing, not zero
-    for m in ("cesium", "rubidium", "scandium", "metallurgical_coal"):
+    for m in ("cesium", "rubidium", "scandium", "hafnium"):
         assert "mine" in rows[m]["missing"], m
-    # germanium rows exist but every value is withheld (NA): still missing
-    assert "refine" in rows["germanium"]["missing"]
+    # germanium: the USGS rows withhold every value (NA) and stay out of the years; the
+    # World Mining Data rows (2015-2019) are what the refine years show
+    assert rows["germanium"]["refine_years"] == [2015, 2016, 2017, 2018, 2019]
     refine = [m for m, r in rows.items() if r["refine_years"] and not r["production_from_group"]]
     assert len(refine) >= 15, refine

@@ -4,6 +4,9 @@ Each figure below is copied from the table named in its comment; the test checks
 store answers it unchanged. WNA = World Nuclear Association, "World Uranium Mining Production",
 table "Production from mines (tonnes U)", 2015-2024 edition (source
 wna-world-uranium-mining-2025): tonnes of uranium (tU), stored as tonnes, basis contained.
+WMD = World Mining Data 2021, 6.4 "Production of Mineral Raw Materials of individual Countries
+by Minerals", 2015-2019 (source wmd-2021-production-by-country): sheets "Coking Coal" and
+"Germanium" in metric tonnes, "Rhodium" in kilograms (stored divided by 1000).
 """
 
 from __future__ import annotations
@@ -67,14 +70,60 @@ def test_platinum_and_palladium_reserves_come_from_the_group(store: Path) -> Non
 
 def test_missing_production_says_why(store: Path, cli: Any) -> None:
     rows = {r["mineral"]: r for r in cli("data", "coverage", "--json").json()}
-    for m in ("cesium", "rubidium", "hafnium", "scandium", "germanium", "metallurgical_coal"):
+    for m in ("cesium", "rubidium", "hafnium", "scandium"):
         assert "mine" in rows[m]["missing"] and "refine" in rows[m]["missing"], m
         assert rows[m]["coverage_note"], m
-    for m in ("iridium", "rhodium", "ruthenium"):
+    for m in ("iridium", "ruthenium"):
         assert rows[m]["reported_as"] == "platinum_group_metals"
         assert "platinum-group" in rows[m]["coverage_note"], m
     # a mineral with production carries no note
-    assert rows["uranium"]["coverage_note"] is None
+    for m in ("uranium", "rhodium", "germanium", "metallurgical_coal"):
+        assert rows[m]["coverage_note"] is None, m
     assert rows["uranium"]["mine_years"] == list(range(2015, 2025))
     md = coverage_markdown(cm.coverage())
     assert "- cesium: No public production series" in md
+
+
+# (mineral, stage, year, iso3, t) -- WMD 6.4, the sheet named in the comment
+WMD = [
+    ("metallurgical_coal", "mine", 2019, "CHN", 502_544_830),  # Coking Coal, China 2019
+    ("metallurgical_coal", "mine", 2019, "AUS", 188_251_000),  # Coking Coal, Australia 2019
+    ("metallurgical_coal", "mine", 2015, "MNG", 12_613_000),  # Coking Coal, Mongolia 2015
+    ("germanium", "refine", 2019, "CHN", 85),  # Germanium, China 2019
+    ("germanium", "refine", 2015, "FIN", 13),  # Germanium, Finland 2015
+    ("rhodium", "mine", 2019, "ZAF", 19.545),  # Rhodium, South Africa 2019: 19,545 kg
+    ("rhodium", "mine", 2017, "RUS", 2.426),  # Rhodium, Russia 2017: 2,426 kg
+]
+
+
+@pytest.mark.parametrize(("mineral", "stage", "year", "iso3", "tonnes"), WMD)
+def test_wmd_by_country(
+    store: Path, mineral: str, stage: str, year: int, iso3: str, tonnes: float
+) -> None:
+    res = cm.production(mineral, stage, year)
+    by = {r["iso3"]: r for r in res["rows"]}
+    assert by[iso3]["value"] == pytest.approx(tonnes)
+    assert res["sources"] == ["wmd-2021-production-by-country"]
+
+
+# (mineral, stage, year, world t) -- WMD 6.4, row "Total" of the sheet
+WMD_WORLD = [
+    ("metallurgical_coal", "mine", 2019, 1_025_608_759),  # Coking Coal
+    ("germanium", "refine", 2015, 139),  # Germanium
+    ("rhodium", "mine", 2016, 23.956),  # Rhodium: 23,956 kg
+]
+
+
+@pytest.mark.parametrize(("mineral", "stage", "year", "world"), WMD_WORLD)
+def test_wmd_countries_add_up_to_the_total(
+    store: Path, mineral: str, stage: str, year: int, world: float
+) -> None:
+    res = cm.production(mineral, stage, year)
+    assert res["world_reported"] == pytest.approx(world)
+    assert res["world_sum"] == pytest.approx(world)  # WMD lists every producer it counts
+
+
+def test_wmd_estimates_stay_flagged(store: Path) -> None:
+    # WMD codes the germanium rows of Russia, Japan, USA and Ukraine "e" (estimated)
+    rows = {r["iso3"]: r for r in cm.production("germanium", "refine", 2018)["rows"]}
+    assert {i for i, r in rows.items() if r["estimated"]} == {"RUS", "JPN", "USA", "UKR"}
