@@ -127,3 +127,22 @@ def test_wmd_estimates_stay_flagged(store: Path) -> None:
     # WMD codes the germanium rows of Russia, Japan, USA and Ukraine "e" (estimated)
     rows = {r["iso3"]: r for r in cm.production("germanium", "refine", 2018)["rows"]}
     assert {i for i, r in rows.items() if r["estimated"]} == {"RUS", "JPN", "USA", "UKR"}
+
+
+def test_reserves_as_must_name_a_group_row() -> None:
+    import polars as pl
+
+    from critmin.validate import check_strict_extras
+
+    mins = pl.DataFrame(
+        {
+            "mineral_id": ["platinum", "platinum_group_metals"],
+            "kind": ["element", "group"],
+            "usgs_2025": [True, False],
+            "reported_as": [None, None],
+            "reserves_as": ["platinum_group_metals", None],
+        }
+    )
+    bad = mins.with_columns(pl.Series("reserves_as", ["no_such_row", None]))
+    assert not [f for f in check_strict_extras({"minerals": mins}) if f.column == "reserves_as"]
+    assert [f for f in check_strict_extras({"minerals": bad}) if f.column == "reserves_as"]

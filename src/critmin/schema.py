@@ -106,7 +106,8 @@ class Mineral(Row):
     unit_basis: OptText
     note: OptNote
     # group whose reserves stand for this mineral's (USGS gives platinum-group reserves only as a
-    # group), where reported_as is empty because the mineral's production is published on its own
+    # group), where reported_as is empty because the mineral's production is published on its own;
+    # validate checks it names a group row
     reserves_as: OptSlug
     # why a production series is missing (no public table found), shown by `data coverage`
     coverage_note: OptNote
@@ -352,12 +353,7 @@ TABLES: dict[str, Table] = {
     for t in [
         Table("sources", Source, ("source_id",)),
         Table("countries", Country, ("iso3",), _src()),
-        Table(
-            "minerals",
-            Mineral,
-            ("mineral_id",),
-            _src(reported_as="minerals", reserves_as="minerals"),
-        ),
+        Table("minerals", Mineral, ("mineral_id",), _src(reported_as="minerals")),
         Table(
             "production",
             Production,
