@@ -29,8 +29,9 @@ def _years(stage: str) -> list[int]:
 def test_gallium_refining_2025_by_hand(store: Path, cli: Any) -> None:
     """USGS MCS 2026 data release (MCS2026_Commodities_Data.csv), gallium primary low-purity
     production 2025: China 900 t, Russia 6 t, Japan 3 t, United States and other countries
-    "—" (zero), "World total (rounded)" 900 t. The rounded world is below the 909 t of country rows, so the shares are
-    of the sum of countries: China 900/909 = 99.0 %, not 100 %; HHI below 10 000."""
+    "—" (zero), "World total (rounded)" 900 t. The rounded world is below the 909 t of
+    country rows, so the shares are of the sum of countries: China 900/909 = 99.0 %, not
+    100 %; HHI below 10 000."""
     res = cli("concentration", "gallium", "--stage", "refine", "--year", "2025", "--json").json()
     countries = {"CHN": 900.0, "RUS": 6.0, "JPN": 3.0}
     denominator = sum(countries.values())  # 909 t > 900 t reported

@@ -30,10 +30,11 @@ def test_group_members_and_gaps(store: Path, cli: Any) -> None:
     nd = rows["neodymium"]
     assert nd["reported_as"] == "rare_earths" and nd["production_from_group"] is True
     assert nd["mine_years"] and "mine" not in nd["missing"]
-    # USGS publishes no world table for these: reported as missing, not zero
-    for m in ("cesium", "rubidium", "scandium", "uranium", "metallurgical_coal"):
+    # no sourced production table for these: reported as missing, not zero
+    for m in ("cesium", "rubidium", "scandium", "hafnium"):
         assert "mine" in rows[m]["missing"], m
-    # germanium: MCS 2025 withholds every value (NA); MCS 2022 published 2020-2021 figures
-    assert rows["germanium"]["refine_years"] == [2020, 2021]
+    # germanium: World Mining Data 2015-2019; MCS 2022 published 2020-2021; MCS 2023-2026
+    # withhold every value (NA), which stays out of the years
+    assert rows["germanium"]["refine_years"] == [2015, 2016, 2017, 2018, 2019, 2020, 2021]
     refine = [m for m, r in rows.items() if r["refine_years"] and not r["production_from_group"]]
     assert len(refine) >= 15, refine

@@ -190,6 +190,8 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
     One entry per mineral of the minerals table: production stages with their years
     (directly or through the group it is reported as), and whether reserves, US supply, end
     uses and prices exist. ``missing`` names each absent item: a gap is never filled.
+    ``coverage_note`` says in words why a mineral has no production series (no public table
+    found, or figures of its group stand for it); it is None where production is present.
     """
     from critmin.store import connect, query
 
@@ -223,8 +225,13 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
             "production_from_group": bool(not own and via),
         }
         for table in ("reserves", "us_supply", "end_uses", "prices"):
+            # reserves may be published for a group the mineral is otherwise not reported as
+            # (platinum-group reserves stand for platinum and palladium): reserves_as
+            via_id = (m.get("reserves_as") or group) if table == "reserves" else group
             entry[table] = mid in have[table]
-            entry[f"{table}_from_group"] = bool(not entry[table] and group and group in have[table])
+            entry[f"{table}_from_group"] = bool(
+                not entry[table] and via_id and via_id in have[table]
+            )
         missing = [s for s in ("mine", "refine") if not entry[f"{s}_years"]]
         missing += [
             t
@@ -232,6 +239,9 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
             if not entry[t] and not entry[f"{t}_from_group"]
         ]
         entry["missing"] = missing
+        # why production is missing, in words (minerals.coverage_note); shown only for a gap
+        no_production = not entry["mine_years"] and not entry["refine_years"]
+        entry["coverage_note"] = m.get("coverage_note") if no_production else None
         out.append(entry)
     return out
 
@@ -262,6 +272,10 @@ def coverage_markdown(rows: list[dict[str, Any]]) -> str:
             f"| {years(r['mine_years'])} | {years(r['refine_years'])} | {have(r, 'reserves')} "
             f"| {have(r, 'us_supply')} | {have(r, 'end_uses')} | {have(r, 'prices')} |"
         )
+    notes = [r for r in rows if r.get("coverage_note")]
+    if notes:
+        lines += ["", "Why production is missing or group-only:", ""]
+        lines += [f"- {r['mineral']}: {r['coverage_note']}" for r in notes]
     return "\n".join(lines) + "\n"
 
 

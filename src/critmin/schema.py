@@ -110,6 +110,12 @@ class Mineral(Row):
     eu_2023_strategic: Bool
     unit_basis: OptText
     note: OptNote
+    # group whose reserves stand for this mineral's (USGS gives platinum-group reserves only as a
+    # group), where reported_as is empty because the mineral's production is published on its own;
+    # validate checks it names a group row
+    reserves_as: OptSlug
+    # why a production series is missing (no public table found), shown by `data coverage`
+    coverage_note: OptNote
     source_id: Slug
 
 

@@ -124,9 +124,7 @@ def check_world_sum(frames: dict[str, pl.DataFrame], strict: bool) -> list[Failu
     exc = frames.get("world_sum_exceptions")
     excused = set()
     if exc is not None:
-        excused = {
-            (r["mineral_id"], r["stage"], r["year"], r["source_id"]) for r in exc.to_dicts()
-        }
+        excused = {(r["mineral_id"], r["stage"], r["year"], r["source_id"]) for r in exc.to_dicts()}
     group = ["mineral_id", "stage", "product", "year", "source_id"]
     world = prod.filter(pl.col("iso3") == "WLD").select([*group, pl.col("value").alias("world")])
     parts = (
@@ -225,17 +223,12 @@ def check_strict_extras(frames: dict[str, pl.DataFrame]) -> list[Failure]:
                 )
             )
         kinds = dict(zip(mins["mineral_id"].to_list(), mins["kind"].to_list(), strict=True))
-        for r in mins.filter(mins["reported_as"].is_not_null()).to_dicts():
-            if kinds.get(r["reported_as"]) != "group":
-                out.append(
-                    Failure(
-                        "minerals",
-                        r["mineral_id"],
-                        "reported_as",
-                        r["reported_as"],
-                        "not a group row",
-                    )
-                )
+        for col in ("reported_as", "reserves_as"):
+            if col not in mins.columns:
+                continue
+            for r in mins.filter(mins[col].is_not_null()).to_dicts():
+                if kinds.get(r[col]) != "group":
+                    out.append(Failure("minerals", r["mineral_id"], col, r[col], "not a group row"))
     iv, fx = frames.get("interventions"), frames.get("fx_rates")
     if iv is not None and fx is not None:
         rates = {(r["currency"], r["date"]): r["usd_per_unit"] for r in fx.to_dicts()}

@@ -110,6 +110,9 @@ class Coverage(Out):
     mine_years: list[int]
     refine_years: list[int]
     missing: list[str]
+    coverage_note: str | None = Field(
+        None, description="Why no production series is stored (where none is), in words."
+    )
 
 
 # -- supply (Q1-Q3) ------------------------------------------------------------------------------

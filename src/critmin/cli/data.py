@@ -85,6 +85,7 @@ def coverage_cmd(
             "end_uses",
             "prices",
             "missing",
+            "coverage_note",
         ],
         title="data coverage (missing stays missing)",
     )
