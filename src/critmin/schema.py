@@ -121,6 +121,9 @@ class Mineral(Row):
 
 class Country(Row):
     iso3: Iso3
+    iso2: Annotated[
+        Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None, BeforeValidator(empty_to_none)
+    ]  # ISO 3166-1 alpha-2; none for the project codes WLD, XOT, EUU
     name: Text
     kind: Literal["country", "territory", "aggregate"]
     aliases: TextList
