@@ -341,7 +341,11 @@ def us_supply(
     Returns ``{"mineral", "reported_as", "edition" (pinned or None), "year_editions",
     "rows": [{"year", "production", "imports", "exports", "apparent_consumption",
     "net_import_reliance_pct", "nir_flag", "import_sources", "price", "price_unit",
-    "estimated", "edition", "source_id", "note"}]}``; quantities in tonnes, missing stays None.
+    "estimated", "edition", "source_id", "note"}], "import_shares": [{"iso3", "share_pct",
+    "period", "product", "edition", "source_id"}]}``; quantities in tonnes, missing stays None.
+    ``import_shares`` are the shares of US imports by source over the latest period USGS
+    gives them (MCS 2026 Fig. 3: 2021-2024, whole percent as published, "Other" as XOT),
+    from the same edition rule; empty where USGS gives none.
     """
     from critmin import editions
     from critmin.store import read_table
@@ -382,4 +386,29 @@ def us_supply(
         "edition": edition,
         "year_editions": {str(r["year"]): r["edition"] for r in rows},
         "rows": rows,
+        "import_shares": _import_shares(reported_as or mineral_id, path, edition),
     }
+
+
+def _import_shares(
+    mineral_id: str, path: Path | str | None, edition: str | None
+) -> list[dict[str, Any]]:
+    """Import-source shares of the latest period, from the latest (or pinned) edition."""
+    from critmin import editions
+    from critmin.store import read_table
+
+    table = read_table("import_shares", path)
+    frame = table.filter(table["mineral_id"] == mineral_id)
+    if edition is not None:
+        frame = frame.filter(frame["edition"] == edition)
+    if frame.is_empty():
+        return []
+    latest = editions.editions_of(frame)[0]
+    frame = frame.filter(frame["edition"] == latest)
+    frame = frame.filter(frame["period"] == frame["period"].max())
+    cols = ["iso3", "share_pct", "period", "product", "edition", "source_id"]
+    return (
+        frame.sort(["product", "share_pct", "iso3"], descending=[False, True, False])
+        .select(cols)
+        .to_dicts()
+    )

@@ -190,6 +190,22 @@ class USSupply(Row):
     edition: Edition
 
 
+class ImportShare(Row):
+    """One import source's share of US imports of a mineral over a period (USGS MCS Fig. 3)."""
+
+    mineral_id: Slug
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]  # "2021-2024"
+    iso3: Iso3  # XOT: "Other"
+    share_pct: Annotated[float, Field(ge=0, le=100)]
+    net_import_reliance_pct: Annotated[
+        Annotated[float, Field(ge=-100, le=100)] | None, BeforeValidator(empty_to_none)
+    ]
+    product: Text  # the series as USGS labels it ("Copper, refined", "Magnesium, metal")
+    note: OptNote
+    source_id: Slug
+    edition: Edition
+
+
 class EndUse(Row):
     mineral_id: Slug
     sector: Text
@@ -383,6 +399,12 @@ TABLES: dict[str, Table] = {
             USSupply,
             ("mineral_id", "year", "edition", "source_id"),
             _src(mineral_id="minerals", import_sources="countries"),
+        ),
+        Table(
+            "import_shares",
+            ImportShare,
+            ("mineral_id", "period", "iso3", "product", "edition", "source_id"),
+            _src(mineral_id="minerals", iso3="countries"),
         ),
         Table(
             "end_uses",

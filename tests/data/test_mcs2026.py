@@ -150,7 +150,7 @@ def test_importing_twice_changes_nothing(store: Path, cli: Any) -> None:
     report = {r["section"]: r for r in first.json()["report"]}
     assert sum(r["lines"] for r in report.values()) == 8886
     assert report["Import Sources"]["imported"] == 0  # dropped, with the reason
-    tables = ("production", "reserves", "us_supply", "prices")
+    tables = ("production", "reserves", "us_supply", "prices", "import_shares")
     snap = {t: read_table(t).sort(read_table(t).columns) for t in tables}
     again = cli("data", "import-usgs", str(FILE), "--json")
     assert again.code == 0 and again.json()["rows"] == first.json()["rows"]
@@ -179,3 +179,41 @@ def test_salient_statistics(result: Any) -> None:
         product=("Neodymium-praseodymium (NdPr) oxide, 99% minimum"),
     )
     assert (ndpr["price"], ndpr["unit"]) == (69, "kg")  # line 6059
+
+
+def test_fig3_import_shares(result: Any) -> None:
+    """MCS 2026 Fig. 3 (trends/MCS2026_Fig3_Major_Import_Sources.csv), shares of US imports
+    2021-2024: gallium lines 30-34 (Canada 28, Japan 22, China 18, Germany 16, Other 16);
+    rare earths, compounds and metals, lines 71-75 (China 71, Malaysia 13, Japan 5, Estonia 5,
+    Other 6)."""
+    rows = result.rows["import_shares"]
+    ga = {r["iso3"]: r["share_pct"] for r in rows if r["mineral_id"] == "gallium"}
+    assert ga == {"CAN": 28, "JPN": 22, "CHN": 18, "DEU": 16, "XOT": 16}
+    ree = {r["iso3"]: r["share_pct"] for r in rows if r["mineral_id"] == "rare_earths"}
+    assert ree == {"CHN": 71, "MYS": 13, "JPN": 5, "EST": 5, "XOT": 6}
+    assert {r["period"] for r in rows} == {"2021-2024"}
+    assert {r["edition"] for r in rows} == {"usgs-mcs-2026"}
+    # 191 data lines: 184 rows, 7 where USGS names no source (NA: hafnium, iridium, ...)
+    assert len(rows) == 184
+    na = [s for s in result.skipped if "Fig3" in s[0] and "(NA)" in s[2]]
+    assert len(na) == 7
+    # magnesium has two series (compounds, metal), kept apart by product
+    assert {r["product"] for r in rows if r["mineral_id"] == "magnesium"} == {
+        "Magnesium, compounds",
+        "Magnesium, metal",
+    }
+
+
+def test_us_supply_carries_import_shares(store: Path, cli: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from critmin.api import create_app
+
+    res = cli("us-supply", "gallium", "--json").json()
+    shares = {s["iso3"]: s["share_pct"] for s in res["import_shares"]}
+    assert shares == {"CAN": 28, "JPN": 22, "CHN": 18, "DEU": 16, "XOT": 16}
+    with TestClient(create_app()) as client:
+        got = client.get("/api/v1/us-supply/gallium").json()
+    assert got["import_shares"] == res["import_shares"]
+    # USGS names no source for hafnium: no data, said so
+    assert cli("us-supply", "hafnium", "--json").json()["import_shares"] == []

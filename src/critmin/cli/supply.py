@@ -86,6 +86,15 @@ def us_supply_cmd(
         ],
         title=f"{res['mineral']}: US salient statistics, t (edition of each year in its row)",
     )
+    if res["import_shares"]:
+        first = res["import_shares"][0]
+        print_table(
+            res["import_shares"],
+            ["product", "iso3", "share_pct"],
+            title=f"shares of US imports by source, {first['period']}, % ({first['edition']})",
+        )
+    else:
+        typer.echo("import shares by source: no data (USGS gives none for this mineral)")
 
 
 def concentration_cmd(

@@ -79,13 +79,15 @@ SOURCES: list[dict[str, str]] = [
     {
         "source_id": "usgs-mcs2026-salient",
         "title": f"{_MCS} 2026 Data Release: U.S. salient statistics "
-        "(MCS2026_Commodities_Data.csv, salient sections) and Fig. 2 net import reliance and "
-        "major import sources (trends/MCS2026_Fig2_Net_Import_Reliance.csv)",
+        "(MCS2026_Commodities_Data.csv, salient sections), Fig. 2 net import reliance and "
+        "major import sources (trends/MCS2026_Fig2_Net_Import_Reliance.csv) and Fig. 3 "
+        "import-source shares (trends/MCS2026_Fig3_Major_Import_Sources.csv)",
         "url": "https://doi.org/10.5066/P1WKQ63T",
         "published": "2026-02-06",
         "note": "U.S. apparent consumption, net import reliance, prices 2021-2025 (2025 "
         "estimated; production, imports and exports only where USGS gives a single series) "
-        "and major import sources 2021-2024. Data CSV from " + _MCS26 + "; Fig. 2 from "
+        "and major import sources 2021-2024 with their shares of imports (Fig. 3). Data CSV "
+        "from " + _MCS26 + "; Fig. 2 and Fig. 3 from "
         "GitHub SandeepKumar-san/CSG_31_Demand_Forecasting@"
         "25b23690c9a835a6bb1276a865bd5381c93fabcb; see PROVENANCE.md.",
     },
@@ -185,6 +187,10 @@ def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
     plan |= {
         "us_supply/usgs_mcs2026.csv": ("us_supply", [_source_is("usgs-mcs2026-salient")]),
         "prices/usgs_mcs2026.csv": ("prices", [_source_is("usgs-mcs2026-salient")]),
+        "import_shares/usgs_mcs2026.csv": (
+            "import_shares",
+            [_source_is("usgs-mcs2026-salient")],
+        ),
         "us_supply/usgs_mcs2025.csv": (
             "us_supply",
             [_source_is("usgs-mcs2025-salient", set(range(2020, 2025)))],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from critmin.data.usgs.cells import clean
 from critmin.data.usgs.countries import CountryIndex
+from critmin.data.usgs.fig3 import is_fig3, read_fig3
 from critmin.data.usgs.mcs2026 import NAME as _MCS_LONG
 from critmin.data.usgs.mcs2026 import read_mcs2026
 from critmin.data.usgs.records import header_index, read_records
@@ -77,6 +78,8 @@ def read_usgs(path: Path) -> UsgsImport:
             read_world_2025(file, countries, sink, int(m.group(1)))
         elif m := _FIG2_NAME.match(name):
             fig2 += read_fig2(file, countries, sink, int(m.group(1)))
+        elif (fig3_edition := is_fig3(file)) is not None and fig3_edition >= 2026:
+            read_fig3(file, countries, sink, fig3_edition)  # earlier Fig. 3 is a map, no shares
         elif m := _WORLD_ONE.search(name):
             read_world_commodity(file, countries, sink, int(m.group(1)), m.group(2).lower())
         elif m := _SALIENT_ONE.search(name):

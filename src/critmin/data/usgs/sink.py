@@ -23,6 +23,7 @@ PRODUCTION = "production"
 RESERVES = "reserves"
 US_SUPPLY = "us_supply"
 PRICES = "prices"
+IMPORT_SHARES = "import_shares"
 
 
 @dataclass
@@ -34,7 +35,13 @@ class UsgsImport:
     """
 
     rows: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {PRODUCTION: [], RESERVES: [], US_SUPPLY: [], PRICES: []}
+        default_factory=lambda: {
+            PRODUCTION: [],
+            RESERVES: [],
+            US_SUPPLY: [],
+            PRICES: [],
+            IMPORT_SHARES: [],
+        }
     )
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     # file name -> section -> lines read, imported and dropped with their reasons
