@@ -206,6 +206,36 @@ class ImportShare(Row):
     edition: Edition
 
 
+class Application(Row):
+    """A critical mineral's primary applications in words (USGS MCS 2026 Table 6)."""
+
+    mineral_id: Slug
+    applications: Text
+    note: OptNote  # "Included in the Rare Earths chapter."
+    source_id: Slug
+    edition: Edition
+
+
+class LeadingProducer(Row):
+    """USGS's own summary of a critical mineral's world supply (MCS 2026 Table 7): the
+    leading producing country, its production, its percent of world production and the world
+    total, as published (tonnes; a bound such as "<100,000" keeps its flag in ``note``)."""
+
+    mineral_id: Slug
+    year: Year
+    label: Text  # the row as USGS names it: "Titanium (metal)", "Rare earths (compounds ...)"
+    iso3: OptIso3
+    production: Tonnes
+    share_pct: Annotated[
+        Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(empty_to_none)
+    ]
+    world_total: Tonnes
+    estimated: Bool
+    note: OptNote
+    source_id: Slug
+    edition: Edition
+
+
 class EndUse(Row):
     mineral_id: Slug
     sector: Text
@@ -404,6 +434,18 @@ TABLES: dict[str, Table] = {
             "import_shares",
             ImportShare,
             ("mineral_id", "period", "iso3", "product", "edition", "source_id"),
+            _src(mineral_id="minerals", iso3="countries"),
+        ),
+        Table(
+            "applications",
+            Application,
+            ("mineral_id", "edition", "source_id"),
+            _src(mineral_id="minerals"),
+        ),
+        Table(
+            "leading_producers",
+            LeadingProducer,
+            ("mineral_id", "year", "label", "edition", "source_id"),
             _src(mineral_id="minerals", iso3="countries"),
         ),
         Table(
