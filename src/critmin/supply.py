@@ -134,13 +134,18 @@ def concentration(
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)
 def concentration_all(
-    stage: str = "mine", year: int | None = None, path: Path | str | None = None
+    stage: str = "mine",
+    year: int | None = None,
+    path: Path | str | None = None,
+    edition: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`concentration` for every mineral with data at the stage (group answers once).
 
     Members answered by their group (neodymium by rare earths) are not repeated; the group
     row stands for them. Stages without country figures are listed with ``hhi`` null and
-    their ``reason``, after the rest. Sorted by HHI, highest first.
+    their ``reason``, after the rest. Sorted by HHI, highest first. With ``edition`` pinned,
+    the minerals that edition reports at the stage (and year); an edition that reports none
+    is a NotFoundError naming the editions that do.
     """
     out = []
     table = minerals(path)
@@ -148,9 +153,20 @@ def concentration_all(
         if row["reported_as"]:
             continue
         try:
-            out.append(concentration(row["mineral_id"], stage, year, path))
+            out.append(concentration(row["mineral_id"], stage, year, path, edition))
         except (NotFoundError, InputError):
             continue
+    if edition is not None and not out:
+        from critmin import editions
+        from critmin.store import read_table
+
+        prod = read_table("production", path)
+        known = editions.editions_of(prod.filter(prod["stage"] == stage))
+        when = f" for {year}" if year else ""
+        raise NotFoundError(
+            f"no {stage} production in edition {edition!r}{when}; "
+            f"editions with data: {', '.join(known)}"
+        )
     return sorted(out, key=lambda r: (r["hhi"] is None, -(r["hhi"] or 0.0), r["mineral"]))
 
 

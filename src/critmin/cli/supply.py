@@ -114,9 +114,7 @@ def concentration_cmd(
             "give a MINERAL or --all, not both or neither", field="mineral", value=mineral
         )
     if all_:
-        if edition is not None:
-            raise InputError("--edition applies to one mineral", field="edition", value=edition)
-        rows = concentration_all(stage, year)
+        rows = concentration_all(stage, year, edition=edition)
         if as_json:
             print_json(rows)
             return

@@ -52,12 +52,12 @@ Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="I
     response_model=list[Concentration],
     summary="Concentration of every mineral at a stage",
 )
-def concentration_all(stage: Stage = "mine", year: Year = None) -> Any:
+def concentration_all(stage: Stage = "mine", year: Year = None, edition: Edition = None) -> Any:
     """Shares, HHI, top-3 and China share of every mineral with data, highest HHI first
     (`critmin concentration --all`). A group (rare earths) answers once for its members."""
     from critmin.supply import concentration_all as fn
 
-    return call(fn, stage, year)
+    return call(fn, stage, year, None, edition)
 
 
 @router.get(
