@@ -19,6 +19,15 @@ def minerals(path: Path | str | None = None) -> pl.DataFrame:
     return read_table("minerals", path)
 
 
+def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
+    """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
+    Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
+    from critmin.store import read_table
+
+    apps = {r["mineral_id"]: r["applications"] for r in read_table("applications", path).to_dicts()}
+    return [{**r, "applications": apps.get(r["mineral_id"])} for r in minerals(path).to_dicts()]
+
+
 def sources(path: Path | str | None = None) -> pl.DataFrame:
     """Every source a shipped number cites (publisher, title, URL, dates, licence)."""
     from critmin.store import read_table

@@ -86,6 +86,9 @@ class Mineral(Out):
     usgs_2025: bool
     eu_2023: bool
     source_id: str
+    applications: str | None = Field(
+        None, description="Primary applications in words (USGS MCS 2026 Table 6)."
+    )
 
 
 class Source(Out):

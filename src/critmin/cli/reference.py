@@ -12,11 +12,9 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 def minerals(as_json: bool = JSON) -> None:
     """The minerals table: the USGS 2025 list, EU 2023 flags, group rows, and each critical
     mineral's primary applications (USGS MCS 2026 Table 6) in JSON."""
-    import critmin as cm
-    from critmin.store import read_table
+    from critmin.queries import mineral_list
 
-    apps = {r["mineral_id"]: r["applications"] for r in read_table("applications").to_dicts()}
-    rows = [{**r, "applications": apps.get(r["mineral_id"])} for r in cm.minerals().to_dicts()]
+    rows = mineral_list()
     if as_json:
         print_json(rows)
         return
