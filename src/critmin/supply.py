@@ -142,20 +142,23 @@ def concentration_all(
     """:func:`concentration` for every mineral with data at the stage (group answers once).
 
     Members answered by their group (neodymium by rare earths) are not repeated; the group
-    row stands for them. Stages without country figures are listed with ``hhi`` null and
-    their ``reason``, after the rest. Sorted by HHI, highest first. With ``edition`` pinned,
-    the minerals that edition reports at the stage (and year); an edition that reports none
-    is a NotFoundError naming the editions that do.
+    row stands for them. A member with figures of its own at the stage (iridium: a world
+    total from SFA (Oxford), while its platinum-group row has none) is listed under its own
+    id. Stages without country figures are listed with ``hhi`` null and their ``reason``,
+    after the rest. Sorted by HHI, highest first. With ``edition`` pinned, the minerals that
+    edition reports at the stage (and year); an edition that reports none is a NotFoundError
+    naming the editions that do.
     """
     out = []
     table = minerals(path)
     for row in table.to_dicts():
-        if row["reported_as"]:
-            continue
         try:
-            out.append(concentration(row["mineral_id"], stage, year, path, edition))
+            res = concentration(row["mineral_id"], stage, year, path, edition)
         except (NotFoundError, InputError):
             continue
+        if row["reported_as"] and res["reported_as"]:
+            continue  # answered by its group: the group's row stands for it
+        out.append(res)
     if edition is not None and not out:
         from critmin import editions
         from critmin.store import read_table
