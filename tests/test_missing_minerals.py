@@ -72,9 +72,12 @@ def test_platinum_and_palladium_reserves_come_from_the_group(store: Path) -> Non
 
 def test_missing_production_says_why(store: Path, cli: Any) -> None:
     rows = {r["mineral"]: r for r in cli("data", "coverage", "--json").json()}
-    for m in ("cesium", "rubidium", "hafnium", "ruthenium"):
+    for m in ("cesium", "rubidium", "hafnium"):
         assert "mine" in rows[m]["missing"] and "refine" in rows[m]["missing"], m
         assert rows[m]["coverage_note"], m
+    # ruthenium: the platinum-group basket's years, and the note says it is a basket of Pt, Pd
+    assert rows["ruthenium"]["production_from_group"] is True
+    assert "does not hold ruthenium" in rows["ruthenium"]["coverage_note"]
     for m in ("iridium", "ruthenium"):
         assert rows[m]["reported_as"] == "platinum_group_metals"
     assert "platinum-group" in rows["ruthenium"]["coverage_note"]
@@ -87,11 +90,13 @@ def test_missing_production_says_why(store: Path, cli: Any) -> None:
 
 
 def test_usgs_2025_minerals_with_production(store: Path, cli: Any) -> None:
-    # issue 18: 56 of the 60 minerals of the USGS 2025 list have a sourced production series
+    # issue 18: 57 of the 60 minerals of the USGS 2025 list have a sourced production series
+    # (ruthenium through the platinum-group basket it is reported as, said in its note)
     rows = [r for r in cli("data", "coverage", "--json").json() if r["usgs_2025"]]
     assert len(rows) == 60
     missing = {r["mineral"] for r in rows if not (r["mine_years"] or r["refine_years"])}
-    assert missing == {"cesium", "hafnium", "rubidium", "ruthenium"}
+    assert missing == {"cesium", "hafnium", "rubidium"}
+    assert all(r["coverage_note"] for r in rows if r["mineral"] in missing)
 
 
 def test_scandium_world_total_from_mcs2026(store: Path, cli: Any) -> None:
@@ -199,3 +204,18 @@ def test_reserves_as_must_name_a_group_row() -> None:
     bad = mins.with_columns(pl.Series("reserves_as", ["no_such_row", None]))
     assert not [f for f in check_strict_extras({"minerals": mins}) if f.column == "reserves_as"]
     assert [f for f in check_strict_extras({"minerals": bad}) if f.column == "reserves_as"]
+
+
+def test_platinum_group_basket_is_platinum_plus_palladium(store: Path, cli: Any) -> None:
+    """USGS MCS 2026 (MCS2026_Commodities_Data.csv), mine production 2025e, t: South Africa
+    platinum 120 + palladium 70 = 190; Russia 20 + 84 = 104; world 170 + 190 = 360. The
+    basket names its members, so ruthenium's answer states no figure of its own."""
+    res = cm.production("platinum_group_metals", "mine", 2025)
+    rows = {r["iso3"]: r["value"] for r in res["rows"]}
+    assert rows["ZAF"] == pytest.approx(190) and rows["RUS"] == pytest.approx(104)
+    assert res["world_reported"] == pytest.approx(360)
+    assert res["product"] == "platinum + palladium content (Pt, Pd)"
+    ru = cli("concentration", "ruthenium", "--json").json()
+    assert ru["hhi"] is None and "which does not hold Ru" in ru["reason"]
+    pgm = cm.concentration("platinum_group_metals", "mine", 2025)
+    assert pgm["leader"] == "ZAF"

@@ -248,9 +248,11 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
             if not entry[t] and not entry[f"{t}_from_group"]
         ]
         entry["missing"] = missing
-        # why production is missing, in words (minerals.coverage_note); shown only for a gap
+        # why production is missing or borrowed, in words (minerals.coverage_note): shown for
+        # a gap and for a member whose years are its group's (ruthenium: the Pt + Pd basket)
         no_production = not entry["mine_years"] and not entry["refine_years"]
-        entry["coverage_note"] = m.get("coverage_note") if no_production else None
+        borrowed = bool(entry["production_from_group"])
+        entry["coverage_note"] = m.get("coverage_note") if no_production or borrowed else None
         out.append(entry)
     return out
 
