@@ -311,8 +311,15 @@ class AssetOwner(Row):
     owner_iso3: Iso3
     stake_pct: Annotated[float, Field(ge=0, le=100)]
     state_linked: Bool
-    as_of: OptDate
+    valid_from: OptDate  # empty = start not known (the source note says why)
+    valid_to: OptDate  # empty = still in force as far as the sources show
     source_id: Slug
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AssetOwner:
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to is not after valid_from")
+        return self
 
 
 class FxRate(Row):
@@ -481,7 +488,7 @@ TABLES: dict[str, Table] = {
         Table(
             "asset_owners",
             AssetOwner,
-            ("asset_id", "owner", "as_of"),
+            ("asset_id", "owner", "valid_from"),
             _src(asset_id="assets", owner_iso3="countries"),
         ),
         Table("fx_rates", FxRate, ("currency", "date"), _src()),
