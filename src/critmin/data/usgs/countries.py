@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from critmin.data.usgs.cells import clean, norm
+from critmin.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ class CountryIndex:
             if bare and (full is None or full.iso3 == bare.iso3):
                 return Country(bare.iso3, True, bare.qualifier)
         return self._resolve_plain(name)
+
+    def require(self, raw: str, file: str, line: int, column: str) -> Country:
+        """:meth:`resolve`, or an InputError naming file, line, column and the cell."""
+        country = self.resolve(raw)
+        if country is None:
+            raise InputError(
+                "unknown country (not in the countries table aliases)",
+                file=file,
+                line=line,
+                column=column,
+                value=clean(raw),
+            )
+        return country
 
     def _resolve_plain(self, name: str) -> Country | None:
         paren = _PAREN.match(name)

@@ -113,15 +113,7 @@ def read_fig3(path: Path, countries: CountryIndex, sink: Sink, edition: int) -> 
         if where.upper() == "NA":
             sink.skip(file, line, f"{label}: USGS names no import source (NA)")
             continue
-        country = countries.resolve(where)
-        if country is None:
-            raise InputError(
-                "unknown country (not in the countries table aliases)",
-                file=file,
-                line=line,
-                column=header[c_src].strip(),
-                value=where,
-            )
+        country = countries.require(where, file, line, header[c_src].strip())
         share = parse_cell(cell_at(cells, c_pct), file, line, header[c_pct].strip())
         if share.value is None:
             sink.skip(file, line, f"{label} {where}: no percent given ({share.flag})")

@@ -339,16 +339,7 @@ def read_fig2(path: Path, countries: CountryIndex, sink: Sink, edition: int) -> 
         for name in cell_at(cells, c_src).split(","):
             if not clean(name):
                 continue
-            country = countries.resolve(name)
-            if country is None:
-                raise InputError(
-                    "unknown country (not in the countries table aliases)",
-                    file=file,
-                    line=line,
-                    column=header[c_src].strip(),
-                    value=clean(name),
-                )
-            sources.append(country.iso3)
+            sources.append(countries.require(name, file, line, header[c_src].strip()).iso3)
         out.append(Fig2Row(mineral, year, edition, nir, flag, sources, period, file, line))
     return out
 

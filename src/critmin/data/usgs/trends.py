@@ -114,11 +114,7 @@ def read_t7(path: Path, countries: CountryIndex, sink: Sink, edition: int) -> No
         if not m:
             raise InputError("not a year", file=file, line=line, column="Year", value=cell("YEAR"))
         where = clean(cell("LEADING_SOURCE_COUNTRY"))
-        country = countries.resolve(where)
-        if country is None:
-            raise InputError(
-                "unknown country", file=file, line=line, column="Leading_source_country"
-            )
+        country = countries.require(where, file, line, "Leading_source_country")
         prod = parse_cell(cell("LEADING_COUNTRY_PROD"), file, line, "Leading_country_prod")
         pct = parse_cell(cell("LEADING_SOURCE_PRECENT_WORLD"), file, line, "percent")
         world = parse_cell(cell("WORLD_TOTAL_PROD"), file, line, "World_total_prod")

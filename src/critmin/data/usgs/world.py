@@ -80,15 +80,7 @@ def import_world_row(r: WorldRow, countries: CountryIndex, sink: Sink) -> None:
     if norm(FOOTNOTE.sub("", clean(r.country))) in AGGREGATES:
         sink.skip(r.file, r.line, f"aggregate without a country code: {clean(r.country)}")
         return
-    country = countries.resolve(r.country)
-    if country is None:
-        raise InputError(
-            "unknown country (not in the countries table aliases)",
-            file=r.file,
-            line=r.line,
-            column=r.country_column,
-            value=r.country,
-        )
+    country = countries.require(r.country, r.file, r.line, r.country_column)
     if country.iso3 == "WLD" and re.search(r"\band\b", norm(r.country)):
         sink.skip(r.file, r.line, f"{clean(r.country)}: {COMBINED_WORLD}")
         return
