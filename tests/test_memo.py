@@ -60,6 +60,7 @@ def _entry(agency: str) -> dict[str, Any]:
         "recipient": "Memo Test LLC",
         "status": "committed",
         "source_id": "iv-mp-8k",
+        "verification": "press",
     }
 
 

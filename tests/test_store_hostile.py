@@ -33,6 +33,7 @@ def _row(**kw: Any) -> dict[str, Any]:
         "mineral_ids": "gallium",
         "status": "committed",
         "source_id": SRC,
+        "verification": "press",
     }
     base.update(kw)
     return base
@@ -126,7 +127,7 @@ def test_full_disk_during_ledger_add_is_named(
     spec = tmp_path / "row.yaml"
     spec.write_text(
         "date: 2026-02-01\nactor_iso3: USA\nagency: DOE\ninstrument: loan\namount: 5\n"
-        f"currency: USD\nrecipient: X\nstatus: committed\nsource_id: {SRC}\n"
+        f"currency: USD\nrecipient: X\nstatus: committed\nsource_id: {SRC}\nverification: press\n"
     )
     r = cli("ledger", "add", "--file", str(spec))
     assert r.code == 2, r.err

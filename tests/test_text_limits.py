@@ -28,6 +28,7 @@ ROW = {
     "mineral_ids": ["gallium"],
     "status": "committed",
     "source_id": SRC,
+    "verification": "press",
 }
 
 
@@ -104,6 +105,7 @@ def test_the_api_applies_the_same_text_rules(store: Path, monkeypatch: pytest.Mo
         "mineral_ids": ["gallium"],
         "status": "committed",
         "source_id": SRC,
+        "verification": "press",
     }
     auth = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app()) as c:

@@ -289,8 +289,8 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
 
 def _refuse_forks(con: Any, new: list[dict[str, Any]]) -> None:
     """Refuse (InputError naming both rows) ``new`` rows that would fork or loop a correction
-    chain of the ledger ``con`` holds, or that correct a row recorded no earlier than
-    themselves. Runs inside the write transaction, before anything is written."""
+    chain of the ledger ``con`` holds, or that correct a row recorded after themselves
+    (times are whole seconds: a correction may share its row's second). Runs inside the write transaction, before anything is written."""
     held = {
         r[0]: {"id": r[0], "supersedes": r[1], "recorded_at": r[2]}
         for r in con.execute("SELECT id, supersedes, recorded_at FROM interventions").fetchall()
@@ -302,10 +302,10 @@ def _refuse_forks(con: Any, new: list[dict[str, Any]]) -> None:
             raise InputError(p["problem"] + "; nothing written", field="supersedes", value=p["row"])
     for r in new:
         old = every.get(str(r["supersedes"])) if r["supersedes"] else None
-        if old is not None and old["recorded_at"] and r["recorded_at"] <= old["recorded_at"]:
+        if old is not None and old["recorded_at"] and r["recorded_at"] < old["recorded_at"]:
             raise InputError(
-                f"{r['id']} corrects {old['id']} but is recorded no later than it "
-                f"({r['recorded_at']} <= {old['recorded_at']}); nothing written",
+                f"{r['id']} corrects {old['id']} but is recorded before it "
+                f"({r['recorded_at']} < {old['recorded_at']}); nothing written",
                 field="recorded_at",
                 value=r["recorded_at"],
             )

@@ -462,6 +462,7 @@ ENTRY = {
     "mineral_ids": ["gallium"],
     "status": "committed",
     "source_id": "iv-mp-8k",
+    "verification": "press",
     "note": "API test row",
 }
 

@@ -33,6 +33,7 @@ ENTRY: dict[str, Any] = {
     "mineral_ids": ["gallium"],
     "status": "committed",
     "source_id": "iv-mp-8k",
+    "verification": "press",
 }
 
 

@@ -196,6 +196,7 @@ def test_hostile_ledger_text_stays_inside_the_page(
             "recipient": hostile,
             "status": "committed",
             "source_id": "usgs-critical-minerals-list-2025",
+            "verification": "press",
         }
     )
     res = build_brief(tmp_path / "b.html", BriefConfig(seed=7))

@@ -77,6 +77,7 @@ def entries(refs: dict[str, list[str]]) -> st.SearchStrategy[dict[str, Any]]:
             "recipient": text,
             "status": st.sampled_from([*STATUSES, "x"]),
             "source_id": st.sampled_from(refs["sources"]),
+            "verification": "press",
         },
         optional={
             "amount": amounts,
