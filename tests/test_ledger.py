@@ -223,7 +223,8 @@ def test_concurrent_adds_from_two_processes_lose_nothing(store: Path, tmp_path: 
     )
     yaml_row = (
         "date: 2026-03-01\nactor_iso3: USA\nagency: DOE\ninstrument: grant\namount: 1000000\n"
-        f"currency: USD\nrecipient: Concurrency Test\nstatus: committed\nsource_id: {SRC}\nverification: press\n"
+        "currency: USD\nrecipient: Concurrency Test\nstatus: committed\n"
+        f"source_id: {SRC}\nverification: press\n"
     )
     env = {**os.environ, "CRITMIN_DB": str(store), "CRITMIN_LOCK_TIMEOUT_S": "60"}
     procs = [

@@ -290,7 +290,8 @@ def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, 
 def _refuse_forks(con: Any, new: list[dict[str, Any]]) -> None:
     """Refuse (InputError naming both rows) ``new`` rows that would fork or loop a correction
     chain of the ledger ``con`` holds, or that correct a row recorded after themselves
-    (times are whole seconds: a correction may share its row's second). Runs inside the write transaction, before anything is written."""
+    (times are whole seconds: a correction may share its row's second). Runs inside the
+    write transaction, before anything is written."""
     held = {
         r[0]: {"id": r[0], "supersedes": r[1], "recorded_at": r[2]}
         for r in con.execute("SELECT id, supersedes, recorded_at FROM interventions").fetchall()
@@ -571,8 +572,15 @@ def reconcile(
                     f"{item} (only in unverified rows {', '.join(held)})" if held else item
                 )
             gap = expected - total
+            weak_usd = sum(r["amount_usd"] or 0.0 for r in weak)
+            also = (
+                f" (unverified rows {', '.join(sorted(r['id'] for r in weak))} hold "
+                f"{weak_usd:,.0f} USD)"
+                if weak
+                else ""
+            )
             if gap > 0:
-                missing.append(f"{gap:,.0f} USD not accounted for by counted rows")
+                missing.append(f"{gap:,.0f} USD not accounted for by counted rows{also}")
             else:
                 missing.append(f"the counted rows exceed the figure by {-gap:,.0f} USD")
         out.append(
