@@ -332,3 +332,25 @@ def test_reconcile_cli_counts_matches(store: Path, cli: Any) -> None:
     n = sum(x["status"] == "matches" for x in rows)
     with_amount = sum(x["status"] != "no amount to compare" for x in rows)
     assert f"{n} of {with_amount} claims with an amount match" in r.out
+
+
+def test_a_store_from_before_the_verification_column_is_upgraded(store: Path) -> None:
+    """A store written by the previous schema: no `verification`, agencies as free text. On
+    next open the shipped rows come from the bundled data and a user's row is kept, with
+    verification unverified and its agency text mapped through the aliases."""
+    from critmin.store import ensure_store
+
+    ledger.add(_row(id="old-user-1", agency="usa-dla"), store)
+    with raw_connection(store) as con:
+        con.execute("UPDATE interventions SET agency = 'DLA (DoD)' WHERE id = 'old-user-1'")
+        con.execute("UPDATE interventions SET agency = 'DoD' WHERE id = 'iv-0001'")
+        con.execute("ALTER TABLE interventions DROP COLUMN verification")
+        con.execute("UPDATE meta SET value = 'old' WHERE key = 'schema_version'")
+    ensure_store(store)
+    rows = {r["id"]: r for r in ledger.ledger(store)}
+    assert rows["old-user-1"]["agency"] == "usa-dla"
+    assert rows["old-user-1"]["verification"] == "unverified"
+    assert rows["iv-0001"]["agency"] == "usa-dow"
+    assert rows["iv-0001"]["verification"] == "unverified"  # as the seed says (Stock Titan)
+    assert rows["iv-0007"]["verification"] == "primary"
+    assert not validate_store(False, store)
