@@ -354,3 +354,26 @@ def test_a_store_from_before_the_verification_column_is_upgraded(store: Path) ->
     assert rows["iv-0001"]["verification"] == "unverified"  # as the seed says (Stock Titan)
     assert rows["iv-0007"]["verification"] == "primary"
     assert not validate_store(False, store)
+
+
+def test_a_publisher_aggregate_is_never_added_to_a_total(store: Path) -> None:
+    before = ledger.summary("actor", path=store)
+    before_all = ledger.summary("actor", path=store, include_unverified=True)
+    for level in ("press", "unverified"):
+        ledger.add(
+            _row(
+                actor_iso3="CHN",
+                agency="chn-eximbank",
+                instrument="Aggregate",
+                amount=56.9e9,
+                recipient="AidData total",
+                verification=level,
+            ),
+            store,
+        )
+    for inc, base in ((False, before), (True, before_all)):
+        after = ledger.summary("actor", path=store, include_unverified=inc)
+        assert after["total_usd"] == base["total_usd"]
+        assert after["aggregates"]["count"] == base["aggregates"]["count"] + 2
+        assert after["aggregates"]["amount_usd"] == base["aggregates"]["amount_usd"] + 2 * 56.9e9
+        assert after["unverified"]["amount_usd"] == base["unverified"]["amount_usd"]

@@ -437,7 +437,8 @@ def summary(
     left out are reported in ``unverified`` (count and USD, by actor). Letters of interest
     count only when ``status`` names letter_of_interest; they are always reported in
     ``letters_of_interest`` apart. Publisher aggregates (instrument ``aggregate``) never enter
-    a total; ``aggregates`` reports them. ``by="agency"`` rolls offices up to their parent
+    a total, whatever their source; ``aggregates`` reports them (and ``unverified`` does not
+    count them: they are not left out by the verification rule). ``by="agency"`` rolls offices up to their parent
     agency (the Pentagon's OSC, DLA and DPA office count as usa-dow); ``by="office"`` keeps
     them apart. Multi-mineral rows are split equally by mineral.
     """
@@ -459,12 +460,12 @@ def summary(
         loi = is_loi(r)
         if not loi and r["status"] not in wanted:
             continue
-        if not is_counted(r, include_unverified):
-            left.append(r)
-            continue
-        if r["instrument"] == AGGREGATE:
+        if r["instrument"] == AGGREGATE:  # never in a total, whatever its source
             agg_usd += r["amount_usd"] or 0.0
             agg_n += 1
+            continue
+        if not is_counted(r, include_unverified):
+            left.append(r)
             continue
         if loi:
             loi_usd += r["amount_usd"] or 0.0

@@ -5,7 +5,8 @@ tonnes; ownership stakes of an asset add to at most 100 %; end-use shares of a m
 at most 1; the sum of countries ("Other countries" / "Rest of world" rows included) does not
 exceed the reported world total by more than 2 % plus half a rounding step of that total (see
 :func:`rounding_slack`) unless the case is on the reviewed exception list (table
-``world_sum_exceptions``, each with its reason).
+``world_sum_exceptions``, each with its reason); ledger correction chains neither fork nor
+loop, and no correction is recorded before the row it corrects.
 Strict adds: the sum of countries is also not more than 10 % *below* the world total (same
 exception list); every source has a URL and a publication date; the minerals table flags all
 60 minerals of the USGS 2025 list; group members point to a group row; ledger USD amounts agree
