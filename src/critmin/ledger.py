@@ -438,9 +438,9 @@ def summary(
     count only when ``status`` names letter_of_interest; they are always reported in
     ``letters_of_interest`` apart. Publisher aggregates (instrument ``aggregate``) never enter
     a total, whatever their source; ``aggregates`` reports them (and ``unverified`` does not
-    count them: they are not left out by the verification rule). ``by="agency"`` rolls offices up to their parent
-    agency (the Pentagon's OSC, DLA and DPA office count as usa-dow); ``by="office"`` keeps
-    them apart. Multi-mineral rows are split equally by mineral.
+    count them: they are not left out by the verification rule). ``by="agency"`` rolls
+    offices up to their parent agency (the Pentagon's OSC, DLA and DPA office count as
+    usa-dow); ``by="office"`` keeps them apart. Multi-mineral rows are split equally by mineral.
     """
     from critmin.vocab import choose
 
