@@ -80,8 +80,8 @@ def chain_problems(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     items = {str(r["id"]): r for r in rows}
     out: list[dict[str, str]] = []
     child: dict[str, str] = {}
-    for rid in sorted(items, key=lambda i: (str(items[i]["recorded_at"]), i)):
-        parent = items[rid]["supersedes"]
+    for rid in sorted(items, key=lambda i: (str(items[i].get("recorded_at")), i)):
+        parent = items[rid].get("supersedes")
         if not parent:
             continue
         if parent in child:
@@ -101,7 +101,7 @@ def chain_problems(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
         cur: str | None = start
         while cur in items and cur not in seen:
             seen.append(cur)
-            nxt = items[cur]["supersedes"]
+            nxt = items[cur].get("supersedes")
             cur = str(nxt) if nxt else None
         if cur is not None and cur in seen and cur not in reported:
             loop = seen[seen.index(cur) :]
@@ -133,16 +133,16 @@ def chains(rows: Iterable[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
             field="supersedes",
             value=bad[0]["row"],
         )
-    child = {str(r["supersedes"]): rid for rid, r in items.items() if r["supersedes"]}
+    child = {str(r["supersedes"]): rid for rid, r in items.items() if r.get("supersedes")}
     out = []
     for r in items.values():
-        if r["supersedes"] and r["supersedes"] in items:
+        if r.get("supersedes") and r["supersedes"] in items:
             continue  # not a chain's first row
         chain = [r]
         while chain[-1]["id"] in child:
             chain.append(items[child[chain[-1]["id"]]])
         out.append(chain)
-    return sorted(out, key=lambda c: (str(c[0]["recorded_at"]), str(c[0]["id"])))
+    return sorted(out, key=lambda c: (str(c[0].get("recorded_at")), str(c[0]["id"])))
 
 
 def latest(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
