@@ -210,7 +210,7 @@ def test_text_round_trips_through_ledger_and_db_csv(
     for i, t in enumerate(texts):
         text = f"x{t}y"  # a cell is never empty, and edges are not trimmed
         want[f"rt-{i}"] = text
-        ledger.add(_row(id=f"rt-{i}", recipient=text, note=text, agency=text), src)
+        ledger.add(_row(id=f"rt-{i}", recipient=text, note=text, stage=text), src)
     csv_file = work / "ledger.csv"
     ledger.export_rows(csv_file, src)
     fresh = work / "fresh.duckdb"
@@ -223,7 +223,7 @@ def test_text_round_trips_through_ledger_and_db_csv(
     for target in (fresh, again):
         rows = {r["id"]: r for r in read_table("interventions", target).to_dicts()}
         for rid, text in want.items():
-            assert (rows[rid]["recipient"], rows[rid]["note"], rows[rid]["agency"]) == (
+            assert (rows[rid]["recipient"], rows[rid]["note"], rows[rid]["stage"]) == (
                 text,
                 text,
                 text,
