@@ -49,6 +49,7 @@ def _row(who: str, i: int) -> dict[str, Any]:
         "mineral_ids": ["lithium", "cobalt"],
         "status": "committed",
         "source_id": SRC,
+        "verification": "press",
         "note": "n" * 300,
     }
 

@@ -60,6 +60,7 @@ def _entry(agency: str) -> dict[str, Any]:
         "recipient": "Memo Test LLC",
         "status": "committed",
         "source_id": "iv-mp-8k",
+        "verification": "press",
     }
 
 
@@ -98,11 +99,11 @@ def test_store_state_changes_with_every_write(store: Path) -> None:
 
     _settle(store)
     s0 = memo.store_state()
-    add(_entry("A"))
+    add(_entry("usa-doe"))
     s1 = memo.store_state()
     assert s1 != s0
     assert not memo.state_settled(s1, time.time_ns())  # just written: not kept yet
-    add(_entry("B"))
+    add(_entry("usa-exim"))
     assert memo.store_state() != s1
 
 

@@ -45,6 +45,7 @@ def test_backup_then_restore_round_trips_exactly(store: Path, tmp_path: Path, cl
             "recipient": "X",
             "status": "committed",
             "source_id": "usgs-critical-minerals-list-2025",
+            "verification": "press",
         },
         store,
     )
@@ -169,7 +170,7 @@ def test_read_only_store_gives_a_clear_error(
             io.StringIO(
                 "date: 2026-01-01\nactor_iso3: USA\nagency: DOE\ninstrument: grant\namount: 1\n"
                 "currency: USD\nrecipient: X\nstatus: committed\n"
-                "source_id: usgs-critical-minerals-list-2025\n"
+                "source_id: usgs-critical-minerals-list-2025\nverification: press\n"
             ),
         )
         r = cli("ledger", "add", "--file", "-")
@@ -197,7 +198,8 @@ while True:
     ledger.add({"date": "2026-02-02", "actor_iso3": "USA", "agency": "DOE", "instrument": "loan",
                 "amount": 1000.0 + i, "currency": "USD", "recipient": f"kill-test {i}",
                 "mineral_ids": ["lithium", "cobalt"], "status": "committed",
-                "source_id": "usgs-critical-minerals-list-2025", "note": "x" * 200})
+                "source_id": "usgs-critical-minerals-list-2025", "note": "x" * 200,
+                "verification": "press"})
     i += 1
     print(i, flush=True)
 """

@@ -33,6 +33,7 @@ def _row(**kw: Any) -> dict[str, Any]:
         "mineral_ids": "gallium",
         "status": "committed",
         "source_id": SRC,
+        "verification": "press",
     }
     base.update(kw)
     return base
@@ -126,7 +127,7 @@ def test_full_disk_during_ledger_add_is_named(
     spec = tmp_path / "row.yaml"
     spec.write_text(
         "date: 2026-02-01\nactor_iso3: USA\nagency: DOE\ninstrument: loan\namount: 5\n"
-        f"currency: USD\nrecipient: X\nstatus: committed\nsource_id: {SRC}\n"
+        f"currency: USD\nrecipient: X\nstatus: committed\nsource_id: {SRC}\nverification: press\n"
     )
     r = cli("ledger", "add", "--file", str(spec))
     assert r.code == 2, r.err
@@ -209,7 +210,7 @@ def test_text_round_trips_through_ledger_and_db_csv(
     for i, t in enumerate(texts):
         text = f"x{t}y"  # a cell is never empty, and edges are not trimmed
         want[f"rt-{i}"] = text
-        ledger.add(_row(id=f"rt-{i}", recipient=text, note=text, agency=text), src)
+        ledger.add(_row(id=f"rt-{i}", recipient=text, note=text, stage=text), src)
     csv_file = work / "ledger.csv"
     ledger.export_rows(csv_file, src)
     fresh = work / "fresh.duckdb"
@@ -222,7 +223,7 @@ def test_text_round_trips_through_ledger_and_db_csv(
     for target in (fresh, again):
         rows = {r["id"]: r for r in read_table("interventions", target).to_dicts()}
         for rid, text in want.items():
-            assert (rows[rid]["recipient"], rows[rid]["note"], rows[rid]["agency"]) == (
+            assert (rows[rid]["recipient"], rows[rid]["note"], rows[rid]["stage"]) == (
                 text,
                 text,
                 text,

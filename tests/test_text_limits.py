@@ -28,6 +28,7 @@ ROW = {
     "mineral_ids": ["gallium"],
     "status": "committed",
     "source_id": SRC,
+    "verification": "press",
 }
 
 
@@ -49,7 +50,8 @@ def _one_line(r: Any, field: str) -> str:
 
 
 @pytest.mark.parametrize("ch", ["\r", "\x1b", "\x1c", "\x85", "\x00", "\x7f", "\x0b"])
-@pytest.mark.parametrize("field", ["note", "recipient", "agency"])
+# agency is an agency id now (resolved against the agencies table); stage is free text
+@pytest.mark.parametrize("field", ["note", "recipient", "stage"])
 def test_control_characters_are_refused_naming_the_field(
     cli: Callable[..., Any], store: Path, tmp_path: Path, ch: str, field: str
 ) -> None:
@@ -76,7 +78,7 @@ def test_line_feed_tab_and_line_separators_are_kept(
 
 
 @pytest.mark.parametrize(
-    ("field", "limit"), [("note", MAX_NOTE), ("recipient", MAX_TEXT), ("agency", MAX_TEXT)]
+    ("field", "limit"), [("note", MAX_NOTE), ("recipient", MAX_TEXT), ("stage", MAX_TEXT)]
 )
 def test_text_longer_than_its_limit_is_refused(
     cli: Callable[..., Any], store: Path, tmp_path: Path, field: str, limit: int
@@ -104,6 +106,7 @@ def test_the_api_applies_the_same_text_rules(store: Path, monkeypatch: pytest.Mo
         "mineral_ids": ["gallium"],
         "status": "committed",
         "source_id": SRC,
+        "verification": "press",
     }
     auth = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app()) as c:

@@ -76,8 +76,25 @@ INSTRUMENTS = (
     "infrastructure",
     "partnership_agreement",
     "acquisition",
+    "tax_credit",
+    "subsidy",
+    # a publisher's aggregate of many commitments (AidData totals by country-year): kept apart
+    # from single commitments in every summary
+    "aggregate",
 )
-STATUSES = ("announced", "letter_of_interest", "conditional", "committed", "disbursed", "cancelled")
+STATUSES = (
+    "announced",
+    "letter_of_interest",
+    "conditional",
+    "committed",
+    "disbursed",
+    "cancelled",
+    "superseded",
+)
+# how far a ledger row's source can be trusted (docs/method.md, "Verification"):
+# primary = the government body or company itself; press = a named outlet reporting it;
+# unverified = an aggregator, blog, AI-generated site, third-party copy, staging URL or estimate
+VERIFICATION = ("primary", "press", "unverified")
 
 
 class Row(BaseModel):
@@ -322,6 +339,17 @@ class AssetOwner(Row):
         return self
 
 
+class Agency(Row):
+    """A state body that makes commitments; offices name their parent (DoW > OSC)."""
+
+    agency_id: Annotated[str, Field(pattern=r"^[a-z]{3}(-[a-z0-9]+)+$", max_length=64)]
+    name: Text
+    parent: OptSlug
+    actor_iso3: Iso3
+    aliases: TextList  # spellings seen in sources, `|`-separated
+    source_id: Slug
+
+
 class FxRate(Row):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     date: dt.date
@@ -333,7 +361,7 @@ class Intervention(Row):
     id: Slug
     date: dt.date
     actor_iso3: Iso3
-    agency: Text
+    agency: Slug  # an agency_id of table ``agencies``
     instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
     amount: Money
     currency: Annotated[
@@ -354,6 +382,7 @@ class Intervention(Row):
     supersedes: OptSlug
     # headline claims (table ``claims``) this row counts towards, for `ledger reconcile`
     claim_ids: SlugList
+    verification: Literal[VERIFICATION]  # type: ignore[valid-type]
 
     @field_validator("recorded_at")
     @classmethod
@@ -379,6 +408,11 @@ class Claim(Row):
     match_rule: OptNote
     source_id: Slug
     note: OptNote
+    # the items the claim's source names (recipients, as `ledger reconcile` looks for them in
+    # the tagged rows' recipient), `|`-separated; a "partial" lists those the ledger lacks
+    expected_items: TextList
+    # the fraction within which the ledger total "matches" (empty: 0.10)
+    tolerance: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(empty_to_none)]
 
 
 class WorldSumException(Row):
@@ -491,6 +525,12 @@ TABLES: dict[str, Table] = {
             ("asset_id", "owner", "valid_from"),
             _src(asset_id="assets", owner_iso3="countries"),
         ),
+        Table(
+            "agencies",
+            Agency,
+            ("agency_id",),
+            _src(parent="agencies", actor_iso3="countries"),
+        ),
         Table("fx_rates", FxRate, ("currency", "date"), _src()),
         Table(
             "interventions",
@@ -498,6 +538,7 @@ TABLES: dict[str, Table] = {
             ("id",),
             _src(
                 actor_iso3="countries",
+                agency="agencies",
                 host_iso3="countries",
                 mineral_ids="minerals",
                 asset_id="assets",

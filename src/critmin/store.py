@@ -252,6 +252,8 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
         for spec in TABLES.values():
             con.execute(ddl(spec))
         if saved:
+            saved, saved_cols = _upgrade_ledger(saved, saved_cols, parsed.rows)
+        if saved:
             cols = ", ".join(f'"{c}"' for c in saved_cols)
             marks = ", ".join("?" for _ in saved_cols)
             con.executemany(f"INSERT INTO interventions ({cols}) VALUES ({marks})", saved)
@@ -274,6 +276,36 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
             "loaded_at": stamp,
         }.items():
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _upgrade_ledger(
+    saved: list[tuple[Any, ...]], cols: list[str], bundled: dict[str, list[dict[str, Any]]]
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """Ledger rows of a store written before the ``verification`` column and the agencies
+    table, made to fit them. A row the bundled data ships (same id) is taken from the bundled
+    data, which now carries its agency id and verification level (the upgrade of the seed, not
+    a rewrite of a user's row); a row a user added keeps its values, gains verification
+    ``unverified`` (nothing says otherwise) and its agency text becomes the agency id whose
+    name or alias it is, when one is (``critmin data validate`` names any that is not)."""
+    if "verification" in cols:
+        return saved, cols
+    shipped = {str(r["id"]) for r in bundled.get("interventions", [])}
+    spellings: dict[str, str] = {}
+    for a in bundled.get("agencies", []):
+        for name in [a["agency_id"], a["name"], *(a.get("aliases") or [])]:
+            spellings.setdefault(str(name).casefold(), str(a["agency_id"]))
+    out_cols = [*cols, "verification"] if "verification" not in cols else cols
+    at = cols.index("id")
+    out = []
+    for row in saved:
+        if str(row[at]) in shipped:
+            continue  # the bundled row replaces it on the reload below
+        rec = dict(zip(cols, row, strict=True))
+        rec.setdefault("verification", "unverified")
+        if rec.get("agency"):
+            rec["agency"] = spellings.get(str(rec["agency"]).casefold(), rec["agency"])
+        out.append(tuple(rec[c] for c in out_cols))
+    return out, out_cols
 
 
 def _saved_ledger(con: duckdb.DuckDBPyConnection, cols: list[str]) -> list[tuple[Any, ...]]:

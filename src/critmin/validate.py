@@ -5,7 +5,8 @@ tonnes; ownership stakes of an asset add to at most 100 %; end-use shares of a m
 at most 1; the sum of countries ("Other countries" / "Rest of world" rows included) does not
 exceed the reported world total by more than 2 % plus half a rounding step of that total (see
 :func:`rounding_slack`) unless the case is on the reviewed exception list (table
-``world_sum_exceptions``, each with its reason).
+``world_sum_exceptions``, each with its reason); ledger correction chains neither fork nor
+loop, and no correction is recorded before the row it corrects.
 Strict adds: the sum of countries is also not more than 10 % *below* the world total (same
 exception list); every source has a URL and a publication date; the minerals table flags all
 60 minerals of the USGS 2025 list; group members point to a group row; ledger USD amounts agree
@@ -274,6 +275,35 @@ def check_strict_extras(frames: dict[str, pl.DataFrame]) -> list[Failure]:
     return out
 
 
+def check_chains(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    """Ledger correction chains never fork or loop (critmin.ledger.chain_problems), and a
+    correction is not recorded before the row it corrects."""
+    from critmin.ledger import chain_problems
+
+    iv = frames.get("interventions")
+    if iv is None or iv.is_empty():
+        return []
+    rows = iv.select(["id", "supersedes", "recorded_at"]).to_dicts()
+    out = [
+        Failure("interventions", p["row"], "supersedes", p["other"], p["problem"])
+        for p in chain_problems(rows)
+    ]
+    at = {r["id"]: r["recorded_at"] for r in rows}
+    for r in rows:
+        old = at.get(r["supersedes"]) if r["supersedes"] else None
+        if old is not None and r["recorded_at"] is not None and r["recorded_at"] < old:
+            out.append(
+                Failure(
+                    "interventions",
+                    r["id"],
+                    "recorded_at",
+                    str(r["recorded_at"]),
+                    f"earlier than the row it corrects ({r['supersedes']}, {old})",
+                )
+            )
+    return out
+
+
 def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> list[Failure]:
     """Every rule above over a set of tables (as polars frames)."""
     out: list[Failure] = []
@@ -282,6 +312,7 @@ def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> li
     out += check_refs(frames)
     out += check_negative(frames)
     out += check_shares(frames)
+    out += check_chains(frames)
     out += check_world_sum(frames, strict)
     out += check_editions(frames)  # critmin.editions: the latest-edition rule stays defined
     if strict:

@@ -139,6 +139,33 @@ SAME_AS_CLI: list[tuple[tuple[str, ...], str, str, dict[str, Any] | None]] = [
     ),
     (("ledger", "gap", "--by", "mineral"), "GET", "/ledger/gap?by=mineral", None),
     (("ledger", "reconcile"), "GET", "/ledger/reconcile", None),
+    # issue 20: the same totals, what they leave out, and the same resolved filters
+    (("ledger", "summary"), "GET", "/ledger/summary", None),
+    (
+        ("ledger", "summary", "--by", "office", "--include-unverified"),
+        "GET",
+        "/ledger/summary?by=office&include_unverified=true",
+        None,
+    ),
+    (
+        ("ledger", "reconcile", "--include-unverified"),
+        "GET",
+        "/ledger/reconcile?include_unverified=true",
+        None,
+    ),
+    (("ledger", "list", "--mineral", "Cobalt"), "GET", "/ledger?mineral=Cobalt", None),
+    (
+        ("ledger", "list", "--actor", "US", "--status", "Committed"),
+        "GET",
+        "/ledger?actor=US&status=Committed",
+        None,
+    ),
+    (
+        ("ledger", "list", "--instrument", "price-floor", "--agency", "Pentagon"),
+        "GET",
+        "/ledger?instrument=price-floor&agency=Pentagon",
+        None,
+    ),
     (
         ("floor", "--preset", "mp-ndpr", "--paths", "4000", "--seed", "7"),
         "POST",
@@ -328,6 +355,12 @@ def test_openapi_names_every_group(client: TestClient) -> None:
         ("/ledger?instrument=bribe", "instrument"),
         ("/ledger/summary?by=planet", "by"),
         ("/ledger/summary?status=rumoured", "status"),
+        ("/ledger?mineral=Cobalx", "mineral"),
+        ("/ledger?actor=Untied%20States", "actor"),
+        ("/ledger?status=comitted", "status"),
+        ("/ledger?instrument=prise-floor", "instrument"),
+        ("/ledger?agency=Pentagn", "agency"),
+        ("/ledger?verification=rumour", "verification"),
         ("/control/cobalt?host=C0D", "host"),
         # a parameter the operation does not take is refused, not ignored
         ("/concentration/cobalt?yaer=2023", "yaer"),
@@ -475,6 +508,7 @@ ENTRY = {
     "mineral_ids": ["gallium"],
     "status": "committed",
     "source_id": "iv-mp-8k",
+    "verification": "press",
     "note": "API test row",
 }
 

@@ -32,7 +32,7 @@ POSTS: list[tuple[str, str, str]] = [
         '{"date":"2026-01-15","actor_iso3":"USA","agency":'
         + SURROGATE
         + ',"instrument":"grant","amount":1000,"currency":"USD","recipient":"R",'
-        + '"status":"committed","source_id":"iv-mp-8k"}',
+        + '"status":"committed","source_id":"iv-mp-8k","verification":"press"}',
         "agency",
     ),
 ]

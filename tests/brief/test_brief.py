@@ -94,10 +94,17 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     summary = cli("ledger", "summary", "--by", "instrument", "--json").json()
     assert f["ledger_total_usd"] == summary["total_usd"]
     assert f["ledger_loi_usd"] == summary["letters_of_interest"]["amount_usd"]
+    # what the totals leave out (unverified sources) is the same figure as the CLI's
+    assert f["ledger_unverified_usd"] == summary["unverified"]["amount_usd"]
+    assert f["ledger_unverified_count"] == summary["unverified"]["count"]
+    by_actor = cli("ledger", "summary", "--by", "actor", "--json").json()
+    usa = next(r["amount_usd"] for r in by_actor["rows"] if r["key"] == "USA")
+    assert f["ledger_usa_usd"] == usa
     active = cli("controls", "--active-on", dt.date.today().isoformat(), "--json").json()
     assert f["controls_active"] == len(active)
     rec = cli("ledger", "reconcile", "--json").json()
     assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
+    assert f["claims_with_amount"] == sum(r["status"] != "no amount to compare" for r in rec)
     floor = cli("floor", "--preset", "mp-ndpr", "--paths", "100000", "--seed", "7", "--json").json()
     for key in ("expected_cost_usd", "pv_cost_usd", "p95_usd", "prob_any_payout"):
         assert f[f"floor_{key}"] == floor[key], key
@@ -178,29 +185,33 @@ def test_hostile_ledger_text_stays_inside_the_page(
 ) -> None:
     """Ledger text is free text (the API takes it with the token). "<!--<script>" inside an
     inline script once switched the HTML parser into its double-escaped state, so the real
-    </script> no longer closed the element and the charts after it broke."""
+    </script> no longer closed the element and the charts after it broke. The agency is an
+    agency id now (refused otherwise), so the hostile text rides in the recipient and note."""
     from critmin import ledger
 
     store = tmp_path / "critmin.duckdb"
     shutil.copy(built_store, store)
     monkeypatch.setenv("CRITMIN_DB", str(store))
     hostile = "<!--<script></script><img src=x onerror=alert(1)>"
+    before = ledger.summary()["total_usd"]
     ledger.add(
         {
             "date": "2026-01-01",
             "actor_iso3": "USA",
-            "agency": hostile,
+            "agency": "usa-doe",
             "instrument": "grant",
             "amount": 9e9,  # large enough to be charted
             "currency": "USD",
             "recipient": hostile,
+            "note": hostile,
             "status": "committed",
             "source_id": "usgs-critical-minerals-list-2025",
+            "verification": "press",
         }
     )
     res = build_brief(tmp_path / "b.html", BriefConfig(seed=7))
     text = res.out.read_text(encoding="utf-8")
-    assert "u003c!--u003cscript" in text.replace("\\", "")  # it was charted, escaped
+    assert res.facts["ledger_total_usd"] == pytest.approx(before + 9e9)  # the row counted
     scripts = re.findall(r"<script>(.*?)</script>", text, flags=re.S)
     assert len(scripts) == text.count("<script>") == 3
     assert not any("<!--" in s for s in scripts)

@@ -150,6 +150,7 @@ def test_api_never_fails_and_names_the_field(
             "recipient": "X",
             "status": "committed",
             "source_id": "usgs-critical-minerals-list-2025",
+            "verification": "press",
         },
         "not json",
     ],

@@ -50,6 +50,7 @@ def world(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "sources": read_table("sources")["source_id"].to_list(),
             "assets": read_table("assets")["asset_id"].to_list(),
             "claims": read_table("claims")["claim_id"].to_list(),
+            "agencies": read_table("agencies")["agency_id"].to_list(),
             "currencies": sorted(set(read_table("fx_rates")["currency"].to_list())),
             "ids": read_table("interventions")["id"].to_list(),
         }
@@ -72,11 +73,12 @@ def entries(refs: dict[str, list[str]]) -> st.SearchStrategy[dict[str, Any]]:
         {
             "date": dates,
             "actor_iso3": st.sampled_from(refs["countries"]),
-            "agency": text,
+            "agency": st.one_of(text, st.sampled_from(refs["agencies"])),
             "instrument": st.sampled_from([*INSTRUMENTS, "x"]),
             "recipient": text,
             "status": st.sampled_from([*STATUSES, "x"]),
             "source_id": st.sampled_from(refs["sources"]),
+            "verification": st.sampled_from(["primary", "press", "unverified", "x"]),
         },
         optional={
             "amount": amounts,

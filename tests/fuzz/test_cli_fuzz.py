@@ -265,7 +265,7 @@ def _write_inputs(box: Path, store: Path) -> None:
     (inp / "row.yaml").write_text(
         "date: 2026-03-01\nactor_iso3: USA\nagency: DOE\ninstrument: grant\namount: 1000\n"
         "currency: USD\nrecipient: Fuzz Row\nstatus: committed\n"
-        "source_id: usgs-critical-minerals-list-2025\n",
+        "source_id: usgs-critical-minerals-list-2025\nverification: press\n",
         encoding="utf-8",
     )
     (inp / "empty.txt").write_text("")

@@ -45,6 +45,7 @@ LEDGER_ROW: dict[str, Any] = {
     "mineral_ids": ["gallium", "cobalt"],
     "status": "committed",
     "source_id": "usgs-critical-minerals-list-2025",
+    "verification": "press",
     "note": "fuzz",
 }
 BRIEF: dict[str, Any] = {

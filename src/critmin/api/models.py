@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
 from critmin.optimize.stockpile import MAX_CAP_DAYS
-from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES
+from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
 
@@ -34,6 +34,7 @@ MAX_SEED = 2**63 - 1
 
 Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+Verification = Literal[VERIFICATION]  # type: ignore[valid-type]
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USA"])]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
 # free text of a request: the limits and the control-character rule of the table contract
@@ -274,6 +275,7 @@ class LedgerRow(Out):
     source_id: str
     recorded_at: str = Field(description="UTC, ISO 8601.")
     supersedes: str | None = None
+    verification: str = Field(description="primary, press or unverified.")
 
 
 class SummaryRow(Out):
@@ -288,6 +290,19 @@ class LettersOfInterest(Out):
     included: bool
 
 
+class ActorLeftOut(Out):
+    actor: str
+    count: int
+    amount_usd: float
+
+
+class LeftOut(Out):
+    included: bool = Field(description="True when the total counts these rows.")
+    count: int
+    amount_usd: float
+    by_actor: list[ActorLeftOut]
+
+
 class LedgerSummary(Out):
     by: str
     since: dt.date | None = None
@@ -296,6 +311,8 @@ class LedgerSummary(Out):
     total_usd: float
     rows_without_amount: int
     letters_of_interest: LettersOfInterest
+    aggregates: LettersOfInterest = Field(description="Publisher aggregates, never added.")
+    unverified: LeftOut = Field(description="Rows with an unverified source.")
 
 
 class FundingGap(Out):
@@ -313,8 +330,12 @@ class Reconciliation(Out):
     text: str
     expected_usd: float | None = None
     ledger_usd: float
+    unverified_usd: float
+    tolerance: float
     rows: list[str]
-    status: Literal["matches", "partial", "missing"]
+    unverified_rows: list[str]
+    status: Literal["matches", "partial", "no amount to compare"]
+    missing: list[str] = Field(description="What the ledger lacks (partial only).")
     source_id: str
 
 
@@ -340,6 +361,7 @@ class LedgerEntry(Request):
     note: Note | None = None
     supersedes: Slug | None = None
     claim_ids: Annotated[list[Slug], Field(max_length=MAX_LIST)] = []
+    verification: Verification
 
 
 # -- simulations (Q5-Q8) -------------------------------------------------------------------------

@@ -21,6 +21,8 @@ def ledger_section(cfg: BriefConfig) -> Section:
     by_mineral = ledger.summary("mineral", rows=rows)
     loi = by_instr["letters_of_interest"]
     actors = {r["key"]: r["amount_usd"] for r in by_actor["rows"]}
+    left = by_instr["unverified"]
+    agg = by_instr["aggregates"]
     s.facts.update(
         ledger_rows=len(rows),
         ledger_current=len(current),
@@ -28,25 +30,47 @@ def ledger_section(cfg: BriefConfig) -> Section:
         ledger_loi_usd=loi["amount_usd"],
         ledger_usa_usd=actors.get("USA", 0.0),
         ledger_eu_usd=actors.get("EUU", 0.0),
+        ledger_unverified_usd=left["amount_usd"],
+        ledger_unverified_count=left["count"],
+        ledger_aggregates_usd=agg["amount_usd"],
     )
     s.finding.append(
         esc(
             f"The ledger records {len(current)} current commitments ({len(rows)} rows with "
-            f"corrections) worth {usd(by_instr['total_usd'])} announced or committed, not "
-            f"counting {usd(loi['amount_usd'])} in {loi['count']} letters of interest, which are "
-            "shown apart. The United States accounts for "
+            f"corrections) worth {usd(by_instr['total_usd'])} announced or committed on a "
+            f"primary or press source, not counting {usd(loi['amount_usd'])} in {loi['count']} "
+            "letters of interest, which are shown apart. The United States accounts for "
             f"{usd(actors.get('USA', 0.0))}, EU institutions for {usd(actors.get('EUU', 0.0))}."
         )
     )
+    if left["count"]:
+        parts = ", ".join(
+            f"{a['actor']} {a['count']} rows ({usd(a['amount_usd'])})" for a in left["by_actor"]
+        )
+        s.finding.append(
+            esc(
+                f"Left out: {left['count']} rows worth {usd(left['amount_usd'])} whose source is "
+                f"unverified (an aggregator, an estimate or a third-party copy): {parts}."
+            )
+        )
+    if agg["count"]:
+        s.finding.append(
+            esc(
+                f"Publisher aggregates ({agg['count']} rows, {usd(agg['amount_usd'])}) are "
+                "shown apart and never added to the totals."
+            )
+        )
     rec = ledger.reconcile()
     ok = [r for r in rec if r["status"] == "matches"]
+    with_amount = [r for r in rec if r["status"] != "no amount to compare"]
     s.facts["claims_matched"] = len(ok)
     s.facts["claims_total"] = len(rec)
+    s.facts["claims_with_amount"] = len(with_amount)
     s.finding.append(
         esc(
-            f"{len(ok)} of {len(rec)} headline figures reconcile to sourced ledger rows within "
-            "10 %; the table "
-            "below shows what the others lack."
+            f"{len(ok)} of {len(with_amount)} headline figures that state an amount reconcile "
+            "to ledger rows on a primary or press source within their tolerance; the table "
+            "below names what the others lack."
         )
     )
     s.figures.append(
@@ -85,7 +109,11 @@ def ledger_section(cfg: BriefConfig) -> Section:
     sizes = [
         r["amount_usd"]
         for r in current
-        if r["amount_usd"] and not ledger.is_loi(r) and r["status"] != "cancelled"
+        if r["amount_usd"]
+        and not ledger.is_loi(r)
+        and r["status"] not in ledger.DEAD_STATUSES
+        and r["instrument"] != ledger.AGGREGATE
+        and ledger.is_counted(r)
     ]
     s.figures.append(
         charts.cheque_histogram(sizes, "Cheque sizes of committed and announced money")
@@ -98,8 +126,9 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 ("expected_usd", "quoted (USD)"),
                 ("ledger_usd", "in ledger (USD)"),
                 ("status", "status"),
+                ("missing", "what the ledger lacks"),
             ],
-            rec,
+            [{**r, "missing": "; ".join(r["missing"])} for r in rec],
         )
     )
     s.sources.update(r["source_id"] for r in rec)

@@ -14,7 +14,22 @@ app = typer.Typer(
     help="State interventions: add, list, history, summary, reconcile.", no_args_is_help=True
 )
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
-COLUMNS = ["id", "date", "actor_iso3", "agency", "instrument", "amount_usd", "recipient", "status"]
+COLUMNS = [
+    "id",
+    "date",
+    "actor_iso3",
+    "agency",
+    "instrument",
+    "amount_usd",
+    "recipient",
+    "status",
+    "verification",
+]
+UNVERIFIED = typer.Option(
+    False,
+    "--include-unverified",
+    help="Also count rows whose source is unverified (aggregator, estimate, third-party copy).",
+)
 
 
 @app.command("add")
@@ -65,21 +80,29 @@ def _read_stdin(max_bytes: int) -> str:
 
 @app.command("list")
 def list_cmd(
-    actor: str | None = typer.Option(None, "--actor", help="Acting state ISO3."),
-    agency: str | None = typer.Option(None, "--agency"),
-    instrument: str | None = typer.Option(None, "--instrument"),
-    mineral: str | None = typer.Option(None, "--mineral"),
-    host: str | None = typer.Option(None, "--host", help="Host country ISO3."),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Acting state: ISO3, ISO2 or name, any case."
+    ),
+    agency: str | None = typer.Option(
+        None, "--agency", help="Agency id, name or alias (an agency includes its offices)."
+    ),
+    instrument: str | None = typer.Option(None, "--instrument", help="e.g. loan, price-floor."),
+    mineral: str | None = typer.Option(None, "--mineral", help="Mineral id, name or symbol."),
+    host: str | None = typer.Option(None, "--host", help="Host country: ISO3, ISO2 or name."),
     status: str | None = typer.Option(None, "--status"),
+    verification: str | None = typer.Option(
+        None, "--verification", help="primary, press or unverified."
+    ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
     history_: bool = typer.Option(False, "--history", help="Include superseded rows."),
     as_json: bool = JSON,
 ) -> None:
-    """Ledger rows (the latest of each chain unless --history)."""
+    """Ledger rows (the latest of each chain unless --history). Filters ignore case; an
+    unknown value fails with the closest valid ones."""
     from critmin.ledger import filter_rows, latest, ledger
 
     rows = ledger() if history_ else latest(ledger())
-    rows = filter_rows(rows, actor, agency, instrument, mineral, host, status, since)
+    rows = filter_rows(rows, actor, agency, instrument, mineral, host, status, since, verification)
     if as_json:
         print_json(rows)
         return
@@ -103,40 +126,56 @@ def history_cmd(
 @app.command("summary")
 def summary_cmd(
     by: str = typer.Option(
-        "actor", "--by", help="actor|agency|instrument|mineral|host|month|status"
+        "actor",
+        "--by",
+        help="actor|agency|office|instrument|mineral|host|month|status|verification "
+        "(agency rolls offices up to their parent; office keeps them apart)",
     ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
     status: list[str] = typer.Option([], "--status", help="Repeat to count several statuses."),
+    include_unverified: bool = UNVERIFIED,
     as_json: bool = JSON,
 ) -> None:
-    """Totals in USD of the latest rows, grouped; letters of interest reported apart."""
-    from critmin.ledger import summary
+    """Totals in USD of the latest rows whose source is primary or press, grouped; letters
+    of interest and publisher aggregates reported apart; says what it leaves out."""
+    from critmin.ledger import left_out_line, summary
 
-    res = summary(by, since, status or None)
+    res = summary(by, since, status or None, include_unverified=include_unverified)
     if as_json:
         print_json(res)
         return
-    print_table(res["rows"], ["key", "amount_usd", "count"], title=f"ledger by {by}")
-    loi = res["letters_of_interest"]
+    print_table(res["rows"], ["key", "amount_usd", "count"], title=f"ledger by {res['by']}")
+    loi, agg = res["letters_of_interest"], res["aggregates"]
     typer.echo(
         f"total {res['total_usd']:,.0f} USD; letters of interest {loi['amount_usd']:,.0f} USD "
-        f"in {loi['count']} rows ({'included' if loi['included'] else 'not included'})"
+        f"in {loi['count']} rows ({'included' if loi['included'] else 'not included'}); "
+        f"publisher aggregates {agg['amount_usd']:,.0f} USD in {agg['count']} rows (not added)"
     )
+    typer.echo(left_out_line(res))
 
 
 app.command("gap")(gap_cmd)
 
 
 @app.command("reconcile")
-def reconcile_cmd(as_json: bool = JSON) -> None:
-    """Each headline figure users quote against the ledger rows that account for it."""
+def reconcile_cmd(include_unverified: bool = UNVERIFIED, as_json: bool = JSON) -> None:
+    """Each headline figure users quote against the ledger rows that account for it: matches,
+    partial (naming what the ledger lacks) or no amount to compare."""
     from critmin.ledger import reconcile
 
-    rows = reconcile()
+    rows = reconcile(include_unverified=include_unverified)
     if as_json:
         print_json(rows)
         return
-    print_table(rows, ["claim", "expected_usd", "ledger_usd", "status"], title="reconciliation")
+    shown = [{**r, "missing": "; ".join(r["missing"])} for r in rows]
+    print_table(
+        shown,
+        ["claim", "expected_usd", "ledger_usd", "unverified_usd", "status", "missing"],
+        title="reconciliation",
+    )
+    n = sum(r["status"] == "matches" for r in rows)
+    with_amount = sum(r["status"] != "no amount to compare" for r in rows)
+    typer.echo(f"{n} of {with_amount} claims with an amount match")
 
 
 @app.command("import")

@@ -344,16 +344,17 @@ def public_money(
     projects: Sequence[Project], rows: Iterable[Mapping[str, Any]]
 ) -> dict[str, Money]:
     """Per project: committed = sum of amount_usd of the latest row of each linked chain that
-    is neither cancelled nor a letter of interest; letters of interest apart.
+    is neither cancelled (nor superseded) nor a letter of interest; letters of interest apart.
 
     ``rows`` is the whole ledger history (``critmin.ledger.ledger()``): a linked id that has
     been superseded counts through the latest row of its chain, and two links that end in the
     same row count once. An id that names no ledger row is an InputError.
     """
-    from critmin.ledger import is_loi
+    from critmin.ledger import DEAD_STATUSES, chains, is_loi
 
     by_id = {r["id"]: r for r in rows}
-    child = {r["supersedes"]: r["id"] for r in by_id.values() if r.get("supersedes")}
+    # the one chain walker (critmin.ledger.chains): a forked chain is refused, never guessed
+    last = {r["id"]: c[-1]["id"] for c in chains(by_id.values()) for r in c}
     out: dict[str, Money] = {}
     for p in projects:
         heads: list[str] = []
@@ -362,15 +363,14 @@ def public_money(
                 raise InputError(
                     f"no ledger row (project {p.project_id})", field="ledger_ids", value=i
                 )
-            while i in child:
-                i = child[i]
+            i = last[i]
             heads += [] if i in heads else [i]
         sorts: dict[str, list[str]] = defaultdict(list)
         cheques: list[float] = []
         loi = 0.0
         for h in heads:
             r, amount = by_id[h], by_id[h].get("amount_usd")
-            if r["status"] == "cancelled":
+            if r["status"] in DEAD_STATUSES:
                 sorts["cancelled"].append(h)
             elif is_loi(r):
                 sorts["letter_of_interest"].append(h)

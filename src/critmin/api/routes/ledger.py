@@ -7,16 +7,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import Field
 
 from critmin.api.models import (
     ErrorBody,
     FundingGap,
-    Instrument,
     LedgerEntry,
     LedgerRow,
     LedgerSummary,
     Reconciliation,
-    Status,
 )
 from critmin.api.routes import Writer, call
 
@@ -27,7 +26,13 @@ router = APIRouter(
 )
 
 Since = Annotated[dt.date | None, Query(description="Rows dated on or after this day.")]
-Iso3 = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")]
+# filters take any case and any accepted spelling; critmin.vocab resolves them (422 naming the
+# closest valid values when nothing matches), so the query parameters are plain bounded text
+Word = Annotated[str | None, Query(max_length=200)]
+IncludeUnverified = Annotated[
+    bool,
+    Query(description="Also count rows whose source is unverified (aggregator, estimate)."),
+]
 
 
 def _rows(history: bool, *filters: Any) -> list[dict[str, Any]]:
@@ -39,36 +44,64 @@ def _rows(history: bool, *filters: Any) -> list[dict[str, Any]]:
 @router.get("", response_model=list[LedgerRow], summary="Ledger rows")
 def rows(
     actor: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Acting state ISO3.")
+        str | None, Query(max_length=200, description="Acting state: ISO3, ISO2 or name.")
     ] = None,
-    agency: Annotated[str | None, Query(max_length=200)] = None,
-    instrument: Instrument | None = None,
-    mineral: Annotated[str | None, Query(max_length=64, description="Mineral id.")] = None,
+    agency: Annotated[
+        str | None, Query(max_length=200, description="Agency id, name or alias.")
+    ] = None,
+    instrument: Annotated[
+        str | None, Query(max_length=200, description="One of the instruments, any case.")
+    ] = None,
+    mineral: Annotated[
+        str | None, Query(max_length=200, description="Mineral id, name or symbol.")
+    ] = None,
     host: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Host country ISO3.")
+        str | None, Query(max_length=200, description="Host country: ISO3, ISO2 or name.")
     ] = None,
-    status: Status | None = None,
+    status: Word = None,
     since: Since = None,
+    verification: Annotated[
+        str | None, Query(max_length=200, description="primary, press or unverified.")
+    ] = None,
     history: Annotated[bool, Query(description="Include superseded rows.")] = False,
 ) -> Any:
     """The latest row of each correction chain (every row with ``history``), filtered
-    (`critmin ledger list`)."""
-    return call(_rows, history, actor, agency, instrument, mineral, host, status, since)
+    (`critmin ledger list`). An unknown filter value is a 422 naming the closest valid ones."""
+    return call(
+        _rows, history, actor, agency, instrument, mineral, host, status, since, verification
+    )
 
 
 @router.get("/summary", response_model=LedgerSummary, summary="Totals in USD, grouped")
 def summary(
-    by: Literal["actor", "agency", "instrument", "mineral", "host", "month", "status"] = "actor",
+    by: Literal[
+        "actor",
+        "agency",
+        "office",
+        "instrument",
+        "mineral",
+        "host",
+        "month",
+        "status",
+        "verification",
+    ] = "actor",
     since: Since = None,
     status: Annotated[
-        list[Status] | None,
-        Query(description="Statuses to count (repeat); letters of interest only when named."),
+        list[Annotated[str, Field(max_length=200)]] | None,
+        Query(
+            description="Statuses to count (repeat, any case); letters of interest only when "
+            "named.",
+            max_length=20,
+        ),
     ] = None,
+    include_unverified: IncludeUnverified = False,
 ) -> Any:
-    """Totals of the latest rows; letters of interest reported apart (`critmin ledger summary`)."""
+    """Totals of the latest rows whose source is primary or press; letters of interest and
+    publisher aggregates reported apart, unverified rows left out and counted in
+    ``unverified`` (`critmin ledger summary`)."""
     from critmin.ledger import summary as fn
 
-    return call(fn, by, since, status or None)
+    return call(fn, by, since, status or None, include_unverified=include_unverified)
 
 
 @router.get("/gap", response_model=FundingGap, summary="Funding gap: need vs committed")
@@ -83,12 +116,12 @@ def gap(by: Literal["project", "mineral"] = "project") -> Any:
 @router.get(
     "/reconcile", response_model=list[Reconciliation], summary="Headline figures vs the ledger"
 )
-def reconcile() -> Any:
-    """Each figure users quote against the ledger rows that account for it
-    (`critmin ledger reconcile`)."""
+def reconcile(include_unverified: IncludeUnverified = False) -> Any:
+    """Each figure users quote against the ledger rows that account for it: matches, partial
+    (with what the ledger lacks) or no amount to compare (`critmin ledger reconcile`)."""
     from critmin.ledger import reconcile as fn
 
-    return call(fn)
+    return call(fn, include_unverified=include_unverified)
 
 
 @router.get(

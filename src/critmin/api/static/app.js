@@ -577,12 +577,15 @@
       );
       fillSelect(form.elements.host, opts(distinct((r) => [r.host_iso3]), countryName), true);
       fillSelect(form.elements.status, opts(distinct((r) => [r.status])), true);
+      fillSelect(form.elements.verification, opts(distinct((r) => [r.verification])), true);
       form.addEventListener("change", () => this.load());
       $("#led-by").addEventListener("change", () => this.loadSummary());
       $("#led-clear").addEventListener("click", () => {
         form.reset();
         this.load();
+        this.loadReconcile();
       });
+      form.elements.unverified.addEventListener("change", () => this.loadReconcile());
       await Promise.all([this.load(), this.loadReconcile()]);
     },
 
@@ -595,6 +598,7 @@
         mineral: f.mineral.value,
         host: f.host.value,
         status: f.status.value,
+        verification: f.verification.value,
         since: f.since.value,
         history: f.history.checked ? "true" : "",
       };
@@ -629,7 +633,8 @@
             td(r.recipient, "wide"),
             td(r.host_iso3 ? this.countries[r.host_iso3] || r.host_iso3 : ""),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
-            td(label(r.status))
+            td(label(r.status)),
+            td(r.verification)
           );
           const open = () => this.showHistory(r.id);
           tr.addEventListener("click", open);
@@ -647,7 +652,15 @@
       const by = $("#led-by").value;
       let res;
       try {
-        res = await api("/ledger/summary" + query({ by, since: p.since, status: p.status }));
+        res = await api(
+          "/ledger/summary" +
+            query({
+              by,
+              since: p.since,
+              status: p.status,
+              include_unverified: this.unverified(),
+            })
+        );
       } catch (err) {
         showError("led-error", err);
         return;
@@ -683,13 +696,30 @@
       $("#led-loi").textContent =
         "Total " + usd(res.total_usd) + " over statuses " + res.status.join(", ") +
         ". Letters of interest: " + usd(loi.amount_usd) + " in " + loi.count + " rows, " +
-        (loi.included ? "included." : "reported apart, not added.");
+        (loi.included ? "included." : "reported apart, not added.") +
+        " " + this.leftOut(res.unverified);
+    },
+
+    unverified() {
+      return $("#led-form").elements.unverified.checked ? "true" : "";
+    },
+
+    leftOut(u) {
+      if (u.included) return "Rows with an unverified source are included.";
+      if (!u.count) return "No row with an unverified source is left out.";
+      const parts = u.by_actor.map(
+        (a) => (this.countries[a.actor] || a.actor) + " " + a.count + " (" + usd(a.amount_usd) + ")"
+      );
+      return (
+        "Left out: " + u.count + " rows with an unverified source, " + usd(u.amount_usd) +
+        " (" + parts.join(", ") + ")."
+      );
     },
 
     async loadReconcile() {
       let rows;
       try {
-        rows = await api("/ledger/reconcile");
+        rows = await api("/ledger/reconcile" + query({ include_unverified: this.unverified() }));
       } catch (err) {
         showError("led-error", err);
         return;
@@ -703,7 +733,8 @@
             td(r.text, "wide"),
             td(r.expected_usd === null ? "no USD figure" : usd(r.expected_usd), "num"),
             td(usd(r.ledger_usd), "num"),
-            el("td", {}, el("span", { class: "badge " + r.status, text: r.status }))
+            el("td", {}, el("span", { class: "badge " + r.status.replace(/ /g, "-"), text: r.status })),
+            td(r.missing.join("; "), "wide")
           )
         )
       );

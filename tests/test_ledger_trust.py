@@ -1,0 +1,379 @@
+"""Issue 20, the ledger side: chains that cannot fork, a verification level per row, one
+agency vocabulary with parents, filters that never fail silently, reconcile that names what is
+missing. Figures checked against the bundled seed (reference/interventions/seed.csv)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from critmin import ledger
+from critmin.errors import InputError
+from critmin.store import raw_connection, read_table
+from critmin.validate import validate_store
+
+SRC = "usgs-critical-minerals-list-2025"
+
+
+def _row(**kw: Any) -> dict[str, Any]:
+    base = {
+        "date": "2026-01-15",
+        "actor_iso3": "USA",
+        "agency": "usa-dow",
+        "instrument": "equity",
+        "amount": 100e6,
+        "currency": "USD",
+        "recipient": "Fork Test Co",
+        "host_iso3": "USA",
+        "mineral_ids": "gallium",
+        "status": "committed",
+        "source_id": SRC,
+        "verification": "primary",
+    }
+    base.update(kw)
+    return base
+
+
+def _export(store: Path, out: Path) -> list[dict[str, str]]:
+    ledger.export_rows(out, store)
+    with out.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _correction(base: dict[str, str], new_id: str, amount: str, at: str) -> dict[str, str]:
+    return {
+        **base,
+        "id": new_id,
+        "amount": amount,
+        "amount_usd": amount,
+        "supersedes": base["id"],
+        "recorded_at": at,
+    }
+
+
+# -- 1. chains that cannot fork ------------------------------------------------------------------
+
+
+def test_a_second_correction_is_refused_through_the_python_api(store: Path) -> None:
+    first = ledger.add(_row(id="fk-1"), store)
+    ledger.add(_row(id="fk-2", amount=120e6, supersedes=first["id"]), store)
+    before = read_table("interventions", store)
+    with pytest.raises(InputError) as err:
+        ledger.add(_row(id="fk-3", amount=500e6, supersedes="fk-1"), store)
+    # both rows named: the one that would fork and the correction already held
+    assert "fk-3" in str(err.value) and "fk-2" in str(err.value)
+    assert read_table("interventions", store).equals(before)
+
+
+def test_an_import_that_forks_a_chain_is_refused_naming_both_rows(
+    store: Path, tmp_path: Path, cli: Any
+) -> None:
+    """The reported bug: importing a second correction of the same row gave two current
+    versions, and `ledger summary` added the $400M twice."""
+    rows = _export(store, tmp_path / "all.csv")
+    mp = next(r for r in rows if r["id"] == "iv-0001")  # MP Materials, $400M DoD equity
+    a = _correction(mp, "iv-usa-fork-a", "410000000", "2026-12-01T00:00:00")
+    b = _correction(mp, "iv-usa-fork-b", "420000000", "2026-12-02T00:00:00")
+    before = read_table("interventions", store)
+    # one file with both corrections
+    r = cli("ledger", "import", str(_write(tmp_path / "both.csv", [*rows, a, b])))
+    assert r.code == 2
+    assert "iv-usa-fork-a" in r.err and "iv-usa-fork-b" in r.err and "iv-0001" in r.err
+    assert r.err.count("\n") == 1
+    assert read_table("interventions", store).equals(before)
+    # one correction lands; a second file correcting the same row again is refused
+    assert cli("ledger", "import", str(_write(tmp_path / "a.csv", [*rows, a]))).code == 0
+    held = read_table("interventions", store)
+    r = cli("ledger", "import", str(_write(tmp_path / "b.csv", [*rows, b])))
+    assert r.code == 2 and "iv-usa-fork-b" in r.err and "iv-usa-fork-a" in r.err
+    assert read_table("interventions", store).equals(held)
+    # the chain stays one line: history shows it, summary counts the correction once
+    assert [x["id"] for x in ledger.history("iv-0001", store)] == ["iv-0001", "iv-usa-fork-a"]
+
+
+def test_an_import_that_loops_a_chain_is_refused(store: Path, tmp_path: Path) -> None:
+    rows = _export(store, tmp_path / "all.csv")
+    base = next(r for r in rows if r["id"] == "iv-0051")
+    x = {**base, "id": "iv-usa-loop-x", "supersedes": "iv-usa-loop-y"}
+    y = {**base, "id": "iv-usa-loop-y", "supersedes": "iv-usa-loop-x"}
+    x["recorded_at"] = y["recorded_at"] = "2026-12-01T00:00:00"
+    before = read_table("interventions", store)
+    with pytest.raises(InputError, match="loop"):
+        ledger.import_rows(_write(tmp_path / "loop.csv", [x, y]), store)
+    assert read_table("interventions", store).equals(before)
+
+
+def test_a_correction_recorded_before_the_row_it_corrects_is_refused(
+    store: Path, tmp_path: Path
+) -> None:
+    rows = _export(store, tmp_path / "all.csv")
+    base = next(r for r in rows if r["id"] == "iv-0051")
+    early = _correction(base, "iv-usa-early", "1", "2020-01-01T00:00:00")
+    before = read_table("interventions", store)
+    with pytest.raises(InputError, match="recorded before it"):
+        ledger.import_rows(_write(tmp_path / "early.csv", [early]), store)
+    assert read_table("interventions", store).equals(before)
+
+
+def test_validate_catches_a_fork_already_in_a_store(store: Path, cli: Any) -> None:
+    assert not [f for f in validate_store(False, store) if f.column == "supersedes"]
+    ledger.add(_row(id="vf-1"), store)
+    ledger.add(_row(id="vf-2", supersedes="vf-1"), store)
+    # a store written before the rule (or by hand): a second correction of vf-1
+    with raw_connection(store) as con:
+        con.execute(
+            "INSERT INTO interventions SELECT * REPLACE ('vf-3' AS id, "
+            "recorded_at + INTERVAL 1 HOUR AS recorded_at) FROM interventions WHERE id = 'vf-2'"
+        )
+    found = [f for f in validate_store(False, store) if f.column == "supersedes"]
+    assert [(f.row, f.value) for f in found] == [("vf-3", "vf-2")]
+    r = cli("data", "validate")
+    assert r.code != 0 and "vf-3" in r.out + r.err
+    # every reader refuses to pick one branch silently
+    with pytest.raises(InputError, match="vf-3 and vf-2 both supersede vf-1"):
+        ledger.summary(path=store)
+    with pytest.raises(InputError, match="fork"):
+        ledger.history("vf-1", store)
+
+
+def test_chain_walker_on_a_closed_form_chain() -> None:
+    rows = [
+        {"id": "a", "supersedes": None, "recorded_at": "1"},
+        {"id": "b", "supersedes": "a", "recorded_at": "2"},
+        {"id": "c", "supersedes": "b", "recorded_at": "3"},
+        {"id": "d", "supersedes": None, "recorded_at": "1"},
+    ]
+    assert [[r["id"] for r in c] for c in ledger.chains(rows)] == [["a", "b", "c"], ["d"]]
+    assert [r["id"] for r in ledger.latest(rows)] == ["c", "d"]
+    assert ledger.chain_problems(rows) == []
+    forked = [*rows, {"id": "e", "supersedes": "a", "recorded_at": "4"}]
+    assert [(p["row"], p["other"]) for p in ledger.chain_problems(forked)] == [("e", "b")]
+
+
+# -- 2. verification ------------------------------------------------------------------------------
+
+
+def test_every_seed_row_has_a_verification_level() -> None:
+    from critmin.data.bundled import reference_dir
+
+    path = reference_dir() / "interventions" / "seed.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 101
+    levels = {r["id"]: r["verification"] for r in rows}
+    assert set(levels.values()) <= {"primary", "press", "unverified"}
+    # the weak sources the issue names
+    for rid in ("iv-0016", "iv-0017"):  # OSC $725M + $500M = $1.225B on one aggregator
+        assert levels[rid] == "unverified"
+    assert levels["iv-0038"] == levels["iv-0039"] == "unverified"  # fact sheet via email viewer
+    assert levels["iv-0029"] == "unverified"  # AI-generated news site
+    assert levels["iv-0078"] == levels["iv-0079"] == "unverified"  # German ad-hoc news site
+    assert levels["iv-0063"] == "unverified"  # staging-server URL
+    assert levels["iv-0053"] == "unverified"  # the estimated $600M DFC figure
+    assert levels["iv-0007"] == "primary"  # Department of War release
+    assert levels["iv-0051"] == "press"  # Zawya (Reuters)
+
+
+def test_totals_leave_unverified_rows_out_and_say_so(store: Path) -> None:
+    strict = ledger.summary("actor", path=store)
+    every = ledger.summary("actor", path=store, include_unverified=True)
+    left = strict["unverified"]
+    assert left["included"] is False and every["unverified"]["included"] is True
+    assert every["total_usd"] - strict["total_usd"] == pytest.approx(
+        left["amount_usd"] - _loi_usd(store, unverified=True)
+    )
+    usa = next(a for a in left["by_actor"] if a["actor"] == "USA")
+    # among the USA rows left out: the $1.225B of OSC loans and the $600M DFC estimate
+    assert usa["amount_usd"] >= 725e6 + 500e6 + 600e6
+    assert sum(a["count"] for a in left["by_actor"]) == left["count"]
+
+
+def _loi_usd(store: Path, unverified: bool) -> float:
+    """USD of the current unverified letters of interest (reported apart in both totals)."""
+    return sum(
+        r["amount_usd"] or 0.0
+        for r in ledger.latest(ledger.ledger(store))
+        if ledger.is_loi(r) and (r["verification"] == "unverified") == unverified
+    )
+
+
+def test_cli_summary_include_unverified(store: Path, cli: Any) -> None:
+    r = cli("ledger", "summary")
+    assert r.code == 0 and "left out:" in r.out and "unverified" in r.out
+    a = cli("ledger", "summary", "--json").json()
+    b = cli("ledger", "summary", "--include-unverified", "--json").json()
+    assert b["total_usd"] > a["total_usd"]
+    assert a == ledger.summary()
+
+
+# -- 3. vocabulary and filters -------------------------------------------------------------------
+
+
+def test_the_pentagon_is_one_funder(store: Path) -> None:
+    by_agency = ledger.summary("agency", path=store, include_unverified=True)
+    keys = [r["key"] for r in by_agency["rows"]]
+    assert "usa-dow" in keys and not {"usa-dow-osc", "usa-dla", "usa-dow-dpa"} & set(keys)
+    by_office = ledger.summary("office", path=store, include_unverified=True)
+    offices = {r["key"]: r["amount_usd"] for r in by_office["rows"]}
+    dow = next(r["amount_usd"] for r in by_agency["rows"] if r["key"] == "usa-dow")
+    assert dow == pytest.approx(
+        sum(offices.get(k, 0.0) for k in ("usa-dow", "usa-dow-osc", "usa-dla", "usa-dow-dpa"))
+    )
+    assert by_agency["total_usd"] == pytest.approx(by_office["total_usd"])
+    # the rows the issue found split over six labels (DoD, DoW, "DoD (OSC)", ...)
+    pentagon = ledger.filter_rows(ledger.latest(ledger.ledger(store)), agency="Pentagon")
+    assert len(pentagon) == 17
+    assert {r["agency"] for r in pentagon} == {"usa-dow", "usa-dow-osc", "usa-dla", "usa-dow-dpa"}
+
+
+@pytest.mark.parametrize(
+    ("args", "n"),
+    [
+        (("--mineral", "Cobalt"), 18),
+        (("--mineral", "cobalt"), 18),
+        (("--mineral", "Co"), 18),
+        (("--actor", "US"), 74),
+        (("--actor", "usa"), 74),
+        (("--actor", "United States"), 74),
+        (("--status", "Committed"), 28),
+        (("--instrument", "price-floor"), 1),
+        (("--instrument", "Price Floor"), 1),
+        (("--agency", "DoD (OSC)"), 5),
+        (("--verification", "PRIMARY"), 8),
+    ],
+)
+def test_filters_ignore_case_and_accept_names(
+    store: Path, cli: Any, args: tuple[str, ...], n: int
+) -> None:
+    r = cli("ledger", "list", *args, "--json")
+    assert r.code == 0, r.err
+    assert len(r.json()) == n
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "hint"),
+    [
+        (("--mineral", "Cobalx"), "mineral", "cobalt"),
+        (("--actor", "Untied States"), "actor", "USA"),
+        (("--status", "comitted"), "status", "committed"),
+        (("--instrument", "prise-floor"), "instrument", "price_floor"),
+        (("--agency", "Pentagn"), "agency", "usa-dow"),
+        (("--host", "XX"), "host", ""),
+    ],
+)
+def test_a_misspelt_filter_is_exit_2_with_the_closest_values(
+    store: Path, cli: Any, args: tuple[str, ...], field: str, hint: str
+) -> None:
+    r = cli("ledger", "list", *args)
+    assert r.code == 2
+    assert f"'{field}'" in r.err and "closest valid" in r.err and hint in r.err
+    assert r.err.count("\n") == 1
+
+
+def test_add_takes_an_alias_and_refuses_an_unknown_agency(store: Path) -> None:
+    assert ledger.add(_row(agency="DoW (OSC)"), store)["agency"] == "usa-dow-osc"
+    before = read_table("interventions", store)
+    with pytest.raises(InputError) as err:
+        ledger.add(_row(agency="Ministry of Magic"), store)
+    assert err.value.field == "agency"
+    with pytest.raises(InputError) as err:
+        ledger.add({k: v for k, v in _row().items() if k != "verification"}, store)
+    assert err.value.field == "verification"
+    assert read_table("interventions", store).equals(before)
+
+
+# -- 5. reconcile ----------------------------------------------------------------------------------
+
+
+def test_reconcile_says_what_is_missing(store: Path) -> None:
+    rec = {r["claim"]: r for r in ledger.reconcile(store)}
+    # no amount: never "matches"
+    for claim in ("mp_materials_floor", "orion_cmc_drc", "us_australia_framework"):
+        assert rec[claim]["status"] == "no amount to compare"
+    # DFC's $553M Lobito loan (Zawya/Reuters, press) matches the quoted $553M exactly
+    assert rec["lobito_dfc"]["status"] == "matches"
+    assert rec["lobito_dfc"]["ledger_usd"] == 553e6
+    # every partial names what the ledger lacks
+    for r in rec.values():
+        if r["status"] == "partial":
+            assert r["missing"], r["claim"]
+    # MP Materials: the $400M equity rests on an aggregator's summary of the 8-K, so only the
+    # $150M OSC loan counts; with unverified rows the $550M package matches
+    mp = rec["mp_materials_dod_package"]
+    assert mp["status"] == "partial" and mp["ledger_usd"] == 150e6
+    assert mp["unverified_rows"] == ["iv-0001"] and mp["unverified_usd"] == 400e6
+    every = {r["claim"]: r for r in ledger.reconcile(store, include_unverified=True)}
+    assert every["mp_materials_dod_package"]["status"] == "matches"
+    # DOE loans: Ioneer's $996M is on Stock Titan only; named as missing with its row
+    doe = rec["doe_loans"]
+    assert "Ioneer (only in unverified rows iv-0045)" in doe["missing"]
+    assert doe["ledger_usd"] == pytest.approx(2.26e9 + 2.0e9 + 0.1021e9 + 0.475e9 + 0.7548e9)
+    # DLA stockpile: four named targets sum to $890M against $1B (11 % short: partial)
+    dla = rec["dla_stockpile_2025"]
+    assert dla["status"] == "partial" and dla["ledger_usd"] == pytest.approx(890e6)
+    assert dla["missing"] == ["110,000,000 USD not accounted for by counted rows"]
+
+
+def test_reconcile_cli_counts_matches(store: Path, cli: Any) -> None:
+    r = cli("ledger", "reconcile")
+    assert r.code == 0
+    rows = ledger.reconcile()
+    n = sum(x["status"] == "matches" for x in rows)
+    with_amount = sum(x["status"] != "no amount to compare" for x in rows)
+    assert f"{n} of {with_amount} claims with an amount match" in r.out
+
+
+def test_a_store_from_before_the_verification_column_is_upgraded(store: Path) -> None:
+    """A store written by the previous schema: no `verification`, agencies as free text. On
+    next open the shipped rows come from the bundled data and a user's row is kept, with
+    verification unverified and its agency text mapped through the aliases."""
+    from critmin.store import ensure_store
+
+    ledger.add(_row(id="old-user-1", agency="usa-dla"), store)
+    with raw_connection(store) as con:
+        con.execute("UPDATE interventions SET agency = 'DLA (DoD)' WHERE id = 'old-user-1'")
+        con.execute("UPDATE interventions SET agency = 'DoD' WHERE id = 'iv-0001'")
+        con.execute("ALTER TABLE interventions DROP COLUMN verification")
+        con.execute("UPDATE meta SET value = 'old' WHERE key = 'schema_version'")
+    ensure_store(store)
+    rows = {r["id"]: r for r in ledger.ledger(store)}
+    assert rows["old-user-1"]["agency"] == "usa-dla"
+    assert rows["old-user-1"]["verification"] == "unverified"
+    assert rows["iv-0001"]["agency"] == "usa-dow"
+    assert rows["iv-0001"]["verification"] == "unverified"  # as the seed says (Stock Titan)
+    assert rows["iv-0007"]["verification"] == "primary"
+    assert not validate_store(False, store)
+
+
+def test_a_publisher_aggregate_is_never_added_to_a_total(store: Path) -> None:
+    before = ledger.summary("actor", path=store)
+    before_all = ledger.summary("actor", path=store, include_unverified=True)
+    for level in ("press", "unverified"):
+        ledger.add(
+            _row(
+                actor_iso3="CHN",
+                agency="chn-eximbank",
+                instrument="Aggregate",
+                amount=56.9e9,
+                recipient="AidData total",
+                verification=level,
+            ),
+            store,
+        )
+    for inc, base in ((False, before), (True, before_all)):
+        after = ledger.summary("actor", path=store, include_unverified=inc)
+        assert after["total_usd"] == base["total_usd"]
+        assert after["aggregates"]["count"] == base["aggregates"]["count"] + 2
+        assert after["aggregates"]["amount_usd"] == base["aggregates"]["amount_usd"] + 2 * 56.9e9
+        assert after["unverified"]["amount_usd"] == base["unverified"]["amount_usd"]
