@@ -120,7 +120,9 @@ def status_on(
     Walk the events dated on or before ``on`` in order (:func:`ordered`):
     - no such event: ``not_yet`` (also for a control with no dated event at all);
     - announced: ``announced`` (announced <= on < effective);
-    - effective or resumed: ``active``;
+    - effective or resumed: ``active``; for a control with no effective event, its first
+      quota_set or rate_set also makes it ``active`` from that date (a quota allotted or a
+      duty rate set under it shows it operating; the text says so);
     - suspended / suspension_extended: ``suspended`` until the event's ``until`` (the last
       day of the suspension, inclusive; a suspension noted "indefinite" has none);
     - lifted: ``lifted``.
@@ -142,6 +144,8 @@ def status_on(
     minerals = list(control.get("mineral_ids") or [])
     targets = list(control.get("target") or [])
     status, since, until = "not_yet", None, None
+    implied: str | None = None  # the quota_set/rate_set that made the control active
+    has_effective = any(e["event"] == "effective" for e in every)
     quota: dict[str, Any] | None = None
     rate: dict[str, Any] | None = None
     for e in chain:
@@ -149,7 +153,7 @@ def status_on(
         if ev == "announced" and status == "not_yet":
             status, since = "announced", e["date"]
         elif ev in ("effective", "resumed"):
-            status, since, until = "active", e["date"], None
+            status, since, until, implied = "active", e["date"], None, None
         elif ev == "suspended":
             status, since, until = "suspended", e["date"], e.get("until")
         elif ev == "suspension_extended":
@@ -163,6 +167,9 @@ def status_on(
             targets = [t for t in targets if t not in (e.get("targets_removed") or [])]
             targets += [t for t in e.get("targets_added") or [] if t not in targets]
         elif ev in ("quota_set", "rate_set"):
+            if status in ("not_yet", "announced") and not has_effective:
+                # a quota allotted or a rate set under the control shows it operating
+                status, since, until, implied = "active", e["date"], None, ev
             figure = {
                 "quantity": e.get("quantity"),
                 "unit": e.get("quantity_unit"),
@@ -180,7 +187,12 @@ def status_on(
         "status": status,
         "since": since,
         "until": until if status == "suspended" else None,
-        "text": status_text(status, since, until, bool(every), _next_effective(every, on)),
+        "text": status_text(status, since, until, bool(every), _next_effective(every, on))
+        + (
+            f" (from its first {implied}; no effective date recorded)"
+            if implied and status == "active"
+            else ""
+        ),
         "minerals": minerals,
         "targets": targets,
         "quota": quota,

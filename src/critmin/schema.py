@@ -307,8 +307,11 @@ class ControlEvent(Row):
         changes = (
             self.minerals_added + self.minerals_removed + self.targets_added + self.targets_removed
         )
-        if ev == "amended" and not changes:
-            raise ValueError("an amended event names minerals or targets added or removed")
+        if ev == "amended" and not changes and not self.note:
+            raise ValueError(
+                "an amended event names minerals or targets added or removed, or says in "
+                "its note what changed"
+            )
         if ev != "amended" and changes:
             raise ValueError(f"minerals/targets added or removed belong to amended, not {ev}")
         if ev in ("quota_set", "rate_set"):

@@ -171,9 +171,7 @@ def controls_section(cfg: BriefConfig) -> Section:
                 f"{max(r['status_since'] for r in unconfirmed)}) and the register records no "
                 "renewal, extension or lapse since; they are neither in force nor lifted. "
                 "The exposure ranking shows the range: the low score leaves them out, the high "
-                "score counts them ("
-                + ", ".join(r["control_id"] for r in unconfirmed)
-                + ")."
+                "score counts them (" + ", ".join(r["control_id"] for r in unconfirmed) + ")."
             )
         )
     s.figures.append(charts.controls_timeline(since_2023, today))
@@ -187,9 +185,7 @@ def controls_section(cfg: BriefConfig) -> Section:
                 "US exposure (net import reliance x share of world supply under an active "
                 "control; in brackets the upper bound that also counts controls of "
                 "unconfirmed status): highest for "
-                + "; ".join(
-                    f"{name(r['mineral'])} ({_score_range(r)})" for r in scored[:5]
-                )
+                + "; ".join(f"{name(r['mineral'])} ({_score_range(r)})" for r in scored[:5])
                 + "."
             )
         )
