@@ -97,18 +97,14 @@ def chain_errors(control_id: str, events: Iterable[Mapping[str, Any]]) -> list[s
     return out
 
 
-def chains_errors(
-    controls: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]]
-) -> list[tuple[str, str]]:
+def chains_errors(events: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """(control_id, message) of every broken order rule, over all controls' events."""
     by_id: dict[str, list[Mapping[str, Any]]] = {}
     for e in events:
         by_id.setdefault(e["control_id"], []).append(e)
-    known = {c["control_id"] for c in controls}
     out = []
-    for cid in sorted(by_id):
-        if cid in known or not known:
-            out += [(cid, m) for m in chain_errors(cid, by_id[cid])]
+    for cid in sorted(by_id):  # a control_id without a control row is the refs rule's
+        out += [(cid, m) for m in chain_errors(cid, by_id[cid])]
     return out
 
 

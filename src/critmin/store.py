@@ -453,8 +453,7 @@ def _check_control_chains(con: duckdb.DuckDBPyConnection) -> None:
     from critmin.control_chain import chains_errors
 
     events = query(con, 'SELECT * FROM "control_events"').to_dicts()
-    controls = query(con, 'SELECT "control_id" FROM "export_controls"').to_dicts()
-    errors = chains_errors(controls, events)
+    errors = chains_errors(events)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise InputError(

@@ -174,11 +174,9 @@ def check_control_chains(frames: dict[str, pl.DataFrame]) -> list[Failure]:
     ev = frames.get("control_events")
     if ev is None or ev.is_empty():
         return []
-    ctrl = frames.get("export_controls")
-    controls = ctrl.to_dicts() if ctrl is not None else []
     return [
         Failure("control_events", cid, "event", cid, message)
-        for cid, message in chains_errors(controls, ev.to_dicts())
+        for cid, message in chains_errors(ev.to_dicts())
     ]
 
 
