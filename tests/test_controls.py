@@ -290,9 +290,7 @@ _EVENTS = st.sampled_from(
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(0, 60), _EVENTS, st.integers(1, 30)), min_size=1, max_size=6
-    ),
+    st.lists(st.tuples(st.integers(0, 60), _EVENTS, st.integers(1, 30)), min_size=1, max_size=6),
     st.integers(-5, 100),
 )
 def test_status_properties(chain: list[tuple[int, str, int]], offset: int) -> None:

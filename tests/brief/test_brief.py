@@ -94,8 +94,15 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     summary = cli("ledger", "summary", "--by", "instrument", "--json").json()
     assert f["ledger_total_usd"] == summary["total_usd"]
     assert f["ledger_loi_usd"] == summary["letters_of_interest"]["amount_usd"]
-    active = cli("controls", "--active-on", dt.date.today().isoformat(), "--json").json()
+    today = dt.date.today().isoformat()
+    active = cli("controls", "--on", today, "--status", "active", "--json").json()
     assert f["controls_active"] == len(active)
+    unconfirmed = cli("controls", "--on", today, "--status", "unconfirmed", "--json").json()
+    assert f["controls_unconfirmed"] == len(unconfirmed)
+    exposure = {r["mineral"]: r for r in cli("exposure", "--json").json()}
+    for mineral, high in f["exposure_top_high"]:
+        if mineral in exposure:  # group members are collapsed into one row
+            assert high == exposure[mineral]["score_high"]
     rec = cli("ledger", "reconcile", "--json").json()
     assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
     floor = cli("floor", "--preset", "mp-ndpr", "--paths", "100000", "--seed", "7", "--json").json()
