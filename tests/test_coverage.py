@@ -31,7 +31,7 @@ def test_group_members_and_gaps(store: Path, cli: Any) -> None:
     assert nd["reported_as"] == "rare_earths" and nd["production_from_group"] is True
     assert nd["mine_years"] and "mine" not in nd["missing"]
     # no sourced production table for these: reported as missing, not zero
-    for m in ("cesium", "rubidium", "scandium", "hafnium"):
+    for m in ("cesium", "rubidium", "hafnium"):
         assert "mine" in rows[m]["missing"], m
     # germanium: World Mining Data 2015-2019; MCS 2022 published 2020-2021; MCS 2023-2026
     # withhold every value (NA), which stays out of the years

@@ -168,3 +168,14 @@ def test_us_supply_by_edition(store: Path, cli: Any) -> None:
         got = client.get("/api/v1/us-supply/rare_earths", params={"edition": "usgs-mcs-2025"})
     assert got.status_code == 200
     assert {r["year"]: r["net_import_reliance_pct"] for r in got.json()["rows"]}[2024] == 80
+
+
+def test_concentration_all_pins_an_edition(store: Path, cli: Any) -> None:
+    rows = cli(
+        "concentration", "--all", "--year", "2024", "--edition", "usgs-mcs-2025", "--json"
+    ).json()
+    assert rows and {r["edition"] for r in rows} == {"usgs-mcs-2025"}
+    sb = next(r for r in rows if r["mineral"] == "antimony")
+    assert sb["china_share"] == pytest.approx(60_000 / 103_960)  # MCS 2025's 2024 rows
+    bad = cli("concentration", "--all", "--edition", "usgs-mcs-2021")
+    assert bad.code == 2 and "editions with data: usgs-mcs-2026" in bad.err

@@ -7,6 +7,8 @@ wna-world-uranium-mining-2025): tonnes of uranium (tU), stored as tonnes, basis 
 WMD = World Mining Data 2021, 6.4 "Production of Mineral Raw Materials of individual Countries
 by Minerals", 2015-2019 (source wmd-2021-production-by-country): sheets "Coking Coal" and
 "Germanium" in metric tonnes, "Rhodium" in kilograms (stored divided by 1000).
+USGS MCS 2026 gives scandium as a world total only; SFA (Oxford) gives iridium's world primary
+supply in thousand troy ounces (stored in tonnes at 31.1034768 g per troy ounce).
 """
 
 from __future__ import annotations
@@ -70,18 +72,74 @@ def test_platinum_and_palladium_reserves_come_from_the_group(store: Path) -> Non
 
 def test_missing_production_says_why(store: Path, cli: Any) -> None:
     rows = {r["mineral"]: r for r in cli("data", "coverage", "--json").json()}
-    for m in ("cesium", "rubidium", "hafnium", "scandium"):
+    for m in ("cesium", "rubidium", "hafnium"):
         assert "mine" in rows[m]["missing"] and "refine" in rows[m]["missing"], m
         assert rows[m]["coverage_note"], m
+    # ruthenium: the platinum-group basket's years, and the note says it is a basket of Pt, Pd
+    assert rows["ruthenium"]["production_from_group"] is True
+    assert "does not hold ruthenium" in rows["ruthenium"]["coverage_note"]
     for m in ("iridium", "ruthenium"):
         assert rows[m]["reported_as"] == "platinum_group_metals"
-        assert "platinum-group" in rows[m]["coverage_note"], m
-    # a mineral with production carries no note
-    for m in ("uranium", "rhodium", "germanium", "metallurgical_coal"):
+    assert "platinum-group" in rows["ruthenium"]["coverage_note"]
+    # a mineral with production carries no note (scandium and iridium: world totals only)
+    for m in ("uranium", "rhodium", "germanium", "metallurgical_coal", "scandium", "iridium"):
         assert rows[m]["coverage_note"] is None, m
     assert rows["uranium"]["mine_years"] == list(range(2015, 2025))
     md = coverage_markdown(cm.coverage())
     assert "- cesium: No public production series" in md
+
+
+def test_usgs_2025_minerals_with_production(store: Path, cli: Any) -> None:
+    # issue 18: 57 of the 60 minerals of the USGS 2025 list have a sourced production series
+    # (ruthenium through the platinum-group basket it is reported as, said in its note)
+    rows = [r for r in cli("data", "coverage", "--json").json() if r["usgs_2025"]]
+    assert len(rows) == 60
+    missing = {r["mineral"] for r in rows if not (r["mine_years"] or r["refine_years"])}
+    assert missing == {"cesium", "hafnium", "rubidium"}
+    assert all(r["coverage_note"] for r in rows if r["mineral"] in missing)
+
+
+def test_scandium_world_total_from_mcs2026(store: Path, cli: Any) -> None:
+    # USGS MCS 2026 data release, MCS2026_Commodities_Data.csv line 6550: SCANDIUM, World Mine
+    # Production and Reserves, World total, "global production", 2025, 80 t (Estimated.),
+    # scandium oxide equivalent; line 6549 (capacity 90 t) is not imported
+    res = cm.production("scandium", "mine", 2025)
+    assert res["world_reported"] == pytest.approx(80)
+    assert res["rows"] == [] and res["world_sum"] is None  # no country split published
+    assert res["edition"] == "usgs-mcs-2026"
+    assert res["sources"] == ["usgs-mcs2026-world"]
+    conc = cli("concentration", "scandium", "--json").json()
+    assert conc["hhi"] is None and conc["shares"] == []
+    assert conc["reason"] == "no data: no country figures for scandium mine 2025"
+    cov = {r["mineral"]: r for r in cm.coverage()}["scandium"]
+    assert cov["mine_years"] == [2025] and cov["refine_years"] == []
+
+
+OZ_T = 31.1034768e-6  # tonnes per troy ounce
+
+
+# (year, koz) -- SFA (Oxford), "Iridium market balance", row "Total iridium supply"
+SFA_IRIDIUM = [(2014, 210), (2015, 280), (2016, 275), (2019, 280), (2020, 225)]
+
+
+@pytest.mark.parametrize(("year", "koz"), SFA_IRIDIUM)
+def test_sfa_iridium_world_supply(store: Path, year: int, koz: float) -> None:
+    res = cm.production("iridium", "mine", year)
+    assert res["world_reported"] == pytest.approx(koz * 1000 * OZ_T, abs=1e-6)
+    assert res["rows"] == []  # the regional rows of the table are not public
+    assert res["sources"] == ["sfa-oxford-iridium-market-2022"]
+    assert res["edition"] == "sfa-2022"
+    assert res["reported_as"] is None  # its own series, not the platinum-group basket
+
+
+def test_sfa_iridium_forecast_not_stored(store: Path, cli: Any) -> None:
+    # 2021f (295 koz) is a forecast and stays out; ruthenium stays missing
+    cov = {r["mineral"]: r for r in cm.coverage()}
+    assert cov["iridium"]["mine_years"] == list(range(2014, 2021))
+    assert cov["iridium"]["production_from_group"] is False
+    conc = cli("concentration", "iridium", "--json").json()
+    assert conc["hhi"] is None
+    assert conc["reason"] == "no data: no country figures for iridium mine 2020"
 
 
 # (mineral, stage, year, iso3, t) -- WMD 6.4, the sheet named in the comment
@@ -146,3 +204,18 @@ def test_reserves_as_must_name_a_group_row() -> None:
     bad = mins.with_columns(pl.Series("reserves_as", ["no_such_row", None]))
     assert not [f for f in check_strict_extras({"minerals": mins}) if f.column == "reserves_as"]
     assert [f for f in check_strict_extras({"minerals": bad}) if f.column == "reserves_as"]
+
+
+def test_platinum_group_basket_is_platinum_plus_palladium(store: Path, cli: Any) -> None:
+    """USGS MCS 2026 (MCS2026_Commodities_Data.csv), mine production 2025e, t: South Africa
+    platinum 120 + palladium 70 = 190; Russia 20 + 84 = 104; world 170 + 190 = 360. The
+    basket names its members, so ruthenium's answer states no figure of its own."""
+    res = cm.production("platinum_group_metals", "mine", 2025)
+    rows = {r["iso3"]: r["value"] for r in res["rows"]}
+    assert rows["ZAF"] == pytest.approx(190) and rows["RUS"] == pytest.approx(104)
+    assert res["world_reported"] == pytest.approx(360)
+    assert res["product"] == "platinum + palladium content (Pt, Pd)"
+    ru = cli("concentration", "ruthenium", "--json").json()
+    assert ru["hhi"] is None and "which does not hold Ru" in ru["reason"]
+    pgm = cm.concentration("platinum_group_metals", "mine", 2025)
+    assert pgm["leader"] == "ZAF"

@@ -176,17 +176,15 @@ def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
     ]
     owners = rows("asset_owners/asset_owners.csv")
     chn = 0.0
+    on = "2024-12-31"
     for r in out:
-        held = [
-            o
-            for o in owners
-            if o["asset_id"] == r["asset_id"] and (o["as_of"] == "" or o["as_of"] <= "2024-12-31")
-        ]
-        latest = max(o["as_of"] for o in held)
         chn += sum(
             float(r["value"]) * float(o["stake_pct"]) / 100
-            for o in held
-            if o["as_of"] == latest and o["owner_iso3"] == "CHN"
+            for o in owners
+            if o["asset_id"] == r["asset_id"]
+            and o["owner_iso3"] == "CHN"
+            and (o["valid_from"] == "" or o["valid_from"] <= on)
+            and (o["valid_to"] == "" or on < o["valid_to"])
         )
     res = cli("control", "cobalt", "--host", "COD", "--year", "2024", "--json").json()
     got = {x["iso3"]: x["share"] for x in res["by_owner_iso3"]}

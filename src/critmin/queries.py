@@ -19,6 +19,15 @@ def minerals(path: Path | str | None = None) -> pl.DataFrame:
     return read_table("minerals", path)
 
 
+def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
+    """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
+    Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
+    from critmin.store import read_table
+
+    apps = {r["mineral_id"]: r["applications"] for r in read_table("applications", path).to_dicts()}
+    return [{**r, "applications": apps.get(r["mineral_id"])} for r in minerals(path).to_dicts()]
+
+
 def sources(path: Path | str | None = None) -> pl.DataFrame:
     """Every source a shipped number cites (publisher, title, URL, dates, licence)."""
     from critmin.store import read_table
@@ -239,9 +248,11 @@ def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
             if not entry[t] and not entry[f"{t}_from_group"]
         ]
         entry["missing"] = missing
-        # why production is missing, in words (minerals.coverage_note); shown only for a gap
+        # why production is missing or borrowed, in words (minerals.coverage_note): shown for
+        # a gap and for a member whose years are its group's (ruthenium: the Pt + Pd basket)
         no_production = not entry["mine_years"] and not entry["refine_years"]
-        entry["coverage_note"] = m.get("coverage_note") if no_production else None
+        borrowed = bool(entry["production_from_group"])
+        entry["coverage_note"] = m.get("coverage_note") if no_production or borrowed else None
         out.append(entry)
     return out
 

@@ -208,6 +208,36 @@ class ImportShare(Row):
     edition: Edition
 
 
+class Application(Row):
+    """A critical mineral's primary applications in words (USGS MCS 2026 Table 6)."""
+
+    mineral_id: Slug
+    applications: Text
+    note: OptNote  # "Included in the Rare Earths chapter."
+    source_id: Slug
+    edition: Edition
+
+
+class LeadingProducer(Row):
+    """USGS's own summary of a critical mineral's world supply (MCS 2026 Table 7): the
+    leading producing country, its production, its percent of world production and the world
+    total, as published (tonnes; a bound such as "<100,000" keeps its flag in ``note``)."""
+
+    mineral_id: Slug
+    year: Year
+    label: Text  # the row as USGS names it: "Titanium (metal)", "Rare earths (compounds ...)"
+    iso3: OptIso3
+    production: Tonnes
+    share_pct: Annotated[
+        Annotated[float, Field(ge=0, le=100)] | None, BeforeValidator(empty_to_none)
+    ]
+    world_total: Tonnes
+    estimated: Bool
+    note: OptNote
+    source_id: Slug
+    edition: Edition
+
+
 class EndUse(Row):
     mineral_id: Slug
     sector: Text
@@ -352,8 +382,15 @@ class AssetOwner(Row):
     owner_iso3: Iso3
     stake_pct: Annotated[float, Field(ge=0, le=100)]
     state_linked: Bool
-    as_of: OptDate
+    valid_from: OptDate  # empty = start not known (the source note says why)
+    valid_to: OptDate  # empty = still in force as far as the sources show
     source_id: Slug
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AssetOwner:
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to is not after valid_from")
+        return self
 
 
 class FxRate(Row):
@@ -478,6 +515,18 @@ TABLES: dict[str, Table] = {
             _src(mineral_id="minerals", iso3="countries"),
         ),
         Table(
+            "applications",
+            Application,
+            ("mineral_id", "edition", "source_id"),
+            _src(mineral_id="minerals"),
+        ),
+        Table(
+            "leading_producers",
+            LeadingProducer,
+            ("mineral_id", "year", "label", "edition", "source_id"),
+            _src(mineral_id="minerals", iso3="countries"),
+        ),
+        Table(
             "end_uses",
             EndUse,
             ("mineral_id", "sector", "region", "year", "source_id"),
@@ -520,7 +569,7 @@ TABLES: dict[str, Table] = {
         Table(
             "asset_owners",
             AssetOwner,
-            ("asset_id", "owner", "as_of"),
+            ("asset_id", "owner", "valid_from"),
             _src(asset_id="assets", owner_iso3="countries"),
         ),
         Table("fx_rates", FxRate, ("currency", "date"), _src()),

@@ -134,23 +134,42 @@ def concentration(
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)
 def concentration_all(
-    stage: str = "mine", year: int | None = None, path: Path | str | None = None
+    stage: str = "mine",
+    year: int | None = None,
+    path: Path | str | None = None,
+    edition: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`concentration` for every mineral with data at the stage (group answers once).
 
     Members answered by their group (neodymium by rare earths) are not repeated; the group
-    row stands for them. Stages without country figures are listed with ``hhi`` null and
-    their ``reason``, after the rest. Sorted by HHI, highest first.
+    row stands for them. A member with figures of its own at the stage (iridium: a world
+    total from SFA (Oxford), while its platinum-group row has none) is listed under its own
+    id. Stages without country figures are listed with ``hhi`` null and their ``reason``,
+    after the rest. Sorted by HHI, highest first. With ``edition`` pinned, the minerals that
+    edition reports at the stage (and year); an edition that reports none is a NotFoundError
+    naming the editions that do.
     """
     out = []
     table = minerals(path)
     for row in table.to_dicts():
-        if row["reported_as"]:
-            continue
         try:
-            out.append(concentration(row["mineral_id"], stage, year, path))
+            res = concentration(row["mineral_id"], stage, year, path, edition)
         except (NotFoundError, InputError):
             continue
+        if row["reported_as"] and res["reported_as"]:
+            continue  # answered by its group: the group's row stands for it
+        out.append(res)
+    if edition is not None and not out:
+        from critmin import editions
+        from critmin.store import read_table
+
+        prod = read_table("production", path)
+        known = editions.editions_of(prod.filter(prod["stage"] == stage))
+        when = f" for {year}" if year else ""
+        raise NotFoundError(
+            f"no {stage} production in edition {edition!r}{when}; "
+            f"editions with data: {', '.join(known)}"
+        )
     return sorted(out, key=lambda r: (r["hhi"] is None, -(r["hhi"] or 0.0), r["mineral"]))
 
 
@@ -332,6 +351,53 @@ def controls(
     )
 
 
+def stake_in_force(valid_from: dt.date | None, valid_to: dt.date | None, on: dt.date) -> bool:
+    """A stake is in force on ``on`` when valid_from <= on < valid_to; an empty bound is open
+    on that side (an unknown start, or a stake still held as far as the sources show)."""
+    return (valid_from is None or valid_from <= on) and (valid_to is None or on < valid_to)
+
+
+def stakes_on(owners: list[dict[str, Any]], on: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """The asset_owners rows in force on ``on``, by asset_id (see :func:`stake_in_force`)."""
+    held: dict[str, list[dict[str, Any]]] = {}
+    for o in owners:
+        if stake_in_force(o["valid_from"], o["valid_to"], on):
+            held.setdefault(o["asset_id"], []).append(o)
+    return held
+
+
+def _date_notes(
+    output: dict[str, float], held: dict[str, list[dict[str, Any]]], owners: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Stakes used, with open dates named; assets whose owners on the date are not known."""
+    used, open_start, no_owner = [], [], []
+    for asset_id in sorted(output):
+        rows = held.get(asset_id, [])
+        if not rows:
+            dated = [o for o in owners if o["asset_id"] == asset_id]
+            no_owner.append(
+                f"{asset_id}: no stake in force on the date"
+                + (" (the register has stakes for other dates)" if dated else "")
+            )
+        for o in rows:
+            used.append({k: o[k] for k in STAKE_FIELDS})
+            if o["valid_from"] is None:
+                open_start.append(f"{asset_id}: {o['owner']} {o['stake_pct']:g}%")
+    return used, open_start, no_owner
+
+
+STAKE_FIELDS = (
+    "asset_id",
+    "owner",
+    "owner_iso3",
+    "stake_pct",
+    "state_linked",
+    "valid_from",
+    "valid_to",
+    "source_id",
+)
+
+
 def control_events(
     control_id: str, on: str | dt.date | None = None, path: Path | str | None = None
 ) -> dict[str, Any]:
@@ -384,17 +450,21 @@ def control(
     control_n = sum over registered assets of output_a x stake_{a,n} / denominator, where the
     denominator is the host country's production (``host``) or world production (the larger
     of the reported world total and the sum of countries, :func:`critmin.metrics.world_total`),
-    from the production table for the same year. Stakes are those in force on ``as_of`` (latest
-    ``as_of`` row per asset not after that date; default: the end of the output year).
-    Unattributed = output outside the register + unowned parts of registered assets; never
-    dropped. See :func:`critmin.metrics.control_shares`.
+    from the production table for the same year. Stakes are the asset_owners rows in force on
+    ``as_of`` (valid_from <= as_of < valid_to, empty bounds open; default: the end of the
+    output year), applied to the output of ``year``. Unattributed = output outside the
+    register + unowned parts of registered assets + assets with no stake in force on the
+    date; never dropped. ``open_start`` names the stakes used whose start date is not known
+    (their source note says why); ``no_owner_on_date`` the registered assets left
+    unattributed because no stake is in force that day. See
+    :func:`critmin.metrics.control_shares`.
     """
     from critmin.store import read_table
 
     mineral_id = resolve_mineral(mineral, path)
     assets = read_table("assets", path)
     out_t = read_table("asset_output", path)
-    owners = read_table("asset_owners", path)
+    owners = read_table("asset_owners", path).to_dicts()
     if host is not None:
         host = host.upper()
         if len(host) != 3 or not host.isalpha():
@@ -431,23 +501,14 @@ def control(
             raise NotFoundError(f"no {mineral_id} mine production for {host} in {year}")
         denominator, basis = float(hit[0]), "host"
     on = _parse_date(as_of, "as_of") if as_of else dt.date(year, 12, 31)
-    stakes: dict[str, list[tuple[str, float]]] = {}
-    for asset_id in {r["asset_id"] for r in rows}:
-        held = [o for o in owners.to_dicts() if o["asset_id"] == asset_id]
-        dated = [o for o in held if o["as_of"] is None or o["as_of"] <= on]
-        if not dated:
-            continue
-        latest = max((o["as_of"] or dt.date.min) for o in dated)
-        stakes[asset_id] = [
-            (o["owner_iso3"], o["stake_pct"] / 100.0)
-            for o in dated
-            if (o["as_of"] or dt.date.min) == latest
-        ]
     used = [r for r in rows if r["year"] == year]
     output = {r["asset_id"]: r["value"] for r in used}
+    held = {a: v for a, v in stakes_on(owners, on).items() if a in output}
+    stakes = {a: [(o["owner_iso3"], o["stake_pct"] / 100.0) for o in v] for a, v in held.items()}
     by_n, unattributed, coverage = metrics.control_shares(output, stakes, denominator)
+    used_stakes, open_start, no_owner = _date_notes(output, held, owners)
     cited = set(prod["sources"]) | {r["source_id"] for r in used}
-    cited |= {o["source_id"] for o in owners.to_dicts() if o["asset_id"] in stakes}
+    cited |= {o["source_id"] for o in used_stakes}
     return {
         "mineral": mineral_id,
         "host_iso3": host,
@@ -455,13 +516,124 @@ def control(
         "as_of": on,
         "denominator_t": denominator,
         "denominator_basis": basis,
+        "denominator_edition": prod["edition"],
         "by_owner_iso3": [{"iso3": k, "share": v} for k, v in by_n.items()],
         "unattributed_share": unattributed,
         "register_coverage": coverage,
         "assets": sorted(output),
         "estimated_output": any(r["estimated"] for r in used),
+        "stakes": used_stakes,
+        "open_start": open_start,
+        "no_owner_on_date": no_owner,
         "sources": sorted(cited),
     }
+
+
+def project_share(projects: dict[str, set[str]], nationality: str) -> tuple[int, float | None]:
+    """Project-count view of control: n = number of projects with at least one owner of
+    ``nationality`` (any stake above zero), share = n / number of projects (None when there
+    are none). Every registered project counts once whatever its size or output, so this
+    answers "in how many projects" rather than "how much output" (:func:`control`).
+    ``projects`` maps a project id to the owner nationalities (ISO3) holding it; a project
+    with no known owner counts in the denominator, never as held.
+    """
+    n = sum(1 for held in projects.values() if nationality in held)
+    return n, (n / len(projects) if projects else None)
+
+
+def project_control(
+    host: str,
+    mineral: str | None = None,
+    as_of: str | dt.date | None = None,
+    year: int | None = None,
+    nationality: str = "CHN",
+    path: Path | str | None = None,
+) -> dict[str, Any]:
+    """Share of a host country's registered mining projects with a stake held by owners of
+    ``nationality`` (default China) on ``as_of`` (default today), by count
+    (:func:`project_share`): projects = assets of stage mine in ``host`` (any status), with
+    ``mineral`` among their minerals when given. Coverage states how far the register
+    reaches: the number of projects, those with owners known on the date, and for a mineral
+    the registered output of ``year`` (default the latest with asset output) over the host's
+    production from the production table (same source as :func:`control`).
+    """
+    from critmin.store import read_table
+
+    host = host.upper()
+    if len(host) != 3 or not host.isalpha():
+        raise InputError("expected an ISO 3166-1 alpha-3 code", field="host", value=host)
+    nationality = nationality.upper()
+    if len(nationality) != 3 or not nationality.isalpha():
+        raise InputError(
+            "expected an ISO 3166-1 alpha-3 code", field="nationality", value=nationality
+        )
+    mineral_id = resolve_mineral(mineral, path) if mineral else None
+    on = _parse_date(as_of, "as_of") if as_of else dt.date.today()
+    assets = [
+        r
+        for r in read_table("assets", path).to_dicts()
+        if r["stage"] == "mine"
+        and r["iso3"] == host
+        and (mineral_id is None or mineral_id in r["mineral_ids"])
+    ]
+    if not assets:
+        what = f"{mineral_id} " if mineral_id else ""
+        raise NotFoundError(f"no registered {what}mine projects in {host}")
+    owners = read_table("asset_owners", path).to_dicts()
+    held = stakes_on(owners, on)
+    projects = {
+        a["asset_id"]: {o["owner_iso3"] for o in held.get(a["asset_id"], []) if o["stake_pct"] > 0}
+        for a in assets
+    }
+    n, share = project_share(projects, nationality)
+    known = {k: v for k, v in projects.items() if v}
+    _, share_known = project_share(known, nationality)
+    res: dict[str, Any] = {
+        "host_iso3": host,
+        "mineral": mineral_id,
+        "nationality": nationality,
+        "as_of": on,
+        "projects": len(projects),
+        "projects_with_owners": len(known),
+        "projects_with_stake": n,
+        "share": share,
+        "share_of_projects_with_owners": share_known,
+        "year": None,
+        "register_output_t": None,
+        "host_production_t": None,
+        "output_coverage": None,
+        "by_project": [
+            {"asset_id": k, "owner_iso3": sorted(v), "held": nationality in v}
+            for k, v in sorted(projects.items())
+        ],
+        "sources": sorted({o["source_id"] for a in known for o in held[a]}),
+    }
+    if mineral_id is not None:
+        out = [
+            r
+            for r in read_table("asset_output", path).to_dicts()
+            if r["mineral_id"] == mineral_id and r["asset_id"] in projects
+        ]
+        years = sorted({r["year"] for r in out})
+        if year is not None and year not in years:
+            raise InputError(
+                "no asset output that year; years with data: " + ", ".join(map(str, years)),
+                field="year",
+                value=year,
+            )
+        if years:
+            y = year or years[-1]
+            prod = production(mineral_id, "mine", y, path)
+            hit = [r["value"] for r in prod["rows"] if r["iso3"] == host and r["value"] is not None]
+            registered = sum(r["value"] for r in out if r["year"] == y)
+            res.update(
+                year=y,
+                register_output_t=registered,
+                host_production_t=float(hit[0]) if hit else None,
+                output_coverage=registered / float(hit[0]) if hit and hit[0] else None,
+            )
+            res["sources"] = sorted(set(res["sources"]) | set(prod["sources"]))
+    return res
 
 
 def basket_symbols(product: str | None) -> set[str] | None:

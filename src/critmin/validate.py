@@ -14,6 +14,7 @@ with the FX table.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,18 +214,27 @@ def check_shares(frames: dict[str, pl.DataFrame]) -> list[Failure]:
             )
     own = frames.get("asset_owners")
     if own is not None and not own.is_empty():
-        g = ["asset_id", "as_of"]
-        sums = own.group_by(g).agg(pl.col("stake_pct").sum().alias("total"))
-        for r in sums.filter(pl.col("total") > 100 + 100 * SHARE_TOLERANCE).to_dicts():
-            out.append(
-                Failure(
-                    "asset_owners",
-                    _rowid(r, tuple(g)),
-                    "stake_pct",
-                    r["total"],
-                    "stakes add above 100",
+        # stakes in force on each date a stake starts (and on the open start) add to <= 100
+        for asset_id, grp in own.group_by("asset_id"):
+            rows = grp.to_dicts()
+            starts = {r["valid_from"] for r in rows}
+            for on in sorted(starts, key=lambda d: d or dt.date.min):
+                total = sum(
+                    r["stake_pct"]
+                    for r in rows
+                    if (r["valid_from"] is None or (on is not None and r["valid_from"] <= on))
+                    and (r["valid_to"] is None or on is None or on < r["valid_to"])
                 )
-            )
+                if total > 100 + 100 * SHARE_TOLERANCE:
+                    out.append(
+                        Failure(
+                            "asset_owners",
+                            f"{asset_id[0]}/{on or 'open start'}",
+                            "stake_pct",
+                            total,
+                            "stakes in force on that day add above 100",
+                        )
+                    )
     return out
 
 

@@ -99,6 +99,18 @@ SAME_AS_CLI: list[tuple[tuple[str, ...], str, str, dict[str, Any] | None]] = [
     ),
     (("dominance",), "GET", "/dominance", None),
     (("control", "cobalt", "--host", "COD"), "GET", "/control/cobalt?host=COD", None),
+    (
+        ("control", "cobalt", "--host", "COD", "--as-of", "2012-01-01"),
+        "GET",
+        "/control/cobalt?host=COD&as_of=2012-01-01",
+        None,
+    ),
+    (
+        ("control", "copper", "--host", "COD", "--by", "projects", "--as-of", "2024-12-31"),
+        "GET",
+        "/control/copper/projects?host=COD&as_of=2024-12-31",
+        None,
+    ),
     (("controls", "--country", "CHN"), "GET", "/controls?country=CHN", None),
     (("controls", "--active-on", "2024-01-01"), "GET", "/controls?active_on=2024-01-01", None),
     # issue 19: statuses from the event chains, in words, the same on both sides
@@ -302,6 +314,7 @@ def test_openapi_names_every_group(client: TestClient) -> None:
         "/api/v1/concentration/{mineral}",
         "/api/v1/dominance",
         "/api/v1/control/{mineral}",
+        "/api/v1/control/{mineral}/projects",
         "/api/v1/controls",
         "/api/v1/exposure",
         "/api/v1/ledger",

@@ -64,6 +64,25 @@ def test_rare_earth_reserves_carry_the_v13_correction(result: Any) -> None:
     assert _one(r, iso3="CHN", **ree)["value"] == 44_000_000  # line 6112
 
 
+def test_scandium_world_total_only(result: Any) -> None:
+    # line 6550: SCANDIUM, World total, "global production", 2025, 80 (Estimated.), metric tons
+    # of scandium oxide equivalent; no country line follows
+    p = result.rows["production"]
+    sc = [r for r in p if r["mineral_id"] == "scandium"]
+    assert len(sc) == 1
+    row = sc[0]
+    assert (row["stage"], row["iso3"], row["year"], row["value"]) == ("mine", "WLD", 2025, 80)
+    assert row["estimated"] is True and row["product"] == "scandium oxide equivalent"
+    skipped = {
+        line: why
+        for f, line, why in result.skipped
+        if f.endswith(FILE.name) and line in (6549, 6551)
+    }
+    assert "capacity" in skipped[6549]  # global capacity, 90 t
+    assert "Economic Demonstrated Resources" in skipped[6551]  # Australia only, 34,000 t
+    assert not [r for r in result.rows["reserves"] if r["mineral_id"] == "scandium"]
+
+
 def test_report_counts_every_line(result: Any) -> None:
     rows = report_rows(result)
     assert sum(r["lines"] for r in rows) == 8886  # every data line of the file

@@ -86,6 +86,9 @@ class Mineral(Out):
     usgs_2025: bool
     eu_2023: bool
     source_id: str
+    applications: str | None = Field(
+        None, description="Primary applications in words (USGS MCS 2026 Table 6)."
+    )
 
 
 class Source(Out):
@@ -168,16 +171,61 @@ class OwnerShare(Out):
     share: float
 
 
+class Stake(Out):
+    asset_id: str
+    owner: str
+    owner_iso3: str
+    stake_pct: float
+    state_linked: bool
+    valid_from: dt.date | None = Field(None, description="Empty: start date not known.")
+    valid_to: dt.date | None = Field(None, description="Empty: still held as far as known.")
+    source_id: str
+
+
 class Control(Out):
     mineral: str
     host_iso3: str | None = None
     year: int
-    as_of: dt.date
+    as_of: dt.date = Field(description="Stakes in force that day: valid_from <= as_of < valid_to.")
     denominator_t: float
     denominator_basis: str
+    denominator_edition: str | None = None
     by_owner_iso3: list[OwnerShare]
     unattributed_share: float
     register_coverage: float
+    assets: list[str]
+    estimated_output: bool
+    stakes: list[Stake] = Field(description="The stakes applied.")
+    open_start: list[str] = Field(description="Stakes applied whose start date is not known.")
+    no_owner_on_date: list[str] = Field(
+        description="Registered assets with output but no stake in force on as_of."
+    )
+    sources: list[str]
+
+
+class ProjectHeld(Out):
+    asset_id: str
+    owner_iso3: list[str]
+    held: bool
+
+
+class ProjectControl(Out):
+    host_iso3: str
+    mineral: str | None = None
+    nationality: str
+    as_of: dt.date
+    projects: int = Field(description="Registered mine projects in the host (any status).")
+    projects_with_owners: int = Field(description="Projects with a stake in force on as_of.")
+    projects_with_stake: int = Field(description="Projects with a stake of that nationality.")
+    share: float | None = Field(description="projects_with_stake / projects.")
+    share_of_projects_with_owners: float | None = None
+    year: int | None = None
+    register_output_t: float | None = None
+    host_production_t: float | None = None
+    output_coverage: float | None = Field(
+        None, description="Registered output / host production that year (mineral given)."
+    )
+    by_project: list[ProjectHeld]
     sources: list[str]
 
 

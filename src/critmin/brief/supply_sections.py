@@ -111,6 +111,8 @@ def supply_section(cfg: BriefConfig) -> Section:
             [r for r in dom if r["refine_leader"] and r["mine_leader"]],
         )
     )
+    from critmin.supply import project_control
+
     controls = []
     for m in cfg.control_minerals:
         try:
@@ -127,8 +129,26 @@ def supply_section(cfg: BriefConfig) -> Section:
                 esc(
                     f"Ownership: Chinese-owned stakes account for {pct(chn)} of "
                     f"{c['host_iso3']}'s {c['year']} {name(c['mineral'])} output in the asset "
-                    f"register; {pct(c['unattributed_share'])} is unattributed (outside the "
-                    "register or owner unknown)."
+                    f"register (stakes in force on {c['as_of']}); "
+                    f"{pct(c['unattributed_share'])} is unattributed (outside the register or "
+                    "owner unknown)"
+                    + (
+                        f"; {len(c['open_start'])} of the stakes used have an unknown start date."
+                        if c["open_start"]
+                        else "."
+                    )
+                )
+            )
+            try:
+                proj = project_control(c["host_iso3"], c["mineral"], c["as_of"])
+            except CritminError:
+                continue
+            s.facts[f"projects_{c['mineral']}_{c['host_iso3']}_CHN"] = proj["share"]
+            s.finding.append(
+                esc(
+                    f"By project count: {proj['projects_with_stake']} of the {proj['projects']} "
+                    f"registered {name(c['mineral'])} mining projects in {c['host_iso3']} "
+                    f"({pct(proj['share'])}) have a Chinese stake on {proj['as_of']}."
                 )
             )
     return s

@@ -91,6 +91,39 @@ def coverage_cmd(
     )
 
 
+@app.command("leaders")
+def leaders_cmd(
+    as_json: bool = JSON,
+    markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown page."),
+) -> None:
+    """critmin's leading producer and share per mineral beside USGS's own (MCS 2026 Table 7)."""
+    from critmin.crosscheck import usgs_leaders, usgs_leaders_markdown
+
+    rows = usgs_leaders()
+    if markdown:
+        typer.echo(usgs_leaders_markdown(rows), nl=False)
+        return
+    if as_json:
+        print_json(rows)
+        return
+    agree = sum(r["status"] == "agrees" for r in rows)
+    print_table(
+        rows,
+        [
+            "mineral",
+            "stage",
+            "usgs_leader",
+            "usgs_pct",
+            "pct_of_world",
+            "leader",
+            "leader_pct",
+            "status",
+            "reason",
+        ],
+        title=f"critmin vs USGS Table 7 (2025): {agree} of {len(rows)} agree",
+    )
+
+
 @app.command("import-usgs")
 def import_usgs(
     path: Path = typer.Argument(..., help="A USGS MCS data-release CSV or a folder of them."),

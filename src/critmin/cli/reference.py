@@ -10,10 +10,11 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
 def minerals(as_json: bool = JSON) -> None:
-    """The minerals table: the USGS 2025 list, EU 2023 flags, group rows."""
-    import critmin as cm
+    """The minerals table: the USGS 2025 list, EU 2023 flags, group rows, and each critical
+    mineral's primary applications (USGS MCS 2026 Table 6) in JSON."""
+    from critmin.queries import mineral_list
 
-    rows = cm.minerals().to_dicts()
+    rows = mineral_list()
     if as_json:
         print_json(rows)
         return

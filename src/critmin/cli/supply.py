@@ -114,9 +114,7 @@ def concentration_cmd(
             "give a MINERAL or --all, not both or neither", field="mineral", value=mineral
         )
     if all_:
-        if edition is not None:
-            raise InputError("--edition applies to one mineral", field="edition", value=edition)
-        rows = concentration_all(stage, year)
+        rows = concentration_all(stage, year, edition=edition)
         if as_json:
             print_json(rows)
             return
@@ -188,12 +186,52 @@ def control_cmd(
     mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
     host: str | None = typer.Option(None, "--host", help="Host country ISO3 (default: world)."),
     year: int | None = YEAR,
-    as_of: str | None = typer.Option(None, "--as-of", help="Ownership date YYYY-MM-DD."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Ownership date YYYY-MM-DD: stakes in force that day."
+    ),
+    by: str = typer.Option(
+        "output",
+        "--by",
+        help="output: share of production by owner nationality; projects: share of the host's "
+        "registered mining projects with a stake of --nationality (needs --host).",
+    ),
+    nationality: str = typer.Option(
+        "CHN", "--nationality", help="Owner nationality ISO3 for --by projects."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Ownership-weighted control share of mine output by owner nationality."""
-    from critmin.supply import control
+    """Ownership control of mine output by owner nationality, or by project count."""
+    from critmin.errors import InputError
+    from critmin.supply import control, project_control
 
+    if by not in ("output", "projects"):
+        raise InputError("expected output or projects", field="by", value=by)
+    if by == "projects":
+        if host is None:
+            raise InputError("--by projects needs --host", field="host", value=host)
+        proj = project_control(host, mineral, as_of, year, nationality)
+        if as_json:
+            print_json(proj)
+            return
+        print_table(
+            proj["by_project"],
+            ["asset_id", "owner_iso3", "held"],
+            title=f"{proj['host_iso3']} {proj['mineral'] or 'all'} mining projects on "
+            f"{proj['as_of']}: {proj['projects_with_stake']} of {proj['projects']} with a "
+            f"{proj['nationality']} stake",
+        )
+        typer.echo(
+            f"share of projects: {_pct(proj['share'])} (of projects with known owners: "
+            f"{_pct(proj['share_of_projects_with_owners'])}); register: {proj['projects']} "
+            f"projects, {proj['projects_with_owners']} with owners on the date"
+            + (
+                f"; registered {proj['year']} output {_pct(proj['output_coverage'])} of host "
+                "production"
+                if proj["output_coverage"] is not None
+                else ""
+            )
+        )
+        return
     res = control(mineral, host, year, as_of)
     if as_json:
         print_json(res)
@@ -201,8 +239,17 @@ def control_cmd(
     print_table(
         [*res["by_owner_iso3"], {"iso3": "unattributed", "share": res["unattributed_share"]}],
         ["iso3", "share"],
-        title=f"{res['mineral']} {res['year']} control of {res['host_iso3'] or 'world'} output",
+        title=f"{res['mineral']} {res['year']} control of {res['host_iso3'] or 'world'} output, "
+        f"stakes on {res['as_of']}",
     )
+    if res["open_start"]:
+        typer.echo("stakes with an unknown start date: " + "; ".join(res["open_start"]))
+    if res["no_owner_on_date"]:
+        typer.echo("unattributed on the date: " + "; ".join(res["no_owner_on_date"]))
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
 controls_app = typer.Typer(

@@ -92,6 +92,19 @@ SOURCES: list[dict[str, str]] = [
         "25b23690c9a835a6bb1276a865bd5381c93fabcb; see PROVENANCE.md.",
     },
     {
+        "source_id": "usgs-mcs2026-trends",
+        "title": f"{_MCS} 2026 Data Release: Mineral Industry Trends and Salient Statistics, "
+        "Table 6 (critical minerals: primary applications) and Table 7 (critical minerals: "
+        "salient statistics, leading producing country and world production, 2025)",
+        "url": "https://doi.org/10.5066/P1WKQ63T",
+        "published": "2026-02-06",
+        "note": "trends/MCS2026_T6_Critical_Minerals_End_Use.csv and "
+        "trends/MCS2026_T7_Critical_Minerals_Salient.csv, from GitHub "
+        "SandeepKumar-san/CSG_31_Demand_Forecasting@"
+        "25b23690c9a835a6bb1276a865bd5381c93fabcb; see PROVENANCE.md. Table 7 is USGS's own "
+        "statement of each mineral's leading producer and its percent of world production.",
+    },
+    {
         "source_id": "usgs-mcs2025-world",
         "title": f"{_MCS} 2025 Data Release: world production, capacity and reserves "
         "(MCS2025_World_Data.csv)",
@@ -187,6 +200,11 @@ def outputs(result: UsgsImport) -> dict[str, tuple[str, Rows]]:
     plan |= {
         "us_supply/usgs_mcs2026.csv": ("us_supply", [_source_is("usgs-mcs2026-salient")]),
         "prices/usgs_mcs2026.csv": ("prices", [_source_is("usgs-mcs2026-salient")]),
+        "applications/usgs_mcs2026.csv": ("applications", [_source_is("usgs-mcs2026-trends")]),
+        "leading_producers/usgs_mcs2026.csv": (
+            "leading_producers",
+            [_source_is("usgs-mcs2026-trends")],
+        ),
         "import_shares/usgs_mcs2026.csv": (
             "import_shares",
             [_source_is("usgs-mcs2026-salient")],

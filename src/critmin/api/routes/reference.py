@@ -23,7 +23,9 @@ def _table(name: str) -> list[dict[str, Any]]:
 @router.get("/minerals", response_model=list[Mineral], summary="The minerals table")
 def minerals() -> Any:
     """The 60 USGS 2025 critical minerals, EU 2023 flags and group rows (`critmin minerals`)."""
-    return call(_table, "minerals")
+    from critmin.queries import mineral_list
+
+    return call(mineral_list)
 
 
 @router.get("/sources", response_model=list[Source], summary="Every source a number cites")

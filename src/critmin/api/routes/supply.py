@@ -16,6 +16,7 @@ from critmin.api.models import (
     ErrorBody,
     ExportControl,
     Exposure,
+    ProjectControl,
 )
 from critmin.api.routes import call
 
@@ -53,12 +54,12 @@ Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="I
     response_model=list[Concentration],
     summary="Concentration of every mineral at a stage",
 )
-def concentration_all(stage: Stage = "mine", year: Year = None) -> Any:
+def concentration_all(stage: Stage = "mine", year: Year = None, edition: Edition = None) -> Any:
     """Shares, HHI, top-3 and China share of every mineral with data, highest HHI first
     (`critmin concentration --all`). A group (rare earths) answers once for its members."""
     from critmin.supply import concentration_all as fn
 
-    return call(fn, stage, year)
+    return call(fn, stage, year, None, edition)
 
 
 @router.get(
@@ -110,13 +111,37 @@ def control(
     mineral: MineralName,
     host: Iso3Query = None,
     year: Year = None,
-    as_of: Annotated[dt.date | None, Query(description="Ownership date.")] = None,
+    as_of: Annotated[
+        dt.date | None, Query(description="Ownership date: stakes in force that day.")
+    ] = None,
 ) -> Any:
     """Ownership-weighted control of a mineral's mine output by owner nationality, of a host
     country's production or the world's (`critmin control MINERAL`)."""
     from critmin.supply import control as fn
 
     return call(fn, mineral, host, year, as_of)
+
+
+@router.get(
+    "/control/{mineral}/projects",
+    response_model=ProjectControl,
+    summary="Ownership control by project count",
+)
+def control_projects(
+    mineral: MineralName,
+    host: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="Host country ISO3.")],
+    as_of: Annotated[dt.date | None, Query(description="Ownership date (default today).")] = None,
+    year: Year = None,
+    nationality: Annotated[
+        str, Query(pattern=r"^[A-Za-z]{3}$", description="Owner nationality ISO3.")
+    ] = "CHN",
+) -> Any:
+    """Share of the host's registered mining projects of the mineral with a stake held by
+    owners of that nationality, with the register's coverage
+    (`critmin control MINERAL --host H --by projects`)."""
+    from critmin.supply import project_control as fn
+
+    return call(fn, host, mineral, as_of, year, nationality)
 
 
 @router.get("/controls", response_model=list[ExportControl], summary="Export controls")

@@ -264,8 +264,9 @@ def _line(
     section, stat = clean(get["SECTION"]), clean(get["STATISTICS"])
     if not section.casefold().startswith("world"):
         why = {
-            "import sources": "import sources 2021-24 by product (percent shares): no table "
-            "holds shares by product; us_supply.import_sources comes from Fig. 2",
+            "import sources": "import sources 2021-24 by product (percent shares): "
+            "import_shares reads them from Fig. 3 (one series per commodity, the same "
+            "shares), us_supply.import_sources from Fig. 2",
         }.get(section.casefold(), f"section {section!r} not imported")
         sink.skip(file, line, why)
         return

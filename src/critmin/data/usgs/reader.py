@@ -10,11 +10,13 @@ from pathlib import Path
 from critmin.data.usgs.cells import clean
 from critmin.data.usgs.countries import CountryIndex
 from critmin.data.usgs.fig3 import is_fig3, read_fig3
+from critmin.data.usgs.groups import pgm_group_rows
 from critmin.data.usgs.mcs2026 import NAME as _MCS_LONG
 from critmin.data.usgs.mcs2026 import read_mcs2026
 from critmin.data.usgs.records import header_index, read_records
 from critmin.data.usgs.salient import Draft, Fig2Row, merge_fig2, read_fig2, read_salient
-from critmin.data.usgs.sink import US_SUPPLY, Sink, UsgsImport
+from critmin.data.usgs.sink import PRODUCTION, US_SUPPLY, Sink, UsgsImport
+from critmin.data.usgs.trends import read_t6, read_t7, trend_table
 from critmin.data.usgs.world import read_world_2025, read_world_commodity
 from critmin.errors import InputError
 from critmin.files import MAX_TABLE_BYTES, input_file
@@ -80,6 +82,11 @@ def read_usgs(path: Path) -> UsgsImport:
             fig2 += read_fig2(file, countries, sink, int(m.group(1)))
         elif (fig3_edition := is_fig3(file)) is not None and fig3_edition >= 2026:
             read_fig3(file, countries, sink, fig3_edition)  # earlier Fig. 3 is a map, no shares
+        elif (trend := trend_table(file)) is not None and trend[1] >= 2026:
+            if trend[0] == "t6":
+                read_t6(file, sink, trend[1])
+            else:
+                read_t7(file, countries, sink, trend[1])
         elif m := _WORLD_ONE.search(name):
             read_world_commodity(file, countries, sink, int(m.group(1)), m.group(2).lower())
         elif m := _SALIENT_ONE.search(name):
@@ -101,6 +108,8 @@ def read_usgs(path: Path) -> UsgsImport:
             value=str(path),
         )
     merge_fig2(fig2, drafts)
+    for rec in pgm_group_rows(sink.out.rows[PRODUCTION]):
+        sink.add(PRODUCTION, rec, "(platinum + palladium rows)", 0)
     for key in sorted(drafts):
         d = drafts[key]
         sink.add(US_SUPPLY, d.rec, d.file, d.line)

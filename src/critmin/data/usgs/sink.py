@@ -24,6 +24,8 @@ RESERVES = "reserves"
 US_SUPPLY = "us_supply"
 PRICES = "prices"
 IMPORT_SHARES = "import_shares"
+APPLICATIONS = "applications"
+LEADING_PRODUCERS = "leading_producers"
 
 
 @dataclass
@@ -41,6 +43,8 @@ class UsgsImport:
             US_SUPPLY: [],
             PRICES: [],
             IMPORT_SHARES: [],
+            APPLICATIONS: [],
+            LEADING_PRODUCERS: [],
         }
     )
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
