@@ -106,11 +106,16 @@ def test_exposure_never_takes_a_basket_of_other_elements(store: Path) -> None:
     dysprosium, in the basket, takes the refinery stage."""
     rows = {r["mineral"]: r for r in cm.exposure(on="2025-10-20")}
     at_mine = {s["iso3"]: s["share"] for s in cm.concentration("rare_earths", "mine")["shares"]}
-    # China's licence, plus Malaysia's raw rare-earth export moratorium (mine output only)
-    mine = at_mine["CHN"] + at_mine.get("MYS", 0.0)
+    # China's licence, plus the raw-ore bans in force (Malaysia's raw rare-earth moratorium,
+    # and any other the register holds): each imposing country's mine share counts once
+    ctrl = {c["control_id"]: c["imposing_iso3"] for c in cm.controls(on="2025-10-20")}
     basket = cm.concentration("rare_earths", "refine")["china_share"]
-    assert basket > mine
     for m in ("lanthanum", "cerium"):
+        assert "chn-2025-061-extraterritorial-ree" in rows[m]["controls"]
+        imposing = {ctrl[c] for c in rows[m]["controls"]}
+        assert {"CHN", "MYS"} <= imposing
+        mine = sum(at_mine.get(iso3, 0.0) for iso3 in imposing)
+        assert basket > mine
         assert rows[m]["controlled_stage"] == "mine", rows[m]
         assert rows[m]["controlled_share"] == pytest.approx(mine)
     assert rows["dysprosium"]["controlled_stage"] == "refine"

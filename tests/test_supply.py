@@ -59,6 +59,9 @@ def test_concentration_all_is_sorted_by_hhi(store: Path, cli: Any) -> None:
         (("concentration", "cobalt", "--year", "1950"), "year"),
         (("concentration",), "MINERAL"),
         (("controls", "--active-on", "yesterday"), "active_on"),
+        (("controls", "--on", "yesterday"), "on"),
+        (("controls", "--country", "Chinaa"), "CHN"),
+        (("controls", "--status", "actve"), "active"),
         (("control", "cobalt", "--host", "Congo"), "host"),
         (("production", "cesium"), "missing"),
     ],
@@ -80,39 +83,49 @@ def test_dominance_lists_leaders(store: Path, cli: Any) -> None:
     assert cu["mine_leader"] == "CHL" and cu["refine_leader"] == "CHN"
 
 
-def _ctrl(**kw: Any) -> dict[str, Any]:
-    base = {
-        "announced": dt.date(2025, 1, 1),
-        "effective": dt.date(2025, 2, 1),
-        "lifted": None,
-        "suspended_from": None,
-        "suspended_until": None,
+def _ev(date: str, event: str, until: str | None = None) -> dict[str, Any]:
+    return {
+        "control_id": "x",
+        "date": dt.date.fromisoformat(date),
+        "event": event,
+        "until": dt.date.fromisoformat(until) if until else None,
+        "source_id": "s",
     }
-    base.update(kw)
-    return base
 
 
 def test_control_status_dates() -> None:
-    c = _ctrl()
-    assert control_status(c, dt.date(2025, 1, 15)) == "announced"
-    assert control_status(c, dt.date(2025, 3, 1)) == "active"
-    s = _ctrl(suspended_from=dt.date(2025, 11, 9), suspended_until=dt.date(2026, 11, 27))
-    assert control_status(s, dt.date(2025, 6, 1)) == "active"
-    assert control_status(s, dt.date(2026, 1, 1)) == "suspended"
-    assert control_status(s, dt.date(2026, 12, 1)) == "active"  # lapsed, no renewal recorded
-    assert (
-        control_status(
-            _ctrl(lifted=dt.date(2015, 1, 1), effective=None, announced=None), dt.date(2020, 1, 1)
-        )
-        == "lifted"
-    )
+    row = {"control_id": "x", "mineral_ids": ["gallium"], "target": ["USA"]}
+    chain = [
+        _ev("2025-01-01", "announced"),
+        _ev("2025-02-01", "effective"),
+        _ev("2025-11-09", "suspended", "2026-11-27"),
+    ]
+
+    def status(day: str) -> str:
+        return str(control_status(row, chain, dt.date.fromisoformat(day))["status"])
+
+    assert status("2024-12-31") == "not_yet"
+    assert status("2025-01-15") == "announced"
+    assert status("2025-03-01") == "active"
+    assert status("2026-01-01") == "suspended"
+    assert status("2026-11-27") == "suspended"  # `until` is the suspension's last day
+    # the suspension ran out and nothing after it is recorded: neither active nor lifted
+    assert status("2026-12-01") == "unconfirmed"
+    st = control_status(row, chain, dt.date(2026, 12, 1))
+    assert st["since"] == dt.date(2026, 11, 27)
+    assert st["text"].startswith("unconfirmed since 2026-11-27: suspension ended")
+    lifted = [_ev("2015-01-01", "lifted")]
+    assert control_status(row, lifted, dt.date(2020, 1, 1))["status"] == "lifted"
 
 
 def test_controls_filters(store: Path, cli: Any) -> None:
-    on_2024 = cli("controls", "--country", "CHN", "--active-on", "2024-01-01", "--json").json()
+    on_2024 = cli("controls", "--country", "CHN", "--on", "2024-01-01", "--json").json()
     ids = {r["control_id"] for r in on_2024}
     assert "chn-2023-023-gallium-germanium" in ids and "chn-2023-039-graphite" in ids
     assert "chn-2025-018-medium-heavy-ree" not in ids  # April 2025, not yet
+    # --active-on is kept as the older name of --on
+    old = cli("controls", "--country", "CHN", "--active-on", "2024-01-01", "--json").json()
+    assert old == on_2024
     dy = cli("controls", "--mineral", "dysprosium", "--json").json()
     assert any(r["control_id"] == "chn-2025-018-medium-heavy-ree" for r in dy)
 

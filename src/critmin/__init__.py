@@ -30,6 +30,7 @@ _API = {
     "dominance": "critmin.supply",
     "control": "critmin.supply",
     "controls": "critmin.supply",
+    "control_events": "critmin.supply",
     "exposure": "critmin.supply",
     "simulate_floor": "critmin.sim.floor",
     "load_floor_preset": "critmin.sim.floor",

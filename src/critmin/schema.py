@@ -28,6 +28,7 @@ from pydantic import (
 from critmin.columns import MAX_AMOUNT as MAX_AMOUNT
 from critmin.columns import (
     MAX_FX,
+    MAX_LIST,
     MAX_TONNES,
     Bool,
     Iso3,
@@ -50,6 +51,7 @@ from critmin.columns import (
     Tonnes,
     Url,
     Year,
+    _split_list,
     empty_to_none,
 )
 from critmin.errors import shown
@@ -275,27 +277,96 @@ class Price(Row):
     edition: Edition
 
 
+MEASURES = (
+    "licence_requirement",
+    "ban",
+    "quota",
+    "export_tax",
+    "ore_export_ban",
+    "suspension",
+    "technology_ban",
+    "end_use_review",
+    "minimum_export_price",
+    "domestic_processing_requirement",
+)
+# the dated events of a control's chain (table control_events; critmin.control_chain orders them)
+CONTROL_EVENTS = (
+    "announced",
+    "effective",
+    "amended",
+    "suspended",
+    "suspension_extended",
+    "resumed",
+    "lifted",
+    "quota_set",
+    "rate_set",
+)
+# who a control applies to, besides ISO3 codes of destination countries
+TARGET_WORDS = ("all", "military_end_users", "technology")
+_TARGET = r"^([A-Z]{3}|all|military_end_users|technology)$"
+Target = Annotated[str, Field(pattern=_TARGET, max_length=40)]
+TargetList = Annotated[list[Target], BeforeValidator(_split_list), Field(max_length=MAX_LIST)]
+
+
 class ExportControl(Row):
+    """One export-control measure; its dates are the events of table ``control_events``."""
+
     control_id: Slug
     imposing_iso3: Iso3
     mineral_ids: SlugList
-    measure: Literal[
-        "licence_requirement",
-        "ban",
-        "quota",
-        "export_tax",
-        "suspension",
-        "technology_ban",
-        "ore_export_ban",
-    ]
-    target: TextList
-    announced: OptDate
-    effective: OptDate
-    suspended_from: OptDate
-    suspended_until: OptDate
-    lifted: OptDate
+    measure: Literal[MEASURES]  # type: ignore[valid-type]
+    # all destinations, ISO3 codes of destinations, military_end_users, technology (know-how)
+    target: Annotated[TargetList, Field(min_length=1)]
+    scope: OptText
     description: Note
     source_id: Slug
+
+
+class ControlEvent(Row):
+    """One dated event of an export control (docs/data-contract.md, critmin.control_chain)."""
+
+    control_id: Slug
+    date: dt.date
+    event: Literal[CONTROL_EVENTS]  # type: ignore[valid-type]
+    until: OptDate
+    minerals_added: SlugList
+    minerals_removed: SlugList
+    targets_added: TargetList
+    targets_removed: TargetList
+    quantity: Annotated[
+        Annotated[float, Field(ge=0, le=MAX_TONNES, allow_inf_nan=False)] | None,
+        BeforeValidator(empty_to_none),
+    ]
+    quantity_unit: OptText
+    note: OptNote
+    source_id: Slug
+
+    @model_validator(mode="after")
+    def _event_fields(self) -> ControlEvent:
+        ev = self.event
+        if ev in ("suspended", "suspension_extended"):
+            if self.until is None and "indefinite" not in (self.note or "").lower():
+                raise ValueError(f"a {ev} event needs `until` or a note saying 'indefinite'")
+        elif self.until is not None:
+            raise ValueError(f"`until` belongs to suspended/suspension_extended, not {ev}")
+        if self.until is not None and self.until < self.date:
+            raise ValueError("`until` is before the event's date")
+        changes = (
+            self.minerals_added + self.minerals_removed + self.targets_added + self.targets_removed
+        )
+        if ev == "amended" and not changes and not self.note:
+            raise ValueError(
+                "an amended event names minerals or targets added or removed, or says in "
+                "its note what changed"
+            )
+        if ev != "amended" and changes:
+            raise ValueError(f"minerals/targets added or removed belong to amended, not {ev}")
+        if ev in ("quota_set", "rate_set"):
+            if self.quantity is None or self.quantity_unit is None:
+                raise ValueError(f"a {ev} event needs quantity and quantity_unit")
+        elif self.quantity is not None:
+            raise ValueError(f"quantity belongs to quota_set/rate_set, not {ev}")
+        return self
 
 
 class Asset(Row):
@@ -506,6 +577,16 @@ TABLES: dict[str, Table] = {
             ExportControl,
             ("control_id",),
             _src(imposing_iso3="countries", mineral_ids="minerals"),
+        ),
+        Table(
+            "control_events",
+            ControlEvent,
+            ("control_id", "date", "event"),
+            _src(
+                control_id="export_controls",
+                minerals_added="minerals",
+                minerals_removed="minerals",
+            ),
         ),
         Table(
             "assets",

@@ -473,7 +473,25 @@ def upsert_rows(
             finally:
                 _unregister(con)
             counts[name] = table.num_rows
+        if {"control_events", "export_controls"} & set(frames):
+            _check_control_chains(con)  # before COMMIT: a broken chain writes nothing
     return counts
+
+
+def _check_control_chains(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse (InputError, so the open transaction rolls back) when the export controls'
+    event chains, as they would be after this write, break an order rule
+    (critmin.control_chain.chain_errors); the message names the control and the events."""
+    from critmin.control_chain import chains_errors
+
+    events = query(con, 'SELECT * FROM "control_events"').to_dicts()
+    errors = chains_errors(events)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(
+            f"event chain out of order, nothing imported: {errors[0][1]}{more}",
+            field="control_events",
+        )
 
 
 def import_csv(table: str, file: Path | str, path: Path | str | None = None) -> int:

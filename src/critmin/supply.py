@@ -222,60 +222,132 @@ def _parse_date(value: str | dt.date | None, field: str) -> dt.date:
         raise InputError("expected a date YYYY-MM-DD", field=field, value=value) from None
 
 
-def control_status(row: dict[str, Any], on: dt.date) -> str:
-    """State of an export control on a date.
+def control_status(
+    control: dict[str, Any], events: list[dict[str, Any]], on: dt.date
+) -> dict[str, Any]:
+    """Status of one export control on day ``on`` from its event chain: not_yet, announced,
+    active, suspended, unconfirmed (a suspension whose end has passed with no later event
+    recorded: neither active nor lifted) or lifted, with the date that set it, the status in
+    words, and the minerals, targets, quota and rate in force that day. The rule is
+    :func:`critmin.control_chain.status_on`'s (docs/method.md, "Export controls")."""
+    from critmin.control_chain import status_on
 
-    'announced' (not yet effective), 'active', 'suspended' (between suspended_from and
-    suspended_until), 'lifted', or 'unknown' (no date recorded). A control whose suspension
-    has run out without a recorded renewal is 'active' again.
-    """
-    start = row.get("effective") or row.get("announced")
-    if row.get("lifted") and row["lifted"] <= on:
-        return "lifted"
-    if start is None:
-        return "unknown"  # no start date recorded: never counted as in force
-    if on < start:
-        return "announced"
-    s_from, s_until = row.get("suspended_from"), row.get("suspended_until")
-    if s_until and (s_from is None or s_from <= on) and on <= s_until:
-        return "suspended"
-    return "active"
+    return status_on(control, events, on)
+
+
+def _chains(path: Path | str | None) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Control rows and each control's events (any order)."""
+    from critmin.store import read_table
+
+    table = read_table("export_controls", path).to_dicts()
+    events: dict[str, list[Any]] = {}
+    for e in read_table("control_events", path).to_dicts():
+        events.setdefault(e["control_id"], []).append(e)
+    return table, events
+
+
+# statuses `controls --on D` lists when no --status is given: every control that exists that
+# day (announced, in force, suspended, or of unconfirmed status), not those lifted or not yet
+LISTED_ON = ("announced", "active", "suspended", "unconfirmed")
+
+
+def _mineral_spellings(path: Path | str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for r in minerals(path).to_dicts():
+        for name in (r["mineral_id"], r["name"], r["symbol"]):
+            if name:
+                out.setdefault(str(name), str(r["mineral_id"]))
+    return out
 
 
 def controls(
     country: str | None = None,
-    active_on: str | dt.date | None = None,
+    on: str | dt.date | None = None,
     mineral: str | None = None,
     path: Path | str | None = None,
+    *,
+    measure: str | None = None,
+    status: str | None = None,
+    active_on: str | dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """The export-control register, optionally filtered, each row with its status on a date.
+    """The export-control register, each control with its status on a date (default today).
 
-    ``active_on`` keeps controls in force that day (status 'active'); without it every
-    control is listed with its status today.
+    Filters, all case-insensitive; a value that matches nothing is an InputError naming the
+    field and the closest valid values (critmin.vocab), never an empty answer:
+    - ``country``: the imposing state as ISO3, ISO2, name or alias;
+    - ``on`` (``active_on`` is its older name): the day; with it, only controls that exist
+      that day are listed (announced, active, suspended or unconfirmed; not lifted, not yet);
+    - ``mineral``: id, name or symbol; a control covering the mineral's group counts; with
+      ``on`` the minerals of that day (after amendments), else any the control ever covered;
+    - ``measure``: one of schema.MEASURES; ``status``: one of critmin.control_chain.STATUSES.
+    Each row carries status, status_text (in words), status_since, status_until, the
+    minerals and targets of that day, the quota and rate in force (``quota``/``rate``:
+    quantity, unit, note, date, source_id, or null), the first announced/effective/lifted
+    dates and every source of the control and its events.
     """
-    from critmin.store import read_table
+    from critmin.control_chain import STATUSES, first_date
+    from critmin.schema import MEASURES
+    from critmin.vocab import choose, resolve_country
 
-    on = _parse_date(active_on, "active_on")
-    table = read_table("export_controls", path).to_dicts()
-    mineral_id = resolve_mineral(mineral, path) if mineral else None
+    if on is None and active_on is not None:
+        day = _parse_date(active_on, "active_on")
+        dated = True
+    else:
+        day = _parse_date(on, "on")
+        dated = on is not None
+    iso3 = resolve_country(country, "country", path) if country is not None else None
+    mineral_id = choose(mineral, _mineral_spellings(path), "mineral") if mineral else None
+    kind = choose(measure, MEASURES, "measure") if measure is not None else None
+    wanted = choose(status, STATUSES, "status") if status is not None else None
     group = None
     if mineral_id:
-        info = minerals(path).filter(minerals(path)["mineral_id"] == mineral_id).to_dicts()[0]
-        group = info["reported_as"]
-    if country is not None and (len(country) != 3 or not country.isalpha()):
-        raise InputError("expected an ISO 3166-1 alpha-3 code", field="country", value=country)
+        group = minerals(path).filter(minerals(path)["mineral_id"] == mineral_id)
+        group = group.to_dicts()[0]["reported_as"]
+    table, events = _chains(path)
     out = []
     for row in table:
-        if country and row["imposing_iso3"] != country.upper():
+        if iso3 and row["imposing_iso3"] != iso3:
             continue
-        if mineral_id and mineral_id not in row["mineral_ids"] and group not in row["mineral_ids"]:
+        if kind and row["measure"] != kind:
             continue
-        status = control_status(row, on)
-        if active_on is not None and status != "active":
+        chain = events.get(row["control_id"], [])
+        st = control_status(row, chain, day)
+        if wanted is not None and st["status"] != wanted:
             continue
-        out.append({**row, "status": status, "status_on": on})
+        if wanted is None and dated and st["status"] not in LISTED_ON:
+            continue
+        if mineral_id:
+            held = set(st["minerals"])
+            if not dated:
+                held |= set(row["mineral_ids"])
+                held |= {m for e in chain for m in (e["minerals_added"] or [])}
+            if mineral_id not in held and group not in held:
+                continue
+        out.append(
+            {
+                **row,
+                "mineral_ids": st["minerals"],
+                "target": st["targets"],
+                "announced": first_date(chain, "announced"),
+                "effective": first_date(chain, "effective"),
+                "lifted": first_date(chain, "lifted"),
+                "status": st["status"],
+                "status_text": st["text"],
+                "status_since": st["since"],
+                "status_until": st["until"],
+                "status_on": day,
+                "quota": st["quota"],
+                "rate": st["rate"],
+                "events": len(chain),
+                "sources": sorted({row["source_id"]} | {e["source_id"] for e in chain}),
+            }
+        )
     return sorted(
-        out, key=lambda r: (r["effective"] or r["announced"] or dt.date.min, r["control_id"])
+        out,
+        key=lambda r: (
+            r["effective"] or r["announced"] or r["lifted"] or dt.date.min,
+            r["control_id"],
+        ),
     )
 
 
@@ -324,6 +396,46 @@ STAKE_FIELDS = (
     "valid_to",
     "source_id",
 )
+
+
+def control_events(
+    control_id: str, on: str | dt.date | None = None, path: Path | str | None = None
+) -> dict[str, Any]:
+    """One export control with its dated event chain, each event with its source (publisher,
+    title, URL, date), and its status on ``on`` (default today) as :func:`controls` gives it.
+    An unknown id is an InputError naming the closest ids."""
+    from critmin.control_chain import ordered
+    from critmin.store import read_table
+    from critmin.vocab import choose
+
+    day = _parse_date(on, "on")
+    table, events = _chains(path)
+    by_id = {r["control_id"]: r for r in table}
+    cid = choose(control_id, list(by_id), "control_id")
+    row = by_id[cid]
+    chain = events.get(cid, [])
+    st = control_status(row, chain, day)
+    src = {r["source_id"]: r for r in read_table("sources", path).to_dicts()}
+
+    def cite(sid: str) -> dict[str, Any]:
+        s = src.get(sid, {})
+        keep = ("publisher", "title", "url", "published")
+        return {"source_id": sid, **{k: s.get(k) for k in keep}}
+
+    return {
+        **row,
+        "status": st["status"],
+        "status_text": st["text"],
+        "status_since": st["since"],
+        "status_until": st["until"],
+        "status_on": day,
+        "minerals_on": st["minerals"],
+        "targets_on": st["targets"],
+        "quota": st["quota"],
+        "rate": st["rate"],
+        "source": cite(row["source_id"]),
+        "events": [{**e, "source": cite(e["source_id"])} for e in ordered(chain)],
+    }
 
 
 def control(
@@ -538,17 +650,29 @@ def basket_symbols(product: str | None) -> set[str] | None:
     return {part.strip() for part in found.group(1).split(",")}
 
 
-# Which stage's output a measure withholds. An ore-export ban stops raw ore, not the metal
-# refined at home (Indonesia's nickel); licences, bans, quotas, taxes and suspensions reach
-# every stage the imposing country exports. Technology bans restrict know-how, not supply.
+# Which stage's output a measure withholds. An ore-export ban or a domestic-processing rule
+# stops raw ore, not the metal refined at home (Indonesia's nickel); licences, bans, quotas,
+# taxes, minimum export prices, end-use reviews and suspensions reach every stage the imposing
+# country exports. Technology bans restrict know-how, not supply.
 SUPPLY_MEASURES: dict[str, tuple[str, ...]] = {
     "licence_requirement": ("mine", "refine"),
     "ban": ("mine", "refine"),
     "quota": ("mine", "refine"),
     "export_tax": ("mine", "refine"),
     "suspension": ("mine", "refine"),
+    "end_use_review": ("mine", "refine"),
+    "minimum_export_price": ("mine", "refine"),
     "ore_export_ban": ("mine",),
+    "domestic_processing_requirement": ("mine",),
 }
+# targets under which a measure withholds supply from the US: all destinations or the US by
+# name. military_end_users (US supply to civilian users goes on) and technology (know-how,
+# not material) do not; nor does a ban on another named country (Japan).
+US_TARGETS = frozenset({"all", "USA"})
+
+
+def _applies_to_us(targets: list[str]) -> bool:
+    return bool(US_TARGETS & set(targets))
 
 
 def _latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -565,31 +689,46 @@ def exposure(
     sector: str | None = None,
     path: Path | str | None = None,
 ) -> list[dict[str, Any]]:
-    """US exposure to export controls, per mineral, sorted by score (highest first).
+    """US exposure to export controls, per mineral, sorted by score (highest first), as a
+    range: the register cannot say whether a suspension that has run out came back.
 
     score = NIR x C x w (:func:`critmin.metrics.exposure_score`):
     - NIR: latest US net import reliance (USGS salient statistics / MCS net-import-reliance
       chart), as a fraction; "E" (net exporter) counts 0; a bound such as ">50" counts its
       number and is flagged in ``nir_flag``.
     - C: the largest, over the mine and refine stages, of the summed world shares of the
-      countries with a control in force on ``on`` (default today) covering the mineral or the
+      countries with a control counted on ``on`` (default today) covering the mineral or the
       group it is reported as, and reaching that stage (SUPPLY_MEASURES: an ore-export ban
-      counts at the mine stage only; technology bans do not withhold supply). A member
-      without figures of its own takes its group's shares at a stage only where the group's
-      series is not a basket of other elements (:func:`basket_symbols`: lanthanum is not in
-      the IEA magnet rare-earth basket).
+      counts at the mine stage only; technology bans do not withhold supply). A control
+      counts against the US only where its targets that day include ``all`` or ``USA``
+      (:data:`US_TARGETS`): a ban aimed at military end users or at technology alone, or at
+      another country (Japan), does not withhold US supply. A member without figures of its
+      own takes its group's shares at a stage only where the group's series is not a basket
+      of other elements (:func:`basket_symbols`).
     - w: 1, or with ``sector`` the share of US end uses in sectors whose name contains it
       (world end uses where USGS publishes only those; ``sectors_region`` says which).
+    Bounds: the lower bound (``score_low``, ``controlled_share``) counts controls whose
+    status that day is ``active``; the upper bound (``score_high``,
+    ``controlled_share_high``) also counts those ``unconfirmed`` (a suspension ended with no
+    later event recorded), named in ``unconfirmed_controls``. ``score`` is the lower bound.
+    Suspended, announced and lifted controls count in neither.
     Minerals without NIR data are listed with score null (missing, not zero), after the rest.
     """
-    from critmin.store import read_table
-
     day = _parse_date(on, "on")
     table = minerals(path).to_dicts()
     group_of = {r["mineral_id"]: r["reported_as"] for r in table}
-    supply = read_table("us_supply", path).to_dicts()
-    uses = read_table("end_uses", path).to_dicts()
-    ctrl = [r for r in controls(None, None, None, path) if control_status(r, day) == "active"]
+    supply = _read("us_supply", path)
+    uses = _read("end_uses", path)
+    rows, events = _chains(path)
+    counted: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for row in rows:
+        st = control_status(row, events.get(row["control_id"], []), day)
+        if (
+            st["status"] in ("active", "unconfirmed")
+            and row["measure"] in SUPPLY_MEASURES
+            and _applies_to_us(st["targets"])
+        ):
+            counted.append((row, st))
     symbol = {r["mineral_id"]: r["symbol"] for r in table}
     stage_shares: dict[tuple[str, str], dict[str, float]] = {}
     baskets: dict[tuple[str, str], set[str] | None] = {}
@@ -603,28 +742,11 @@ def exposure(
         if row["kind"] == "group" or not row["usgs_2025"]:
             continue
         ids = {mid, group_of.get(mid)} - {None}
-        applying = [
-            c
-            for c in ctrl
-            if ids & set(c["mineral_ids"])
-            and c["measure"] in SUPPLY_MEASURES
-            and ({"all", "USA"} & set(c["target"]))  # a ban on Japan alone does not cut US supply
-        ]
-        controlled, at_stage = 0.0, None
-        for stage in ("mine", "refine"):
-            shares = stage_shares.get((mid, stage))
-            group = group_of.get(mid) or ""
-            listed = baskets.get((group, stage))
-            if not shares and (listed is None or symbol.get(mid) in listed):
-                shares = stage_shares.get((group, stage))  # never a basket of other elements
-            if not shares:
-                continue
-            imposing = {
-                c["imposing_iso3"] for c in applying if stage in SUPPLY_MEASURES[c["measure"]]
-            }
-            c_share = sum(v for k, v in shares.items() if k in imposing)
-            if at_stage is None or c_share > controlled:
-                controlled, at_stage = c_share, stage
+        applying = [(c, st) for c, st in counted if ids & set(st["minerals"])]
+        active = [c for c, st in applying if st["status"] == "active"]
+        unconfirmed = [c for c, st in applying if st["status"] == "unconfirmed"]
+        low = _controlled(mid, active, stage_shares, baskets, group_of, symbol)
+        high = _controlled(mid, active + unconfirmed, stage_shares, baskets, group_of, symbol)
         nir_row = _latest_nir([r for r in supply if r["mineral_id"] == mid])
         nir_from = mid
         if nir_row is None and group_of.get(mid):
@@ -649,6 +771,8 @@ def exposure(
                 if nir_row["nir_flag"] == "E"
                 else (nir_row["net_import_reliance_pct"] or 0.0) / 100
             )
+
+        s_low = _score(nir, *low, weight)
         out.append(
             {
                 "mineral": mid,
@@ -656,15 +780,58 @@ def exposure(
                 "nir_flag": nir_row["nir_flag"] if nir_row else None,
                 "nir_year": nir_row["year"] if nir_row else None,
                 "nir_reported_as": nir_from if nir_from != mid else None,
-                "controlled_share": controlled if at_stage else None,
-                "controlled_stage": at_stage,
-                "controls": sorted(c["control_id"] for c in applying),
+                "controlled_share": low[0] if low[1] else None,
+                "controlled_stage": low[1],
+                "controlled_share_high": high[0] if high[1] else None,
+                "controlled_stage_high": high[1],
+                "controls": sorted(c["control_id"] for c in active),
+                "unconfirmed_controls": sorted(c["control_id"] for c in unconfirmed),
                 "weight": weight,
-                "score": metrics.exposure_score(nir, controlled, weight)
-                if nir is not None and at_stage
-                else None,
+                "score": s_low,
+                "score_low": s_low,
+                "score_high": _score(nir, *high, weight),
                 "sectors": [{"sector": u["sector"], "share": u["share"]} for u in sectors],
                 "sectors_region": region if sectors else None,
             }
         )
     return sorted(out, key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["mineral"]))
+
+
+def _score(nir: float | None, share: float, stage: str | None, weight: float) -> float | None:
+    """NIR x C x w, or None without NIR or without shares at any stage."""
+    if nir is None or stage is None:
+        return None
+    return metrics.exposure_score(nir, share, weight)
+
+
+def _read(name: str, path: Path | str | None) -> list[dict[str, Any]]:
+    from critmin.store import read_table
+
+    return read_table(name, path).to_dicts()
+
+
+def _controlled(
+    mid: str,
+    applying: list[dict[str, Any]],
+    stage_shares: dict[tuple[str, str], dict[str, float]],
+    baskets: dict[tuple[str, str], set[str] | None],
+    group_of: dict[str, Any],
+    symbol: dict[str, Any],
+) -> tuple[float, str | None]:
+    """(C, stage) of :func:`exposure`: the largest, over mine and refine, of the summed world
+    shares of the countries imposing one of ``applying`` at that stage; stage None when
+    neither stage has shares."""
+    controlled, at_stage = 0.0, None
+    for stage in ("mine", "refine"):
+        shares = stage_shares.get((mid, stage))
+        group = group_of.get(mid) or ""
+        listed = baskets.get((group, stage))
+        if not shares and (listed is None or symbol.get(mid) in listed):
+            shares = stage_shares.get((group, stage))  # never a basket of other elements
+        if not shares:
+            continue
+        imposing = {c["imposing_iso3"] for c in applying if stage in SUPPLY_MEASURES[c["measure"]]}
+        c_share = sum(v for k, v in shares.items() if k in imposing)
+        if at_stage is None or c_share > controlled:
+            controlled, at_stage = c_share, stage
+    return controlled, at_stage

@@ -63,22 +63,30 @@ def check_refs(frames: dict[str, pl.DataFrame]) -> list[Failure]:
             for row in frame.select(cols).unique(maintain_order=True).to_dicts():
                 values = row[col] if isinstance(row[col], list) else [row[col]]
                 for v in values:
-                    if v is None or (col == "target" and v == "all"):
+                    if v is None:
                         continue
                     if v not in known:
                         out.append(
                             Failure(name, _rowid(row, spec.key), col, v, f"not found in {target}")
                         )
-    # export-control targets are ISO3 codes or "all"
-    ec = frames.get("export_controls")
-    if ec is not None:
-        known = keysets.get("countries", set())
-        for row in ec.select(["control_id", "target"]).to_dicts():
-            for v in row["target"]:
-                if v != "all" and v not in known:
-                    out.append(
-                        Failure("export_controls", row["control_id"], "target", v, "not a country")
-                    )
+    # export-control targets are ISO3 codes of countries or one of the target words
+    from critmin.schema import TARGET_WORDS
+
+    known = keysets.get("countries", set())
+    target_cols: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("export_controls", ("target",)),
+        ("control_events", ("targets_added", "targets_removed")),
+    )
+    for name, columns in target_cols:
+        frame = frames.get(name)
+        if frame is None or frame.is_empty():
+            continue
+        key = TABLES[name].key
+        for row in frame.to_dicts():
+            for col in columns:
+                for v in row[col] or []:
+                    if v not in TARGET_WORDS and v not in known:
+                        out.append(Failure(name, _rowid(row, key), col, v, "not a country"))
     return out
 
 
@@ -157,6 +165,21 @@ def check_world_sum(frames: dict[str, pl.DataFrame], strict: bool) -> list[Failu
                 Failure("production", _rowid(r, tuple(group)), "value", round(r["sum"], 3), message)
             )
     return out
+
+
+def check_control_chains(frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    """Every export control's events in order (critmin.control_chain.chain_errors): announced on
+    or before effective, nothing after lifted, resumed and suspension_extended only while
+    suspended. The same rule refuses an import (store.upsert_rows)."""
+    from critmin.control_chain import chains_errors
+
+    ev = frames.get("control_events")
+    if ev is None or ev.is_empty():
+        return []
+    return [
+        Failure("control_events", cid, "event", cid, message)
+        for cid, message in chains_errors(ev.to_dicts())
+    ]
 
 
 def check_negative(frames: dict[str, pl.DataFrame]) -> list[Failure]:
@@ -315,6 +338,7 @@ def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> li
     out += check_chains(frames)
     out += check_world_sum(frames, strict)
     out += check_editions(frames)  # critmin.editions: the latest-edition rule stays defined
+    out += check_control_chains(frames)
     if strict:
         out += check_strict_extras(frames)
     return out

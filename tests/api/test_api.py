@@ -113,7 +113,28 @@ SAME_AS_CLI: list[tuple[tuple[str, ...], str, str, dict[str, Any] | None]] = [
     ),
     (("controls", "--country", "CHN"), "GET", "/controls?country=CHN", None),
     (("controls", "--active-on", "2024-01-01"), "GET", "/controls?active_on=2024-01-01", None),
+    # issue 19: statuses from the event chains, in words, the same on both sides
+    (("controls", "--on", "2026-12-03"), "GET", "/controls?on=2026-12-03", None),
+    (
+        ("controls", "--country", "china", "--status", "Unconfirmed", "--on", "2026-12-03"),
+        "GET",
+        "/controls?country=china&status=Unconfirmed&on=2026-12-03",
+        None,
+    ),
+    (
+        ("controls", "--mineral", "Dy", "--measure", "licence requirement"),
+        "GET",
+        "/controls?mineral=Dy&measure=licence%20requirement",
+        None,
+    ),
+    (
+        ("controls", "show", "chn-2024-046-us-dual-use-ban", "--on", "2026-12-03"),
+        "GET",
+        "/controls/chn-2024-046-us-dual-use-ban?on=2026-12-03",
+        None,
+    ),
     (("exposure", "--on", "2025-06-01"), "GET", "/exposure?on=2025-06-01", None),
+    (("exposure", "--on", "2026-12-03"), "GET", "/exposure?on=2026-12-03", None),
     (
         ("ledger", "list", "--actor", "USA", "--history"),
         "GET",
@@ -351,7 +372,11 @@ def test_openapi_names_every_group(client: TestClient) -> None:
         ("/concentration/cobalt?year=2001", "year"),  # valid type, no data that year
         ("/concentration/cobalt?year=abc", "year"),
         ("/controls?active_on=yesterday", "active_on"),
-        ("/controls?country=CHINA", "country"),
+        ("/controls?country=Chinaa", "country"),
+        ("/controls?status=actve", "status"),
+        ("/controls?measure=ore%20ban", "measure"),
+        ("/controls?mineral=galium", "mineral"),
+        ("/controls/chn-2024-046?on=2026-12-03", "control_id"),
         ("/ledger?instrument=bribe", "instrument"),
         ("/ledger/summary?by=planet", "by"),
         ("/ledger/summary?status=rumoured", "status"),
@@ -372,6 +397,24 @@ def test_openapi_names_every_group(client: TestClient) -> None:
 )
 def test_bad_query_is_422_naming_the_field(client: TestClient, path: str, field: str) -> None:
     assert_error(client.get(API + path), 422, field)
+
+
+@pytest.mark.parametrize(
+    ("argv", "path"),
+    [
+        (("--country", "Chinaa"), "?country=Chinaa"),
+        (("--status", "actve"), "?status=actve"),
+        (("--mineral", "galium"), "?mineral=galium"),
+        (("show", "chn-2024-046"), "/chn-2024-046"),
+    ],
+)
+def test_controls_filter_errors_match_the_cli(
+    client: TestClient, cli: Any, argv: tuple[str, ...], path: str
+) -> None:
+    r = cli("controls", *argv)
+    assert r.code == 2
+    body = assert_error(client.get(API + "/controls" + path), 422)
+    assert r.err.strip() == "error: " + body["detail"]
 
 
 def test_every_declared_query_parameter_is_accepted(client: TestClient) -> None:

@@ -205,6 +205,23 @@ def test_export_control_timeline(visit: Any) -> None:
         "#ctl-table tbody tr td:nth-child(2)", "cells => cells.map(c => c.textContent)"
     )
     assert countries and set(countries) == {"China"}
+    # a day after the 2025 suspensions ended: the same statuses, in the same words, as the API
+    page.fill("#ctl-date", "2026-12-03")
+    page.dispatch_event("#ctl-date", "change")
+    wait_js(page, "document.getElementById('ctl-summary').textContent.includes('2026-12-03')")
+    shown = page.eval_on_selector_all(
+        "#ctl-table tbody tr",
+        "rows => rows.map(r => [r.querySelector('.strong').textContent,"
+        " r.querySelector('.status-text').textContent])",
+    )
+    import json
+    import urllib.request
+
+    url = v.base + "/api/v1/controls?country=CHN&on=2026-12-03"
+    with urllib.request.urlopen(url) as resp:  # the same server the page asks
+        api = json.load(resp)
+    assert shown == [[r["control_id"], r["status_text"]] for r in api]
+    assert any(text.startswith("unconfirmed since 2026-11-10") for _, text in shown)
     assert v.errors == []
 
 

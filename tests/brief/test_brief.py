@@ -100,8 +100,15 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     by_actor = cli("ledger", "summary", "--by", "actor", "--json").json()
     usa = next(r["amount_usd"] for r in by_actor["rows"] if r["key"] == "USA")
     assert f["ledger_usa_usd"] == usa
-    active = cli("controls", "--active-on", dt.date.today().isoformat(), "--json").json()
+    today = dt.date.today().isoformat()
+    active = cli("controls", "--on", today, "--status", "active", "--json").json()
     assert f["controls_active"] == len(active)
+    unconfirmed = cli("controls", "--on", today, "--status", "unconfirmed", "--json").json()
+    assert f["controls_unconfirmed"] == len(unconfirmed)
+    exposure = {r["mineral"]: r for r in cli("exposure", "--json").json()}
+    for mineral, high in f["exposure_top_high"]:
+        if mineral in exposure:  # group members are collapsed into one row
+            assert high == exposure[mineral]["score_high"]
     rec = cli("ledger", "reconcile", "--json").json()
     assert f["claims_matched"] == sum(r["status"] == "matches" for r in rec)
     assert f["claims_with_amount"] == sum(r["status"] != "no amount to compare" for r in rec)

@@ -24,6 +24,8 @@ def _leaves(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, .
     if subs is None:
         yield path, cmd
         return
+    if path and getattr(cmd, "invoke_without_command", False):
+        yield path, cmd  # a group that also runs alone (`controls` and `controls show`)
     for name in sorted(subs):
         yield from _leaves(subs[name], (*path, name))
 

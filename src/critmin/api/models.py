@@ -230,30 +230,109 @@ class ProjectControl(Out):
     sources: list[str]
 
 
+class ControlFigure(Out):
+    quantity: float | None = None
+    unit: str | None = None
+    note: str | None = None
+    date: dt.date
+    source_id: str | None = None
+
+
+STATUS_WORDS = (
+    "not_yet, announced, active, suspended, unconfirmed (a suspension ended with no later "
+    "event recorded: neither active nor lifted) or lifted."
+)
+
+
 class ExportControl(Out):
+    control_id: str
+    imposing_iso3: str
+    mineral_ids: list[str] = Field(description="Minerals covered that day (after amendments).")
+    measure: str
+    target: list[str] = Field(
+        description="all, ISO3 codes, military_end_users or technology, that day."
+    )
+    scope: str | None = None
+    description: str
+    source_id: str
+    announced: dt.date | None = None
+    effective: dt.date | None = None
+    lifted: dt.date | None = None
+    status: str = Field(description=STATUS_WORDS)
+    status_text: str = Field(description="The status in words, as the CLI prints it.")
+    status_since: dt.date | None = None
+    status_until: dt.date | None = None
+    status_on: dt.date
+    quota: ControlFigure | None = None
+    rate: ControlFigure | None = None
+    events: int
+    sources: list[str]
+
+
+class Citation(Out):
+    source_id: str
+    publisher: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+class ControlEventOut(Out):
+    date: dt.date
+    event: str
+    until: dt.date | None = None
+    minerals_added: list[str]
+    minerals_removed: list[str]
+    targets_added: list[str]
+    targets_removed: list[str]
+    quantity: float | None = None
+    quantity_unit: str | None = None
+    note: str | None = None
+    source_id: str
+    source: Citation
+
+
+class ControlChain(Out):
     control_id: str
     imposing_iso3: str
     mineral_ids: list[str]
     measure: str
     target: list[str]
-    announced: dt.date | None = None
-    effective: dt.date | None = None
-    suspended_until: dt.date | None = None
-    lifted: dt.date | None = None
+    scope: str | None = None
     description: str
     source_id: str
-    status: str = Field(description="announced, active, suspended, lifted or unknown.")
+    status: str = Field(description=STATUS_WORDS)
+    status_text: str
+    status_since: dt.date | None = None
+    status_until: dt.date | None = None
     status_on: dt.date
+    minerals_on: list[str]
+    targets_on: list[str]
+    quota: ControlFigure | None = None
+    rate: ControlFigure | None = None
+    source: Citation
+    events: list[ControlEventOut]
 
 
 class Exposure(Out):
     mineral: str
     net_import_reliance: float | None = None
-    controlled_share: float | None = None
+    controlled_share: float | None = Field(
+        None, description="Lower bound: share under active controls."
+    )
     controlled_stage: str | None = None
+    controlled_share_high: float | None = Field(
+        None, description="Upper bound: also controls of unconfirmed status."
+    )
+    controlled_stage_high: str | None = None
     controls: list[str]
+    unconfirmed_controls: list[str] = Field(
+        description="Controls counted in the upper bound only (status unconfirmed)."
+    )
     weight: float
-    score: float | None = Field(None, description="NIR x controlled share x weight.")
+    score: float | None = Field(None, description="NIR x controlled share x weight (= score_low).")
+    score_low: float | None = None
+    score_high: float | None = None
 
 
 # -- ledger (Q4) ---------------------------------------------------------------------------------

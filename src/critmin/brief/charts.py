@@ -224,7 +224,8 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
         "suspended": "#f39c12",
         "lifted": OTHER,
         "announced": "#95a5a6",
-        "unknown": "#bdc3c7",
+        "unconfirmed": "#8e44ad",
+        "not_yet": "#bdc3c7",
     }
     data: list[dict[str, Any]] = []
     dated = [r for r in rows if (r["effective"] or r["announced"])]

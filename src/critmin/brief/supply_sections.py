@@ -166,43 +166,46 @@ def controls_section(cfg: BriefConfig) -> Section:
     ]
     active = [r for r in rows if r["status"] == "active"]
     suspended = [r for r in rows if r["status"] == "suspended"]
+    unconfirmed = [r for r in rows if r["status"] == "unconfirmed"]
     chn = [r for r in since_2023 if r["imposing_iso3"] == "CHN"]
-    s.sources.update(r["source_id"] for r in rows)
+    s.sources.update(src for r in rows for src in r["sources"])
     s.facts.update(
         controls_since_2023=len(since_2023),
         controls_active=len(active),
         controls_suspended=len(suspended),
+        controls_unconfirmed=len(unconfirmed),
         china_controls_since_2023=len(chn),
     )
     s.finding.append(
         esc(
             f"The register holds {len(rows)} export restrictions; {len(since_2023)} started "
             "in 2023 or later, "
-            f"{len(chn)} of them by China. On {today.isoformat()}, {len(active)} are in force and "
-            f"{len(suspended)} suspended."
+            f"{len(chn)} of them by China. On {today.isoformat()}, {len(active)} are in force, "
+            f"{len(suspended)} suspended and {len(unconfirmed)} of unconfirmed status."
         )
     )
-    lapsed = [
-        r for r in rows if r["suspended_until"] and r["suspended_until"] < today and not r["lifted"]
-    ]
-    if lapsed:
+    if unconfirmed:
         s.notes.append(
             esc(
-                f"{len(lapsed)} suspensions ran out (latest "
-                f"{max(r['suspended_until'] for r in lapsed)}) with no "
-                "renewal recorded in the register; those controls count as in force again."
+                f"{len(unconfirmed)} controls are unconfirmed: their suspension ended (latest "
+                f"{max(r['status_since'] for r in unconfirmed)}) and the register records no "
+                "renewal, extension or lapse since; they are neither in force nor lifted. "
+                "The exposure ranking shows the range: the low score leaves them out, the high "
+                "score counts them (" + ", ".join(r["control_id"] for r in unconfirmed) + ")."
             )
         )
     s.figures.append(charts.controls_timeline(since_2023, today))
     exp = cm.exposure()
     scored = _collapse_members([r for r in exp if r["score"] is not None])
     s.facts["exposure_top"] = [(r["mineral"], r["score"]) for r in scored[:5]]
+    s.facts["exposure_top_high"] = [(r["mineral"], r["score_high"]) for r in scored[:5]]
     if scored:
         s.finding.append(
             esc(
                 "US exposure (net import reliance x share of world supply under an active "
-                "control): highest for "
-                + "; ".join(f"{name(r['mineral'])} ({r['score']:.2f})" for r in scored[:5])
+                "control; in brackets the upper bound that also counts controls of "
+                "unconfirmed status): highest for "
+                + "; ".join(f"{name(r['mineral'])} ({_score_range(r)})" for r in scored[:5])
                 + "."
             )
         )
@@ -211,7 +214,8 @@ def controls_section(cfg: BriefConfig) -> Section:
             scored[:20],
             "score",
             "mineral",
-            "US exposure score (0-1): net import reliance x controlled share",
+            "US exposure score (0-1), lower bound: net import reliance x share under active "
+            "controls",
             "score",
             fmt=".2f",
         )
@@ -233,12 +237,22 @@ def controls_section(cfg: BriefConfig) -> Section:
                 ("net_import_reliance", "US net import reliance"),
                 ("controlled_share", "controlled share"),
                 ("controlled_stage", "stage"),
-                ("score", "score"),
+                ("score_low", "score (low)"),
+                ("score_high", "score (high)"),
+                ("unconfirmed_controls", "unconfirmed controls (in the high score only)"),
             ],
             scored[:20],
         )
     )
     return s
+
+
+def _score_range(r: dict[str, Any]) -> str:
+    """An exposure score as the brief writes it: one number, or low to high."""
+    low, high = r["score_low"], r["score_high"]
+    if high is None or abs(high - low) < 0.005:
+        return f"{low:.2f}"
+    return f"{low:.2f} to {high:.2f}"
 
 
 def _collapse_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -251,7 +265,13 @@ def _collapse_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not group:
             out.append(r)
             continue
-        key = (group, r["score"], r["controlled_share"], r["net_import_reliance"])
+        key = (
+            group,
+            r["score"],
+            r["score_high"],
+            r["controlled_share"],
+            r["net_import_reliance"],
+        )
         if key in groups:
             groups[key]["members"].append(r["mineral"])
             continue

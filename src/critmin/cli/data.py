@@ -192,3 +192,43 @@ def revisions_cmd(
         title=f"{res['mineral']} {res['stage']} production of {res['country']} by edition, t "
         "(used = the edition queries answer from)",
     )
+
+
+@app.command("t4")
+def t4_cmd(
+    file: Path | None = typer.Argument(
+        None,
+        help="A USGS MCS Table 4 file (MCS2026_T4_Country_Export_Control.csv): check that "
+        "every item is reconciled with the register.",
+    ),
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print the Markdown table of docs/controls-t4.md."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """USGS Table 4 (export controls in force) against the register: each item with its
+    control and status, or the reason it is not held. With FILE, exit 2 when an item of the
+    file is not reconciled or a control id is not in the register."""
+    from critmin.data.usgs.t4 import read_reconciliation, read_t4, reconcile, t4_markdown, t4_rows
+    from critmin.errors import InputError
+    from critmin.store import read_table
+
+    if file is not None:
+        items = read_t4(file)
+        ids = set(read_table("export_controls")["control_id"].to_list())
+        problems = reconcile(items, read_reconciliation(), ids)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InputError(problems[0] + more, field="file", value=str(file))
+    rows = t4_rows()
+    if markdown:
+        typer.echo(t4_markdown(rows), nl=False)
+        return
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["t4_line", "country", "commodity", "control_id", "status_on_t4_date", "reason"],
+        title="USGS MCS 2026 Table 4 reconciled with the register",
+    )

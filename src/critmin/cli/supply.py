@@ -252,26 +252,107 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+controls_app = typer.Typer(
+    help="The export-control register: each control's status on a date, from its dated "
+    "event chain. `critmin controls show CONTROL_ID` prints one chain with its sources.",
+    invoke_without_command=True,
+)
+
+
+@controls_app.callback()
 def controls_cmd(
-    country: str | None = typer.Option(None, "--country", help="Imposing country ISO3."),
-    active_on: str | None = typer.Option(
-        None, "--active-on", help="Only controls in force that day."
+    ctx: typer.Context,
+    country: str | None = typer.Option(
+        None, "--country", help="Imposing country: ISO3, ISO2 or name, any case."
     ),
+    on: str | None = typer.Option(
+        None,
+        "--on",
+        help="Status on this day (YYYY-MM-DD); lists the controls that exist that day "
+        "(announced, active, suspended or unconfirmed).",
+    ),
+    active_on: str | None = typer.Option(None, "--active-on", help="Older name of --on."),
     mineral: str | None = typer.Option(None, "--mineral", help="Mineral id, name or symbol."),
+    measure: str | None = typer.Option(
+        None, "--measure", help="licence_requirement, ban, quota, export_tax, ore_export_ban..."
+    ),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="not_yet, announced, active, suspended, unconfirmed or lifted (on --on or today).",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """The export-control register, with each control's status."""
+    """The export-control register, with each control's status in words."""
+    if ctx.invoked_subcommand is not None:
+        return
     from critmin.supply import controls
 
-    rows = controls(country, active_on, mineral)
+    rows = controls(country, on, mineral, measure=measure, status=status, active_on=active_on)
     if as_json:
         print_json(rows)
         return
+    day = rows[0]["status_on"] if rows else (on or active_on or "today")
     print_table(
         rows,
-        ["control_id", "imposing_iso3", "mineral_ids", "measure", "target", "effective", "status"],
-        title=f"{len(rows)} export controls",
+        ["control_id", "imposing_iso3", "mineral_ids", "measure", "target", "status_text"],
+        title=f"{len(rows)} export controls, status on {day}",
     )
+
+
+@controls_app.command("show")
+def controls_show_cmd(
+    control_id: str = typer.Argument(..., help="Control id, e.g. chn-2024-046-us-dual-use-ban."),
+    on: str | None = typer.Option(None, "--on", help="Status on this day (default today)."),
+    as_json: bool = JSON,
+) -> None:
+    """One export control: its dated event chain, each event with its source."""
+    from critmin.supply import control_events
+
+    res = control_events(control_id, on)
+    if as_json:
+        print_json(res)
+        return
+    typer.echo(
+        f"{res['control_id']} ({res['imposing_iso3']}, {res['measure']}; targets "
+        f"{', '.join(res['targets_on'])}; minerals {', '.join(res['minerals_on'])})"
+    )
+    typer.echo(f"status on {res['status_on']}: {res['status_text']}")
+    src = res["source"]
+    typer.echo(f"founding source: {src['publisher']}, {src['title']} ({src['url']})")
+    rows = [
+        {
+            "date": e["date"],
+            "event": e["event"],
+            "until": e["until"],
+            "detail": _event_detail(e),
+            "source": f"{e['source']['publisher']}: {e['source']['title']}",
+        }
+        for e in res["events"]
+    ]
+    print_table(
+        rows,
+        ["date", "event", "until", "detail", "source"],
+        title=f"{len(rows)} events",
+    )
+
+
+def _event_detail(e: dict[str, object]) -> str:
+    """What an event changed, in words (amendments, quota or rate, note)."""
+    parts = []
+    for key, words in (
+        ("minerals_added", "minerals added"),
+        ("minerals_removed", "minerals removed"),
+        ("targets_added", "targets added"),
+        ("targets_removed", "targets removed"),
+    ):
+        if e.get(key):
+            parts.append(f"{words}: {', '.join(map(str, e[key]))}")  # type: ignore[call-overload]
+    if e.get("quantity") is not None:
+        parts.append(f"{e['quantity']:g} {e['quantity_unit']}")
+    if e.get("note"):
+        parts.append(str(e["note"]))
+    return "; ".join(parts)
 
 
 def exposure_cmd(
@@ -288,8 +369,17 @@ def exposure_cmd(
         return
     print_table(
         rows,
-        ["mineral", "net_import_reliance", "controlled_share", "controlled_stage", "score"],
-        title="US exposure to export controls (score = NIR x controlled share x weight)",
+        [
+            "mineral",
+            "net_import_reliance",
+            "controlled_share",
+            "controlled_share_high",
+            "score_low",
+            "score_high",
+            "unconfirmed_controls",
+        ],
+        title="US exposure to export controls (score = NIR x controlled share x weight; "
+        "low: active controls only, high: also those unconfirmed)",
     )
 
 
@@ -299,5 +389,5 @@ def register(app: typer.Typer) -> None:
     app.command("concentration")(concentration_cmd)
     app.command("dominance")(dominance_cmd)
     app.command("control")(control_cmd)
-    app.command("controls")(controls_cmd)
+    app.add_typer(controls_app, name="controls")
     app.command("exposure")(exposure_cmd)

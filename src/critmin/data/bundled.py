@@ -61,9 +61,14 @@ def reference_dir() -> Path:
     return Path(str(resources.files("critmin.data") / "reference"))
 
 
+# files kept beside a table's CSVs that are not rows of it (read by their own code)
+NOT_TABLE_ROWS = {"export_controls": ("usgs_t4_reconciliation.csv",)}
+
+
 def table_files(root: Path, table: Table) -> list[Path]:
     folder = root / table.name
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    files = [f for f in files if f.name not in NOT_TABLE_ROWS.get(table.name, ())]
     single = root / f"{table.name}.csv"  # the layout `critmin db export` writes
     if single.is_file():
         files.append(single)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from critmin.api.models import (
     Concentration,
     Control,
+    ControlChain,
     Dominance,
     ErrorBody,
     ExportControl,
@@ -146,19 +147,56 @@ def control_projects(
 @router.get("/controls", response_model=list[ExportControl], summary="Export controls")
 def controls(
     country: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Imposing country ISO3.")
+        str | None,
+        Query(max_length=100, description="Imposing country: ISO3, ISO2 or name, any case."),
     ] = None,
-    active_on: Annotated[
-        dt.date | None, Query(description="Only controls in force that day.")
+    on: Annotated[
+        dt.date | None,
+        Query(description="Status on this day; lists the controls that exist that day."),
     ] = None,
+    active_on: Annotated[dt.date | None, Query(description="Older name of `on`.")] = None,
     mineral: Annotated[
         str | None, Query(max_length=64, description="Mineral id, name or symbol.")
     ] = None,
+    measure: Annotated[
+        str | None, Query(max_length=64, description="Measure, e.g. quota, ore_export_ban.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="not_yet, announced, active, suspended, unconfirmed or lifted.",
+        ),
+    ] = None,
 ) -> Any:
-    """The export-control register with each control's status (`critmin controls`)."""
+    """The export-control register with each control's status in words, derived from its
+    dated event chain (`critmin controls`). Filters are case-insensitive; an unknown value is
+    a 422 naming the closest valid values, as the CLI's exit 2."""
     from critmin.supply import controls as fn
 
-    return call(fn, country, active_on, mineral)
+    return call(fn, country, on, mineral, measure=measure, status=status, active_on=active_on)
+
+
+@router.get(
+    "/controls/{control_id}",
+    response_model=ControlChain,
+    summary="One export control and its event chain",
+)
+def control_chain(
+    control_id: Annotated[
+        str,
+        Path(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$",
+            description="Control id, e.g. chn-2024-046-us-dual-use-ban.",
+        ),
+    ],
+    on: Annotated[dt.date | None, Query(description="Status on this day (default today).")] = None,
+) -> Any:
+    """One export control: its dated events, each with its source, and its status on a day
+    (`critmin controls show CONTROL_ID`)."""
+    from critmin.supply import control_events as fn
+
+    return call(fn, control_id, on)
 
 
 @router.get("/exposure", response_model=list[Exposure], summary="US exposure to export controls")

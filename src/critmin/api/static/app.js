@@ -24,7 +24,8 @@
     suspended: "#f39c12",
     lifted: GREY,
     announced: "#95a5a6",
-    unknown: "#bdc3c7",
+    unconfirmed: "#8e44ad",
+    not_yet: "#bdc3c7",
   };
 
   // -- small helpers ---------------------------------------------------------------------------
@@ -452,7 +453,7 @@
       const params = {
         country: $("#ctl-country").value,
         mineral: $("#ctl-mineral").value,
-        active_on: $("#ctl-date").value,
+        on: $("#ctl-date").value,
       };
       try {
         this.render(await api("/controls" + query(params)));
@@ -482,7 +483,7 @@
           base: starts,
           x: starts.map((s, i) => Math.max(Date.parse(ends[i]) - Date.parse(s), 15 * 86400000)),
           marker: { color },
-          customdata: sel.map((r) => label(r.measure) + ", from " + (r.effective || r.announced)),
+          customdata: sel.map((r) => label(r.measure) + "; " + r.status_text),
           hovertemplate: "%{y}<br>%{customdata}<extra>" + status + "</extra>",
         });
       }
@@ -538,7 +539,12 @@
             td(label(r.measure)),
             td(r.target.join(", ")),
             td(r.effective || r.announced || "not recorded", "nw"),
-            el("td", {}, el("span", { class: "badge " + r.status, text: r.status })),
+            el(
+              "td",
+              {},
+              el("span", { class: "badge " + r.status, text: r.status.replace("_", " ") }),
+              el("div", { class: "small status-text", text: r.status_text })
+            ),
             td(r.lifted || "", "nw")
           )
         )
