@@ -317,6 +317,27 @@ def test_status_properties(chain: list[tuple[int, str, int]], offset: int) -> No
         assert st_["since"] < day  # a suspension whose end has passed
 
 
+def test_a_quota_whose_year_ran_out_reads_unconfirmed() -> None:
+    """Quotas are annual: MOFCOM's 2015 antimony quota was set on 2014-10-30 (the register's
+    last allotment for it, no lift recorded), so the control is active through 2015 and
+    unconfirmed from 2016-01-01, not active for ever."""
+    control = {"mineral_ids": ["antimony"], "target": ["all"], "measure": "quota"}
+    events = [
+        {"control_id": "q", "date": dt.date(2010, 10, 28), "event": "quota_set"},
+        {"control_id": "q", "date": dt.date(2014, 10, 30), "event": "quota_set"},
+    ]
+    assert status_on(control, events, dt.date(2015, 6, 1))["status"] == "active"
+    later = status_on(control, events, dt.date(2016, 1, 1))
+    assert later["status"] == "unconfirmed" and later["since"] == dt.date(2015, 12, 31)
+    assert "set on 2014-10-30" in later["text"]
+    # a lift recorded decides; a duty (not a quota) set once stays as it is
+    lifted = [*events, {"control_id": "q", "date": dt.date(2015, 5, 1), "event": "lifted"}]
+    assert status_on(control, lifted, dt.date(2016, 1, 1))["status"] == "lifted"
+    duty = {**control, "measure": "export_tax"}
+    rate = [{"control_id": "d", "date": dt.date(2007, 6, 1), "event": "rate_set"}]
+    assert status_on(duty, rate, dt.date(2016, 1, 1))["status"] == "active"
+
+
 def test_amended_minerals_and_targets_follow_the_date() -> None:
     control = {"mineral_ids": ["gallium"], "target": ["USA"]}
     events = [

@@ -124,7 +124,9 @@ def status_on(
     - lifted: ``lifted``.
     A suspension whose ``until`` has passed (until < on) with no later event recorded on or
     before ``on`` is ``unconfirmed`` since ``until``: the register does not know whether the
-    control came back, was extended or lapsed, so it is neither active nor lifted.
+    control came back, was extended or lapsed, so it is neither active nor lifted. Likewise
+    a quota (measure ``quota``) whose last recorded allotment's year has ended
+    (:func:`quota_year_end`) with no later event is ``unconfirmed`` since that year's end.
     amended, quota_set and rate_set leave the state as it is.
 
     Minerals and targets on ``on`` start from the control row's lists (as founded) and follow
@@ -177,13 +179,24 @@ def status_on(
                 quota = figure
             else:
                 rate = figure
+    lapsed = None  # the last quota_set of a quota whose year has run out
     if status == "suspended" and until is not None and until < on:
         status, since = "unconfirmed", until
+    elif status == "active" and control.get("measure") == "quota" and quota and chain:
+        end = quota_year_end(quota["date"])
+        if chain[-1]["event"] == "quota_set" and end < on:
+            status, since, lapsed = "unconfirmed", end, quota["date"]
+    text = status_text(status, since, until, bool(every), _next_effective(every, on))
+    if lapsed is not None:
+        text = (
+            f"unconfirmed since {since}: the last quota recorded, set on {lapsed}, covered "
+            "one year; no later quota, renewal or lift recorded"
+        )
     return {
         "status": status,
         "since": since,
         "until": until if status == "suspended" else None,
-        "text": status_text(status, since, until, bool(every), _next_effective(every, on))
+        "text": text
         + (
             f" (from its first {implied}; no effective date recorded)"
             if implied and status == "active"
@@ -194,6 +207,13 @@ def status_on(
         "quota": quota,
         "rate": rate,
     }
+
+
+def quota_year_end(set_on: dt.date) -> dt.date:
+    """Last day of the quota year a quota_set dated ``set_on`` allots: quotas are annual and
+    announced for the next year from October (MOFCOM's first batches, DR Congo's ARECOMS), so
+    one set in October-December covers the next calendar year, else its own."""
+    return dt.date(set_on.year + (1 if set_on.month >= 10 else 0), 12, 31)
 
 
 def status_text(
