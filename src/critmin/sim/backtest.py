@@ -63,8 +63,21 @@ def _rngs(n: int, seed: int) -> list[np.random.SeedSequence]:
     return list(np.random.SeedSequence(seed).spawn(n))
 
 
+_GRID_CACHE: dict[tuple[tuple[str, ...], Params, int], np.ndarray] = {}
+
+
 def grid_medians(all_cases: list[Case], base: Params, seed: int) -> np.ndarray:
-    """Median ROW multiplier of every case at every grid point: shape (eps, approval, case)."""
+    """Median ROW multiplier of every case at every grid point: shape (eps, approval, case).
+
+    Pure in its arguments, so it is computed once per process (cases, parameters, seed).
+    """
+    key = (tuple(c.case_id for c in all_cases), base, seed)
+    if key not in _GRID_CACHE:
+        _GRID_CACHE[key] = _grid_medians(all_cases, base, seed)
+    return _GRID_CACHE[key].copy()
+
+
+def _grid_medians(all_cases: list[Case], base: Params, seed: int) -> np.ndarray:
     seqs = _rngs(len(all_cases), seed)
     out = np.zeros((len(EPS_GRID), len(APPROVAL_GRID), len(all_cases)))
     for i, e in enumerate(EPS_GRID):
@@ -87,9 +100,7 @@ def _best(medians: np.ndarray, observed: np.ndarray, mask: np.ndarray) -> tuple[
     return EPS_GRID[int(i)], APPROVAL_GRID[int(j)]
 
 
-def predict(
-    case: Case, params: Params, draws: int, seq: np.random.SeedSequence
-) -> Prediction:
+def predict(case: Case, params: Params, draws: int, seq: np.random.SeedSequence) -> Prediction:
     """Full-draw prediction of one case at the given parameters."""
     run = simulate_case(case, params, draws, np.random.default_rng(seq))
     return Prediction(
@@ -129,7 +140,8 @@ def run_backtest(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict[s
     seqs = _rngs(len(all_cases), seed)
     everything = np.ones(len(all_cases), dtype=bool)
     fit = _best(medians, observed, everything)
-    insample = [predict(c, base.with_fit(*fit), draws, s) for c, s in zip(all_cases, seqs)]
+    fitted = base.with_fit(*fit)
+    insample = [predict(c, fitted, draws, s) for c, s in zip(all_cases, seqs, strict=True)]
     loo: list[Prediction] = []
     folds = {}
     episode_ids = list(dict.fromkeys(c.episode.episode_id for c in all_cases))
@@ -137,7 +149,7 @@ def run_backtest(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict[s
         train = np.array([c.episode.episode_id != ep for c in all_cases])
         eps_sr, a_ss = _best(medians, observed, train)
         folds[ep] = {"eps_sr": eps_sr, "a_ss": a_ss}
-        for c, s, held in zip(all_cases, seqs, ~train):
+        for c, s, held in zip(all_cases, seqs, ~train, strict=True):
             if held:
                 loo.append(predict(c, base.with_fit(eps_sr, a_ss), draws, s))
     order = {c.case_id: i for i, c in enumerate(all_cases)}

@@ -164,7 +164,8 @@ def source_row(
     ]
     exact = [r for r in hits if r["product"] == product]
     loose = [r for r in hits if product.split(",")[0] == r["product"]]
-    return (exact or loose or [None])[0]
+    found = exact or loose
+    return found[0] if found else None
 
 
 def check_against_prices() -> list[str]:

@@ -96,6 +96,18 @@ class Params:
         return replace(self, eps_sr=eps_sr, a_ss=a_ss)
 
 
+@dataclass(frozen=True)
+class _Term:
+    """One measure's draws: ``level`` is a_ss (licence) or the withheld share (quota, ban)."""
+
+    kind: str
+    start: float
+    level: Arr
+    a_0: Arr
+    tau: Arr
+    leakage: Arr
+
+
 @dataclass
 class CaseRun:
     """Draws of one case: multipliers per market, peak, shortfall, share at a cap."""
@@ -161,25 +173,21 @@ def simulate_case(
     z = rng.standard_normal(n)
     starts = [_start_month(m, case.before_year) for m in case.episode.measures]
     first = min(starts)
-    terms = []
+    terms: list[_Term] = []
+    zero = np.zeros(n)
     for m, s0 in zip(case.episode.measures, starts, strict=True):
         if m.kind == "licence":
             lo_, hi_ = max(0.0, p.a_ss - 0.15), min(1.0, p.a_ss + 0.15)
             a_ss = rng.uniform(lo_, hi_, n) if hi_ > lo_ else np.full(n, lo_)
-            terms.append(
-                (
-                    m.kind,
-                    s0,
-                    a_ss,
-                    p.approval_start.draw(rng, n),
-                    p.approval_months.draw(rng, n),
-                    p.licence_leakage.draw(rng, n),
-                )
-            )
+            a_0 = p.approval_start.draw(rng, n)
+            tau = p.approval_months.draw(rng, n)
+            terms.append(_Term(m.kind, s0, a_ss, a_0, tau, p.licence_leakage.draw(rng, n)))
         elif m.kind == "ban_usa":
-            terms.append((m.kind, s0, p.us_share.draw(rng, n), p.ban_leakage.draw(rng, n)))
+            w = p.us_share.draw(rng, n)
+            terms.append(_Term(m.kind, s0, w, zero, zero, p.ban_leakage.draw(rng, n)))
         elif m.kind == "quota":
-            terms.append((m.kind, s0, np.full(n, p.quota_cut), np.full(n, p.quota_leakage)))
+            w, lam = np.full(n, p.quota_cut), np.full(n, p.quota_leakage)
+            terms.append(_Term(m.kind, s0, w, zero, zero, lam))
         else:
             raise ValueError(f"unknown measure kind {m.kind!r}")
     prices = np.ones((months, n))
@@ -188,17 +196,16 @@ def simulate_case(
     for t in range(months):
         f = np.ones(n)
         for term in terms:
-            s0 = term[1]
-            inside = min(1.0, max(0.0, t + 1 - s0))
+            inside = min(1.0, max(0.0, t + 1 - term.start))
             if inside == 0.0:
                 continue
-            k = max(0.0, t + 0.5 - s0)
-            if term[0] == "licence":
-                _, _, a_ss, a_0, tau, lam = term
-                w = 1.0 - (a_ss + (a_0 - a_ss) * np.exp(-k / tau))
+            k = max(0.0, t + 0.5 - term.start)
+            if term.kind == "licence":
+                approval = term.level + (term.a_0 - term.level) * np.exp(-k / term.tau)
+                withheld = 1.0 - approval
             else:
-                _, _, w, lam = term
-            f = f * (1.0 - inside * w * (1.0 - lam))
+                withheld = term.level
+            f = f * (1.0 - inside * withheld * (1.0 - term.leakage))
         lost = m_imp * (1.0 - f)
         d = np.minimum(stock, kappa * lost)
         stock = stock - d
@@ -206,12 +213,20 @@ def simulate_case(
         eps = eps0 * (1.0 + (growth - 1.0) * min(1.0, k0 / 24.0))
         eta = eta_lr * np.clip((k0 - lag) / 12.0, 0.0, 1.0)
         flow = m_imp * f + d
-        lp = _bisect(lambda q: np.exp(-eps * q) - s_own * np.exp(eta * q) - flow, _LO, _HI, n)
+        lp = _bisect(
+            lambda q, e=eps, h=eta, fl=flow: np.exp(-e * q) - s_own * np.exp(h * q) - fl,
+            _LO,
+            _HI,
+            n,
+        )
         prices[t] = np.exp(lp)
         short[t] = 1.0 - np.exp(-eps * lp)
         if china:
             cq = _bisect(
-                lambda q: (1 - x) * np.exp(-eps * q) + x * f - np.exp(eta_c * q), _LO, 0.0, n
+                lambda q, e=eps, ff=f: (1 - x) * np.exp(-e * q) + x * ff - np.exp(eta_c * q),
+                _LO,
+                0.0,
+                n,
             )
             cprices[t] = np.exp(cq)
     before = prices[b0:b1].mean(axis=0)
