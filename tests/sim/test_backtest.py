@@ -209,3 +209,28 @@ def test_cli_unknown_mineral_exits_2(cli: Any, store: Path, tmp_path: Path) -> N
     r = cli("scenario", "run", str(f), "--draws", "10")
     assert r.code == 2
     assert "minerals.0" in r.err and "unobtainium" in r.err
+
+
+# -- the market model behind `scenario run` ----------------------------------------------------
+
+
+def test_bundled_summary_equals_a_fresh_default_run() -> None:
+    import json
+
+    fresh = json.loads(json.dumps(bt.summary(bt.run_backtest())))
+    assert bt.load_summary() == fresh  # floats round-trip exactly through JSON
+
+
+@pytest.mark.parametrize("name", ["chn-2023-gallium-germanium", "chn-2025-ree-april"])
+def test_bundled_scenarios_rarely_touch_the_guard(name: str, store: Path) -> None:
+    from critmin.sim.disruption import run_scenario
+
+    res = run_scenario(name, draws=50, seed=1)
+    mm = res["market_model"]
+    assert mm["backtest"]["all_targets_met"] is False and "not met" in mm["warning"]
+    done = [m for m in mm["minerals"] if m["computable"]]
+    assert done
+    for m in done:
+        assert m["share_of_draws_at_guard"] < 0.05
+        assert m["row_multiplier"]["p50"] >= 1.0 >= m["restrictor_domestic_multiplier"]["p50"]
+        assert m["us_shortfall_share"] == m["row_shortfall_share"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -204,3 +205,34 @@ def _row(p: Prediction) -> dict[str, Any]:
         "sources": sorted({c.before_source, c.after_source}),
         "editions": sorted({c.before_edition, c.after_edition}),
     }
+
+
+SUMMARY_JSON = Path(__file__).parent / "data" / "backtest_summary.json"
+
+
+def summary(res: dict[str, Any]) -> dict[str, Any]:
+    """The figures a forecast carries next to it: fit, scores, targets (no per-case rows)."""
+    keys = ("draws", "seed", "background_sigma", "fit", "replay_2010", "targets")
+    out = {k: res[k] for k in keys}
+    out["in_sample"] = res["in_sample"]["scores"]
+    out["leave_one_episode_out"] = res["leave_one_episode_out"]["scores"]
+    out["targets_met"] = res["targets_met"]
+    out["all_targets_met"] = res["all_targets_met"]
+    return out
+
+
+def load_summary() -> dict[str, Any]:
+    """The bundled summary of the default backtest (written by ``python -m
+    critmin.sim.backtest``; the test suite checks it against a fresh run)."""
+    import json
+
+    data: dict[str, Any] = json.loads(SUMMARY_JSON.read_text(encoding="utf-8"))
+    return data
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the bundled summary
+    import json
+
+    SUMMARY_JSON.write_text(
+        json.dumps(summary(run_backtest()), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )

@@ -786,9 +786,18 @@ def run_scenario(
     seed: int = DEFAULT_SEED,
     path: Path | str | None = None,
 ) -> dict[str, Any]:
-    """Load, resolve against the store and simulate a scenario; the summary as a dict."""
+    """Load, resolve against the store and simulate a scenario; the summary as a dict.
+
+    ``market_model`` adds the structural market model's forecast (critmin.sim.forecast) with
+    its backtest scores; the other keys are the engine of this module, unchanged.
+    """
+    from critmin.sim.forecast import market_forecast
+
     sc = load_scenario(name_or_file)
-    return simulate(sc, resolve_inputs(sc, path), draws, seed).to_dict()
+    inputs = resolve_inputs(sc, path)
+    out = simulate(sc, inputs, draws, seed).to_dict()
+    out["market_model"] = market_forecast(sc, inputs, seed)
+    return out
 
 
 def list_scenarios() -> list[dict[str, Any]]:

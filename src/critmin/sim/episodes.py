@@ -29,11 +29,18 @@ PRICES_DIR = Path(__file__).parents[1] / "data" / "reference" / "prices"
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure in force: kind ("quota", "licence", "ban_usa"), register id, start date."""
+    """One measure in force: kind, register id (or scenario name), start date.
+
+    Kinds: "quota", "licence", "ban_usa" (the episodes), and "withhold" (a scenario: the
+    share withheld, the leakage and the duration in months, each a (low, high) range).
+    """
 
     kind: str
     control_id: str
     start: dt.date
+    withheld: tuple[float, float] | None = None
+    leakage: tuple[float, float] | None = None
+    months: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

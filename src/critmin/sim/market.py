@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 from critmin.sim.episodes import Case, Measure
 
 Arr = NDArray[np.float64]
+FORECAST = "next-12-months"  # after window of a forecast (no observation)
 CAP = 100.0  # numerical guard on P/P0 (a draw at the guard is counted, never hidden)
 _LO, _HI = -math.log(CAP), math.log(CAP)
 BISECT = 32  # bisection steps on ln P: bracket width 2 ln 100 / 2^32 < 3e-9
@@ -106,6 +107,7 @@ class _Term:
     a_0: Arr
     tau: Arr
     leakage: Arr
+    end: Arr | None = None  # month the measure lifts (None: stays)
 
 
 @dataclass
@@ -125,6 +127,9 @@ class CaseRun:
 def _window(case: Case) -> tuple[int, int, int, int, int]:
     """Months [b0, b1) of the before window, [a0, a1) of the after window, grid length."""
     b0, b1 = 0, 12
+    if case.after_period == FORECAST:  # the twelve months from the first measure
+        a0 = int(min(_start_month(m, case.before_year) for m in case.episode.measures))
+        return b0, b1, a0, a0 + 12, a0 + 12
     y = case.after_year - case.before_year
     if "-Q" in case.after_period:
         q = int(case.after_period[-1])
@@ -188,6 +193,11 @@ def simulate_case(
         elif m.kind == "quota":
             w, lam = np.full(n, p.quota_cut), np.full(n, p.quota_leakage)
             terms.append(_Term(m.kind, s0, w, zero, zero, lam))
+        elif m.kind == "withhold" and m.withheld and m.leakage and m.months:
+            w = Range(*m.withheld, "scenario").draw(rng, n)
+            lam = Range(*m.leakage, "scenario").draw(rng, n)
+            end = s0 + Range(*m.months, "scenario").draw(rng, n)
+            terms.append(_Term(m.kind, s0, w, zero, zero, lam, end))
         else:
             raise ValueError(f"unknown measure kind {m.kind!r}")
     prices = np.ones((months, n))
@@ -196,9 +206,12 @@ def simulate_case(
     for t in range(months):
         f = np.ones(n)
         for term in terms:
-            inside = min(1.0, max(0.0, t + 1 - term.start))
-            if inside == 0.0:
+            begun = min(1.0, max(0.0, t + 1 - term.start))
+            if begun == 0.0:
                 continue
+            inside: Arr | float = begun
+            if term.end is not None:
+                inside = begun * np.clip(term.end - t, 0.0, 1.0)
             k = max(0.0, t + 0.5 - term.start)
             if term.kind == "licence":
                 approval = term.level + (term.a_0 - term.level) * np.exp(-k / term.tau)
