@@ -86,6 +86,19 @@ def run_cmd(
     cols = ["mineral", "shortfall_t p50", "shortfall_t p95", "share p50", "P/P0 p50"]
     cols += ["P/P0 p95", "days cover p50", "note"]
     print_table(rows, cols, title=f"{res['title']} ({res['draws']} draws, seed {res['seed']})")
+    mm = res.get("market_model")
+    if mm:
+        for m in mm["minerals"]:
+            if m["computable"]:
+                row, dom = m["row_multiplier"], m["restrictor_domestic_multiplier"]
+                typer.echo(
+                    f"market model, {m['mineral']}: rest-of-world price x{row['p50']:.2f} "
+                    f"(90% {row['p5']:.2f}-{row['p95']:.2f}) over 12 months, restricting "
+                    f"country's price x{dom['p50']:.2f}, P(shortfall > 5%) "
+                    f"{m['p_row_shortfall_gt_5pct']:.0%}"
+                )
+        if mm["warning"]:
+            typer.echo(f"market model: {mm['warning']}")
 
 
 @app.command("backtest")
