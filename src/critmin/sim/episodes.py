@@ -6,8 +6,10 @@ measures in force with their export-control register ids and dates) and
 the price in the year before and the year after, each with its source id and edition).
 
 Observed multiplier = P_after / P_before, dimensionless, where P is the annual average price
-of one series (same product, same market, same edition) in the calendar year before the
-measure and in the first calendar year with at least six months of the measure in force.
+of one series (same product, same market, same edition) in the calendar year before the year
+the measure starts and in the first calendar year with at least six months of the measure in
+force. The 2010 replay is the exception: the bundled tables hold no 2010 or 2011 annual
+average, so its after price is the Q2 2011 average (``after_basis`` = quarter_proxy).
 Every price is a row of the bundled prices tables (``data/reference/prices/*.csv``): the test
 suite checks each against its source line. All the series are prices paid outside China
 (Rotterdam, Europe, CIF, FOB export, US import unit value); none is a Chinese domestic quote.
