@@ -234,3 +234,26 @@ def test_bundled_scenarios_rarely_touch_the_guard(name: str, store: Path) -> Non
         assert m["share_of_draws_at_guard"] < 0.05
         assert m["row_multiplier"]["p50"] >= 1.0 >= m["restrictor_domestic_multiplier"]["p50"]
         assert m["us_shortfall_share"] == m["row_shortfall_share"]
+
+
+def test_from_control_forecasts_a_register_licence(store: Path) -> None:
+    from critmin.sim.forecast import from_control
+
+    res = from_control("chn-2024-033-antimony", draws=200)
+    assert res["start"] == dt.date(2024, 9, 15)
+    (sb,) = res["minerals"]
+    # China's 2023 mine share in the store (USGS MCS 2025 world table): 62,300 / 106,119 t
+    assert sb["restrictor_share"] == pytest.approx(62300 / 106119, rel=1e-6)
+    assert sb["row_multiplier"]["p50"] > 1.0 > sb["restrictor_domestic_multiplier"]["p50"]
+    assert sb["share_of_draws_at_guard"] < 0.05
+    assert "not met" in res["warning"]
+
+
+def test_from_control_says_what_it_does_not_model(store: Path, cli: Any) -> None:
+    from critmin.sim.forecast import from_control
+
+    res = from_control("chn-2021-ferrochrome-export-tariff", draws=100)
+    assert [m["computable"] for m in res["minerals"]] == [False]
+    assert "not modelled" in res["minerals"][0]["missing"][0]
+    r = cli("scenario", "from-control", "no-such-control")
+    assert r.code == 2 and "no-such-control" in r.err

@@ -158,5 +158,45 @@ def backtest_cmd(
         typer.echo("All issue-21 targets met.")
 
 
+@app.command("from-control")
+def from_control_cmd(
+    control_id: str = typer.Argument(..., help="Export-control register id."),
+    draws: int = typer.Option(2000, "--draws", min=100, max=100_000, help="Draws per mineral."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the fixed default)."),
+    as_json: bool = JSON,
+) -> None:
+    """The market model's 12-month forecast for a register control, with its backtest."""
+    from critmin.sim.backtest import DEFAULT_SEED
+    from critmin.sim.forecast import from_control
+    from critmin.sim.rng import check_seed
+
+    res = from_control(control_id, draws, check_seed(DEFAULT_SEED if seed is None else seed))
+    if as_json:
+        print_json(res)
+        return
+    rows = []
+    for m in res["minerals"]:
+        if not m["computable"]:
+            rows.append({"mineral": m["mineral"], "note": "; ".join(m["missing"])})
+            continue
+        row, dom = m["row_multiplier"], m["restrictor_domestic_multiplier"]
+        rows.append(
+            {
+                "mineral": m["mineral"],
+                "share": round(m["restrictor_share"], 3),
+                "ROW x p50": round(row["p50"], 3),
+                "ROW 90%": f"{row['p5']:.2f}-{row['p95']:.2f}",
+                "peak p95": round(m["row_peak_multiplier"]["p95"], 2),
+                "domestic x p50": round(dom["p50"], 3),
+                "P(short>5%)": round(m["p_row_shortfall_gt_5pct"], 3),
+            }
+        )
+    cols = ["mineral", "share", "ROW x p50", "ROW 90%", "peak p95", "domestic x p50"]
+    cols += ["P(short>5%)", "note"]
+    print_table(rows, cols, title=f"{control_id} from {res['start']} (12 months, {draws} draws)")
+    if res["warning"]:
+        typer.echo(f"market model: {res['warning']}")
+
+
 def register(app_: typer.Typer) -> None:
     app_.add_typer(app, name="scenario")
