@@ -353,6 +353,8 @@ def test_openapi_names_every_group(client: TestClient) -> None:
         "/api/v1/scenarios",
         "/api/v1/scenarios/{name}",
         "/api/v1/scenarios/{name}/run",
+        "/api/v1/scenarios/check",
+        "/api/v1/scenarios/backtest",
         "/api/v1/stockpile/plan",
         "/api/v1/pipeline/run",
     ):
@@ -815,3 +817,67 @@ def test_empty_token_means_writes_refused() -> None:
     with TestClient(create_app(Settings(api_token=""))) as c:
         r = c.post(f"{API}/ledger", json=ENTRY, headers={"Authorization": "Bearer "})
     assert_error(r, 403)
+
+
+# -- scenario validation and the market-model backtest (issue 21) -------------------------------
+
+_GOOD_SCENARIO: dict[str, Any] = {
+    "name": "toy",
+    "title": "toy",
+    "restricting_iso3": "CHN",
+    "minerals": ["gallium"],
+    "stage": "refine",
+    "start": "2025-01-01",
+    "withheld_share": 0.5,
+    "duration_months": 6,
+    "elasticity": 0.5,
+    "basis": {
+        k: "a"
+        for k in (
+            "withheld_share",
+            "duration_months",
+            "leakage",
+            "buffer_months",
+            "ramp_up",
+            "elasticity",
+            "price_cap",
+        )
+    },
+    "sources": [{"id": "s", "publisher": "p", "title": "t", "supports": "all"}],
+    "assumptions": "a toy scenario for the validation tests",
+}
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"withheld_share": 1.5}, "withheld_share"),
+        ({"buffer_months": -1}, "buffer_months"),
+        (
+            {"inputs": {"gallium": {"stockpile_t": {"value": -5, "source": "s"}}}},
+            "inputs.gallium.stockpile_t.value",
+        ),
+        ({"minerals": ["unobtainium"]}, "minerals.0"),
+    ],
+)
+def test_scenario_check_names_the_bad_field(
+    client: TestClient, over: dict[str, Any], field: str
+) -> None:
+    assert client.post(f"{API}/scenarios/check", json=_GOOD_SCENARIO).json()["valid"] is True
+    assert_error(client.post(f"{API}/scenarios/check", json={**_GOOD_SCENARIO, **over}), 422, field)
+
+
+def test_backtest_equals_the_cli(
+    client: TestClient, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from critmin.api.routes import scenarios as routes
+    from critmin.sim import backtest as bt
+
+    real = bt.run_backtest
+    monkeypatch.setattr(
+        bt, "run_backtest", lambda draws=200, seed=bt.DEFAULT_SEED: real(draws, seed)
+    )
+    monkeypatch.setattr(routes, "_BACKTEST", {})
+    body = client.get(f"{API}/scenarios/backtest").json()
+    assert body == cli("scenario", "backtest", "--draws", "200", "--json").json()
+    assert body["all_targets_met"] is False

@@ -26,6 +26,7 @@ POSTS: list[tuple[str, str, str]] = [
     (f"{API}/floor", '{"preset":' + SURROGATE + "}", "preset"),
     (f"{API}/scenarios/chn-2025-ree-april/run", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
     (f"{API}/stockpile/plan", '{"draws":10,"weight":' + SURROGATE + "}", "weight"),
+    (f"{API}/scenarios/check", '{"title":"t","name":' + SURROGATE + "}", "name"),
     (f"{API}/pipeline/run", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
     (
         f"{API}/ledger",

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -306,6 +307,10 @@ def parse_scenario(data: object, file: str | None = None) -> Scenario:
     except ValidationError as exc:
         loc, msg, value = _first_error(exc)
         shown = value if isinstance(value, str | int | float | bool) else None
+        # a whole-scenario check names its field first ("withheld_share must lie in [0, 1]")
+        named = re.match(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*) (?:must|is) ", msg)
+        if loc == "scenario" and named:
+            loc, shown = named.group(1), None
         raise InputError(msg, file=file, field=loc, value=shown) from None
 
 
@@ -781,9 +786,18 @@ def run_scenario(
     seed: int = DEFAULT_SEED,
     path: Path | str | None = None,
 ) -> dict[str, Any]:
-    """Load, resolve against the store and simulate a scenario; the summary as a dict."""
+    """Load, resolve against the store and simulate a scenario; the summary as a dict.
+
+    ``market_model`` adds the structural market model's forecast (critmin.sim.forecast) with
+    its backtest scores; the other keys are the engine of this module, unchanged.
+    """
+    from critmin.sim.forecast import market_forecast
+
     sc = load_scenario(name_or_file)
-    return simulate(sc, resolve_inputs(sc, path), draws, seed).to_dict()
+    inputs = resolve_inputs(sc, path)
+    out = simulate(sc, inputs, draws, seed).to_dict()
+    out["market_model"] = market_forecast(sc, inputs, seed)
+    return out
 
 
 def list_scenarios() -> list[dict[str, Any]]:

@@ -37,6 +37,49 @@ def scenarios() -> Any:
     return call(list_scenarios)
 
 
+def _check(body: dict[str, Any]) -> dict[str, Any]:
+    from critmin.errors import InputError
+    from critmin.queries import minerals
+    from critmin.sim.disruption import parse_scenario
+
+    sc = parse_scenario(body, "request body")
+    known = set(minerals().get_column("mineral_id").to_list())
+    for i, m in enumerate(sc.minerals):
+        if m not in known:
+            raise InputError("unknown mineral id", field=f"minerals.{i}", value=m)
+    return {"valid": True, "name": sc.name, "minerals": sc.minerals}
+
+
+@router.post(
+    "/check",
+    response_model=dict[str, Any],
+    summary="Validate a scenario definition",
+)
+def check(body: dict[str, Any]) -> Any:
+    """Validate a scenario definition sent as JSON (the YAML fields); a bad field gives 422
+    naming it (a withheld share above 1, a negative inventory, an unknown mineral id...)."""
+    return call(_check, body)
+
+
+_BACKTEST: dict[str, Any] = {}
+
+
+def _backtest() -> dict[str, Any]:
+    from critmin.sim.backtest import run_backtest
+
+    if "res" not in _BACKTEST:  # fixed draws and seed: the same answer every time
+        _BACKTEST["res"] = run_backtest()
+    res: dict[str, Any] = _BACKTEST["res"]
+    return res
+
+
+@router.get("/backtest", response_model=dict[str, Any], summary="Backtest of the market model")
+def backtest() -> Any:
+    """The structural market model against observed price multipliers, in-sample and
+    leave-one-episode-out, with the no-change forecast (`critmin scenario backtest --json`)."""
+    return call(_backtest)
+
+
 def _show(name: str) -> dict[str, Any]:
     from critmin.sim.disruption import load_scenario
 

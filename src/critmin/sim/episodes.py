@@ -1,0 +1,193 @@
+"""Observed export-control episodes and their price multipliers (the backtest's ground truth).
+
+Two bundled tables, ``sim/data/backtest_episodes.csv`` (one row per episode: start, the
+measures in force with their export-control register ids and dates) and
+``sim/data/backtest_cases.csv`` (one row per mineral and episode: the price series, its market,
+the price in the year before and the year after, each with its source id and edition).
+
+Observed multiplier = P_after / P_before, dimensionless, where P is the annual average price
+of one series (same product, same market, same edition) in the calendar year before the year
+the measure starts and in the first calendar year with at least six months of the measure in
+force. The 2010 replay is the exception: the bundled tables hold no 2010 or 2011 annual
+average, so its after price is the Q2 2011 average (``after_basis`` = quarter_proxy).
+Every price is a row of the bundled prices tables (``data/reference/prices/*.csv``): the test
+suite checks each against its source line. All the series are prices paid outside China
+(Rotterdam, Europe, CIF, FOB export, US import unit value); none is a Chinese domestic quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+CASES_CSV = DATA / "backtest_cases.csv"
+EPISODES_CSV = DATA / "backtest_episodes.csv"
+PRICES_DIR = Path(__file__).parents[1] / "data" / "reference" / "prices"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure in force: kind, register id (or scenario name), start date.
+
+    Kinds: "quota", "licence", "ban_usa" (the episodes), and "withhold" (a scenario: the
+    share withheld, the leakage and the duration in months, each a (low, high) range).
+    """
+
+    kind: str
+    control_id: str
+    start: dt.date
+    withheld: tuple[float, float] | None = None
+    leakage: tuple[float, float] | None = None
+    months: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    episode_id: str
+    title: str
+    start: dt.date
+    measures: tuple[Measure, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One mineral in one episode, with the observed annual-average multiplier."""
+
+    case_id: str
+    episode: Episode
+    mineral_id: str
+    product: str
+    market: str
+    market_note: str
+    unit: str
+    before_period: str
+    price_before: float
+    before_source: str
+    before_edition: str
+    after_period: str
+    price_after: float
+    after_source: str
+    after_edition: str
+    after_basis: str
+    china_share: tuple[float, float]
+    china_share_basis: str
+
+    @property
+    def observed(self) -> float:
+        """P_after / P_before (dimensionless)."""
+        return self.price_after / self.price_before
+
+    @property
+    def before_year(self) -> int:
+        return int(self.before_period[:4])
+
+    @property
+    def after_year(self) -> int:
+        return int(self.after_period[:4])
+
+
+def _measures(text: str) -> tuple[Measure, ...]:
+    out = []
+    for part in text.split("|"):
+        kind, rest = part.split(":", 1)
+        cid, day = rest.split("@", 1)
+        out.append(Measure(kind, cid, dt.date.fromisoformat(day)))
+    return tuple(out)
+
+
+def episodes() -> dict[str, Episode]:
+    """The bundled episodes by id."""
+    with EPISODES_CSV.open(newline="", encoding="utf-8") as fh:
+        return {
+            r["episode_id"]: Episode(
+                r["episode_id"],
+                r["title"],
+                dt.date.fromisoformat(r["start"]),
+                _measures(r["measures"]),
+                r["note"],
+            )
+            for r in csv.DictReader(fh)
+        }
+
+
+def cases() -> list[Case]:
+    """The bundled backtest cases, in file order."""
+    eps = episodes()
+    out = []
+    with CASES_CSV.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.append(
+                Case(
+                    case_id=r["case_id"],
+                    episode=eps[r["episode_id"]],
+                    mineral_id=r["mineral_id"],
+                    product=r["product"],
+                    market=r["market"],
+                    market_note=r["market_note"],
+                    unit=r["unit"],
+                    before_period=r["before_period"],
+                    price_before=float(r["price_before"]),
+                    before_source=r["before_source"],
+                    before_edition=r["before_edition"],
+                    after_period=r["after_period"],
+                    price_after=float(r["price_after"]),
+                    after_source=r["after_source"],
+                    after_edition=r["after_edition"],
+                    after_basis=r["after_basis"],
+                    china_share=(float(r["china_share_low"]), float(r["china_share_high"])),
+                    china_share_basis=r["china_share_basis"],
+                )
+            )
+    return out
+
+
+def price_rows() -> list[dict[str, str]]:
+    """Every row of the bundled prices tables (the importers' output)."""
+    rows: list[dict[str, str]] = []
+    for path in sorted(PRICES_DIR.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows += [{**r, "file": path.name} for r in csv.DictReader(fh)]
+    return rows
+
+
+def source_row(
+    mineral: str, product: str, period: str, edition: str, source: str
+) -> dict[str, str] | None:
+    """The prices-table row a case's price comes from, or None if there is none.
+
+    The product must match exactly, or the table's product must be the case product without
+    its purity suffix (the Lynas Q2 2011 rows read "lanthanum oxide" for "lanthanum oxide, 99%").
+    """
+    hits = [
+        r
+        for r in price_rows()
+        if r["mineral_id"] == mineral
+        and r["period"] == period
+        and r["edition"] == edition
+        and r["source_id"] == source
+    ]
+    exact = [r for r in hits if r["product"] == product]
+    loose = [r for r in hits if product.split(",")[0] == r["product"]]
+    found = exact or loose
+    return found[0] if found else None
+
+
+def check_against_prices() -> list[str]:
+    """Problems: a case price that is not exactly a row of the bundled prices tables."""
+    problems = []
+    for c in cases():
+        for period, price, src, ed in (
+            (c.before_period, c.price_before, c.before_source, c.before_edition),
+            (c.after_period, c.price_after, c.after_source, c.after_edition),
+        ):
+            row = source_row(c.mineral_id, c.product, period, ed, src)
+            if row is None:
+                problems.append(f"{c.case_id}: no prices row {c.mineral_id}/{period}/{ed}")
+            elif not math.isclose(float(row["price"]), price, rel_tol=1e-12):
+                problems.append(f"{c.case_id}: {period} price {price} != table {row['price']}")
+    return problems

@@ -1,0 +1,283 @@
+"""A structural short-run market model of an export control: two prices, monthly (issue 21).
+
+Quantities are shares of world consumption at the base price (dimensionless), time is months
+on a grid t = 0 .. T-1 from 1 January of the year before the measure, prices are multiples of
+the base price P/P0 (dimensionless). Per Monte Carlo draw:
+
+- China produces c of world supply (China's share, sourced per case or an ASSUMPTION range)
+  and exports the share x of it (ASSUMPTION range); the rest of the world (ROW) consumes
+  r = (1 - c) + c x, of which s = (1 - c)/r is its own output and m = c x / r comes from China.
+- Each measure k withholds w_k(t) of China's exports, of which lambda_k still reaches ROW
+  through third countries (leakage / re-routing). The export flow is the share
+  f(t) = prod_k (1 - w_k(t) (1 - lambda_k)) of its base level.
+  * quota: w = the quota cut (sourced);
+  * licence regime: w = 1 - a(t), the approval rate a(t) = a_ss + (a_0 - a_ss) exp(-k/tau)
+    moving from a_0 in the first month to a_ss over tau months (k: months in force);
+  * ban_usa (a ban on one destination): w = u, the United States' share of China's exports.
+- ROW inventories (consumers, traders, states) of S_0 months of ROW demand are drawn at the
+  rate kappa x the lost imports m (1 - f(t)) while they last: d(t) = min(S(t), kappa m (1 - f)).
+- Supply outside China answers with elasticity eta(t) = eta_lr min(1, max(0, k - L)/12) after
+  a lag of L months; demand (use and substitution) with elasticity
+  eps(t) = eps_sr (1 + (g - 1) min(1, k/24)) rising from eps_sr to g eps_sr over two years.
+- ROW price p = ln(P/P0) clears  exp(-eps p) = s exp(eta p) + m f + d  (solved by bisection);
+  China's domestic price q clears  (1 - x) exp(-eps q) + x f = exp(eta_c q): the withheld
+  exports stay in China and its price falls.
+- The annual-average multiplier is mean(P, after year) / mean(P, before year); the observed
+  one also carries ordinary year-to-year price noise: it is multiplied by exp(sigma sqrt(Y) z),
+  z ~ N(0, 1), Y the years between the two windows, sigma the robust spread of one-year log
+  price changes of all USGS MCS 2025 salient price series 2020-2023 (:func:`background_sigma`).
+- ROW shortfall = 1 - exp(-eps p): the share of base ROW demand not met (averaged over the
+  after window); the United States buys at the ROW price, so its shortfall share is the same
+  (a one-destination ban reaches it through the ROW price and re-routing).
+
+Caps are numerical guards only: P/P0 in [1/CAP, CAP]; the share of draws at a cap is reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from critmin.sim.episodes import Case, Measure
+
+Arr = NDArray[np.float64]
+FORECAST = "next-12-months"  # after window of a forecast (no observation)
+CAP = 100.0  # numerical guard on P/P0 (a draw at the guard is counted, never hidden)
+_LO, _HI = -math.log(CAP), math.log(CAP)
+BISECT = 32  # bisection steps on ln P: bracket width 2 ln 100 / 2^32 < 3e-9
+
+
+@dataclass(frozen=True)
+class Range:
+    """A parameter drawn uniformly in [low, high]; ``basis`` says where the range comes from."""
+
+    low: float
+    high: float
+    basis: str
+
+    def draw(self, rng: np.random.Generator, n: int) -> Arr:
+        if self.low == self.high:
+            return np.full(n, self.low)
+        return rng.uniform(self.low, self.high, n)
+
+
+A = "ASSUMPTION"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every parameter of the model; two (eps_sr, a_ss) are fitted by the backtest."""
+
+    eps_sr: float = 0.1  # median short-run demand elasticity (fitted; lognormal sigma below)
+    eps_sigma: float = 0.3
+    a_ss: float = 0.5  # centre of the licence approval rate reached (fitted; +-0.15 drawn)
+    export_share: Range = Range(0.2, 0.6, f"{A}: share of China's output exported")
+    stocks_months: Range = Range(1.0, 4.0, f"{A}: ROW inventories, months of ROW demand")
+    draw_rate: Range = Range(0.3, 0.9, f"{A}: share of lost imports met from inventories")
+    supply_elasticity: Range = Range(0.1, 0.5, f"{A}: ROW supply elasticity after ramp-up")
+    supply_lag: Range = Range(6.0, 18.0, f"{A}: months before ROW supply responds")
+    eps_growth: Range = Range(1.5, 3.0, f"{A}: two-year over short-run demand elasticity")
+    approval_start: Range = Range(0.0, 0.3, f"{A}: licence approval rate, first month")
+    approval_months: Range = Range(2.0, 6.0, f"{A}: months for approvals to settle")
+    licence_leakage: Range = Range(0.05, 0.3, f"{A}: refused exports re-routed or smuggled")
+    us_share: Range = Range(0.05, 0.2, f"{A}: US share of China's exports (ban_usa)")
+    ban_leakage: Range = Range(0.3, 0.8, f"{A}: US-bound flow re-routed via third countries")
+    china_supply_elasticity: Range = Range(0.1, 0.5, f"{A}: China's supply elasticity")
+    # the 2010 quota: sourced (scenario chn-2010-ree-quota-replay)
+    quota_cut: float = 0.3966
+    quota_leakage: float = 0.4805
+    sigma: float = 0.0  # background yearly log-price noise; 0 = none (set by the backtest)
+
+    def with_fit(self, eps_sr: float, a_ss: float) -> Params:
+        return replace(self, eps_sr=eps_sr, a_ss=a_ss)
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One measure's draws: ``level`` is a_ss (licence) or the withheld share (quota, ban)."""
+
+    kind: str
+    start: float
+    level: Arr
+    a_0: Arr
+    tau: Arr
+    leakage: Arr
+    end: Arr | None = None  # month the measure lifts (None: stays)
+
+
+@dataclass
+class CaseRun:
+    """Draws of one case: multipliers per market, peak, shortfall, share at a cap."""
+
+    case: Case
+    row_mult: Arr  # ROW annual-average multiplier, model only
+    observed_like: Arr  # the same with background noise (what the observation is compared to)
+    row_peak: Arr
+    china_mult: Arr
+    row_shortfall: Arr
+    at_cap: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _window(case: Case) -> tuple[int, int, int, int, int]:
+    """Months [b0, b1) of the before window, [a0, a1) of the after window, grid length."""
+    b0, b1 = 0, 12
+    if case.after_period == FORECAST:  # the twelve months from the first measure
+        a0 = int(min(_start_month(m, case.before_year) for m in case.episode.measures))
+        return b0, b1, a0, a0 + 12, a0 + 12
+    y = case.after_year - case.before_year
+    if "-Q" in case.after_period:
+        q = int(case.after_period[-1])
+        a0 = 12 * y + 3 * (q - 1)
+        a1 = a0 + 3
+    else:
+        a0, a1 = 12 * y, 12 * y + 12
+    return b0, b1, a0, a1, a1
+
+
+def _start_month(m: Measure, base_year: int) -> float:
+    """Months from 1 January of ``base_year`` to the measure's start (fractional)."""
+    return 12 * (m.start.year - base_year) + (m.start.month - 1) + (m.start.day - 1) / 30.4375
+
+
+def _bisect(fun: Any, lo: float, hi: float, n: int) -> Arr:
+    """Root of a decreasing vectorised function on [lo, hi] (the bracket end if none)."""
+    a, b = np.full(n, lo), np.full(n, hi)
+    for _ in range(BISECT):
+        mid = 0.5 * (a + b)
+        pos = fun(mid) > 0
+        a = np.where(pos, mid, a)
+        b = np.where(pos, b, mid)
+    out: Arr = 0.5 * (a + b)
+    return out
+
+
+def simulate_case(
+    case: Case, params: Params, draws: int, rng: np.random.Generator, china: bool = True
+) -> CaseRun:
+    """Monte Carlo of one case (formulas: module docstring)."""
+    n = draws
+    p = params
+    b0, b1, a0, a1, months = _window(case)
+    c = Range(*case.china_share, case.china_share_basis).draw(rng, n)
+    x = p.export_share.draw(rng, n)
+    r = (1.0 - c) + c * x
+    s_own, m_imp = (1.0 - c) / r, c * x / r
+    stock = p.stocks_months.draw(rng, n)
+    kappa = p.draw_rate.draw(rng, n)
+    eta_lr = p.supply_elasticity.draw(rng, n)
+    lag = p.supply_lag.draw(rng, n)
+    eps0 = p.eps_sr * np.exp(p.eps_sigma * rng.standard_normal(n))
+    growth = p.eps_growth.draw(rng, n)
+    eta_c = p.china_supply_elasticity.draw(rng, n)
+    z = rng.standard_normal(n)
+    starts = [_start_month(m, case.before_year) for m in case.episode.measures]
+    first = min(starts)
+    terms: list[_Term] = []
+    zero = np.zeros(n)
+    for m, s0 in zip(case.episode.measures, starts, strict=True):
+        if m.kind == "licence":
+            lo_, hi_ = max(0.0, p.a_ss - 0.15), min(1.0, p.a_ss + 0.15)
+            a_ss = rng.uniform(lo_, hi_, n) if hi_ > lo_ else np.full(n, lo_)
+            a_0 = p.approval_start.draw(rng, n)
+            tau = p.approval_months.draw(rng, n)
+            terms.append(_Term(m.kind, s0, a_ss, a_0, tau, p.licence_leakage.draw(rng, n)))
+        elif m.kind == "ban_usa":
+            w = p.us_share.draw(rng, n)
+            terms.append(_Term(m.kind, s0, w, zero, zero, p.ban_leakage.draw(rng, n)))
+        elif m.kind == "quota":
+            w, lam = np.full(n, p.quota_cut), np.full(n, p.quota_leakage)
+            terms.append(_Term(m.kind, s0, w, zero, zero, lam))
+        elif m.kind == "withhold" and m.withheld and m.leakage and m.months:
+            w = Range(*m.withheld, "scenario").draw(rng, n)
+            lam = Range(*m.leakage, "scenario").draw(rng, n)
+            end = s0 + Range(*m.months, "scenario").draw(rng, n)
+            terms.append(_Term(m.kind, s0, w, zero, zero, lam, end))
+        else:
+            raise ValueError(f"unknown measure kind {m.kind!r}")
+    prices = np.ones((months, n))
+    cprices = np.ones((months, n))
+    short = np.zeros((months, n))
+    for t in range(months):
+        f = np.ones(n)
+        for term in terms:
+            begun = min(1.0, max(0.0, t + 1 - term.start))
+            if begun == 0.0:
+                continue
+            inside: Arr | float = begun
+            if term.end is not None:
+                inside = begun * np.clip(term.end - t, 0.0, 1.0)
+            k = max(0.0, t + 0.5 - term.start)
+            if term.kind == "licence":
+                approval = term.level + (term.a_0 - term.level) * np.exp(-k / term.tau)
+                withheld = 1.0 - approval
+            else:
+                withheld = term.level
+            f = f * (1.0 - inside * withheld * (1.0 - term.leakage))
+        lost = m_imp * (1.0 - f)
+        d = np.minimum(stock, kappa * lost)
+        stock = stock - d
+        k0 = max(0.0, t + 0.5 - first)
+        eps = eps0 * (1.0 + (growth - 1.0) * min(1.0, k0 / 24.0))
+        eta = eta_lr * np.clip((k0 - lag) / 12.0, 0.0, 1.0)
+        flow = m_imp * f + d
+        lp = _bisect(
+            lambda q, e=eps, h=eta, fl=flow: np.exp(-e * q) - s_own * np.exp(h * q) - fl,
+            _LO,
+            _HI,
+            n,
+        )
+        prices[t] = np.exp(lp)
+        short[t] = 1.0 - np.exp(-eps * lp)
+        if china:
+            cq = _bisect(
+                lambda q, e=eps, ff=f: (1 - x) * np.exp(-e * q) + x * ff - np.exp(eta_c * q),
+                _LO,
+                0.0,
+                n,
+            )
+            cprices[t] = np.exp(cq)
+    before = prices[b0:b1].mean(axis=0)
+    mult = prices[a0:a1].mean(axis=0) / before
+    years = (a0 + a1 - b0 - b1) / 24.0
+    noisy = mult * np.exp(p.sigma * math.sqrt(years) * z)
+    at_cap = float(np.mean((prices >= CAP * (1 - 1e-6)).any(axis=0)))
+    return CaseRun(
+        case=case,
+        row_mult=mult,
+        observed_like=noisy,
+        row_peak=prices.max(axis=0),
+        china_mult=cprices[a0:a1].mean(axis=0) / cprices[b0:b1].mean(axis=0),
+        row_shortfall=np.clip(short[a0:a1].mean(axis=0), 0.0, 1.0),
+        at_cap=at_cap,
+    )
+
+
+def background_sigma() -> float:
+    """Robust spread (1.4826 x MAD) of one-year log changes of USGS MCS 2025 salient prices.
+
+    Every series (mineral, product, market) of ``prices/usgs_mcs2025.csv`` with annual
+    values for consecutive years 2020-2023 contributes its changes 2020-21, 2021-22, 2022-23
+    (years before the 2024 estimates). Dimensionless (log units per year).
+    """
+    from critmin.sim.episodes import PRICES_DIR
+
+    series: dict[tuple[str, str, str], dict[int, float]] = {}
+    with (PRICES_DIR / "usgs_mcs2025.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if len(r["period"]) == 4 and r["price"] and float(r["price"]) > 0:
+                key = (r["mineral_id"], r["product"], r["market"])
+                series.setdefault(key, {})[int(r["period"])] = float(r["price"])
+    changes = [
+        math.log(v[y + 1] / v[y])
+        for v in series.values()
+        for y in (2020, 2021, 2022)
+        if y in v and y + 1 in v
+    ]
+    arr = np.array(changes)
+    return float(1.4826 * np.median(np.abs(arr - np.median(arr))))
