@@ -281,6 +281,6 @@ def solve_lp(problem: Problem) -> LPResult:
     return LPResult(e0 - obj, obj, "highspy (dual LP)", time.perf_counter() - start)
 
 
-def relative_gap(a: float, b: float) -> float:
-    """|a - b| / max(|a|, |b|, 1e-12)."""
-    return abs(a - b) / max(abs(a), abs(b), 1e-12)
+def relative_gap(a: float, b: float, floor: float = 1e-12) -> float:
+    """|a - b| / max(|a|, |b|, floor)."""
+    return abs(a - b) / max(abs(a), abs(b), floor)

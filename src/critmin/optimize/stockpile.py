@@ -189,7 +189,11 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
         check = {
             "net_value_usd_per_yr": lp.net_value,
             "relative_gap": S.relative_gap(lp.objective, e0_total - sol.net_value),
-            "relative_gap_net_value": S.relative_gap(lp.net_value, sol.net_value),
+            # the LP's net value is E0 minus its objective and carries E0's rounding: the scale
+            # floor is a billionth of E0 (an empty plan has net value 0 exactly)
+            "relative_gap_net_value": S.relative_gap(
+                lp.net_value, sol.net_value, max(1.0, 1e-9 * e0_total)
+            ),
             "solver": lp.solver,
             "seconds": lp.seconds,
             "speed_ratio": lp.seconds / max(sol.seconds, 1e-9),
