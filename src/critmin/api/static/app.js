@@ -1148,21 +1148,21 @@
     },
 
     async plan() {
-      const form = $("#sp-form");
       const button = $("#sp-run");
       showError("sp-error", null);
       $("#sp-status").textContent = "optimising...";
       button.disabled = true;
-      let res;
+      let res, front;
+      const econ = {
+        cap_days: Number($("#sp-cap").value),
+        probability: Number($("#sp-prob").value),
+        draws: Number($("#sp-draws").value),
+      };
       try {
-        res = await api("/stockpile/plan", {
-          json: {
-            budget_usd: Number($("#sp-budget").value) * 1e9,
-            cap_days: Number($("#sp-cap").value),
-            probability: Number($("#sp-prob").value),
-            draws: Number($("#sp-draws").value),
-          },
-        });
+        [res, front] = await Promise.all([
+          api("/stockpile/plan", { json: { ...econ, budget_usd: Number($("#sp-budget").value) * 1e9 } }),
+          api("/stockpile/frontier", { json: { ...econ, max_budget_usd: 20e9, step_usd: 1e9 } }),
+        ]);
       } catch (err) {
         $("#sp-status").textContent = "";
         showError("sp-error", err);
@@ -1223,6 +1223,28 @@
             td(usd(a.damage_avoided_usd_per_yr), "num")
           )
         )
+      );
+      const pts = front.points;
+      draw(
+        "sp-frontier",
+        [
+          {
+            type: "scatter",
+            mode: "lines+markers",
+            name: "damage avoided less holding cost",
+            x: pts.map((p) => p.budget_usd / 1e9),
+            y: pts.map((p) => p.net_value_usd_per_yr / 1e9),
+            customdata: pts.map((p) => p.marginal_benefit_per_usd.toPrecision(3)),
+            hovertemplate: "$%{x:.0f} B: $%{y:,.2f} B a year; next dollar avoids $%{customdata}<extra></extra>",
+            marker: { color: ACCENT },
+          },
+        ],
+        layout("Efficient frontier: expected damage avoided less holding cost, USD billion a year (buying stops paying at " + usd(front.stops_paying_at_usd) + ")", {
+          height: 330,
+          xaxis: { title: { text: "budget, USD billion" }, gridcolor: "#eee" },
+          yaxis: { title: { text: "USD billion a year" }, gridcolor: "#eee" },
+          showlegend: false,
+        })
       );
       const skipped = res.not_in_scope.map((s) => label(s.mineral) + " (" + s.reason + ")");
       $("#sp-note").textContent =
