@@ -26,6 +26,7 @@ whose optimum equals min_q [E0 - F(q)], E0 = sum_i pi_i / S sum_s d_is X_is (str
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import time
@@ -65,7 +66,7 @@ class Problem:
         if np.any(self.price <= 0):
             raise InputError("prices must be positive (USD/t)", field="prices")
 
-    @property
+    @functools.cached_property
     def benefit_per_tonne(self) -> Arr:
         """pi_i d_is / S, USD a year per tonne released in draw s."""
         s = self.shortfall_t.shape[1]
@@ -155,42 +156,147 @@ class Solution:
     seconds: float
 
 
-def waterfill(problem: Problem, seg: Segments | None = None) -> Solution:
-    """Exact optimum by the greedy fill of the module docstring."""
+@dataclass(frozen=True)
+class Steps:
+    """Per mineral, in increasing q: step t ends at the t-th smallest draw ``x[i, t]`` (t) and
+    is worth ``cum[i, t]`` (USD a year per tonne: the sum of pi d / S over the draws at or
+    above it, decreasing in t). Per dollar: gross = cum / p, net = gross - h."""
+
+    x: Arr  # (n, S) views
+    cum: Arr
+    cum_desc: Arr  # the same, contiguous, increasing along each row
+    price: Arr
+    holding: Arr
+    caps: Arr
+
+    def gross(self, i: int, k: int) -> float:
+        return float(self.cum[i, k] / self.price[i])
+
+    def net(self, i: int, k: int) -> float:
+        return self.gross(i, k) - float(self.holding[i])
+
+    def upper(self, i: int, k: int) -> float:
+        return float(min(self.x[i, k], self.caps[i]))
+
+
+def _sort_order(x: Arr) -> NDArray[np.int64]:
+    """Per row, the indices that sort x ascending (x >= 0), as flat indices into x.ravel().
+
+    Fast path: a non-negative double's bit pattern orders like its value, so the rows are
+    sorted as int64 keys whose lowest k bits (k = bits of the row length) are replaced by the
+    draw's index (a plain sort, several times faster than argsort). Two draws equal in all
+    but those k bits may come out of order; any row where that happens is sorted again with
+    argsort, so the order is always exact.
+    """
+    n, s = x.shape
+    k = max(1, (s - 1).bit_length())
+    low = (1 << k) - 1
+    bits = np.ascontiguousarray(x).view(np.int64)
+    keys = np.sort((bits & ~low) | np.arange(s, dtype=np.int64), axis=1)
+    flat = (keys & low) + (np.arange(n, dtype=np.int64) * s)[:, None]
+    xs = x.ravel()[flat]
+    for i in np.nonzero(np.any(xs[:, 1:] < xs[:, :-1], axis=1))[0]:
+        flat[i] = np.argsort(x[i], kind="stable") + i * s
+    return flat
+
+
+def steps(problem: Problem) -> Steps:
+    """Sort each mineral's draws once; tail sums of pi d / S from the largest draw down."""
+    x, b = problem.shortfall_t, problem.benefit_per_tonne
+    flat = _sort_order(x)[:, ::-1]  # descending; read back to front as views
+    cum = np.cumsum(b.ravel()[flat], axis=1)
+    xs = x.ravel()[flat]
+    return Steps(xs[:, ::-1], cum[:, ::-1], cum, problem.price, problem.holding, problem.caps)
+
+
+def _counts(st: Steps, lam: float, strict: bool) -> NDArray[np.intp]:
+    """Per mineral, the number of leading steps worth >= lam (> lam if strict) net per
+    dollar, i.e. cum >= (lam + h) p: a binary search in each row (``cum_desc`` increases)."""
+    n, s = st.cum_desc.shape
+    thr = (lam + st.holding) * st.price
+    side = "right" if strict else "left"
+    out = np.empty(n, dtype=np.intp)
+    for i in range(n):
+        out[i] = s - np.searchsorted(st.cum_desc[i], thr[i], side=side)
+    return out
+
+
+def _tonnes(st: Steps, count: NDArray[np.intp]) -> Arr:
+    n = count.size
+    q = np.where(count > 0, st.x[np.arange(n), np.maximum(count - 1, 0)], 0.0)
+    return np.asarray(np.minimum(q, st.caps), dtype=np.float64)
+
+
+def waterfill(problem: Problem) -> Solution:
+    """Exact optimum: bisection on the multiplier lambda, finished by the greedy fill.
+
+    For a given lambda each mineral takes every step worth at least lambda per dollar (a
+    binary search in its sorted steps); the spend falls as lambda rises. A few dozen
+    bisection steps narrow lambda* to an interval [lo, hi] holding few steps; those steps are
+    then bought in decreasing value, the last one partly, exactly as the greedy fill of the
+    module docstring. With the budget not binding at lambda = 0, every step of positive net
+    value is bought.
+    """
     start = time.perf_counter()
-    seg = segments(problem) if seg is None else seg
-    n = len(problem.minerals)
-    q = np.zeros(n)
-    total = float(seg.cum_cost[-1]) if seg.cost.size else 0.0
-    binding = problem.budget < total
-    full = int(np.searchsorted(seg.cum_cost, problem.budget, side="right"))
-    if full:
-        np.add.at(q, seg.mineral[:full], seg.tonnes[:full])
+    st = steps(problem)
+    n, s = st.cum.shape
+    p = problem.price
     last = stop = None
+    count = _counts(st, 0.0, strict=True)
+    q = _tonnes(st, count)
     lam = 0.0
+    binding = float(p @ q) > problem.budget
     if binding:
-        paid = float(seg.cum_cost[full - 1]) if full else 0.0
-        frac = (problem.budget - paid) / float(seg.cost[full])
-        i = int(seg.mineral[full])
-        q[i] += frac * float(seg.tonnes[full])
-        lam = float(seg.net_per_usd[full])
+        lo, hi = 0.0, float(np.max(st.cum[:, 0] / p - problem.holding)) * 2.0 + 1e-300
+        c_lo, c_hi = count, np.zeros(n, dtype=np.intp)
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi or int(np.sum(c_lo - c_hi)) <= 64:
+                break
+            c = _counts(st, mid, strict=False)
+            if float(p @ _tonnes(st, c)) > problem.budget:
+                lo, c_lo = mid, c
+            else:
+                hi, c_hi = mid, c
+        # the steps between: bought in decreasing value from the affordable fill at hi
+        q = _tonnes(st, c_hi)
+        rest = problem.budget - float(p @ q)
+        cand = [(i, k) for i in range(n) for k in range(int(c_hi[i]), int(c_lo[i]))]
+        cand.sort(key=lambda ik: (-st.net(*ik), ik))
+        i, k = cand[0] if cand else (0, 0)
+        for i, k in cand:
+            length = max(0.0, st.upper(i, k) - q[i])
+            cost = p[i] * length
+            if cost >= rest:
+                q[i] += rest / p[i] if length > 0 else 0.0
+                break
+            q[i] += length
+            rest -= cost
+        lam = st.net(i, k)
         last = {
             "mineral": problem.minerals[i],
-            "benefit_per_usd": float(seg.benefit_per_usd[full]),
+            "benefit_per_usd": st.gross(i, k),
             "holding_cost_per_usd": float(problem.holding[i]),
             "net_per_usd": lam,
         }
-    elif seg.next_best is not None:
-        i, mb, h = seg.next_best
-        stop = {
-            "mineral": problem.minerals[i],
-            "benefit_per_usd": mb,
-            "holding_cost_per_usd": h,
-        }
-    q = np.minimum(q, problem.caps)
-    spent = float(problem.price @ q)
+    else:
+        best = None
+        for i in range(n):  # the first step not bought, of positive length
+            k = int(count[i])
+            while k < s and st.upper(i, k) <= q[i]:
+                k += 1
+            if k < s and (best is None or st.net(i, k) > st.net(*best)):
+                best = (i, k)
+        if best is not None:
+            i, k = best
+            stop = {
+                "mineral": problem.minerals[i],
+                "benefit_per_usd": st.gross(i, k),
+                "holding_cost_per_usd": float(problem.holding[i]),
+            }
+    spent = float(p @ q)
     ben = float(np.sum(expected_benefit(problem, q)))
-    hold = float(np.sum(problem.holding * problem.price * q))
+    hold = float(np.sum(problem.holding * p * q))
     return Solution(
         q, spent, ben - hold, ben, hold, lam, binding, last, stop, time.perf_counter() - start
     )

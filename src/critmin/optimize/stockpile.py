@@ -134,8 +134,7 @@ def plan(
 
 def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
     p = m.problem
-    seg = S.segments(p)
-    sol = S.waterfill(p, seg)
+    sol = S.waterfill(p)
     q = sol.tonnes
     ben = S.expected_benefit(p, q)
     marg = _marginal(p, q)
@@ -210,7 +209,7 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
         "binding_minerals": binding,
         "last_dollar": sol.last,
         "stops_paying": stops,
-        "stops_paying_at_usd": float(seg.cum_cost[-1]) if seg.cost.size else 0.0,
+        "stops_paying_at_usd": _stops_at(p),
         "allocations": sorted(allocations, key=lambda a: (-a["usd"], a["mineral"])),
         "minerals_in_scope": len(m.figures),
         "not_in_scope": m.left_out,
@@ -220,6 +219,12 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
         "optimiser_seconds": sol.seconds,
         "lp_check": check,
     }
+
+
+def _stops_at(p: S.Problem) -> float:
+    """The spend at which another dollar stops paying: every step of positive net value."""
+    st = S.steps(p)
+    return float(p.price @ S._tonnes(st, S._counts(st, 0.0, strict=True)))
 
 
 def frontier(
