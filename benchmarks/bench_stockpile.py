@@ -59,7 +59,8 @@ def main() -> None:
         ratio = lp.seconds / t_wf
         worst_gap, worst_ratio = max(worst_gap, gap), min(worst_ratio, ratio)
         print(
-            f"budget ${b / 1e9:,.0f}B: water-filling {t_wf * 1e3:,.1f} ms, HiGHS {lp.seconds:,.2f} s,"
+            f"budget ${b / 1e9:,.0f}B: water-filling {t_wf * 1e3:,.1f} ms, "
+            f"HiGHS {lp.seconds:,.2f} s,"
             f" ratio {ratio:,.0f}x, relative gap {gap:.1e}, spent ${sol.spent / 1e9:,.2f}B"
         )
     print(f"worst: ratio {worst_ratio:,.0f}x (must be >= 100), gap {worst_gap:.1e} (<= 1e-6)")

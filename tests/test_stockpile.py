@@ -25,7 +25,7 @@ from critmin.optimize import solver as S
 from critmin.optimize.damage import consumer_loss, loss_factor, price_multiplier
 from critmin.optimize.days_cover import days_table
 from critmin.optimize.inputs import Economics
-from critmin.optimize.stockpile import frontier, model, plan, plan_of
+from critmin.optimize.stockpile import frontier, model, plan
 
 # -- damage: the area under the demand curve --------------------------------------------------
 
@@ -112,7 +112,7 @@ def test_frontier_is_monotone_and_concave(seed: int, hold: float) -> None:
     p = problem(seed, n=3, s=60, hold=hold)
     seg = S.segments(p)
     budgets = np.linspace(0.0, 1.2 * max(float(seg.cum_cost[-1]) if seg.cost.size else 1, 1), 41)
-    net, ben, _, marg = S.frontier_at(seg, budgets)
+    net, _, _, marg = S.frontier_at(seg, budgets)
     assert np.all(np.diff(net) >= -1e-9 * max(1.0, float(net.max())))
     slopes = np.diff(net) / np.diff(budgets)
     assert np.all(np.diff(slopes) <= 1e-9 * max(1.0, float(np.abs(slopes).max())))
@@ -194,9 +194,10 @@ def test_days_rules_in_closed_form(store: Path) -> None:
     # the optimum is at least as good as any rule that costs no more
     for rule in ("iea_90", "korea_100", "one_year"):
         if t["totals"][rule]["cost_usd"] <= 12e9:
-            assert t["totals"]["optimal"]["net_value_usd_per_yr"] >= t["totals"][rule][
-                "net_value_usd_per_yr"
-            ]
+            assert (
+                t["totals"]["optimal"]["net_value_usd_per_yr"]
+                >= t["totals"][rule]["net_value_usd_per_yr"]
+            )
 
 
 # -- bad input ----------------------------------------------------------------------------------

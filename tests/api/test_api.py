@@ -226,15 +226,32 @@ STOCKPILE_BODY = {"draws": 400, "seed": 11, "cap_days": 180, "probability": 0.1}
     ("command", "argv", "route", "body"),
     [
         ("plan", ("--budget", "2e9"), "plan", {"budget_usd": 2e9}),
-        ("plan", ("--budget", "1e13", "--no-lp-check"), "plan", {"budget_usd": 1e13, "lp_check": False}),
-        ("frontier", ("--max-budget", "5e9", "--step", "5e8"), "frontier",
-         {"max_budget_usd": 5e9, "step_usd": 5e8}),
-        ("days", ("--budget", "3e9", "--minerals", "cobalt,graphite"), "days",
-         {"budget_usd": 3e9, "minerals": ["cobalt", "graphite"]}),
+        (
+            "plan",
+            ("--budget", "1e13", "--no-lp-check"),
+            "plan",
+            {"budget_usd": 1e13, "lp_check": False},
+        ),
+        (
+            "frontier",
+            ("--max-budget", "5e9", "--step", "5e8"),
+            "frontier",
+            {"max_budget_usd": 5e9, "step_usd": 5e8},
+        ),
+        (
+            "days",
+            ("--budget", "3e9", "--minerals", "cobalt,graphite"),
+            "days",
+            {"budget_usd": 3e9, "minerals": ["cobalt", "graphite"]},
+        ),
     ],
 )
 def test_stockpile_equals_the_cli_and_python(
-    client: TestClient, cli: Any, command: str, argv: tuple[str, ...], route: str,
+    client: TestClient,
+    cli: Any,
+    command: str,
+    argv: tuple[str, ...],
+    route: str,
     body: dict[str, Any],
 ) -> None:
     from critmin.api.routes import jsonable

@@ -115,8 +115,17 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     assert f["stockpile_damage_avoided"] == st["damage_avoided_usd_per_yr"]
     assert f["stockpile_binding_minerals"] == st["binding_minerals"]
     fr = cli(
-        "stockpile", "frontier", "--max-budget", "20e9", "--step", "1e9", "--draws", "5000",
-        "--seed", "7", "--json",
+        "stockpile",
+        "frontier",
+        "--max-budget",
+        "20e9",
+        "--step",
+        "1e9",
+        "--draws",
+        "5000",
+        "--seed",
+        "7",
+        "--json",
     ).json()
     assert f["stockpile_stops_paying_at"] == fr["stops_paying_at_usd"]
     assert [list(x) for x in f["stockpile_frontier"]] == [

@@ -55,11 +55,11 @@ def days_table(m: Model, lp_check: bool = False) -> dict[str, Any]:
             "price_usd_per_t": float(p.price[i]),
         }
         for name, c in cols.items():
-            q = float(c["q"][i])
+            qi = float(c["q"][i])
             row[name] = {
-                "days": q / daily if daily > 0 else None,
-                "tonnes": q,
-                "cost_usd": q * float(p.price[i]),
+                "days": qi / daily if daily > 0 else None,
+                "tonnes": qi,
+                "cost_usd": qi * float(p.price[i]),
                 "net_value_usd_per_yr": float(c["ben"][i] - c["hold"][i]),
             }
         rows.append(row)

@@ -31,7 +31,7 @@ import importlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,8 +57,9 @@ class Problem:
         if self.shortfall_t.shape != self.per_tonne.shape or self.shortfall_t.shape[0] != n:
             raise InputError("draws must have shape (minerals, draws)", field="draws")
         if not math.isfinite(self.budget) or self.budget < 0:
-            raise InputError("budget must be a non-negative number of USD", field="budget",
-                             value=self.budget)
+            raise InputError(
+                "budget must be a non-negative number of USD", field="budget", value=self.budget
+            )
         if np.any(self.probability < 0) or np.any(self.probability > 1):
             raise InputError("probability must lie in [0, 1]", field="probability")
         if np.any(self.holding < 0):
@@ -197,7 +198,7 @@ def _sort_order(x: Arr) -> NDArray[np.int64]:
     xs = x.ravel()[flat]
     for i in np.nonzero(np.any(xs[:, 1:] < xs[:, :-1], axis=1))[0]:
         flat[i] = np.argsort(x[i], kind="stable") + i * s
-    return flat
+    return np.asarray(flat, dtype=np.int64)
 
 
 def steps(problem: Problem) -> Steps:
@@ -214,10 +215,10 @@ def _counts(st: Steps, lam: float, strict: bool) -> NDArray[np.intp]:
     dollar, i.e. cum >= (lam + h) p: a binary search in each row (``cum_desc`` increases)."""
     n, s = st.cum_desc.shape
     thr = (lam + st.holding) * st.price
-    side = "right" if strict else "left"
+    side: Literal["left", "right"] = "right" if strict else "left"
     out = np.empty(n, dtype=np.intp)
     for i in range(n):
-        out[i] = s - np.searchsorted(st.cum_desc[i], thr[i], side=side)
+        out[i] = s - int(np.searchsorted(st.cum_desc[i], float(thr[i]), side=side))
     return out
 
 

@@ -139,7 +139,7 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
     ben = S.expected_benefit(p, q)
     marg = _marginal(p, q)
     e0 = np.mean(m.draws.damage_usd, axis=1) * p.probability
-    allocations = []
+    allocations: list[dict[str, Any]] = []
     for i, f in enumerate(m.figures):
         daily_ni = f.net_imports_t / 365.0
         allocations.append(

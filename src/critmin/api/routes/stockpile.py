@@ -40,9 +40,7 @@ def _plan(req: StockpileRequest) -> dict[str, Any]:
 def _frontier(req: StockpileFrontierRequest) -> dict[str, Any]:
     from critmin.optimize.stockpile import frontier
 
-    return frontier(
-        req.max_budget_usd, req.step_usd, _econ(req), req.minerals, req.draws, req.seed
-    )
+    return frontier(req.max_budget_usd, req.step_usd, _econ(req), req.minerals, req.draws, req.seed)
 
 
 def _days(req: StockpileDaysRequest) -> dict[str, Any]:
