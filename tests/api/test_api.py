@@ -278,23 +278,59 @@ def test_scenarios_equal_the_cli(client: TestClient, cli: Any) -> None:
         assert resp.json() == r.json()
 
 
-def test_stockpile_plan_equals_the_cli(client: TestClient, cli: Any) -> None:
-    argv = ("--budget", "2e8", "--draws", "400", "--seed", "11", "--cap-days", "180")
-    argv += ("--scenario", "chn-2023-graphite", "--scenario", "chn-2024-antimony")
-    r = cli("stockpile", "plan", *argv, "--json")
+STOCKPILE_ARGV = ("--draws", "400", "--seed", "11", "--cap-days", "180", "--probability", "0.1")
+STOCKPILE_BODY = {"draws": 400, "seed": 11, "cap_days": 180, "probability": 0.1}
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "route", "body"),
+    [
+        ("plan", ("--budget", "2e9"), "plan", {"budget_usd": 2e9}),
+        (
+            "plan",
+            ("--budget", "1e13", "--no-lp-check"),
+            "plan",
+            {"budget_usd": 1e13, "lp_check": False},
+        ),
+        (
+            "frontier",
+            ("--max-budget", "5e9", "--step", "5e8"),
+            "frontier",
+            {"max_budget_usd": 5e9, "step_usd": 5e8},
+        ),
+        (
+            "days",
+            ("--budget", "3e9", "--minerals", "cobalt,graphite"),
+            "days",
+            {"budget_usd": 3e9, "minerals": ["cobalt", "graphite"]},
+        ),
+    ],
+)
+def test_stockpile_equals_the_cli_and_python(
+    client: TestClient,
+    cli: Any,
+    command: str,
+    argv: tuple[str, ...],
+    route: str,
+    body: dict[str, Any],
+) -> None:
+    from critmin.api.routes import jsonable
+    from critmin.optimize import days_cover, inputs, stockpile
+
+    r = cli("stockpile", command, *argv, *STOCKPILE_ARGV, "--json")
     assert r.code == 0, r.err
-    body = {
-        "budget_usd": 2e8,
-        "draws": 400,
-        "seed": 11,
-        "cap_days": 180,
-        "scenarios": ["chn-2023-graphite", "chn-2024-antimony"],
-    }
-    resp = client.post(f"{API}/stockpile/plan", json=body)
+    resp = client.post(f"{API}/stockpile/{route}", json=STOCKPILE_BODY | body)
     assert resp.status_code == 200, resp.text
     got, expected = resp.json(), r.json()
-    assert got["lp_check"]["seconds"] >= 0 and "optimiser_seconds" in got
-    assert _drop(got, SIM_TIMING) == _drop(expected, SIM_TIMING)
+    econ = inputs.Economics(probability=0.1, cap_days=180)
+    if command == "plan":
+        py = stockpile.plan(body["budget_usd"], econ, None, 400, 11, body.get("lp_check", True))
+    elif command == "frontier":
+        py = stockpile.frontier(5e9, 5e8, econ, None, 400, 11)
+    else:
+        py = days_cover.days_table(stockpile.model(3e9, econ, ["cobalt", "graphite"], 400, 11))
+    timing = SIM_TIMING | {"speed_ratio"}
+    assert _drop(got, timing) == _drop(expected, timing) == _drop(jsonable(py), timing)
 
 
 # -- reads: shapes and errors --------------------------------------------------------------------
@@ -356,6 +392,8 @@ def test_openapi_names_every_group(client: TestClient) -> None:
         "/api/v1/scenarios/check",
         "/api/v1/scenarios/backtest",
         "/api/v1/stockpile/plan",
+        "/api/v1/stockpile/frontier",
+        "/api/v1/stockpile/days",
         "/api/v1/pipeline/run",
     ):
         assert p in paths, p
@@ -503,6 +541,25 @@ def test_simulation_draws_are_capped(client: TestClient) -> None:
     assert_error(client.post(f"{API}/stockpile/plan", json={"weight": "gold"}), 422, "weight")
 
 
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("plan", {"budget_usd": -1e9}, "budget_usd"),
+        ("plan", {"probability": 1.5}, "probability"),
+        ("plan", {"probability": -0.5}, "probability"),
+        ("days", {"financing_rate": -0.01}, "financing_rate"),
+        ("frontier", {"storage_rate": -1}, "storage_rate"),
+        ("plan", {"minerals": ["unobtainium"], "draws": 10}, "minerals"),
+        ("frontier", {"max_budget_usd": 1e10, "step_usd": 1.0}, "step"),
+    ],
+)
+def test_stockpile_bad_input_is_422_naming_the_field(
+    client: TestClient, route: str, body: dict[str, Any], field: str
+) -> None:
+    err = assert_error(client.post(f"{API}/stockpile/{route}", json=body), 422)
+    assert field in (err["field"] or ""), err
+
+
 def test_bad_json_and_oversized_bodies(client: TestClient) -> None:
     r = client.post(
         f"{API}/floor", content=b"{not json", headers={"Content-Type": "application/json"}
@@ -537,6 +594,7 @@ def test_stockpile_plan_spends_within_budget(client: TestClient) -> None:
     res = r.json()
     assert res["spent_usd"] <= 1e8 * (1 + 1e-9)
     assert res["allocations"] and res["draws"] == 500
+    assert res["minerals_in_scope"] >= 30
 
 
 # -- writes: the token ---------------------------------------------------------------------------

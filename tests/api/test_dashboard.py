@@ -8,6 +8,7 @@ world topojson and Swagger UI are all served locally). Screenshots go to artifac
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -288,6 +289,21 @@ def test_scenario_and_stockpile_runner(visit: Any) -> None:
     page.fill("#sp-budget", "0.05")
     page.click("#sp-run")
     wait_js(page, "document.querySelector('#sp-cards .card-sub').textContent.includes('$50.0 M')")
+    _plot_ready(page, "#sp-frontier")
+    # the dashboard's plan and frontier are the API's (which equal the CLI's: tests/api)
+    body = {"cap_days": 365, "probability": 0.05, "draws": 5000}
+    fetch = (
+        "fetch('/api/v1/stockpile/{}', {{method: 'POST', headers: {{'Content-Type': "
+        "'application/json'}}, body: JSON.stringify({})}}).then((r) => r.json())"
+    )
+    api_front = page.evaluate(
+        fetch.format("frontier", json.dumps(body | {"max_budget_usd": 20e9, "step_usd": 1e9}))
+    )
+    shown = page.evaluate("document.getElementById('sp-frontier').data[0].y")
+    assert shown == [p["net_value_usd_per_yr"] / 1e9 for p in api_front["points"]]
+    api_plan = page.evaluate(fetch.format("plan", json.dumps(body | {"budget_usd": 0.05e9})))
+    bars = page.evaluate("document.getElementById('sp-chart').data[0].y")
+    assert bars == [a["usd"] / 1e6 for a in api_plan["allocations"] if a["tonnes"] > 0]
     # the browser itself refuses a draw count over the API's cap
     page.fill("#sc-draws", "999999")
     assert page.evaluate("document.getElementById('sc-draws').validity.valid") is False

@@ -25,7 +25,9 @@ SURROGATE = '"\\ud800"'  # the JSON escape, sent as these 8 raw bytes
 POSTS: list[tuple[str, str, str]] = [
     (f"{API}/floor", '{"preset":' + SURROGATE + "}", "preset"),
     (f"{API}/scenarios/chn-2025-ree-april/run", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
-    (f"{API}/stockpile/plan", '{"draws":10,"weight":' + SURROGATE + "}", "weight"),
+    (f"{API}/stockpile/plan", '{"draws":10,"probability":' + SURROGATE + "}", "probability"),
+    (f"{API}/stockpile/frontier", '{"draws":10,"step_usd":' + SURROGATE + "}", "step_usd"),
+    (f"{API}/stockpile/days", '{"draws":10,"loss_rate":' + SURROGATE + "}", "loss_rate"),
     (f"{API}/scenarios/check", '{"title":"t","name":' + SURROGATE + "}", "name"),
     (f"{API}/pipeline/run", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
     (

@@ -126,7 +126,26 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
         "stockpile", "plan", "--budget", "12e9", "--draws", "5000", "--seed", "7", "--json"
     ).json()
     assert f["stockpile_spent_usd"] == st["spent_usd"]
-    assert f["stockpile_unmet_before"] == st["expected_unmet_before"]
+    assert f["stockpile_damage_avoided"] == st["damage_avoided_usd_per_yr"]
+    assert f["stockpile_binding_minerals"] == st["binding_minerals"]
+    fr = cli(
+        "stockpile",
+        "frontier",
+        "--max-budget",
+        "20e9",
+        "--step",
+        "1e9",
+        "--draws",
+        "5000",
+        "--seed",
+        "7",
+        "--json",
+    ).json()
+    assert f["stockpile_stops_paying_at"] == fr["stops_paying_at_usd"]
+    assert [list(x) for x in f["stockpile_frontier"]] == [
+        [p["budget_usd"], p["net_value_usd_per_yr"], p["marginal_benefit_per_usd"]]
+        for p in fr["points"]
+    ]
     pipe = cli("pipeline", "run", "--draws", "2000", "--seed", "7", "--json").json()
     assert f["pipeline_expected_on_plan"] == pipe["totals"]["expected_projects_producing_by_plan"]
     assert f["pipeline_at_risk_usd"] == pipe["totals"]["public_at_risk_usd"]

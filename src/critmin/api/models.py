@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
-from critmin.optimize.stockpile import MAX_CAP_DAYS
+from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
@@ -526,32 +526,62 @@ class ScenarioResult(Out):
     sources: list[dict[str, Any]]
 
 
-class StockpileRequest(Request):
-    """Split a stockpile budget across minerals (``critmin stockpile plan``)."""
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
-    budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 12e9
-    scenarios: Annotated[list[Slug], Field(min_length=1, max_length=20)] | None = None
+
+class StockpileEconomics(Request):
+    """The planner's economic parameters (``critmin stockpile plan --probability ...``)."""
+
+    probability: Rate = 0.05
+    financing_rate: Rate = 0.0503
+    storage_rate: Rate = 0.01
+    loss_rate: Rate = 0.0
+    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
     minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
     draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = 10_000
     seed: Seed | None = None
-    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
-    weight: Literal["value", "tonnes"] = "value"
+
+
+class StockpileRequest(StockpileEconomics):
+    """The optimal stockpile for a budget (``critmin stockpile plan``)."""
+
+    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = 12e9
     lp_check: bool = True
+
+
+class StockpileDaysRequest(StockpileEconomics):
+    """Days-of-net-imports rules beside the optimal plan (``critmin stockpile days``)."""
+
+    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = 12e9
+
+
+class StockpileFrontierRequest(StockpileEconomics):
+    """The efficient frontier (``critmin stockpile frontier``)."""
+
+    max_budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 20e9
+    step_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 1e9
 
 
 class Allocation(Out):
     mineral: str
     tonnes: float
     usd: float
-    days_cover: float | None = None
+    days_of_net_imports: float | None = None
 
 
 class StockpilePlan(Out):
     budget_usd: float
     spent_usd: float
+    budget_binding: bool
+    damage_avoided_usd_per_yr: float
+    holding_cost_usd_per_yr: float
+    net_value_usd_per_yr: float
+    binding_minerals: list[str]
+    last_dollar: dict[str, Any] | None
+    stops_paying: dict[str, Any] | None
     allocations: list[Allocation]
-    not_planned: list[dict[str, Any]]
-    scenarios: list[str]
+    not_in_scope: list[dict[str, Any]]
+    minerals_in_scope: int
     draws: int
     seed: int
 

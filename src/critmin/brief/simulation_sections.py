@@ -157,37 +157,54 @@ def disruption_section(cfg: BriefConfig) -> Section:
             "guide, not a forecast (docs/disruption-and-stockpile.md)."
         )
     )
+    from critmin.optimize.stockpile import frontier
+
     st = plan(cfg.stockpile_budget_usd, None, None, cfg.stockpile_draws, cfg.seed)
+    fr = frontier(20e9, 1e9, None, None, cfg.stockpile_draws, cfg.seed)
     s.facts.update(
         stockpile_spent_usd=st["spent_usd"],
         stockpile_budget_usd=st["budget_usd"],
         stockpile_binding=st["budget_binding"],
-        stockpile_unmet_before=st["expected_unmet_before"],
-        stockpile_unmet_after=st["expected_unmet_after"],
+        stockpile_damage_avoided=st["damage_avoided_usd_per_yr"],
+        stockpile_net_value=st["net_value_usd_per_yr"],
+        stockpile_binding_minerals=st["binding_minerals"],
+        stockpile_stops_paying_at=fr["stops_paying_at_usd"],
+        stockpile_frontier=[
+            (p["budget_usd"], p["net_value_usd_per_yr"], p["marginal_benefit_per_usd"])
+            for p in fr["points"]
+        ],
     )
-    spend = (
-        f"the optimum spends only {usd(st['spent_usd'])}. That covers the expected shortfall of "
-        "every bundled disruption within the one-year caps, so the rest of the budget buys no "
-        "further protection against these scenarios"
-        if not st["budget_binding"]
-        else (
-            "it spends the whole budget, with a marginal value of "
-            f"{st['multiplier']:.3g} per dollar"
+    if st["budget_binding"]:
+        last = st["last_dollar"]
+        spend = (
+            f"it spends the whole budget; the last dollar ({last['mineral']}) avoids "
+            f"${last['benefit_per_usd']:.2f} of expected damage a year for "
+            f"${last['holding_cost_per_usd']:.3f} of holding cost"
         )
-    )
+    else:
+        stop = st["stops_paying"]
+        spend = (
+            f"it stops at {usd(stop['at_usd'])}, where the next dollar avoids "
+            f"${stop.get('benefit_per_usd', 0.0):.3f} a year, less than the "
+            f"${stop.get('holding_cost_per_usd', 0.0):.3f} it costs to hold"
+        )
     s.finding.append(
         esc(
             f"A {usd(st['budget_usd'])} stockpile (Project Vault's $10 billion EXIM loan plus "
-            "about $2 billion private) split to minimise the expected value of unmet US demand "
-            f"across the bundled disruptions: {spend}."
+            f"about $2 billion private) across {st['minerals_in_scope']} minerals, chosen to "
+            "maximise the expected damage avoided (consumer loss from the demand curve, "
+            "weighted by an assumed 5 % annual chance of a cut) minus the holding cost: "
+            f"{spend}. It avoids {usd(st['damage_avoided_usd_per_yr'])} of expected damage a "
+            f"year; buying stops paying at {usd(fr['stops_paying_at_usd'])} "
+            "(docs/stockpile.md)."
         )
     )
     s.figures.append(
         charts.bar(
-            st["allocations"],
-            "days_cover",
+            [a for a in st["allocations"] if a["tonnes"] > 0],
+            "days_of_net_imports",
             "mineral",
-            "Stockpile plan: days of US consumption covered per mineral",
+            "Stockpile plan: days of US net imports covered per mineral",
             "days",
             fmt=",.0f",
         )
@@ -196,15 +213,33 @@ def disruption_section(cfg: BriefConfig) -> Section:
         s.facts["stockpile_lp_gap"] = st["lp_check"]["relative_gap"]
         s.notes.append(
             esc(
-                f"Exact water-filling optimum checked against the HiGHS linear programme: relative "
-                f"gap {st['lp_check']['relative_gap']:.1e}."
+                "Exact water-filling optimum checked against HiGHS: relative gap "
+                f"{st['lp_check']['relative_gap']:.1e}."
             )
         )
     s.tables.append(
         Table(
             "Stockpile plan",
-            [("mineral", "mineral"), ("tonnes", "tonnes"), ("usd", "USD"), ("days_cover", "days")],
-            st["allocations"],
+            [
+                ("mineral", "mineral"),
+                ("tonnes", "tonnes"),
+                ("usd", "USD"),
+                ("days_of_net_imports", "days of net imports"),
+                ("damage_avoided_usd_per_yr", "damage avoided, USD/yr"),
+            ],
+            [a for a in st["allocations"] if a["tonnes"] > 0],
+        )
+    )
+    s.tables.append(
+        Table(
+            "Stockpile efficient frontier",
+            [
+                ("budget_usd", "budget, USD"),
+                ("damage_avoided_usd_per_yr", "damage avoided, USD/yr"),
+                ("net_value_usd_per_yr", "net of holding cost, USD/yr"),
+                ("marginal_benefit_per_usd", "marginal benefit per USD"),
+            ],
+            fr["points"],
         )
     )
     return s

@@ -1,57 +1,175 @@
-"""Stockpile commands: split a budget across minerals against disruption scenarios (Q7)."""
+"""Stockpile commands: what a budget buys, valued as expected damage avoided (Q7)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
 from critmin.cli.output import print_json, print_table
 
 app = typer.Typer(
-    help="Budgeted stockpile optimiser (exact, cross-checked with HiGHS).",
+    help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
 
+DRAWS = typer.Option(10_000, "--draws", help="Monte Carlo draws per mineral.")
+SEED = typer.Option(None, "--seed", help="Seed (default: the fixed default).")
+PROB = typer.Option(0.05, "--probability", help="Annual probability of a disruption [0, 1].")
+FIN = typer.Option(0.0503, "--financing-rate", help="Financing, a year (EXIM CIRR 15 y).")
+STORE = typer.Option(0.01, "--storage-rate", help="Storage, a year (fraction of value).")
+LOSS = typer.Option(0.0, "--loss-rate", help="Loss or obsolescence, a year.")
+CAP = typer.Option(365.0, "--cap-days", help="Cap per mineral, days of US consumption.")
+MINERALS = typer.Option(None, "--minerals", help="Only these minerals (repeat or comma-separate).")
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def _econ(probability: float, fin: float, storage: float, loss: float, cap: float) -> Any:
+    from critmin.optimize.inputs import Economics
+
+    return Economics(probability, fin, storage, loss, cap)
+
+
+def _minerals(items: list[str] | None) -> list[str] | None:
+    out = [m.strip() for item in items or [] for m in item.split(",") if m.strip()]
+    return out or None
+
+
+def _b(x: float) -> str:
+    return f"${x / 1e9:,.2f}B"
+
 
 @app.command("plan")
 def plan_cmd(
     budget: float = typer.Option(12e9, "--budget", help="Budget in USD (default: Project Vault)."),
-    scenario: list[str] | None = typer.Option(
-        None, "--scenario", help="Scenario name or file; repeat for several (default: all events)."
-    ),
-    minerals: list[str] | None = typer.Option(
-        None, "--minerals", help="Only these minerals (repeat or comma-separate)."
-    ),
-    draws: int = typer.Option(10_000, "--draws", min=1, max=1_000_000, help="Monte Carlo draws."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the fixed default)."),
-    cap_days: float = typer.Option(365.0, "--cap-days", help="Cap per mineral, days of use."),
-    weight: str = typer.Option("value", "--weight", help="value (USD) or tonnes."),
+    minerals: list[str] | None = MINERALS,
+    draws: int = DRAWS,
+    seed: int | None = SEED,
+    probability: float = PROB,
+    financing_rate: float = FIN,
+    storage_rate: float = STORE,
+    loss_rate: float = LOSS,
+    cap_days: float = CAP,
     lp_check: bool = typer.Option(True, "--lp-check/--no-lp-check", help="Verify with HiGHS."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = JSON,
 ) -> None:
-    """Tonnes, dollars and days of cover per mineral that minimise expected unmet demand."""
+    """Tonnes, dollars and days per mineral that maximise expected damage avoided minus the
+    holding cost; the binding minerals and what the last dollar buys."""
     from critmin.optimize.stockpile import plan
 
-    wanted = [m for item in minerals or [] for m in item.split(",") if m.strip()]
-    res = plan(budget, scenario or None, wanted or None, draws, seed, cap_days, weight, lp_check)
+    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
+    res = plan(budget, econ, _minerals(minerals), draws, seed, lp_check)
     if as_json:
         print_json(res)
         return
     print_table(
-        res["allocations"],
-        ["mineral", "tonnes", "usd", "days_cover", "cap_t", "expected_unmet_t_after"],
-        title=f"stockpile plan: spent ${res['spent_usd']:,.0f} of ${res['budget_usd']:,.0f}"
-        f" ({'budget binds' if res['budget_binding'] else 'budget does not bind'})",
+        [a for a in res["allocations"] if a["tonnes"] > 0],
+        ["mineral", "tonnes", "usd", "days_of_net_imports", "damage_avoided_usd_per_yr"],
+        title=f"stockpile plan: spent {_b(res['spent_usd'])} of {_b(res['budget_usd'])}, "
+        f"{res['minerals_in_scope']} minerals in scope",
     )
     typer.echo(
-        f"expected unmet demand ({res['objective_unit']}): "
-        f"{res['expected_unmet_before']:,.0f} -> {res['expected_unmet_after']:,.0f}; "
-        f"multiplier {res['multiplier']:.4g}"
+        f"expected damage a year {_b(res['expected_damage_usd_per_yr'])}; avoided "
+        f"{_b(res['damage_avoided_usd_per_yr'])}; holding cost "
+        f"{_b(res['holding_cost_usd_per_yr'])}; net {_b(res['net_value_usd_per_yr'])}"
     )
+    if res["budget_binding"]:
+        last = res["last_dollar"]
+        typer.echo(
+            f"budget binds: binding minerals {', '.join(res['binding_minerals'])}; the last "
+            f"dollar buys {last['mineral']}, avoiding ${last['benefit_per_usd']:.3f} of "
+            f"expected damage a year for ${last['holding_cost_per_usd']:.4f} of holding cost"
+        )
+    else:
+        st = res["stops_paying"]
+        typer.echo(
+            f"budget does not bind: buying stops at {_b(st['at_usd'])}: "
+            + (
+                f"the next dollar ({st['mineral']}) avoids ${st['benefit_per_usd']:.4f} a year "
+                f"< ${st['holding_cost_per_usd']:.4f} holding cost"
+                if "mineral" in st
+                else st["reason"]
+            )
+        )
     if res["lp_check"]:
         chk = res["lp_check"]
-        typer.echo(f"HiGHS LP ({chk['solver']}): relative gap {chk['relative_gap']:.1e}")
+        typer.echo(
+            f"HiGHS ({chk['solver']}): relative gap {chk['relative_gap']:.1e}, "
+            f"{chk['speed_ratio']:,.0f}x slower than water-filling"
+        )
+
+
+@app.command("frontier")
+def frontier_cmd(
+    max_budget: float = typer.Option(20e9, "--max-budget", help="Largest budget, USD."),
+    step: float = typer.Option(1e9, "--step", help="Budget step, USD."),
+    minerals: list[str] | None = MINERALS,
+    draws: int = DRAWS,
+    seed: int | None = SEED,
+    probability: float = PROB,
+    financing_rate: float = FIN,
+    storage_rate: float = STORE,
+    loss_rate: float = LOSS,
+    cap_days: float = CAP,
+    as_json: bool = JSON,
+) -> None:
+    """Expected damage avoided against budget, with the marginal benefit of a dollar."""
+    from critmin.optimize.stockpile import frontier
+
+    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
+    res = frontier(max_budget, step, econ, _minerals(minerals), draws, seed)
+    if as_json:
+        print_json(res)
+        return
+    print_table(
+        res["points"],
+        [
+            "budget_usd",
+            "spent_usd",
+            "damage_avoided_usd_per_yr",
+            "net_value_usd_per_yr",
+            "marginal_benefit_per_usd",
+        ],
+        title=f"efficient frontier; buying stops paying at {_b(res['stops_paying_at_usd'])}",
+    )
+
+
+@app.command("days")
+def days_cmd(
+    budget: float = typer.Option(12e9, "--budget", help="Budget of the optimal plan, USD."),
+    minerals: list[str] | None = MINERALS,
+    draws: int = DRAWS,
+    seed: int | None = SEED,
+    probability: float = PROB,
+    financing_rate: float = FIN,
+    storage_rate: float = STORE,
+    loss_rate: float = LOSS,
+    cap_days: float = CAP,
+    as_json: bool = JSON,
+) -> None:
+    """Days of net imports per mineral: IEA 90 days, Korea 100 days, one year and the optimal
+    plan side by side, with their costs."""
+    from critmin.optimize.days_cover import days_table
+    from critmin.optimize.stockpile import model
+
+    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
+    res = days_table(model(budget, econ, _minerals(minerals), draws, seed))
+    if as_json:
+        print_json(res)
+        return
+    rules = ["iea_90", "korea_100", "one_year", "optimal"]
+    rows = [
+        {"mineral": r["mineral"]}
+        | {f"{k}_days": r[k]["days"] for k in rules}
+        | {"optimal_usd": r["optimal"]["cost_usd"]}
+        for r in res["rows"]
+    ]
+    print_table(rows, ["mineral", *[f"{k}_days" for k in rules], "optimal_usd"], title="days")
+    for k in rules:
+        t = res["totals"][k]
+        typer.echo(f"{k}: cost {_b(t['cost_usd'])}, net value {_b(t['net_value_usd_per_yr'])}/yr")
 
 
 def register(app_: typer.Typer) -> None:

@@ -1,13 +1,6 @@
-"""Optimisation (DESIGN.md section 6, Q7): the budgeted stockpile optimiser."""
+"""Optimisation (DESIGN.md section 6, Q7): stockpile economics, what a budget buys.
 
-from critmin.optimize.stockpile import (
-    Problem,
-    Solution,
-    check_kkt,
-    expected_unmet,
-    plan,
-    solve_lp,
-    waterfill,
-)
-
-__all__ = ["Problem", "Solution", "check_kkt", "expected_unmet", "plan", "solve_lp", "waterfill"]
+Modules: damage (consumer loss from the demand curve), inputs (store figures and economic
+assumptions), shortfall (draws per mineral), solver (exact water-filling and the HiGHS
+check), stockpile (plan and frontier), days_cover (the days-of-net-imports rules table).
+"""

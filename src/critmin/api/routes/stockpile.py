@@ -1,4 +1,4 @@
-"""Stockpile (Q7): split a budget across minerals against the disruption scenarios."""
+"""Stockpile (Q7): what a budget buys, valued as expected damage avoided."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from critmin.api.models import ErrorBody, StockpilePlan, StockpileRequest
+from critmin.api.models import (
+    ErrorBody,
+    StockpileDaysRequest,
+    StockpileEconomics,
+    StockpileFrontierRequest,
+    StockpilePlan,
+    StockpileRequest,
+)
 from critmin.api.routes import call
-from critmin.api.routes.scenarios import bundled
 
 router = APIRouter(
     prefix="/api/v1/stockpile",
@@ -17,25 +23,50 @@ router = APIRouter(
 )
 
 
+def _econ(req: StockpileEconomics) -> Any:
+    from critmin.optimize.inputs import Economics
+
+    return Economics(
+        req.probability, req.financing_rate, req.storage_rate, req.loss_rate, req.cap_days
+    )
+
+
 def _plan(req: StockpileRequest) -> dict[str, Any]:
     from critmin.optimize.stockpile import plan
 
-    names = [bundled(s, "scenarios") for s in req.scenarios] if req.scenarios else None
-    return plan(
-        budget=req.budget_usd,
-        scenarios=names,
-        minerals=req.minerals,
-        draws=req.draws,
-        seed=req.seed,
-        cap_days=req.cap_days,
-        weight=req.weight,
-        lp_check=req.lp_check,
-    )
+    return plan(req.budget_usd, _econ(req), req.minerals, req.draws, req.seed, req.lp_check)
+
+
+def _frontier(req: StockpileFrontierRequest) -> dict[str, Any]:
+    from critmin.optimize.stockpile import frontier
+
+    return frontier(req.max_budget_usd, req.step_usd, _econ(req), req.minerals, req.draws, req.seed)
+
+
+def _days(req: StockpileDaysRequest) -> dict[str, Any]:
+    from critmin.optimize.days_cover import days_table
+    from critmin.optimize.stockpile import model
+
+    return days_table(model(req.budget_usd, _econ(req), req.minerals, req.draws, req.seed))
 
 
 @router.post("/plan", response_model=StockpilePlan, summary="Plan a stockpile budget")
 def plan(req: StockpileRequest) -> Any:
-    """Tonnes per mineral that minimise expected unmet demand within the budget (exact
-    water-filling, cross-checked by an LP), days of cover, cost and the marginal value of a
-    dollar (`critmin stockpile plan`). Capped at 20 000 draws a request."""
+    """Tonnes per mineral that maximise expected damage avoided minus holding cost within
+    the budget (exact water-filling, checked against HiGHS), the binding minerals, what the
+    last dollar buys or where buying stops paying (`critmin stockpile plan`)."""
     return call(_plan, req)
+
+
+@router.post("/frontier", summary="The efficient frontier of stockpile budgets")
+def frontier(req: StockpileFrontierRequest) -> Any:
+    """Expected damage avoided, holding cost and net value against budget, with the marginal
+    benefit of a dollar (`critmin stockpile frontier`)."""
+    return call(_frontier, req)
+
+
+@router.post("/days", summary="Days-of-net-imports rules beside the optimal plan")
+def days(req: StockpileDaysRequest) -> Any:
+    """IEA 90 days, Korea 100 days, one year and the optimal plan per mineral, with costs and
+    net value (`critmin stockpile days`)."""
+    return call(_days, req)

@@ -1067,19 +1067,6 @@
         $("#sc-name"),
         list.map((s) => [s.name, s.title + (s.kind === "event" ? "" : " (historical replay)")])
       );
-      const events = list.filter((s) => s.kind === "event");
-      const box = $("#sp-scenarios");
-      list.forEach((s) =>
-        box.append(
-          el(
-            "label",
-            { class: "check" },
-            el("input", { type: "checkbox", name: "scenario", value: s.name, checked: s.kind === "event" }),
-            " " + s.title + (s.kind === "event" ? "" : " (historical replay)")
-          )
-        )
-      );
-      if (!events.length) box.hidden = true;
       $("#sc-name").addEventListener("change", () => this.about());
       $("#sc-form").addEventListener("submit", (e) => {
         e.preventDefault();
@@ -1198,27 +1185,21 @@
     },
 
     async plan() {
-      const form = $("#sp-form");
       const button = $("#sp-run");
-      const chosen = [...form.querySelectorAll('input[name="scenario"]:checked')].map((i) => i.value);
       showError("sp-error", null);
-      if (!chosen.length) {
-        showError("sp-error", new ApiError("choose at least one scenario", "scenarios", 0));
-        return;
-      }
       $("#sp-status").textContent = "optimising...";
       button.disabled = true;
-      let res;
+      let res, front;
+      const econ = {
+        cap_days: Number($("#sp-cap").value),
+        probability: Number($("#sp-prob").value),
+        draws: Number($("#sp-draws").value),
+      };
       try {
-        res = await api("/stockpile/plan", {
-          json: {
-            budget_usd: Number($("#sp-budget").value) * 1e9,
-            cap_days: Number($("#sp-cap").value),
-            weight: $("#sp-weight").value,
-            draws: Number($("#sp-draws").value),
-            scenarios: chosen,
-          },
-        });
+        [res, front] = await Promise.all([
+          api("/stockpile/plan", { json: { ...econ, budget_usd: Number($("#sp-budget").value) * 1e9 } }),
+          api("/stockpile/frontier", { json: { ...econ, max_budget_usd: 20e9, step_usd: 1e9 } }),
+        ]);
       } catch (err) {
         $("#sp-status").textContent = "";
         showError("sp-error", err);
@@ -1227,23 +1208,25 @@
         button.disabled = false;
       }
       $("#sp-status").textContent =
-        num(res.draws) + " draws, seed " + res.seed + ", scenarios: " + res.scenarios.join(", ") + ".";
-      const valueUnit = res.weight === "value";
-      const unmet = (x) => (valueUnit ? usd(x) : tonnes(x) + " t");
+        num(res.draws) + " draws, seed " + res.seed + ", " + res.minerals_in_scope + " minerals in scope.";
       const lp = res.lp_check;
+      const last = res.last_dollar;
+      const stop = res.stops_paying;
       $("#sp-cards").replaceChildren(
-        card("spent", usd(res.spent_usd), "of " + usd(res.budget_usd) + (res.budget_binding ? " (budget binding)" : " (every cap reached)")),
-        card("expected unmet demand", unmet(res.expected_unmet_after), "from " + unmet(res.expected_unmet_before) + " without a stockpile"),
-        card("minerals stocked", String(res.allocations.filter((a) => a.tonnes > 0).length), "of " + res.allocations.length + " with shortfall draws and a price"),
+        card("spent", usd(res.spent_usd), "of " + usd(res.budget_usd) + (res.budget_binding ? " (budget binding)" : " (stops paying)")),
+        card("expected damage avoided", usd(res.damage_avoided_usd_per_yr) + "/yr", "of " + usd(res.expected_damage_usd_per_yr) + "/yr; holding cost " + usd(res.holding_cost_usd_per_yr) + "/yr"),
+        last
+          ? card("last dollar", last.mineral, "avoids $" + last.benefit_per_usd.toPrecision(3) + "/yr for $" + last.holding_cost_per_usd.toPrecision(3) + " holding cost")
+          : card("stops paying at", usd(stop.at_usd), stop.mineral ? "next dollar avoids $" + stop.benefit_per_usd.toPrecision(3) + "/yr < $" + stop.holding_cost_per_usd.toPrecision(3) + " cost" : stop.reason),
         lp
           ? card(
-              "LP cross-check",
+              "HiGHS cross-check",
               lp.relative_gap < 1e-6 ? "agrees" : "gap " + (100 * lp.relative_gap).toPrecision(2) + " %",
-              "sample-average LP (" + lp.solver + "), relative gap " + lp.relative_gap.toExponential(1)
+              lp.solver + ", relative gap " + lp.relative_gap.toExponential(1)
             )
           : null
       );
-      const rows = res.allocations;
+      const rows = res.allocations.filter((a) => a.tonnes > 0);
       const nameOf = (a) => this.names[a.mineral] || label(a.mineral);
       draw(
         "sp-chart",
@@ -1253,8 +1236,8 @@
             x: rows.map(nameOf),
             y: rows.map((a) => a.usd / 1e6),
             marker: { color: ACCENT },
-            customdata: rows.map((a) => (a.days_cover === null ? "n/a" : Math.round(a.days_cover))),
-            hovertemplate: "%{x}: $%{y:,.1f} M, %{customdata} days of cover<extra></extra>",
+            customdata: rows.map((a) => (a.days_of_net_imports === null ? "n/a" : Math.round(a.days_of_net_imports))),
+            hovertemplate: "%{x}: $%{y:,.1f} M, %{customdata} days of net imports<extra></extra>",
           },
         ],
         layout("Budget allocated by mineral, USD million", {
@@ -1272,16 +1255,38 @@
             td(nameOf(a)),
             td(tonnes(a.tonnes), "num"),
             td(usd(a.usd), "num"),
-            td(a.days_cover === null ? "n/a" : num(a.days_cover), "num"),
-            td(tonnes(a.expected_unmet_t_before), "num"),
-            td(tonnes(a.expected_unmet_t_after), "num")
+            td(a.days_of_net_imports === null ? "n/a" : num(a.days_of_net_imports), "num"),
+            td(usd(a.expected_damage_usd_per_yr), "num"),
+            td(usd(a.damage_avoided_usd_per_yr), "num")
           )
         )
       );
-      const skipped = res.not_planned.map((s) => label(s.mineral) + " (" + s.reason + ")");
+      const pts = front.points;
+      draw(
+        "sp-frontier",
+        [
+          {
+            type: "scatter",
+            mode: "lines+markers",
+            name: "damage avoided less holding cost",
+            x: pts.map((p) => p.budget_usd / 1e9),
+            y: pts.map((p) => p.net_value_usd_per_yr / 1e9),
+            customdata: pts.map((p) => p.marginal_benefit_per_usd.toPrecision(3)),
+            hovertemplate: "$%{x:.0f} B: $%{y:,.2f} B a year; next dollar avoids $%{customdata}<extra></extra>",
+            marker: { color: ACCENT },
+          },
+        ],
+        layout("Efficient frontier: expected damage avoided less holding cost, USD billion a year (buying stops paying at " + usd(front.stops_paying_at_usd) + ")", {
+          height: 330,
+          xaxis: { title: { text: "budget, USD billion" }, gridcolor: "#eee" },
+          yaxis: { title: { text: "USD billion a year" }, gridcolor: "#eee" },
+          showlegend: false,
+        })
+      );
+      const skipped = res.not_in_scope.map((s) => label(s.mineral) + " (" + s.reason + ")");
       $("#sp-note").textContent =
-        "Objective: " + res.objective_unit + ". Caps: " + res.cap_days + " days of US apparent consumption." +
-        (skipped.length ? " Not planned: " + skipped.join("; ") + "." : "");
+        "Objective: expected damage avoided (consumer loss from the demand curve) minus holding cost, USD a year (docs/stockpile.md). Binding minerals: " +
+        (res.binding_minerals.join(", ") || "none") + "." + (skipped.length ? " Not in scope: " + skipped.join("; ") + "." : "");
     },
   };
 
