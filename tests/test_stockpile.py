@@ -159,6 +159,21 @@ def test_a_budget_beyond_what_pays_stops_with_both_figures(store: Path) -> None:
     assert stop["benefit_per_usd"] < stop["holding_cost_per_usd"] == pytest.approx(0.0603)
 
 
+def test_share_of_damage_at_the_price_cap(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan says how much of its damage the 30x guard decides: none with a cap no draw
+    reaches, all with a cap every shortfall reaches (m = (1 - y)^(-1/e) > 1 for y > 0)."""
+    from critmin.optimize import inputs
+
+    res = plan(12e9, draws=2_000, lp_check=False)
+    assert 0.0 < res["damage_share_at_price_cap"] < 1.0
+    assert all(0.0 <= a["draws_at_price_cap"] <= 1.0 for a in res["allocations"])
+    monkeypatch.setattr(inputs, "PRICE_CAP", 1e300)
+    assert plan(12e9, draws=2_000, lp_check=False)["damage_share_at_price_cap"] == 0.0
+    monkeypatch.setattr(inputs, "PRICE_CAP", 1.0 + 1e-12)
+    low = plan(12e9, draws=2_000, lp_check=False)
+    assert low["damage_share_at_price_cap"] == pytest.approx(1.0)
+
+
 def test_plan_is_stable_in_the_number_of_draws(store: Path) -> None:
     small = plan(12e9, draws=10_000, seed=1, lp_check=False)
     large = plan(12e9, draws=100_000, seed=2, lp_check=False)

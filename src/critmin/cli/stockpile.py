@@ -75,6 +75,11 @@ def plan_cmd(
         f"{_b(res['damage_avoided_usd_per_yr'])}; holding cost "
         f"{_b(res['holding_cost_usd_per_yr'])}; net {_b(res['net_value_usd_per_yr'])}"
     )
+    typer.echo(
+        f"caution: {res['damage_share_at_price_cap']:.0%} of the expected damage comes from "
+        "draws whose price sits at the 30x cap (a guard, not a forecast); the short-run "
+        "elasticities behind it fail the disruption backtest (`critmin scenario backtest`)"
+    )
     if res["budget_binding"]:
         last = res["last_dollar"]
         typer.echo(

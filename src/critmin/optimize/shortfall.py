@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from critmin.optimize import inputs as I
-from critmin.optimize.damage import consumer_loss
+from critmin.optimize.damage import consumer_loss, price_multiplier
 
 Arr = NDArray[np.float64]
 
@@ -38,6 +38,7 @@ class Draws:
     shortfall_t: Arr  # (n, S)
     damage_usd: Arr  # (n, S), L without any release
     per_tonne: Arr  # (n, S), d = L / X (0 where X = 0)
+    at_cap: NDArray[np.bool_]  # (n, S), the draw's price sits at PRICE_CAP
 
 
 def _tri(rng: np.random.Generator, lmh: tuple[float, float, float], n: int) -> Arr:
@@ -50,7 +51,7 @@ def _tri(rng: np.random.Generator, lmh: tuple[float, float, float], n: int) -> A
 def draw_shortfalls(figs: list[I.MineralFigures], draws: int, seed: int) -> Draws:
     """S joint parameter draws per mineral -> shortfall (t) and damage (USD), formulas above."""
     children = np.random.SeedSequence(seed).spawn(len(figs))
-    xs, ls, ds = [], [], []
+    xs, ls, ds, caps = [], [], [], []
     for f, child in zip(figs, children, strict=True):
         rng = np.random.default_rng(child)
         w = _tri(rng, I.WITHHELD, draws)
@@ -62,6 +63,8 @@ def draw_shortfalls(figs: list[I.MineralFigures], draws: int, seed: int) -> Draw
         x = y * q0
         loss = consumer_loss(q0, np.full(draws, f.price_usd_per_t), y, e, I.PRICE_CAP)
         d = np.divide(loss, x, out=np.zeros(draws), where=x > 0)
+        # the cap is a numerical guard; how often it decides the price is reported, not hidden
+        caps.append((price_multiplier(y, e, I.PRICE_CAP) >= I.PRICE_CAP * (1 - 1e-9)) & (x > 0))
         xs.append(x)
         ls.append(loss)
         ds.append(d)
@@ -72,4 +75,5 @@ def draw_shortfalls(figs: list[I.MineralFigures], draws: int, seed: int) -> Draw
         np.vstack(xs) if n else np.zeros(shape),
         np.vstack(ls) if n else np.zeros(shape),
         np.vstack(ds) if n else np.zeros(shape),
+        np.vstack(caps) if n else np.zeros(shape, dtype=bool),
     )

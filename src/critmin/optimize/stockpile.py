@@ -156,6 +156,10 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
                 "damage_avoided_usd_per_yr": float(ben[i]),
                 "holding_cost_usd_per_yr": float(p.holding[i] * p.price[i] * q[i]),
                 "marginal_benefit_per_usd": float(marg[i]),
+                # share of the draws with a shortfall whose price sits at the cap
+                "draws_at_price_cap": float(
+                    np.sum(m.draws.at_cap[i]) / max(1, np.sum(m.draws.shortfall_t[i] > 0))
+                ),
                 "exposure": f.exposure,
                 "leader": f.leader,
                 "leader_share": f.leader_share,
@@ -202,6 +206,9 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
         "spent_usd": sol.spent,
         "budget_binding": sol.budget_binding,
         "expected_damage_usd_per_yr": float(np.sum(e0)),
+        # share of the expected damage from draws whose price sits at the cap: how much of
+        # the plan's value the cap, not the demand curve, decides
+        "damage_share_at_price_cap": _capped_damage_share(m),
         "damage_avoided_usd_per_yr": sol.benefit,
         "holding_cost_usd_per_yr": sol.holding_cost,
         "net_value_usd_per_yr": sol.net_value,
@@ -219,6 +226,12 @@ def plan_of(m: Model, lp_check: bool = True) -> dict[str, Any]:
         "optimiser_seconds": sol.seconds,
         "lp_check": check,
     }
+
+
+def _capped_damage_share(m: Model) -> float:
+    """Share of the expected damage (all minerals, all draws) from draws at the price cap."""
+    total = float(np.sum(m.draws.damage_usd))
+    return float(np.sum(m.draws.damage_usd[m.draws.at_cap]) / total) if total > 0 else 0.0
 
 
 def _stops_at(p: S.Problem) -> float:
