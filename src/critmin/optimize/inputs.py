@@ -56,10 +56,6 @@ PRICE_CAP = 30.0
 CAP_DAYS = 365.0  # no mineral is stocked beyond a year of US consumption ("up to one year")
 MAX_CAP_DAYS = 3650.0
 # store prices whose unit is not what it says; left out until the data are fixed
-BAD_PRICE_UNIT = {
-    "manganese": "price left out: the store's manganese ore price (4.5 'USD/t') is USGS's "
-    "US$ per metric ton unit (mtu) of contained manganese, not per tonne"
-}
 
 
 @dataclass(frozen=True)
@@ -191,12 +187,13 @@ def gather(path: Path | str | None = None) -> tuple[list[MineralFigures], list[d
         if sup["reported_as"]:
             continue  # answered once, by its group
         price, p_meta = _price(rows, prices, m)
-        if m in BAD_PRICE_UNIT:
-            left.append({"mineral": m, "reason": BAD_PRICE_UNIT[m]})
-            continue
         if price is None:
-            if any(r["price"] is not None for r in rows) or m in priced:
-                left.append({"mineral": m, "reason": "price not convertible to USD/t"})
+            units = sorted({str(r["price_unit"]) for r in rows if r["price"] is not None})
+            if units or m in priced:
+                # e.g. manganese ore in USD per metric ton unit (10 kg) of contained Mn: a
+                # tonne of ore needs its grade, which the store does not hold
+                seen = f" ({', '.join(units)})" if units else ""
+                left.append({"mineral": m, "reason": f"price unit not convertible to USD/t{seen}"})
             continue
         cons = [x for x in rows if x["apparent_consumption"] is not None]
         nir_row = _latest_nir(rows)

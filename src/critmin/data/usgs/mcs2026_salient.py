@@ -103,6 +103,17 @@ PRICE_UNITS: dict[str, tuple[str, float]] = {
     "dollars per gram": ("g", 1.0),
 }
 _MASS = {"metric tons": 1.0, "thousand metric tons": 1e3, "kilograms": 1e-3}
+
+
+def _price_unit(ln: Line) -> tuple[str, float] | None:
+    """(unit, factor to USD) of a price line. The detail text wins over the unit column when
+    it names a metric ton unit: MCS 2026's manganese price reads "dollars per metric ton unit"
+    (10 kg of contained Mn) in its detail but "dollars per metric ton" in its unit column."""
+    if re.search(r"\bper metric ton unit\b", ln.detail, re.I):
+        return ("mtu", 1.0)
+    return PRICE_UNITS.get(clean(ln.unit).casefold())
+
+
 _FIELDS = {"production": "production", "import": "imports", "export": "exports"}
 
 
@@ -242,7 +253,7 @@ def _supply(
         used |= {ln.line for ln in nir_lines[1:]}
     price, price_unit = None, None
     for ln in group:
-        unit = PRICE_UNITS.get(clean(ln.unit).casefold())
+        unit = _price_unit(ln)
         if ln.statistics.casefold() != "price" or unit is None:
             continue
         value, _why = value_of(ln)
@@ -267,7 +278,7 @@ def _supply(
 
 
 def _price(mineral: str, ln: Line, edition: int, sink: Sink) -> set[int]:
-    unit = PRICE_UNITS.get(clean(ln.unit).casefold())
+    unit = _price_unit(ln)
     if unit is None:
         return set()
     value, _why = value_of(ln)
