@@ -174,6 +174,15 @@ def test_share_of_damage_at_the_price_cap(store: Path, monkeypatch: pytest.Monke
     assert low["damage_share_at_price_cap"] == pytest.approx(1.0)
 
 
+def test_nothing_to_buy_is_a_flat_frontier(store: Path) -> None:
+    """Zinc is a net export (NIR 0): no shortfall, so every budget buys nothing (the HTTP
+    fuzz campaign found this case answering 500)."""
+    res = frontier(2e9, 1e9, None, ["zinc"], 100, 1)
+    assert [p["net_value_usd_per_yr"] for p in res["points"]] == [0.0, 0.0, 0.0]
+    assert res["stops_paying_at_usd"] == 0.0
+    assert plan(1e9, minerals=["zinc"], draws=100, lp_check=False)["spent_usd"] == 0.0
+
+
 def test_plan_is_stable_in_the_number_of_draws(store: Path) -> None:
     small = plan(12e9, draws=10_000, seed=1, lp_check=False)
     large = plan(12e9, draws=100_000, seed=2, lp_check=False)

@@ -264,10 +264,10 @@ def frontier_of(m: Model, top: float, step: float) -> dict[str, Any]:
     budgets = np.arange(0.0, top + step / 2, step)
     net, ben, spent, marg = S.frontier_at(seg, budgets)
     j = np.searchsorted(seg.cum_cost, budgets, side="right")
-    has = j < seg.cost.size
-    gross = np.where(has, seg.benefit_per_usd[np.minimum(j, max(seg.cost.size - 1, 0))], 0.0)
-    if not seg.cost.size:
-        gross = np.zeros(budgets.size)
+    gross = np.zeros(budgets.size)  # nothing worth buying (net exporters only): all zero
+    if seg.cost.size:
+        has = j < seg.cost.size
+        gross = np.where(has, seg.benefit_per_usd[np.minimum(j, seg.cost.size - 1)], 0.0)
     points = [
         {
             "budget_usd": float(b),
