@@ -18,6 +18,7 @@ from critmin.api.models import (
     Reconciliation,
 )
 from critmin.api.routes import Writer, call
+from critmin.ledger import SUMMARY_KEYS
 
 router = APIRouter(
     prefix="/api/v1/ledger",
@@ -74,17 +75,7 @@ def rows(
 
 @router.get("/summary", response_model=LedgerSummary, summary="Totals in USD, grouped")
 def summary(
-    by: Literal[
-        "actor",
-        "agency",
-        "office",
-        "instrument",
-        "mineral",
-        "host",
-        "month",
-        "status",
-        "verification",
-    ] = "actor",
+    by: Literal[SUMMARY_KEYS] = "actor",  # type: ignore[valid-type]
     since: Since = None,
     status: Annotated[
         list[Annotated[str, Field(max_length=200)]] | None,
