@@ -197,11 +197,12 @@ def from_control(
     from critmin.errors import InputError, NotFoundError
     from critmin.queries import production
     from critmin.supply import controls
+    from critmin.vocab import choose
 
-    rows = [r for r in controls(path=path) if r["control_id"] == control_id]
-    if not rows:
-        raise NotFoundError(f"no export control {control_id!r} in the register")
-    row = rows[0]
+    every = controls(path=path)
+    # an unknown id is exit 2 naming the field, with the closest ids of the register
+    control_id = choose(control_id, [r["control_id"] for r in every], "control_id")
+    row = next(r for r in every if r["control_id"] == control_id)
     start = row.get("effective") or row.get("announced")
     if start is None:
         raise InputError("the control has no start date", field="control_id", value=control_id)
