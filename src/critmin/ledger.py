@@ -342,17 +342,19 @@ def agencies(path: Path | str | None = None) -> dict[str, dict[str, Any]]:
     return {str(r["agency_id"]): r for r in read_table("agencies", path).to_dicts()}
 
 
+def agency_chain(table: Mapping[str, Mapping[str, Any]], aid: str) -> list[str]:
+    """``aid`` and its parents up to the top (usa-dow-osc -> [usa-dow-osc, usa-dow]). A parent
+    chain that loops or names an unknown id stops there."""
+    chain = [aid]
+    while (parent := table[chain[-1]]["parent"]) and parent in table and parent not in chain:
+        chain.append(parent)
+    return chain
+
+
 def agency_roots(table: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """agency_id -> the top of its parent chain (an office rolls up to its department:
-    usa-dow-osc -> usa-dow). A parent chain that loops or names an unknown id stops there."""
-    out: dict[str, str] = {}
-    for aid in table:
-        cur, seen = aid, {aid}
-        while (parent := table[cur]["parent"]) and parent in table and parent not in seen:
-            seen.add(parent)
-            cur = parent
-        out[aid] = cur
-    return out
+    usa-dow-osc -> usa-dow)."""
+    return {aid: agency_chain(table, aid)[-1] for aid in table}
 
 
 def agency_spellings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -664,12 +666,7 @@ def filter_rows(
     roots: dict[str, set[str]] = {}
     if f["agency"]:
         table = agencies(path)
-        for aid in table:
-            cur, seen = aid, {aid}
-            while (parent := table[cur]["parent"]) and parent in table and parent not in seen:
-                seen.add(parent)
-                cur = parent
-            roots[aid] = seen
+        roots = {aid: set(agency_chain(table, aid)) for aid in table}
     out = []
     for r in rows:
         if f["actor"] and r["actor_iso3"] != f["actor"]:
