@@ -142,6 +142,56 @@ class FloorContract(_Def):
         return v
 
 
+class WrittenTerms(_Def):
+    """The contract as written, beyond the floor itself (critmin.sim.floor_vr).
+
+    ``fixings_per_period``: the reference price of a settlement period is the arithmetic mean
+    of this many equally spaced prices in it (1 = the period-end price). ``upside_share``: the
+    payer receives this share of (A - upside_strike)^+ x volume from contract year
+    ``upside_from_year`` on (upside_strike defaults to the floor).
+    """
+
+    fixings_per_period: Annotated[int, Field(ge=1, le=31)] = 1
+    upside_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    upside_strike: Level | None = None
+    upside_from_year: Annotated[int, Field(ge=1, le=100)] = 1
+
+
+class EarningsGuarantee(_Def):
+    """A minimum-earnings guarantee beside the floor: the payer tops earnings up to
+    ``minimum_usd`` a year (escalating by ``escalator`` a year) for ``years`` years from
+    contract year ``from_year``. The plant's earnings are not modelled: the line reports the
+    maximum exposure (earnings of zero)."""
+
+    name: str
+    minimum_usd: Positive
+    escalator: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    from_year: Annotated[int, Field(ge=1, le=100)] = 1
+    years: Annotated[int, Field(ge=1, le=100)]
+    note: str = ""
+
+
+class Band(_Def):
+    """Scenarios for the band table: long-run price levels (USD per unit) x volume schedules
+    (label -> tonnes a year, one value or one per contract year)."""
+
+    long_run_levels: Annotated[tuple[Level, ...], Field(min_length=1, max_length=12)]
+    volumes: dict[
+        str,
+        Annotated[
+            tuple[Annotated[float, Field(ge=0, le=MAX_LEVEL)], ...], BeforeValidator(_as_tuple)
+        ],
+    ]
+    default_volume: str
+    spot_from: tuple[str, str] | None = None  # (mineral_id, product) of the quarterly price
+
+    @model_validator(mode="after")
+    def _default_volume_known(self) -> Band:
+        if self.default_volume not in self.volumes:
+            raise ValueError(f"default_volume {self.default_volume!r} is not among the volumes")
+        return self
+
+
 class FloorDefinition(_Def):
     """A floor study as stored in YAML: the contract, its price models and their sources."""
 
@@ -154,6 +204,9 @@ class FloorDefinition(_Def):
     calibration: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     sources: tuple[SourceRef, ...] = ()
+    terms: WrittenTerms = WrittenTerms()
+    guarantees: tuple[EarningsGuarantee, ...] = ()
+    band: Band | None = None
 
     @model_validator(mode="before")
     @classmethod
