@@ -259,7 +259,7 @@ def _payoffs(
     if g.cap is not None:
         yearly = np.zeros((m, int(g.year[-1]) + 1))
         np.add.at(yearly.T, g.year, floor.T)
-        scale = np.minimum(1.0, g.cap / np.maximum(yearly, 1e-300))
+        scale = g.cap / np.maximum(yearly, g.cap)  # 1 below the cap
         floor = floor * scale[:, g.year]
     up = g.share * g.units * np.maximum(a - g.strike, 0.0)
     y = np.column_stack(
