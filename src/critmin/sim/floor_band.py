@@ -55,25 +55,31 @@ def _cell(spec: FloorDefinition, model: PriceModel, volume: tuple[float, ...], *
 def floor_band(
     spec: FloorDefinition,
     *,
-    paths: int = 8192,
+    paths: int = 4096,
     replicates: int = 8,
     seed: int = 0,
     kappa_ols: float | None = 0.5805,
+    model: PriceModel | None = None,
+    spot: float | None = None,
     db: str | Path | None = None,
 ) -> dict[str, Any]:
     """Band table of a floor definition (module docstring); JSON-ready.
 
     ``kappa_ols``: the uncorrected mean-reversion speed to report beside the preset's
-    (None: skip). The start price is the store's latest quarterly price of
-    ``band.spot_from`` when given, else the model's spot.
+    (None: skip). ``model``: an ou model to use instead of the preset's (its theta_level is
+    the default level). The start price is ``spot`` if given, else the store's latest
+    quarterly price of ``band.spot_from``, else the model's spot.
     """
     if spec.band is None:
         raise InputError("this definition has no band", field="band", value=spec.name)
     base = spec.model("ou") if "ou" in {m.kind for m in spec.models} else None
-    if base is None:
+    base = model or base
+    if base is None or base.kind != "ou":
         raise InputError("the band needs an ou model (long-run levels)", field="model")
     spot_info: dict[str, Any] = {"price": base.spot, "period": None, "source_id": None}
-    if spec.band.spot_from is not None:
+    if spot is not None:
+        spot_info = {"price": spot, "period": None, "source_id": "given"}
+    elif spec.band.spot_from is not None:
         period, price, source = latest_quarterly_price(*spec.band.spot_from, db=db)
         spot_info = {"price": price, "period": period, "source_id": source}
     model = base.model_copy(update={"spot": spot_info["price"]})
