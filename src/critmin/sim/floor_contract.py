@@ -185,6 +185,9 @@ class Band(_Def):
     default_volume: str
     spot_from: tuple[str, str] | None = None  # (mineral_id, product) of the quarterly price
 
+    def __hash__(self) -> int:  # the volumes mapping is not hashable itself
+        return hash(self.model_dump_json())
+
     @model_validator(mode="after")
     def _default_volume_known(self) -> Band:
         if self.default_volume not in self.volumes:
