@@ -5,9 +5,10 @@ Run: uv run python benchmarks/bench_floor.py --vr   (or this file directly)
 The contract as written (preset mp-ndpr): quarterly settlement for 10 years, reference price
 the mean of three monthly fixings in the quarter, the preset's volume schedule, the payer's
 30 % share of the upside above the floor, and in a second line a hypothetical annual cap of
-USD 150M, which binds in most years at 2,599 t (no cap was disclosed). The closed forms are only controls here: the averaged
-reference price and the cap have none. Models: the preset's GBM and OU, and GBM with Merton
-jumps (1 a year, log-jump mean -0.05, sd 0.20: a stated benchmark scenario).
+USD 150M, which binds in most years at 2,599 t (no cap was disclosed). The closed forms are
+only controls here: the averaged reference price and the cap have none. Models: the
+preset's GBM and OU, and GBM with Merton jumps (1 a year, log-jump mean -0.05, sd 0.20: a
+stated benchmark scenario).
 
 For each method: run it (best of --repeat), note seconds t and standard error s of the net
 nominal cost; the s.e. at the plain run's CPU time is s sqrt(t / t_plain), and the ratio is
@@ -72,9 +73,8 @@ def main() -> None:
         print(json.dumps(cases, indent=2))
         return
     print(f"{args.paths:,} paths a run, CPU time (process_time), best of {args.repeat}")
-    print(
-        f"{'case':28s} {'method':12s} {'mean $M':>10s} {'s.e. $M':>10s} {'CPU s':>7s} {'s.e. ratio':>11s}"
-    )
+    head = ("case", "method", "mean $M", "s.e. $M", "CPU s", "s.e. ratio")
+    print(f"{head[0]:28s} {head[1]:12s} {head[2]:>10s} {head[3]:>10s} {head[4]:>7s} {head[5]:>11s}")
     for case, rows in cases.items():
         for m, r in rows.items():
             print(
