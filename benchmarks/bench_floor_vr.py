@@ -2,7 +2,7 @@
 
 Run: uv run python benchmarks/bench_floor.py --vr   (or this file directly)
 
-The contract as written (preset mp-ndpr): quarterly settlement for 10 years, reference price
+The contract as written (preset mp-ndpr): 41 quarters from 2025-10-01, reference price
 the mean of three monthly fixings in the quarter, the preset's volume schedule, the payer's
 30 % share of the upside above the floor, and in a second line a hypothetical annual cap of
 USD 150M, which binds in most years at 2,599 t (no cap was disclosed). The closed forms are
