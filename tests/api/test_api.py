@@ -582,7 +582,7 @@ def test_floor_result_shape(client: TestClient) -> None:
     r = client.post(f"{API}/floor", json={"preset": "mp-ndpr", "paths": 2000})
     assert r.status_code == 200, r.text
     res = r.json()
-    assert res["paths"] == 2000 and len(res["yearly"]) == 10
+    assert res["paths"] == 2000 and len(res["yearly"]) == 11  # 41 quarters: 2025-10 to 2035-12
     assert res["model"]["kind"] == "ou"
     assert 0 < res["p50_usd"] <= res["p95_usd"] <= res["p99_usd"]
     assert sum(res["histogram"]["counts"]) == 2000

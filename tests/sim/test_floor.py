@@ -23,8 +23,10 @@ from critmin.sim.floor import (
     PriceModel,
     analytic_cost,
     annual_prices,
+    bias_corrected_ar1,
     fit_log_ar1,
     gbm_expected_shortfall,
+    latest_quarterly_price,
     load_definition,
     load_preset,
     log_return_sd,
@@ -300,9 +302,9 @@ def test_models_mapping_of_non_mappings_is_refused(tmp_path: Any) -> None:
 
 def test_preset_definition_round_trip(tmp_path: Any) -> None:
     d = load_preset("mp-ndpr")
-    assert (
-        d.contract.floor == 110 and d.contract.term_years == 10 and len(d.contract.volume_tpy) == 10
-    )
+    # 2025-10-01 through 2035-12-31 (MP 10-Q, Q3 2025), 2,599 t a year (2025 output)
+    assert d.contract.floor == 110 and d.contract.term_years == 10.25
+    assert d.contract.volume_tpy == (2599.0,)
     assert all(s.url.startswith("https://") and s.publisher and s.title for s in d.sources)
     path = tmp_path / "again.yaml"
     path.write_text(yaml.safe_dump(d.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
@@ -320,12 +322,17 @@ def test_preset_calibration_reproduces_from_the_store(store: Any) -> None:
     prices = [p for _, p in ndpr]
     sd = log_return_sd(prices)
     nd = [p for _, p in annual_prices("neodymium", "neodymium oxide, 99.5% min")]
-    kappa, _ = fit_log_ar1(nd)
+    kappa_ols, _ = fit_log_ar1(nd)
+    kappa = bias_corrected_ar1(nd)[1]  # Kendall-corrected slope (tests/sim/test_floor_band.py)
+    assert kappa_ols == pytest.approx(0.5805, abs=5e-4)
     assert len(nd) == 12
     assert d.model("gbm").sigma == pytest.approx(sd, abs=5e-4)
-    assert d.model("gbm").spot == dict(ndpr)[2024] == d.model("ou").spot
-    assert d.model("ou").theta_level == pytest.approx(math.exp(np.log(prices).mean()), abs=0.05)
-    assert d.model("ou").kappa == pytest.approx(kappa, abs=5e-3)
+    # the latest quarterly price in the store (2025-Q2) starts both models
+    assert d.model("gbm").spot == latest_quarterly_price("neodymium", "NdPr oxide and metal")[1]
+    assert d.model("gbm").spot == d.model("ou").spot == 57.0
+    assert d.model("ou").theta_level == dict(ndpr)[2025] == 69.0  # the 2025 average
+    assert math.exp(np.log(prices).mean()) == pytest.approx(79.9, abs=0.05)  # 2021-25, not used
+    assert d.model("ou").kappa == pytest.approx(kappa, abs=5e-4)
     assert d.model("ou").sigma == pytest.approx(ou_sigma_for_return_sd(sd, kappa), abs=1e-3)
 
 
@@ -334,7 +341,7 @@ def test_preset_monte_carlo_matches_closed_form() -> None:
     for kind in ("ou", "gbm"):
         within_3se(simulate_floor(d.contract, d.model(kind), paths=20_000, seed=1))
     an, _ = analytic_cost(d.contract, d.model())
-    assert an is not None and 1e9 < an.nominal < 3e9  # ~$1.9B nominal under the OU preset
+    assert an is not None and 0.8e9 < an.nominal < 1.6e9  # ~$1.2B, period-end price, no share
 
 
 # -- CLI ---------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from critmin.brief import charts
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, esc, name, pct, usd
@@ -31,7 +33,7 @@ def floor_section(cfg: BriefConfig) -> Section:
             f"{model.kind.upper()} price model "
             f"gives an expected cost of {usd(d['expected_cost_usd'])} "
             f"({usd(d['pv_cost_usd'])} discounted), with a 1-in-20 outcome of {usd(d['p95_usd'])}; "
-            f"the probability that the floor pays at all is {pct(d['prob_any_payout'])}."
+            f"{d['expected_payout_settlements']:.1f} of {d['steps']} settlements pay on average."
         )
     )
     if d["analytic_expected_cost_usd"] is not None:
@@ -76,6 +78,8 @@ def floor_section(cfg: BriefConfig) -> Section:
             fmt=",.0f",
         )
     )
+    if spec.band is not None:
+        _band_table(s, spec, cfg.seed)
     s.notes.extend(esc(a) for a in spec.assumptions)
     s.extra_sources.extend(
         {
@@ -88,6 +92,59 @@ def floor_section(cfg: BriefConfig) -> Section:
         for i, src in enumerate(spec.sources)
     )
     return s
+
+
+def _band_table(s: Section, spec: Any, seed: int) -> None:
+    """The band (critmin.sim.floor_band): the same numbers as `critmin floor --band --json`."""
+    from critmin.sim.floor_band import floor_band
+
+    band = floor_band(spec, seed=seed)
+    s.facts["floor_band"] = band
+    li = band["liabilities"]
+    cell = band["default_cell"]
+    s.finding.append(
+        esc(
+            f"As written (quarterly average price, the payer's share of the upside, start price "
+            f"{band['spot']['price']:g} USD/kg from {band['spot']['period']}), the floor pays "
+            f"{usd(li['floor_payments']['nominal_usd'])} ({usd(li['floor_payments']['pv_usd'])} "
+            f"discounted) at a long-run price of {band['default']['long_run_usd_per_kg']:g} USD/kg "
+            f"and {band['default']['volume']} volume; {cell['paying_periods']:.1f} of "
+            f"{cell['periods']} quarters pay on average. The upside share returns "
+            f"{usd(li['upside_share_received']['nominal_usd'])}; the band below spans the "
+            "long-run price and the volume."
+        )
+    )
+    s.tables.append(
+        Table(
+            "Floor cost: long-run price x volume (contract as written)",
+            [
+                ("level", "long-run USD/kg"),
+                ("volume", "volume"),
+                ("nominal", "nominal"),
+                ("pv", "present value"),
+                ("paying", "quarters that pay"),
+                ("range", "p5-p95 net"),
+            ],
+            [
+                {
+                    "level": f"{r['long_run_usd_per_kg']:g}",
+                    "volume": r["volume"],
+                    "nominal": usd(r["floor_nominal_usd"]),
+                    "pv": usd(r["floor_pv_usd"]),
+                    "paying": f"{r['paying_periods']:.1f} of {r['periods']}",
+                    "range": f"{usd(r['net_p5_usd'])} to {usd(r['net_p95_usd'])}",
+                }
+                for r in band["rows"]
+            ],
+        )
+    )
+    for g in li["guarantees_max"]:
+        s.notes.append(
+            esc(
+                f"Separate liability: {g['name']}, at most {usd(g['nominal_usd'])} "
+                f"({usd(g['pv_usd'])} discounted) over {g['years']} years; {g['note']}."
+            )
+        )
 
 
 def disruption_section(cfg: BriefConfig) -> Section:

@@ -198,6 +198,12 @@ def floor_cmd(
     seed: int = typer.Option(0, "--seed", help="Random seed (results depend on it only)."),
     workers: int = typer.Option(1, "--workers", help="Threads (results do not depend on it)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    band: bool | None = typer.Option(
+        None,
+        "--band/--no-band",
+        help="The band table (long-run price x volume) of a preset as written; --band prints "
+        "only the band (with --json: the band's JSON). Default: shown after the summary.",
+    ),
 ) -> None:
     """Cost of a price floor: expected, discounted, quantiles; closed form beside Monte Carlo."""
     from critmin.errors import InputError
@@ -223,6 +229,9 @@ def floor_cmd(
     if model is not None and model not in {"gbm", "ou"}:
         raise InputError("choose gbm or ou", field="--model", value=model)
     title, contract, price_model = _build(preset, definition, contract_set, model, model_set)
+    if band:
+        _band(preset, definition, price_model, model_set, as_json)
+        return
     steps = round(contract.term_years * PERIODS[contract.settlement])
     if sys.stderr.isatty() and paths * steps >= LONG_RUN_PATH_STEPS:
         from rich.console import Console
@@ -244,6 +253,120 @@ def floor_cmd(
         print_json(res.to_dict())
         return
     _print_summary(title, res)
+    if band is None and (preset is not None or definition is not None):
+        spec = _spec(preset, definition)
+        if spec.band is not None and price_model.kind == "ou":
+            _band(preset, definition, price_model, model_set, as_json)
+
+
+def _spec(preset: str | None, definition: str | None) -> Any:
+    from critmin.sim.floor import load_definition, load_preset
+
+    if definition is not None:
+        return load_definition(definition, "--definition")
+    return load_preset(preset or "")
+
+
+def _band(
+    preset: str | None,
+    definition: str | None,
+    price_model: PriceModel,
+    model_set: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """Print the band table: the preset's (or --definition's) band with the model options."""
+    from critmin.errors import InputError
+    from critmin.sim.floor_band import floor_band
+
+    if preset is None and definition is None:
+        raise InputError("the band needs --preset or --definition", field="--band")
+    spec = _spec(preset, definition)
+    given = {k: v for k, v in model_set.items() if v is not None and k != "jumps"}
+    try:
+        out = floor_band(spec, model=price_model if given else None, spot=given.get("spot"))
+    except InputError as exc:
+        head = (exc.field or "").split(".")[0]
+        if head not in _OPTION:
+            raise
+        raise InputError(exc.message, field=_OPTION[head], value=exc.value) from None
+    if as_json:
+        print_json(out)
+        return
+    print_band(out)
+
+
+def _b(x: float) -> str:
+    return f"${x / 1e9:,.2f}B" if abs(x) >= 1e9 else f"${x / 1e6:,.0f}M"
+
+
+def print_band(out: dict[str, Any]) -> None:
+    """The band as text tables: cost by long-run price x volume, then the liabilities apart."""
+    from rich.console import Console
+
+    con = Console()
+    spot = out["spot"]
+    src = "" if spot["period"] is None else f" ({spot['period']}, {spot['source_id']})"
+    m = out["model"]
+    con.print(
+        f"band: start price {spot['price']:g} USD/kg{src}; ou kappa {m['kappa']:g}, "
+        f"sigma {m['sigma']:g}; {out['method']}",
+        markup=False,
+    )
+    cols = [
+        "long-run $/kg",
+        "volume",
+        "floor cost nominal",
+        "PV",
+        "quarters that pay",
+        "p5-p95 net",
+    ]
+    rows = [
+        dict(
+            zip(
+                cols,
+                [
+                    f"{r['long_run_usd_per_kg']:g}",
+                    r["volume"],
+                    f"{_b(r['floor_nominal_usd'])} +/- {r['floor_nominal_se_usd'] / 1e6:.2f}M",
+                    _b(r["floor_pv_usd"]),
+                    f"{r['paying_periods']:.1f} of {r['periods']}",
+                    f"{_b(r['net_p5_usd'])} to {_b(r['net_p95_usd'])}",
+                ],
+                strict=True,
+            )
+        )
+        for r in out["rows"]
+    ]
+    print_table(rows, cols, title="floor cost: long-run price x volume")
+    seen: dict[str, list[float]] = {r["volume"]: r["volume_tpy"] for r in out["rows"]}
+    con.print(
+        "volumes (t/yr by contract year): "
+        + "; ".join(f"{k} {', '.join(f'{v:,.0f}' for v in vs)}" for k, vs in seen.items()),
+        markup=False,
+    )
+    li = out["liabilities"]
+    cols = ["liability (default cell)", "nominal", "PV"]
+    lines = [
+        ["floor payments (payer pays)", li["floor_payments"]],
+        ["upside share (payer receives)", li["upside_share_received"]],
+        ["net of the price floor", li["net"]],
+    ]
+    rows = [
+        dict(zip(cols, [k, _b(v["nominal_usd"]), _b(v["pv_usd"])], strict=True)) for k, v in lines
+    ]
+    for g in li["guarantees_max"]:
+        name = f"{g['name']}: max, years {g['from_year']}-{g['from_year'] + g['years'] - 1}"
+        rows.append(dict(zip(cols, [name, _b(g["nominal_usd"]), _b(g["pv_usd"])], strict=True)))
+    print_table(rows, cols, title="liabilities apart")
+    k = out["kappa_range"]
+    if k is not None:
+        con.print(
+            f"mean reversion: kappa {k['kappa_corrected']:g} (half-life "
+            f"{k['half_life_corrected_years']:.1f} y, bias-corrected) -> floor cost "
+            f"{_b(k['floor_nominal_usd_corrected'])}; kappa {k['kappa_ols']:g} (half-life "
+            f"{k['half_life_ols_years']:.1f} y, {k['note']}) -> {_b(k['floor_nominal_usd_ols'])}",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

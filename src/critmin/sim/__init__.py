@@ -28,6 +28,8 @@ _API = {
     )
 }
 
+_API["estimate_floor"] = "critmin.sim.floor_vr"
+
 __all__ = sorted(_API)
 
 

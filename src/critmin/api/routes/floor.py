@@ -57,6 +57,25 @@ def preset(name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,79}$")]) 
     return call(lambda: _preset(name).model_dump(mode="json"))
 
 
+@router.get(
+    "/presets/{name}/band",
+    response_model=dict[str, Any],
+    summary="Band table of a floor preset as written",
+    responses={404: {"model": ErrorBody}},
+)
+def band(name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,79}$")]) -> Any:
+    """The preset's cost against long-run price x volume (nominal and present value, the
+    quarters that pay, p5-p95), the liabilities apart and the mean-reversion range: the same
+    JSON as `critmin floor --preset NAME --band --json` (critmin.sim.floor_band)."""
+
+    def run() -> dict[str, Any]:
+        from critmin.sim.floor_band import floor_band
+
+        return floor_band(_preset(name))
+
+    return call(run)
+
+
 def _simulate(req: FloorRequest) -> dict[str, Any]:
     from critmin.errors import InputError
     from critmin.sim.floor import PERIODS, simulate_floor

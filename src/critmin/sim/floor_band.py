@@ -1,0 +1,172 @@
+"""The floor's cost as a band: long-run price level x volume, nominal and present value.
+
+For each long-run level L (USD/kg, the OU theta_level) and volume schedule V (tonnes a year)
+of the definition's ``band``, the contract as written (critmin.sim.floor_vr: averaged
+reference price, upside share) is priced by randomised QMC with control variates, starting
+from the latest quarterly price in the store. Each cell gives the expected floor payments
+(nominal and PV, USD, with standard errors), the expected number of settlement periods that
+pay, and the p5-p95 range of the nominal net cost over paths. The liabilities stand apart at
+the default cell: floor payments, the upside share the payer receives, their net, and each
+earnings guarantee at its maximum exposure (sum_k M (1 + g)^k, PV with e^{-r t_k}, t_k the
+end of each guaranteed contract year). The mean-reversion speed's range is carried as the
+default cell at the OLS kappa beside the bias-corrected one (sigma re-matched to keep the
+one-year log-return sd).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from critmin.errors import InputError
+from critmin.sim.floor_calib import latest_quarterly_price
+from critmin.sim.floor_contract import FloorDefinition, PriceModel
+from critmin.sim.floor_vr import estimate_floor
+
+KAPPA_OLS_NOTE = "OLS AR(1) slope without small-sample correction"
+
+
+def guarantee_exposure(spec: FloorDefinition, rate: float) -> list[dict[str, Any]]:
+    """Maximum exposure of each earnings guarantee (USD): nominal and PV at ``rate``."""
+    out = []
+    for g in spec.guarantees:
+        pay = [g.minimum_usd * (1 + g.escalator) ** k for k in range(g.years)]
+        times = [g.from_year + k for k in range(g.years)]
+        pv = sum(p * math.exp(-rate * t) for p, t in zip(pay, times, strict=True))
+        out.append(
+            {
+                "name": g.name,
+                "nominal_usd": sum(pay),
+                "pv_usd": pv,
+                "from_year": g.from_year,
+                "years": g.years,
+                "note": g.note,
+            }
+        )
+    return out
+
+
+def _cell(spec: FloorDefinition, model: PriceModel, volume: tuple[float, ...], **kw: Any) -> Any:
+    contract = spec.contract.model_copy(update={"volume_tpy": volume})
+    return estimate_floor(contract, model, spec.terms, **kw)
+
+
+def floor_band(
+    spec: FloorDefinition,
+    *,
+    paths: int = 4096,
+    replicates: int = 8,
+    seed: int = 0,
+    kappa_ols: float | None = 0.5805,
+    model: PriceModel | None = None,
+    spot: float | None = None,
+    db: str | Path | None = None,
+) -> dict[str, Any]:
+    """Band table of a floor definition (module docstring); JSON-ready.
+
+    ``kappa_ols``: the uncorrected mean-reversion speed to report beside the preset's
+    (None: skip). ``model``: an ou model to use instead of the preset's (its theta_level is
+    the default level). The start price is ``spot`` if given, else the store's latest
+    quarterly price of ``band.spot_from``, else the model's spot.
+    """
+    if spec.band is None:
+        raise InputError("this definition has no band", field="band", value=spec.name)
+    base = spec.model("ou") if "ou" in {m.kind for m in spec.models} else None
+    base = model or base
+    if base is None or base.kind != "ou":
+        raise InputError("the band needs an ou model (long-run levels)", field="model")
+    spot_info: dict[str, Any] = {"price": base.spot, "period": None, "source_id": None}
+    if spot is not None:
+        spot_info = {"price": spot, "period": None, "source_id": "given"}
+    elif spec.band.spot_from is not None:
+        period, price, source = latest_quarterly_price(*spec.band.spot_from, db=db)
+        spot_info = {"price": price, "period": period, "source_id": source}
+    model = base.model_copy(update={"spot": spot_info["price"]})
+    kw = {"paths": paths, "replicates": replicates, "seed": seed, "method": "rqmc-cv"}
+    rows = []
+    for level in spec.band.long_run_levels:
+        m = model.model_copy(update={"theta_level": level})
+        for label, vol in spec.band.volumes.items():
+            e = _cell(spec, m, vol, **kw)
+            rows.append(
+                {
+                    "long_run_usd_per_kg": level,
+                    "volume": label,
+                    "volume_tpy": list(vol),
+                    "floor_nominal_usd": e.mean["floor"],
+                    "floor_nominal_se_usd": e.stderr["floor"],
+                    "floor_pv_usd": e.mean["floor_pv"],
+                    "floor_pv_se_usd": e.stderr["floor_pv"],
+                    "upside_nominal_usd": e.mean["upside"],
+                    "net_nominal_usd": e.mean["net"],
+                    "net_pv_usd": e.mean["net_pv"],
+                    "paying_periods": e.mean["paying"],
+                    "paying_periods_se": e.stderr["paying"],
+                    "periods": e.periods,
+                    "net_p5_usd": e.p5_usd,
+                    "net_p95_usd": e.p95_usd,
+                }
+            )
+    default_vol = spec.band.volumes[spec.band.default_volume]
+    d = _cell(spec, model, default_vol, **kw)
+    rate = spec.contract.discount_rate
+    liabilities = {
+        "floor_payments": {
+            "nominal_usd": d.mean["floor"],
+            "nominal_se_usd": d.stderr["floor"],
+            "pv_usd": d.mean["floor_pv"],
+            "pv_se_usd": d.stderr["floor_pv"],
+        },
+        "upside_share_received": {
+            "nominal_usd": d.mean["upside"],
+            "nominal_se_usd": d.stderr["upside"],
+            "pv_usd": d.mean["upside_pv"],
+            "pv_se_usd": d.stderr["upside_pv"],
+        },
+        "net": {
+            "nominal_usd": d.mean["net"],
+            "nominal_se_usd": d.stderr["net"],
+            "pv_usd": d.mean["net_pv"],
+            "pv_se_usd": d.stderr["net_pv"],
+        },
+        "guarantees_max": guarantee_exposure(spec, rate),
+    }
+    kappa_range = None
+    if kappa_ols is not None and model.kappa > 0:
+        from critmin.sim.floor_calib import ou_sigma_for_return_sd
+
+        sd = model.sigma * math.sqrt(-math.expm1(-model.kappa) / model.kappa)
+        alt = model.model_copy(
+            update={"kappa": kappa_ols, "sigma": ou_sigma_for_return_sd(sd, kappa_ols)}
+        )
+        a = _cell(spec, alt, default_vol, **kw)
+        kappa_range = {
+            "kappa_corrected": model.kappa,
+            "kappa_ols": kappa_ols,
+            "half_life_corrected_years": math.log(2) / model.kappa,
+            "half_life_ols_years": math.log(2) / kappa_ols,
+            "floor_nominal_usd_corrected": d.mean["floor"],
+            "floor_nominal_usd_ols": a.mean["floor"],
+            "floor_pv_usd_ols": a.mean["floor_pv"],
+            "note": KAPPA_OLS_NOTE,
+        }
+    return {
+        "preset": spec.name,
+        "spot": spot_info,
+        "model": model.model_dump(mode="json"),
+        "terms": spec.terms.model_dump(mode="json"),
+        "default": {"long_run_usd_per_kg": model.theta_level, "volume": spec.band.default_volume},
+        "default_cell": {
+            "floor_nominal_usd": d.mean["floor"],
+            "floor_pv_usd": d.mean["floor_pv"],
+            "paying_periods": d.mean["paying"],
+            "periods": d.periods,
+            "net_p5_usd": d.p5_usd,
+            "net_p95_usd": d.p95_usd,
+        },
+        "rows": rows,
+        "liabilities": liabilities,
+        "kappa_range": kappa_range,
+        "method": f"rqmc-cv, {replicates} scramblings, {d.paths:,} paths a cell, seed {seed}",
+    }
