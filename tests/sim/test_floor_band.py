@@ -168,3 +168,15 @@ def test_band_refuses_zero_volatility_naming_sigma() -> None:
     with pytest.raises(InputError) as exc:
         floor_band(spec, model=flat, paths=256, replicates=2)
     assert exc.value.field == "sigma"
+
+
+def test_a_default_model_missing_from_the_models_names_default_model() -> None:
+    """Found by the YAML fuzz campaign: a check across fields must still name a field."""
+    from critmin.sim.floor_contract import FloorDefinition, load_preset, validated
+
+    data = load_preset().model_dump()
+    data["models"] = [m for m in data["models"] if m["kind"] != "ou"]
+    data["default_model"] = "ou"
+    with pytest.raises(InputError) as exc:
+        validated(FloorDefinition, data)
+    assert exc.value.field == "default_model"

@@ -247,6 +247,10 @@ def validated(cls: type[_Def], data: Any, file: str | None = None) -> Any:
         where = ".".join(str(p) for p in err["loc"]) or None
         value = err.get("input") if not isinstance(err.get("input"), dict) else None
         msg = str(err["msg"]).removeprefix("Value error, ")
+        if where is None:  # a check across fields names the field its message starts with
+            first = msg.split(" ", 1)[0]
+            where = first if first in cls.model_fields else cls.__name__
+            value = None
         raise InputError(msg, field=where, value=value, file=file) from None
 
 
