@@ -592,6 +592,9 @@ class PipelineRequest(Request):
     draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
     seed: Seed = 0
     horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    common_factor: bool = Field(
+        True, description="Correlate project failures through a common price factor per mineral."
+    )
 
 
 class PipelineResult(Out):

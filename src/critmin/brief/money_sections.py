@@ -147,6 +147,8 @@ def pipeline_section(cfg: BriefConfig) -> Section:
         pipeline_expected_on_plan=t["expected_projects_producing_by_plan"],
         pipeline_public_usd=t["public_usd_simulated"],
         pipeline_at_risk_usd=t["public_at_risk_usd"],
+        pipeline_expected_loss_usd=t["loss"]["expected_usd"],
+        pipeline_loss_p90_usd=t["loss"]["p90_usd"],
     )
     s.finding.append(
         esc(
@@ -154,7 +156,11 @@ def pipeline_section(cfg: BriefConfig) -> Section:
             f"{t['expected_projects_producing_by_plan']:.1f} are expected to produce by their own "
             f"plan date ({res['draws']:,} draws, seed {res['seed']}). Of the "
             f"{usd(t['public_usd_simulated'])} committed to them, {usd(t['public_at_risk_usd'])} "
-            f"({pct(t['share_at_risk'])}) backs output that does not start by {res['horizon']}."
+            f"({pct(t['share_at_risk'])}) backs output that does not start by {res['horizon']}. "
+            f"Counted by what each instrument loses when its project fails (a grant is spent, "
+            f"a loan recovers part, an offtake pays only on delivery), the expected loss is "
+            f"{usd(t['loss']['expected_usd'])}, and {usd(t['loss']['p90_usd'])} in one draw of "
+            f"ten (p90), with failures of one mineral's projects correlated through its price."
         )
     )
     s.figures.append(
@@ -173,7 +179,8 @@ def pipeline_section(cfg: BriefConfig) -> Section:
                 ("p_producing_by_plan", "P(on plan)"),
                 ("expected_delay_years", "expected delay (y)"),
                 ("public_usd", "public USD"),
-                ("public_at_risk_usd", "at risk USD"),
+                ("public_at_risk_usd", "face value at risk USD"),
+                ("expected_loss_usd", "expected loss USD"),
             ],
             projects,
         )

@@ -44,6 +44,11 @@ def run_cmd(
     draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
     horizon: int | None = typer.Option(None, "--horizon", help="Last year reported."),
+    independent: bool = typer.Option(
+        False,
+        "--independent",
+        help="Draw projects independently (no common price factor per mineral).",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
@@ -58,6 +63,7 @@ def run_cmd(
         projects_file=projects,
         model=load_stage_model(stage_model, field="--stage-model"),
         horizon=horizon,
+        common_factor=not independent,
     )
     if as_json:
         print_json(res)
@@ -70,7 +76,7 @@ def run_cmd(
             "never": f"{r['p_never']:.0%}",
             "delay_y": _num(r["expected_delay_years"], ".1f"),
             "public_musd": _musd(r["public_usd"]),
-            "at_risk_musd": _musd(r["public_at_risk_usd"]),
+            "exp_loss_musd": _musd(r["expected_loss_usd"]),
             "usd_per_t": _num(r["usd_per_delivered_t"], ",.0f"),
         }
         for r in res["projects"]
@@ -79,12 +85,24 @@ def run_cmd(
     print_table(
         rows, cols, title=f"{len(rows)} projects, {res['draws']:,} draws, seed {res['seed']}"
     )
-    t = res["totals"]
+    t, loss = res["totals"], res["totals"]["loss"]
+    factor = "common price factor per mineral" if t["common_factor"] else "projects independent"
     typer.echo(
         f"public money committed {_musd(t['public_usd'])} MUSD (letters of interest apart: "
-        f"{_musd(t['loi_usd'])} MUSD); at risk of no production by {res['horizon']}: "
-        f"{_musd(t['public_at_risk_usd'])} MUSD; expected projects producing by plan: "
+        f"{_musd(t['loi_usd'])} MUSD); face value behind projects not producing by "
+        f"{res['horizon']}: {_musd(t['public_at_risk_usd'])} MUSD; expected loss "
+        f"{_musd(loss['expected_usd'])} MUSD, p90 {_musd(loss['p90_usd'])} MUSD ({factor}); "
+        f"expected projects producing by plan: "
         f"{t['expected_projects_producing_by_plan']:.1f} of {t['simulated']}"
+    )
+    typer.echo(
+        "expected loss by instrument: "
+        + "; ".join(
+            f"{b['instrument']} {_musd(b['expected_loss_usd'])} of {_musd(b['committed_usd'])}"
+            for b in loss["by_instrument"]
+            if b["committed_usd"]
+        )
+        + " MUSD"
     )
 
 

@@ -32,7 +32,8 @@ def projects() -> Any:
 @router.post("/run", response_model=PipelineResult, summary="Simulate the project pipeline")
 def run(req: PipelineRequest) -> Any:
     """Delivered tonnes vs plan (fan by year), odds of producing by the planned date, expected
-    delay, cost per delivered tonne and public money at risk, over the bundled register
+    delay, cost per delivered tonne and the expected loss of public money by instrument (mean
+    and p90), over the bundled register
     (`critmin pipeline run --json`). Capped at 20 000 draws a request."""
     from critmin.sim.pipeline import run as fn
 
@@ -43,4 +44,5 @@ def run(req: PipelineRequest) -> Any:
         projects_file=None,
         stage_model_file=None,
         horizon=req.horizon,
+        common_factor=req.common_factor,
     )
