@@ -21,6 +21,7 @@ from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
+from critmin.sim.pipeline_cohort import CohortRow
 
 # -- caps: one request must not starve the server (DESIGN.md section 7) -------------------------
 
@@ -595,6 +596,30 @@ class PipelineRequest(Request):
     common_factor: bool = Field(
         True, description="Correlate project failures through a common price factor per mineral."
     )
+
+
+class PipelineBacktestRequest(Request):
+    """The stage model's backtest on a past cohort (``critmin pipeline backtest``): the bundled
+    2012 rare-earth cohort unless ``cohort`` gives the rows (the CSV's columns)."""
+
+    years: Annotated[int, Field(ge=1, le=50)] = 10
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    seed: Seed = 0
+    common_factor: bool = True
+    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=500)] | None = None
+
+
+class PipelineBacktestResult(Out):
+    as_of: str
+    years: int
+    projects: int
+    predicted_share: float
+    predicted_p5: float
+    predicted_p95: float
+    observed_share: float
+    error_pp: float
+    brier: float
+    rows: list[dict[str, Any]]
 
 
 class PipelineResult(Out):

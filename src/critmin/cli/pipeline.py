@@ -106,6 +106,62 @@ def run_cmd(
     )
 
 
+@app.command("backtest")
+def backtest_cmd(
+    cohort: Path | None = typer.Option(
+        None, "--cohort", help="Cohort CSV (default: the bundled 2012 rare-earth cohort)."
+    ),
+    years: int = typer.Option(10, "--years", help="Years after the cohort date (1 to 50)."),
+    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
+    independent: bool = typer.Option(
+        False, "--independent", help="Draw projects independently (no common price factor)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Backtest the stage model on a past cohort: predicted vs observed share producing."""
+    from critmin.files import MAX_TABLE_BYTES, input_file
+    from critmin.sim.pipeline_cohort import backtest, load_cohort
+
+    if cohort is not None:
+        input_file(cohort, "--cohort", MAX_TABLE_BYTES)
+    res = backtest(
+        load_cohort(cohort),
+        years=years,
+        draws=draws,
+        seed=seed,
+        common_factor=not independent,
+    )
+    if as_json:
+        print_json(res)
+        return
+    rows = [
+        {
+            "project": r["project"],
+            "host": r["host"],
+            "phase_2012": r["phase_2012"],
+            "plan": r["planned_start"] or "",
+            "p_producing": f"{r['p_producing']:.0%}",
+            "first_production": r["first_production"] or "",
+            "status": r["status"],
+        }
+        for r in res["rows"]
+    ]
+    print_table(rows, list(rows[0]), title=f"cohort of {res['as_of']}, {res['years']} years")
+    typer.echo(
+        f"producing within {res['years']} years: predicted {res['predicted_share']:.1%} "
+        f"(p5-p95 {res['predicted_p5']:.1%}-{res['predicted_p95']:.1%}), observed "
+        f"{res['observed_share']:.1%} of {res['projects']} projects; error "
+        f"{res['error_pp']:+.1f} points; Brier {res['brier']:.3f}; "
+        f"{res['plan_missing']} without a published plan read as planned for {res['as_of']}"
+    )
+    if res["not_simulated"]:
+        typer.echo(
+            "not simulated (phase unknown): "
+            + ", ".join(r["project"] for r in res["not_simulated"])
+        )
+
+
 @app.command("projects")
 def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None:
     """The project register: plan, capacity, capex, linked ledger rows and source."""

@@ -6,7 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from critmin.api.models import ErrorBody, PipelineRequest, PipelineResult
+from critmin.api.models import (
+    ErrorBody,
+    PipelineBacktestRequest,
+    PipelineBacktestResult,
+    PipelineRequest,
+    PipelineResult,
+)
 from critmin.api.routes import call
 
 router = APIRouter(
@@ -46,3 +52,22 @@ def run(req: PipelineRequest) -> Any:
         horizon=req.horizon,
         common_factor=req.common_factor,
     )
+
+
+@router.post(
+    "/backtest", response_model=PipelineBacktestResult, summary="Backtest on a past cohort"
+)
+def backtest(req: PipelineBacktestRequest) -> Any:
+    """Predicted against observed share of a past cohort producing within `years`
+    (`critmin pipeline backtest --json`): the bundled 2012 rare-earth cohort, or the rows
+    given. Capped at 20 000 draws a request."""
+    from critmin.sim.pipeline_cohort import backtest as fn
+    from critmin.sim.pipeline_cohort import check_rows
+
+    def run() -> Any:
+        rows = check_rows(req.cohort) if req.cohort is not None else None
+        return fn(
+            rows, years=req.years, draws=req.draws, seed=req.seed, common_factor=req.common_factor
+        )
+
+    return call(run)
