@@ -124,7 +124,8 @@ def load_cohort(file: Path | str | None = None) -> list[CohortRow]:
     for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
         msg = "missing column" if col in COLUMNS else "unknown column"
         raise InputError(msg, file=str(path), line=1, column=col)
-    known, out = _source_ids(), []
+    known = _source_ids()
+    out: list[CohortRow] = []
     for rec in csv_errors(reader, str(path)):
         try:
             row = CohortRow.model_validate(rec)
