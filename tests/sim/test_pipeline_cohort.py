@@ -20,7 +20,7 @@ SOURCE = "usgs-mcs2024-world"  # any id of the sources table
 def _row(**kw: Any) -> dict[str, str]:
     base = {
         "project_id": "alpha", "name": "Alpha", "sponsor": "Alpha Ltd", "host_iso3": "AUS",
-        "stage": "mine", "phase_2012": "feasibility", "planned_start": "2015",
+        "stage": "mine", "cohort_phase": "feasibility", "planned_start": "2015",
         "planned_capacity_t": "", "first_production": "", "status": "dormant",
         "list_source_id": SOURCE, "outcome_source_url": "https://example.org/alpha",
         "outcome_source_title": "Alpha update", "outcome_publisher": "Alpha Ltd",
@@ -60,7 +60,7 @@ def test_a_certain_model_predicts_every_planned_project_and_scores_the_misses(
         _row(project_id="a", planned_start="2014", first_production="2014"),
         _row(project_id="b", planned_start="2016"),  # planned, never produced
         _row(project_id="c", planned_start="2030"),  # planned after the ten years
-        _row(project_id="d", phase_2012="", first_production="2013"),  # phase unknown
+        _row(project_id="d", cohort_phase="", first_production="2013"),  # phase unknown
     ]
     cohort = pc.load_cohort(_write(tmp_path / "c.csv", rows))
     res = pc.backtest(cohort, model=_certain(), draws=200, seed=1)
@@ -81,7 +81,7 @@ def test_a_row_without_a_plan_is_read_as_planned_for_the_cohort_date(tmp_path: P
 
 
 def test_the_prediction_is_the_mean_of_the_per_project_odds(tmp_path: Path) -> None:
-    rows = [_row(project_id=f"p{i}", phase_2012=ph) for i, ph in enumerate(pl.PRE_PRODUCTION)]
+    rows = [_row(project_id=f"p{i}", cohort_phase=ph) for i, ph in enumerate(pl.PRE_PRODUCTION)]
     cohort = pc.load_cohort(_write(tmp_path / "c.csv", rows))
     res = pc.backtest(cohort, draws=4000, seed=2)
     assert res["predicted_share"] == pytest.approx(np.mean([r["p_producing"] for r in res["rows"]]))
@@ -99,7 +99,7 @@ def test_the_prediction_is_the_mean_of_the_per_project_odds(tmp_path: Path) -> N
         ({"outcome_source_url": "not a url"}, "outcome_source_url"),
         ({"list_source_id": "no-such-source"}, "list_source_id"),
         ({"first_production": "20x4"}, "first_production"),
-        ({"phase_2012": "dreaming"}, "phase_2012"),
+        ({"cohort_phase": "dreaming"}, "cohort_phase"),
         ({"planned_capacity_t": "-5"}, "planned_capacity_t"),
         ({"host_iso3": "au"}, "host_iso3"),
     ],
@@ -142,3 +142,50 @@ def test_api_backtest_matches_python_and_refuses_a_row_without_a_source(store: P
         bad = [_row(list_source_id="nope")]
         r = client.post("/api/v1/pipeline/backtest", json={"cohort": bad})
         assert r.status_code == 422 and "list_source_id" in r.text
+
+
+def _half_model() -> pl.StageModel:
+    """Certain and on time, except feasibility, passed with probability 0.5."""
+    data = _certain().model_dump()
+    data["phases"]["feasibility"]["p_success"] = {"value": 0.5, "assumption": "test"}
+    return pl.StageModel.model_validate(data)
+
+
+def _cohort(n: int, produced: int) -> list[pc.CohortRow]:
+    rows = [
+        _row(
+            project_id=f"p{i}",
+            planned_start="2014",
+            first_production="2014" if i < produced else "",
+        )
+        for i in range(n)
+    ]
+    return [pc.CohortRow.model_validate(r) for r in rows]
+
+
+def test_calibrate_recovers_the_exponent_in_closed_form() -> None:
+    # 5 of 20 produced: the MLE of P = 0.5^k is 1/4, so k = 2 exactly
+    fit = pc.calibrate([(_cohort(20, 5), "2012-01")], _half_model(), grid=(1.0, 1.5, 2.0, 2.5, 3.0))
+    assert fit["k"] == 2.0 and fit["projects"] == 20
+    # the log-likelihood at k = 2 is 5 ln(1/4) + 15 ln(3/4), up to sampling of P
+    assert fit["loglik"] == pytest.approx(5 * np.log(0.25) + 15 * np.log(0.75), abs=0.2)
+    # an exponent of 1 leaves the model as it was
+    m = pc._with_exponent(_half_model(), 1.0, "test")
+    p = _project_odds(m)
+    assert p == pytest.approx(0.5, abs=0.02)
+
+
+def _project_odds(model: pl.StageModel) -> float:
+    res = pc.backtest(_cohort(1, 0), model, draws=4000)
+    return float(res["rows"][0]["p_producing"])
+
+
+def test_cross_validation_fits_each_cohort_on_the_others_only() -> None:
+    cohorts = {"a": (_cohort(20, 5), "2012-01"), "b": (_cohort(20, 10), "2008-01")}
+    out = {r["cohort"]: r for r in pc.cross_validate(cohorts, _half_model(), draws=4000)}
+    # a is predicted with k fitted on b (10 of 20: k = 1) and b with k fitted on a (k about 2)
+    assert out["a"]["k_fitted_on_others"] == pytest.approx(1.0, rel=0.05)
+    assert out["b"]["k_fitted_on_others"] == pytest.approx(2.0, rel=0.05)
+    assert out["a"]["out_of_sample"]["predicted_share"] == pytest.approx(0.5, abs=0.03)
+    assert out["a"]["observed_share"] == 0.25
+    assert out["b"]["out_of_sample"]["error_pp"] == pytest.approx(-25, abs=3)

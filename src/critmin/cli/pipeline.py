@@ -139,7 +139,7 @@ def backtest_cmd(
         {
             "project": r["project"],
             "host": r["host"],
-            "phase_2012": r["phase_2012"],
+            "cohort_phase": r["cohort_phase"],
             "plan": r["planned_start"] or "",
             "p_producing": f"{r['p_producing']:.0%}",
             "first_production": r["first_production"] or "",

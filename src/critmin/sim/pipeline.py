@@ -253,6 +253,15 @@ class PriceFactor(BaseModel):
         return self
 
 
+class Exponent(_Sourced):
+    """k in p_j -> p_j^k for the study and financing phases (exploration, feasibility,
+    financing): k > 1 makes projects in studies less likely to reach production, k = 1 changes
+    nothing. Fitted on past cohorts (critmin.sim.pipeline_cohort.calibrate)."""
+
+    value: float = Field(ge=0.05, le=50)
+
+
+STUDY_PHASES: tuple[PrePhase, ...] = ("exploration", "feasibility", "financing")
 Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
 # a share of the committed amount, drawn within [0, 1]
 LossShare = Annotated[Dist, AfterValidator(lambda d: _within(d, 0.0, 1.0, "a loss given failure"))]
@@ -273,6 +282,7 @@ class StageModel(BaseModel):
     stages: dict[Literal["mine", "refine", "magnet", "recycling"], Adjustment] = {}
     price_factor: PriceFactor | None = None
     loss_given_failure: dict[Instrument, LossShare] = {}
+    study_exponent: Exponent | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> StageModel:
@@ -284,11 +294,16 @@ class StageModel(BaseModel):
         return self
 
     def p_success(self, phase: PrePhase, project: Project) -> float:
-        """P(pass ``phase``) for ``project``: its stage's value, else its host's, else the base."""
+        """P(pass ``phase``) for ``project``: its stage's value, else its host's, else the base;
+        raised to ``study_exponent`` in the study and financing phases."""
+        p = self.phases[phase].p_success.value
         for adj in (self.stages.get(project.stage), self.countries.get(project.host_iso3)):
             if adj is not None and phase in adj.p_success:
-                return adj.p_success[phase].value
-        return self.phases[phase].p_success.value
+                p = adj.p_success[phase].value
+                break
+        if self.study_exponent is not None and phase in STUDY_PHASES:
+            p = p**self.study_exponent.value
+        return p
 
     def start_time(self) -> float:
         """as_of in decimal years (start of the month or day)."""

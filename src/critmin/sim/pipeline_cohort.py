@@ -50,6 +50,13 @@ from critmin.sim.pipeline import (
 COHORT = DATA / "cohort_ree_2012.csv"
 COHORT_DATE = "2012-01"
 YEARS = 10
+# the bundled cohorts: name -> (file, cohort date); docs/pipeline-cohort.md describes each
+COHORTS: dict[str, tuple[Path, str]] = {
+    "ree-2012": (COHORT, COHORT_DATE),
+    "u-2008": (DATA / "cohort_u_2008.csv", "2008-01"),
+}
+# grid of the study-phase exponent k searched by calibrate(): 0.25 to 20, geometric
+K_GRID = tuple(float(k) for k in np.geomspace(0.25, 20.0, 97))
 Phase = Literal["exploration", "feasibility", "financing", "construction", "ramp_up", "producing"]
 Opt = BeforeValidator(_blank)
 
@@ -64,7 +71,7 @@ class CohortRow(BaseModel):
     sponsor: Text
     host_iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     stage: Literal["mine", "refine"]
-    phase_2012: Annotated[Phase | None, Opt] = None
+    cohort_phase: Annotated[Phase | None, Opt] = None
     planned_start: Annotated[Plan | None, Opt] = None
     planned_capacity_t: OptNonNeg = None
     first_production: Annotated[Plan | None, Opt] = None
@@ -86,7 +93,7 @@ class CohortRow(BaseModel):
             mineral_id="rare_earths",
             host_iso3=self.host_iso3,
             stage=self.stage,
-            current_phase=self.phase_2012 or "exploration",
+            current_phase=self.cohort_phase or "exploration",
             product="rare-earth oxide",
             planned_capacity_t=self.planned_capacity_t,
             planned_start=self.planned_start or as_of,
@@ -198,9 +205,9 @@ def backtest(
     except ValidationError as exc:
         raise InputError(str(exc.errors()[0]["msg"]), field="as_of", value=as_of) from None
     cutoff = sm.start_time() + years
-    known = [r for r in rows if r.phase_2012 is not None]
+    known = [r for r in rows if r.cohort_phase is not None]
     if not known:
-        raise InputError("no row states its phase at the cohort date", field="phase_2012")
+        raise InputError("no row states its phase at the cohort date", field="cohort_phase")
     d = simulate([r.project(as_of) for r in known], sm, draws, seed, common_factor)
     hit = d.alive & (np.nan_to_num(d.start, nan=np.inf) <= cutoff)
     share = hit.mean(axis=0)
@@ -210,7 +217,7 @@ def backtest(
     lo, hi = (float(q) for q in np.quantile(share, [0.05, 0.95]))
     by_phase = []
     for phase in PHASES:
-        idx = [i for i, r in enumerate(known) if r.phase_2012 == phase]
+        idx = [i for i, r in enumerate(known) if r.cohort_phase == phase]
         if idx:
             by_phase.append(
                 {
@@ -245,7 +252,7 @@ def backtest(
                 "project": r.project_id,
                 "name": r.name,
                 "host": r.host_iso3,
-                "phase_2012": r.phase_2012,
+                "cohort_phase": r.cohort_phase,
                 "planned_start": r.planned_start,
                 "p_producing": float(p[i]),
                 "first_production": r.first_production,
@@ -262,6 +269,101 @@ def backtest(
                 "first_production": r.first_production,
             }
             for r in rows
-            if r.phase_2012 is None
+            if r.cohort_phase is None
         ],
     }
+
+
+def _with_exponent(model: StageModel, k: float, basis: str) -> StageModel:
+    data = model.model_dump()
+    data["study_exponent"] = {"value": k, "source": basis}
+    return StageModel.model_validate(data)
+
+
+def _odds(
+    rows: Sequence[CohortRow], model: StageModel, as_of: str, years: int, draws: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per project (rows with a known phase): P(producing within ``years``) and the outcome."""
+    res = backtest(rows, model, as_of, years, draws, seed, common_factor=False)
+    p = np.array([r["p_producing"] for r in res["rows"]])
+    return p, np.array([float(r["produced"]) for r in res["rows"]])
+
+
+def calibrate(
+    cohorts: Sequence[tuple[Sequence[CohortRow], str]],
+    model: StageModel | None = None,
+    years: int = YEARS,
+    draws: int = 4_000,
+    seed: int = 0,
+    grid: Sequence[float] = K_GRID,
+) -> dict[str, Any]:
+    """The study-phase exponent k (p_j -> p_j^k, :class:`critmin.sim.pipeline.Exponent`) that
+    maximises the Bernoulli log-likelihood of the cohorts' outcomes,
+      L(k) = sum_p o_p ln P_p(k) + (1 - o_p) ln(1 - P_p(k)),
+    P_p(k) the simulated probability that project p produces within ``years`` of its cohort's
+    date (clipped to [1e-4, 1 - 1e-4]), searched over ``grid`` with the same random numbers at
+    every k (so L is compared without sampling noise between grid points). Nothing else in the
+    stage model is refitted."""
+    base = model if model is not None else load_stage_model()
+    best: tuple[float, float] | None = None
+    curve = []
+    for k in grid:
+        m = _with_exponent(base, k, "calibration grid")
+        ll = 0.0
+        for rows, as_of in cohorts:
+            p, o = _odds(rows, m, as_of, years, draws, seed)
+            p = np.clip(p, 1e-4, 1 - 1e-4)
+            ll += float(np.sum(o * np.log(p) + (1 - o) * np.log(1 - p)))
+        curve.append((k, ll))
+        if best is None or ll > best[1]:
+            best = (k, ll)
+    assert best is not None
+    return {
+        "k": best[0],
+        "loglik": best[1],
+        "projects": sum(sum(r.cohort_phase is not None for r in rows) for rows, _ in cohorts),
+        "curve": [{"k": k, "loglik": ll} for k, ll in curve],
+    }
+
+
+def load_cohorts() -> dict[str, tuple[list[CohortRow], str]]:
+    """The bundled cohorts that are present: name -> (rows, cohort date)."""
+    return {n: (load_cohort(f), d) for n, (f, d) in COHORTS.items() if f.exists()}
+
+
+def cross_validate(
+    cohorts: dict[str, tuple[list[CohortRow], str]] | None = None,
+    model: StageModel | None = None,
+    years: int = YEARS,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """Per cohort: the bundled model's backtest, and the backtest of the model with k fitted on
+    the OTHER cohorts only (leave one cohort out: the held-out cohort never informs its k)."""
+    found = cohorts if cohorts is not None else load_cohorts()
+    base = model if model is not None else load_stage_model()
+    out = []
+    for name, (rows, as_of) in found.items():
+        raw = backtest(rows, base, as_of, years, draws, seed)
+        row: dict[str, Any] = {
+            "cohort": name,
+            "as_of": as_of,
+            "projects": raw["projects"],
+            "observed_share": raw["observed_share"],
+            "bundled": _brief(raw),
+        }
+        others = [v for n, v in found.items() if n != name]
+        if others:
+            fit = calibrate(others, base, years, seed=seed)
+            m = _with_exponent(
+                base, fit["k"], f"fitted on {', '.join(n for n in found if n != name)}"
+            )
+            row["k_fitted_on_others"] = fit["k"]
+            row["out_of_sample"] = _brief(backtest(rows, m, as_of, years, draws, seed))
+        out.append(row)
+    return out
+
+
+def _brief(res: dict[str, Any]) -> dict[str, Any]:
+    keys = ("predicted_share", "predicted_p5", "predicted_p95", "error_pp", "within_10pp", "brier")
+    return {k: res[k] for k in keys}
