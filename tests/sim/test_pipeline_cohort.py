@@ -117,7 +117,9 @@ def test_cli_backtest_and_its_bad_input(tmp_path: Path, store: Path, cli: Any) -
     good = _write(tmp_path / "c.csv", [_row(), _row(project_id="b", first_production="2014")])
     out = cli("pipeline", "backtest", "--cohort", str(good), "--draws", "300", "--json")
     assert out.code == 0, out.err
-    assert out.json() == json.loads(json.dumps(pc.backtest(pc.load_cohort(good), draws=300)))
+    want = pc.report(pc.load_cohort(good), draws=300)
+    assert out.json() == json.loads(json.dumps(want))
+    assert want["backtest"] == pc.backtest(pc.load_cohort(good), draws=300)
     bad = _write(tmp_path / "bad.csv", [_row(outcome_source_url="")])
     out = cli("pipeline", "backtest", "--cohort", str(bad))
     assert out.code == 2 and "outcome_source_url" in out.err and len(out.err.splitlines()) == 1
@@ -135,7 +137,8 @@ def test_api_backtest_matches_python_and_refuses_a_row_without_a_source(store: P
         r = client.post("/api/v1/pipeline/backtest", json={"cohort": rows, "draws": 300})
         assert r.status_code == 200, r.text
         cohort = [pc.CohortRow.model_validate(x) for x in rows]
-        assert r.json()["predicted_share"] == pc.backtest(cohort, draws=300)["predicted_share"]
+        want = pc.backtest(cohort, draws=300)["predicted_share"]
+        assert r.json()["backtest"]["predicted_share"] == want
         bad = [_row(outcome_source_url="")]
         r = client.post("/api/v1/pipeline/backtest", json={"cohort": bad})
         assert r.status_code == 422 and "outcome_source_url" in r.text
@@ -167,8 +170,9 @@ def test_calibrate_recovers_the_exponent_in_closed_form() -> None:
     # 5 of 20 produced: the MLE of P = 0.5^k is 1/4, so k = 2 exactly
     fit = pc.calibrate([(_cohort(20, 5), "2012-01")], _half_model(), grid=(1.0, 1.5, 2.0, 2.5, 3.0))
     assert fit["k"] == 2.0 and fit["projects"] == 20
-    # the log-likelihood at k = 2 is 5 ln(1/4) + 15 ln(3/4), up to sampling of P
-    assert fit["loglik"] == pytest.approx(5 * np.log(0.25) + 15 * np.log(0.75), abs=0.2)
+    # the log-likelihood at k = 2: 5 ln(1/4) + 15 ln(3/4) and the pseudo-project's
+    # 1/2 ln(1/4) + 1/2 ln(3/4), up to sampling of P
+    assert fit["loglik"] == pytest.approx(5.5 * np.log(0.25) + 15.5 * np.log(0.75), abs=0.2)
     # an exponent of 1 leaves the model as it was
     m = pc._with_exponent(_half_model(), 1.0, "test")
     p = _project_odds(m)
@@ -182,10 +186,25 @@ def _project_odds(model: pl.StageModel) -> float:
 
 def test_cross_validation_fits_each_cohort_on_the_others_only() -> None:
     cohorts = {"a": (_cohort(20, 5), "2012-01"), "b": (_cohort(20, 10), "2008-01")}
-    out = {r["cohort"]: r for r in pc.cross_validate(cohorts, _half_model(), draws=4000)}
-    # a is predicted with k fitted on b (10 of 20: k = 1) and b with k fitted on a (k about 2)
-    assert out["a"]["k_fitted_on_others"] == pytest.approx(1.0, rel=0.05)
-    assert out["b"]["k_fitted_on_others"] == pytest.approx(2.0, rel=0.05)
+    runs = pc.cross_validate(cohorts, _half_model(), draws=4000, by_project=False)
+    out = {r["cohort"]: r for r in runs}
+    # a is predicted with k fitted on b (10.5 of 21 with the pseudo-project: k = 1) and b with
+    # k fitted on a (5.5 of 21: k = ln(5.5 / 21) / ln(1/2) = 1.93), up to the grid's 11 % steps
+    assert out["a"]["k_fitted_on_others"] == pytest.approx(1.0, rel=0.06)
+    assert out["b"]["k_fitted_on_others"] == pytest.approx(1.93, rel=0.06)
     assert out["a"]["out_of_sample"]["predicted_share"] == pytest.approx(0.5, abs=0.03)
     assert out["a"]["observed_share"] == 0.25
     assert out["b"]["out_of_sample"]["error_pp"] == pytest.approx(-25, abs=3)
+
+
+def test_leave_one_project_out_never_sees_the_project_it_predicts() -> None:
+    # 1 of 6 produced: the producer is predicted from 0 of 5 (k high, P low) and each
+    # non-producer from 1 of 5; so the producer gets the lowest probability of all
+    cohort = _cohort(6, 1)
+    loo = pc.leave_one_project_out(cohort, "2012-01", _half_model(), draws=1000)
+    assert loo["projects"] == 6 and loo["observed_share"] == pytest.approx(1 / 6)
+    k_low, k_high = loo["k_range"]
+    # fitted on 1 of 5 (+ pseudo): P = 1.5 / 6, k = 2; on 0 of 5: P = 0.5 / 6, k = 3.58
+    # (within one step of the grid, 11 %)
+    assert k_low == pytest.approx(2.0, rel=0.11) and k_high == pytest.approx(3.58, rel=0.11)
+    assert loo["predicted_share"] == pytest.approx((5 * 0.25 + 0.5 / 6) / 6, abs=0.03)

@@ -610,16 +610,10 @@ class PipelineBacktestRequest(Request):
 
 
 class PipelineBacktestResult(Out):
-    as_of: str
-    years: int
-    projects: int
-    predicted_share: float
-    predicted_p5: float
-    predicted_p95: float
-    observed_share: float
-    error_pp: float
-    brier: float
-    rows: list[dict[str, Any]]
+    backtest: dict[str, Any]
+    study_exponent: float | None
+    uncalibrated: dict[str, Any]
+    leave_one_project_out: dict[str, Any]
 
 
 class PipelineResult(Out):

@@ -121,25 +121,22 @@ def backtest_cmd(
 ) -> None:
     """Backtest the stage model on a past cohort: predicted vs observed share producing."""
     from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline_cohort import backtest, load_cohort
+    from critmin.sim.pipeline_cohort import load_cohort, report
 
     if cohort is not None:
         input_file(cohort, "--cohort", MAX_TABLE_BYTES)
-    res = backtest(
-        load_cohort(cohort),
-        years=years,
-        draws=draws,
-        seed=seed,
-        common_factor=not independent,
+    out = report(
+        load_cohort(cohort), years=years, draws=draws, seed=seed, common_factor=not independent
     )
     if as_json:
-        print_json(res)
+        print_json(out)
         return
+    res, plain, loo = out["backtest"], out["uncalibrated"], out["leave_one_project_out"]
     rows = [
         {
             "project": r["project"],
             "host": r["host"],
-            "cohort_phase": r["cohort_phase"],
+            "phase": r["cohort_phase"],
             "plan": r["planned_start"] or "",
             "p_producing": f"{r['p_producing']:.0%}",
             "first_production": r["first_production"] or "",
@@ -149,17 +146,23 @@ def backtest_cmd(
     ]
     print_table(rows, list(rows[0]), title=f"cohort of {res['as_of']}, {res['years']} years")
     typer.echo(
-        f"producing within {res['years']} years: predicted {res['predicted_share']:.1%} "
-        f"(p5-p95 {res['predicted_p5']:.1%}-{res['predicted_p95']:.1%}), observed "
-        f"{res['observed_share']:.1%} of {res['projects']} projects; error "
-        f"{res['error_pp']:+.1f} points; Brier {res['brier']:.3f}; "
-        f"{res['plan_missing']} without a published plan read as planned for {res['as_of']}"
+        f"producing within {res['years']} years, {res['projects']} projects: observed "
+        f"{res['observed_share']:.1%}; stage model (study exponent {out['study_exponent']}) "
+        f"{res['predicted_share']:.1%} (p5-p95 {res['predicted_p5']:.1%}-"
+        f"{res['predicted_p95']:.1%}, error {res['error_pp']:+.1f} points, Brier "
+        f"{res['brier']:.3f}); each project fitted without itself {loo['predicted_share']:.1%} "
+        f"(error {loo['error_pp']:+.1f} points); before calibration (k = 1) "
+        f"{plain['predicted_share']:.1%} (error {plain['error_pp']:+.1f} points)"
     )
-    if res["not_simulated"]:
-        typer.echo(
-            "not simulated (phase unknown): "
+    typer.echo(
+        f"{res['plan_missing']} without a published plan read as planned for {res['as_of']}"
+        + (
+            "; not simulated (phase unknown): "
             + ", ".join(r["project"] for r in res["not_simulated"])
+            if res["not_simulated"]
+            else ""
         )
+    )
 
 
 @app.command("projects")

@@ -254,14 +254,14 @@ class PriceFactor(BaseModel):
 
 
 class Exponent(_Sourced):
-    """k in p_j -> p_j^k for the study and financing phases (exploration, feasibility,
-    financing): k > 1 makes projects in studies less likely to reach production, k = 1 changes
-    nothing. Fitted on past cohorts (critmin.sim.pipeline_cohort.calibrate)."""
+    """k in p_j -> p_j^k for the study phases (exploration, feasibility): k > 1 makes projects
+    still in studies less likely to reach production, k = 1 changes nothing. Fitted on past
+    cohorts (critmin.sim.pipeline_cohort.calibrate)."""
 
     value: float = Field(ge=0.05, le=50)
 
 
-STUDY_PHASES: tuple[PrePhase, ...] = ("exploration", "feasibility", "financing")
+STUDY_PHASES: tuple[PrePhase, ...] = ("exploration", "feasibility")
 Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
 # a share of the committed amount, drawn within [0, 1]
 LossShare = Annotated[Dist, AfterValidator(lambda d: _within(d, 0.0, 1.0, "a loss given failure"))]
@@ -295,7 +295,7 @@ class StageModel(BaseModel):
 
     def p_success(self, phase: PrePhase, project: Project) -> float:
         """P(pass ``phase``) for ``project``: its stage's value, else its host's, else the base;
-        raised to ``study_exponent`` in the study and financing phases."""
+        raised to ``study_exponent`` in the study phases."""
         p = self.phases[phase].p_success.value
         for adj in (self.stages.get(project.stage), self.countries.get(project.host_iso3)):
             if adj is not None and phase in adj.p_success:

@@ -55,8 +55,8 @@ COHORTS: dict[str, tuple[Path, str]] = {
     "ree-2012": (COHORT, COHORT_DATE),
     "u-2008": (DATA / "cohort_u_2008.csv", "2008-01"),
 }
-# grid of the study-phase exponent k searched by calibrate(): 0.25 to 20, geometric
-K_GRID = tuple(float(k) for k in np.geomspace(0.25, 20.0, 97))
+# grid of the study-phase exponent k searched by calibrate(): 0.25 to 40, geometric
+K_GRID = tuple(float(k) for k in np.geomspace(0.25, 40.0, 49))
 Phase = Literal["exploration", "feasibility", "financing", "construction", "ramp_up", "producing"]
 Opt = BeforeValidator(_blank)
 
@@ -298,22 +298,32 @@ def calibrate(
     grid: Sequence[float] = K_GRID,
 ) -> dict[str, Any]:
     """The study-phase exponent k (p_j -> p_j^k, :class:`critmin.sim.pipeline.Exponent`) that
-    maximises the Bernoulli log-likelihood of the cohorts' outcomes,
-      L(k) = sum_p o_p ln P_p(k) + (1 - o_p) ln(1 - P_p(k)),
+    maximises the Bernoulli log-likelihood of the cohorts' outcomes with one pseudo-project,
+      L(k) = sum_p [o_p ln P_p(k) + (1 - o_p) ln(1 - P_p(k))]
+             + 1/2 ln Pbar(k) + 1/2 ln(1 - Pbar(k)),
     P_p(k) the simulated probability that project p produces within ``years`` of its cohort's
-    date (clipped to [1e-4, 1 - 1e-4]), searched over ``grid`` with the same random numbers at
-    every k (so L is compared without sampling noise between grid points). Nothing else in the
-    stage model is refitted."""
+    date (clipped to [1e-6, 1 - 1e-6]) and Pbar(k) their mean over the projects still in studies.
+    The pseudo-project (half a success, half a failure: the Jeffreys / Krichevsky-Trofimov
+    estimate) keeps k finite when no project in studies produced, where the plain maximum sits
+    at the edge of the grid. Searched over ``grid`` with the same random numbers at every k.
+    Nothing else in the stage model is refitted."""
+    from critmin.sim.pipeline import STUDY_PHASES
+
     base = model if model is not None else load_stage_model()
     best: tuple[float, float] | None = None
     curve = []
     for k in grid:
         m = _with_exponent(base, k, "calibration grid")
-        ll = 0.0
+        ll, study = 0.0, []
         for rows, as_of in cohorts:
             p, o = _odds(rows, m, as_of, years, draws, seed)
-            p = np.clip(p, 1e-4, 1 - 1e-4)
+            p = np.clip(p, 1e-6, 1 - 1e-6)
             ll += float(np.sum(o * np.log(p) + (1 - o) * np.log(1 - p)))
+            known = [r for r in rows if r.cohort_phase is not None]
+            study += [float(p[i]) for i, r in enumerate(known) if r.cohort_phase in STUDY_PHASES]
+        if study:
+            bar = float(np.mean(study))
+            ll += 0.5 * np.log(bar) + 0.5 * np.log(1 - bar)
         curve.append((k, ll))
         if best is None or ll > best[1]:
             best = (k, ll)
@@ -321,9 +331,47 @@ def calibrate(
     return {
         "k": best[0],
         "loglik": best[1],
+        "at_grid_edge": best[0] in (min(grid), max(grid)),
         "projects": sum(sum(r.cohort_phase is not None for r in rows) for rows, _ in cohorts),
         "curve": [{"k": k, "loglik": ll} for k, ll in curve],
     }
+
+
+def leave_one_project_out(
+    rows: Sequence[CohortRow],
+    as_of: str,
+    model: StageModel | None = None,
+    years: int = YEARS,
+    draws: int = 2_000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Each project predicted by the model with k fitted on the OTHER projects of its cohort:
+    predicted share = mean of those probabilities, against the observed share. Out of sample
+    by project, not by time: the projects share one boom and bust."""
+    base = model if model is not None else load_stage_model()
+    known = [r for r in rows if r.cohort_phase is not None]
+    p, ks = [], []
+    for i, r in enumerate(known):
+        fit = calibrate([(known[:i] + known[i + 1 :], as_of)], base, years, draws, seed)
+        m = _with_exponent(base, fit["k"], "leave one project out")
+        p.append(float(_odds([r], m, as_of, years, draws, seed)[0][0]))
+        ks.append(fit["k"])
+    obs = np.array([produced_by(r.first_production, _cutoff(as_of, years)) for r in known])
+    predicted, observed = float(np.mean(p)), float(np.mean(obs))
+    return {
+        "projects": len(known),
+        "predicted_share": predicted,
+        "observed_share": observed,
+        "error_pp": 100.0 * (predicted - observed),
+        "within_10pp": abs(predicted - observed) <= 0.10,
+        "brier": float(np.mean((np.array(p) - obs) ** 2)),
+        "k_range": [min(ks), max(ks)],
+    }
+
+
+def _cutoff(as_of: str, years: int) -> float:
+    y, m = int(as_of[:4]), int(as_of[5:7])
+    return y + (m - 1) / 12 + years
 
 
 def load_cohorts() -> dict[str, tuple[list[CohortRow], str]]:
@@ -337,9 +385,11 @@ def cross_validate(
     years: int = YEARS,
     draws: int = 10_000,
     seed: int = 0,
+    by_project: bool = True,
 ) -> list[dict[str, Any]]:
-    """Per cohort: the bundled model's backtest, and the backtest of the model with k fitted on
-    the OTHER cohorts only (leave one cohort out: the held-out cohort never informs its k)."""
+    """Per cohort: the bundled model's backtest; each project predicted with k fitted on the
+    other projects of its cohort (:func:`leave_one_project_out`); and, where there are other
+    cohorts, the backtest of the model with k fitted on them only (leave one cohort out)."""
     found = cohorts if cohorts is not None else load_cohorts()
     base = model if model is not None else load_stage_model()
     out = []
@@ -352,6 +402,10 @@ def cross_validate(
             "observed_share": raw["observed_share"],
             "bundled": _brief(raw),
         }
+        if by_project:
+            row["leave_one_project_out"] = leave_one_project_out(
+                rows, as_of, base, years, seed=seed
+            )
         others = [v for n, v in found.items() if n != name]
         if others:
             fit = calibrate(others, base, years, seed=seed)
@@ -367,3 +421,25 @@ def cross_validate(
 def _brief(res: dict[str, Any]) -> dict[str, Any]:
     keys = ("predicted_share", "predicted_p5", "predicted_p95", "error_pp", "within_10pp", "brier")
     return {k: res[k] for k in keys}
+
+
+def report(
+    rows: Sequence[CohortRow] | None = None,
+    as_of: str = COHORT_DATE,
+    years: int = YEARS,
+    draws: int = 10_000,
+    seed: int = 0,
+    common_factor: bool = True,
+) -> dict[str, Any]:
+    """What ``critmin pipeline backtest`` shows: the bundled stage model on the cohort (default:
+    the bundled 2012 rare-earth one), the same without its study exponent (k = 1, the stage
+    model before calibration), and each project predicted with k fitted on the others."""
+    rows = list(rows) if rows is not None else load_cohort()
+    model = load_stage_model()
+    plain = StageModel.model_validate({**model.model_dump(), "study_exponent": None})
+    return {
+        "backtest": backtest(rows, model, as_of, years, draws, seed, common_factor),
+        "study_exponent": model.study_exponent.value if model.study_exponent else None,
+        "uncalibrated": _brief(backtest(rows, plain, as_of, years, draws, seed, common_factor)),
+        "leave_one_project_out": leave_one_project_out(rows, as_of, model, years, seed=seed),
+    }

@@ -60,9 +60,10 @@ def run(req: PipelineRequest) -> Any:
 def backtest(req: PipelineBacktestRequest) -> Any:
     """Predicted against observed share of a past cohort producing within `years`
     (`critmin pipeline backtest --json`): the bundled 2012 rare-earth cohort, or the rows
-    given. Capped at 20 000 draws a request."""
-    from critmin.sim.pipeline_cohort import backtest as fn
+    given; also the model before calibration and each project predicted with the study exponent
+    fitted on the others. Capped at 20 000 draws a request."""
     from critmin.sim.pipeline_cohort import check_rows
+    from critmin.sim.pipeline_cohort import report as fn
 
     def run() -> Any:
         rows = check_rows(req.cohort) if req.cohort is not None else None
