@@ -22,7 +22,7 @@ COLUMNS = [
     "sponsor",
     "host_iso3",
     "stage",
-    "phase_2012",
+    "cohort_phase",
     "planned_start",
     "planned_capacity_t",
     "first_production",
@@ -83,11 +83,11 @@ def test_fields_use_the_vocabulary() -> None:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", r["project_id"]), r["project_id"]
         assert re.fullmatch(r"[A-Z]{3}", r["host_iso3"]), r["host_iso3"]
         assert r["stage"] in {"mine", "refine"}
-        assert r["phase_2012"] in PHASES
+        assert r["cohort_phase"] in PHASES
         assert r["status"] in STATUSES
         # an empty phase must be explained in the note
-        if not r["phase_2012"]:
-            assert "phase_2012 unknown" in r["note"], r["project_id"]
+        if not r["cohort_phase"]:
+            assert "phase unknown" in r["note"], r["project_id"]
         if r["planned_start"]:
             assert 2010 <= _year(r["planned_start"]) <= 2030
         if r["planned_capacity_t"]:

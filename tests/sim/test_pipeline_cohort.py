@@ -208,3 +208,24 @@ def test_leave_one_project_out_never_sees_the_project_it_predicts() -> None:
     # (within one step of the grid, 11 %)
     assert k_low == pytest.approx(2.0, rel=0.11) and k_high == pytest.approx(3.58, rel=0.11)
     assert loo["predicted_share"] == pytest.approx((5 * 0.25 + 0.5 / 6) / 6, abs=0.03)
+
+
+def test_the_bundled_study_exponent_is_the_fit_on_the_bundled_cohort() -> None:
+    """The YAML's number is not typed by hand: refitting gives it back exactly."""
+    model = pl.load_stage_model()
+    assert model.study_exponent is not None
+    fit = pc.calibrate([(pc.load_cohort(), pc.COHORT_DATE)], model)
+    assert fit["k"] == model.study_exponent.value and not fit["at_grid_edge"]
+
+
+def test_bundled_backtest_figures() -> None:
+    """The 2012 rare-earth cohort (docs/pipeline-cohort.md): 2 of 12 produced by 2022
+    (Mountain Pass 2012-08, Mount Weld 2013-02)."""
+    out = pc.report(draws=10_000)
+    res = out["backtest"]
+    assert res["projects"] == 12 and res["observed_share"] == pytest.approx(2 / 12)
+    # calibrated: within 10 points in sample and with each project left out of its own fit
+    assert abs(res["error_pp"]) <= 10 and res["observed_in_interval"]
+    assert out["leave_one_project_out"]["within_10pp"]
+    # before calibration the stage model was 50 points too high
+    assert out["uncalibrated"]["error_pp"] == pytest.approx(50.2, abs=2)

@@ -53,7 +53,9 @@ def test_correlate_keeps_uniforms_uniform_and_rho_zero_is_identity() -> None:
 
 def test_common_factor_keeps_each_projects_odds_and_widens_the_tail_of_loss() -> None:
     ps, rows = _cohort(10)
-    model = pl.load_stage_model(overrides={"price_factor": RHO_HALF})
+    # k = 1: projects in studies produce about 65 % of the time, so the tail is visible
+    plain = {"value": 1.0, "assumption": "test"}
+    model = pl.load_stage_model(overrides={"price_factor": RHO_HALF, "study_exponent": plain})
     on = pl.run(draws=40_000, seed=5, projects=ps, model=model, rows=rows)
     off = pl.run(draws=40_000, seed=5, projects=ps, model=model, rows=rows, common_factor=False)
     p_on = np.array([p["p_never"] for p in on["projects"]])
@@ -125,8 +127,12 @@ def test_stage_success_replaces_the_base_probability() -> None:
     model = pl.load_stage_model()
     mine = _project(current_phase="exploration")
     plant = _project(current_phase="exploration", stage="magnet")
-    assert model.p_success("exploration", mine) == model.phases["exploration"].p_success.value
-    assert model.p_success("exploration", plant) == 1.0
+    assert model.study_exponent is not None
+    k = model.study_exponent.value
+    assert model.p_success("exploration", mine) == model.phases["exploration"].p_success.value ** k
+    assert model.p_success("exploration", plant) == 1.0  # a plant has no deposit to prove
+    # financing and construction are outside the study phases: no exponent
+    assert model.p_success("financing", mine) == model.phases["financing"].p_success.value
 
 
 @pytest.mark.parametrize(
