@@ -675,9 +675,9 @@ def simulate(
     from critmin.sim.rng import block_generator, check_seed, named_generator
 
     n, seed = check_draws(draws), check_seed(seed)
-    factor = (
-        factor_draws({p.mineral_id for p in projects}, model, n, seed) if common_factor else None
-    )
+    factor = factor_draws({p.mineral_id for p in projects}, model, n, seed)
+    if factor is not None and not common_factor:  # the same draws with rho = 0: independent
+        factor = (np.zeros(n), factor[1])
     t0, shape = model.start_time(), (len(projects), n)
     alive, start = np.ones(shape, dtype=bool), np.full(shape, np.nan)
     ramp, level, ratio = np.zeros(shape), np.ones(shape), np.ones(shape)
@@ -698,7 +698,8 @@ def simulate(
         if factor is not None and here < len(PRE_PRODUCTION):
             # one latent variable per project decides whether it reaches production at all
             # (P = the product of its phase probabilities), correlated across the mineral's
-            # projects; the phase draws above still set the slips
+            # projects (rho = 0 when the factor is off: the same draws, uncorrelated, so two
+            # runs differ by the correlation alone); the phase draws still set the slips
             v = named_generator(seed, "pass", p.project_id).random(n)
             alive[k] = _correlate(v, factor[0], factor[1][p.mineral_id]) < p_all
         u, r = rng.random(n), model.ramp_up.duration_years.sample(rng, n)
