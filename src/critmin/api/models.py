@@ -21,6 +21,7 @@ from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
+from critmin.sim.pipeline_cohort import CohortRow
 
 # -- caps: one request must not starve the server (DESIGN.md section 7) -------------------------
 
@@ -592,6 +593,27 @@ class PipelineRequest(Request):
     draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
     seed: Seed = 0
     horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    common_factor: bool = Field(
+        True, description="Correlate project failures through a common price factor per mineral."
+    )
+
+
+class PipelineBacktestRequest(Request):
+    """The stage model's backtest on a past cohort (``critmin pipeline backtest``): the bundled
+    2012 rare-earth cohort unless ``cohort`` gives the rows (the CSV's columns)."""
+
+    years: Annotated[int, Field(ge=1, le=50)] = 10
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    seed: Seed = 0
+    common_factor: bool = True
+    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=500)] | None = None
+
+
+class PipelineBacktestResult(Out):
+    backtest: dict[str, Any]
+    study_exponent: float | None
+    uncalibrated: dict[str, Any]
+    leave_one_project_out: dict[str, Any]
 
 
 class PipelineResult(Out):
