@@ -124,9 +124,7 @@ def _asset_stakes(res: dict[str, Any], asset_id: str) -> set[tuple[str, float]]:
         ),
     ],
 )
-def test_kisanfu_owners_by_date(
-    store: Path, as_of: str, expected: set[tuple[str, float]]
-) -> None:
+def test_kisanfu_owners_by_date(store: Path, as_of: str, expected: set[tuple[str, float]]) -> None:
     res = control("cobalt", "COD", 2024, as_of)
     assert _asset_stakes(res, "cod-kisanfu") == expected
     assert sum(p for _, p in expected) == pytest.approx(100)
