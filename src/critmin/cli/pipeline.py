@@ -80,11 +80,14 @@ def run_cmd(
         rows, cols, title=f"{len(rows)} projects, {res['draws']:,} draws, seed {res['seed']}"
     )
     t = res["totals"]
+    # the same two scopes the brief states: every registered project, and the simulated ones
     typer.echo(
-        f"public money committed {_musd(t['public_usd'])} MUSD (letters of interest apart: "
-        f"{_musd(t['loi_usd'])} MUSD); at risk of no production by {res['horizon']}: "
-        f"{_musd(t['public_at_risk_usd'])} MUSD; expected projects producing by plan: "
-        f"{t['expected_projects_producing_by_plan']:.1f} of {t['simulated']}"
+        f"public money committed to all {t['projects']} registered projects "
+        f"{_musd(t['public_usd'])} MUSD (letters of interest apart: {_musd(t['loi_usd'])} "
+        f"MUSD); to the {t['simulated']} simulated (with a planned start) "
+        f"{_musd(t['public_usd_simulated'])} MUSD, of which at risk of no production by "
+        f"{res['horizon']}: {_musd(t['public_at_risk_usd'])} MUSD; expected projects "
+        f"producing by plan: {t['expected_projects_producing_by_plan']:.1f} of {t['simulated']}"
     )
 
 
