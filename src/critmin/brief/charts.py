@@ -332,11 +332,11 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
         )
     undated = len(rows) - len(dated)
     title = (
-        f"All {len(dated)} dated export controls in the register, start to lift or today "
-        f"(status on {today.isoformat()})"
+        f"Export controls, start to lift date or {today.isoformat()}: every one with a start "
+        f"date ({len(dated)} of {len(rows)}, any year or status)"
     )
     if undated:
-        title += f"; {undated} without a start date are listed below the chart"
+        title += f"; {undated} undated are listed, not drawn"
     layout = _layout(
         title,
         barmode="overlay",

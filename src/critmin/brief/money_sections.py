@@ -54,6 +54,11 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 f"Left out: {left['count']} rows worth {usd(left['amount_usd'])} whose source is "
                 f"unverified (an aggregator, an estimate or a third-party copy): {parts}."
             )
+            + cite(
+                r["source_id"]
+                for r in current
+                if not ledger.is_counted(r) and r["instrument"] != ledger.AGGREGATE
+            )
         )
     if agg["count"]:
         s.finding.append(
@@ -61,6 +66,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 f"Publisher aggregates ({agg['count']} rows, {usd(agg['amount_usd'])}) are "
                 "shown apart and never added to the totals."
             )
+            + cite(r["source_id"] for r in current if r["instrument"] == ledger.AGGREGATE)
         )
     rec = ledger.reconcile()
     ok = [r for r in rec if r["status"] == "matches"]
@@ -139,7 +145,12 @@ def ledger_section(cfg: BriefConfig) -> Section:
             ],
             [{**r, "missing": "; ".join(r["missing"])} for r in rec],
             source="source_id",
-            formats={"expected_usd": "usd", "ledger_usd": "usd", "status": "words"},
+            formats={
+                "text": "quote",
+                "expected_usd": "usd",
+                "ledger_usd": "usd",
+                "status": "words",
+            },
         )
     )
     shown = sorted(

@@ -65,6 +65,19 @@ def is_country(iso3: str | None) -> bool:
     return bool(iso3) and iso3 not in AGGREGATES
 
 
+def in_words(text: str) -> str:
+    """Country codes inside a generated sentence (an API reason such as "withheld by the
+    source (W): USA") replaced by names; other capitals are left alone."""
+    import re
+
+    known = _countries()
+    return re.sub(
+        r"\b[A-Z]{3}\b",
+        lambda m: known.get(m.group(), m.group()) if is_country(m.group()) else m.group(),
+        text,
+    )
+
+
 def words(text: str) -> str:
     """An internal id in words: ``'letters_of_interest'`` -> ``'letters of interest'``."""
     return text.replace("_", " ")

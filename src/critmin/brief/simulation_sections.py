@@ -58,6 +58,7 @@ def floor_section(cfg: BriefConfig) -> Section:
                     f"Model risk: without mean reversion ({other.upper()}, same volatility) the "
                     f"expected cost is {usd(alt.nominal)} (closed form)."
                 )
+                + cite(floor_ids)
             )
     s.figures.append(
         charts.cost_histogram(
@@ -117,6 +118,7 @@ def _band_table(s: Section, spec: Any, seed: int) -> None:
             f"{usd(li['upside_share_received']['nominal_usd'])}; the band below spans the "
             "long-run price and the volume."
         )
+        + cite(src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources))
     )
     s.tables.append(
         Table(

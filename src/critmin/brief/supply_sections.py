@@ -28,7 +28,7 @@ def supply_section(cfg: BriefConfig) -> Section:
         s.sources.update(r["sources"])
     for stage, rows in (("mine", all_mine), ("refine", all_refine)):
         s.notes.extend(
-            esc(f"{name(r['mineral'])}, {stage} {r['year']}: {r['reason']}.")
+            esc(f"{name(r['mineral'])}, {stage} {r['year']}: {names.in_words(r['reason'])}.")
             for r in rows
             if r["hhi"] is None
         )
@@ -84,7 +84,7 @@ def supply_section(cfg: BriefConfig) -> Section:
         try:
             res = cm.concentration(m, "mine", cfg.year)
             if res["hhi"] is None:
-                s.notes.append(esc(f"No map for {name(m)}: {res['reason']}"))
+                s.notes.append(esc(f"No map for {name(m)}: {names.in_words(res['reason'])}"))
             else:
                 maps.append(res)
         except CritminError as exc:
@@ -248,7 +248,7 @@ def controls_section(cfg: BriefConfig) -> Section:
         s.notes.append(
             esc(
                 "Not on the timeline (no announcement or start date in the register): "
-                + "; ".join(f"{_control_words(r)}, {r['status']}" for r in undated)
+                + "; ".join(f"{_control_words(r)}, {names.words(r['status'])}" for r in undated)
                 + "."
             )
             + cite(src for r in undated for src in r["sources"])
