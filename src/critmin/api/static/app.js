@@ -1070,6 +1070,7 @@
         layout("Price multiplier P/P0 in the target market", {
           barmode: "group",
           height: 330,
+          xaxis: { title: { text: "mineral" }, automargin: true },
           shapes: [
             {
               type: "line",
@@ -1178,6 +1179,7 @@
         ],
         layout("Budget allocated by mineral, USD million", {
           height: 330,
+          xaxis: { title: { text: "mineral" }, automargin: true },
           yaxis: { title: { text: "USD million" }, gridcolor: "#eee" },
           showlegend: false,
         })
