@@ -77,7 +77,7 @@ def _row_sources(row: dict[str, Any], key: str | None) -> list[str]:
     v = row.get(key)
     if not v:
         return []
-    return [v] if isinstance(v, str) else [str(i) for i in v if i]
+    return [v] if isinstance(v, str) else list(dict.fromkeys(str(i) for i in v if i))
 
 
 _CITE = re.compile(re.escape(CITE_OPEN) + r"([^\x03]*)" + re.escape(CITE_CLOSE))
