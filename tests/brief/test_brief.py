@@ -48,6 +48,11 @@ class _Checker(HTMLParser):
         a = dict(attrs)
         for key in ("src", "href", "data", "srcset", "poster", "action"):
             v = a.get(key)
+            if tag == "a" and key == "href":
+                # a source URL is a link the reader may follow; it loads nothing by itself
+                if v and not v.startswith(("#", "https://", "http://")):
+                    self.loads.append(f"{tag} {key}={v}")
+                continue
             if v and not v.startswith("#"):
                 self.loads.append(f"{tag} {key}={v}")
         if a.get("id"):

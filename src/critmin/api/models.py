@@ -101,12 +101,25 @@ class Source(Out):
     published: str | None = None
     accessed: dt.date | None = None
     licence: str | None = None
+    note: str | None = None
+
+
+class Figure(Out):
+    """A plotly figure: ``data`` (traces) and ``layout``, as critmin.brief.charts builds it,
+    with the source ids it rests on."""
+
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+    sources: list[str] = Field(default_factory=list)
 
 
 class Country(Out):
     iso3: str
     name: str
     kind: str
+    label: str | None = Field(
+        None, description="The short name charts and tables print (DR Congo, Russia)."
+    )
 
 
 class Coverage(Out):
@@ -334,6 +347,10 @@ class Exposure(Out):
     score: float | None = Field(None, description="NIR x controlled share x weight (= score_low).")
     score_low: float | None = None
     score_high: float | None = None
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Source ids: the net import reliance's and the counted controls'.",
+    )
 
 
 # -- ledger (Q4) ---------------------------------------------------------------------------------

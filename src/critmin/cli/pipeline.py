@@ -87,9 +87,12 @@ def run_cmd(
     )
     t, loss = res["totals"], res["totals"]["loss"]
     factor = "common price factor per mineral" if t["common_factor"] else "projects independent"
+    # the same two scopes the brief states: every registered project, and the simulated ones
     typer.echo(
-        f"public money committed {_musd(t['public_usd'])} MUSD (letters of interest apart: "
-        f"{_musd(t['loi_usd'])} MUSD); face value behind projects not producing by "
+        f"public money committed to all {t['projects']} registered projects "
+        f"{_musd(t['public_usd'])} MUSD (letters of interest apart: {_musd(t['loi_usd'])} "
+        f"MUSD); to the {t['simulated']} simulated (with a planned start) "
+        f"{_musd(t['public_usd_simulated'])} MUSD, face value behind projects not producing by "
         f"{res['horizon']}: {_musd(t['public_at_risk_usd'])} MUSD; expected loss "
         f"{_musd(loss['expected_usd'])} MUSD, p90 {_musd(loss['p90_usd'])} MUSD ({factor}); "
         f"expected projects producing by plan: "

@@ -34,11 +34,27 @@ def minerals(as_json: bool = JSON) -> None:
     )
 
 
-def sources(as_json: bool = JSON) -> None:
-    """Every source the shipped numbers cite."""
+def sources(
+    source_id: str | None = typer.Argument(
+        None, help="One source id (as cited in the brief and the tables): print it in full."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Every source the shipped numbers cite; with an id, that one source in full
+    (publisher, title, URL, dates, licence, note)."""
     import critmin as cm
+    from critmin.cli.output import printable
 
     rows = cm.sources().to_dicts()
+    if source_id is not None:
+        row = cm.source(source_id)
+        if as_json:
+            print_json(row)
+            return
+        width = max(len(k) for k in row)
+        for key, value in row.items():
+            typer.echo(f"{key:<{width}}  {printable('' if value is None else str(value))}")
+        return
     if as_json:
         print_json(rows)
         return
