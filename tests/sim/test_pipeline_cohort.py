@@ -139,6 +139,11 @@ def test_api_backtest_matches_python_and_refuses_a_row_without_a_source(store: P
         cohort = [pc.CohortRow.model_validate(x) for x in rows]
         want = pc.backtest(cohort, draws=300)["predicted_share"]
         assert r.json()["backtest"]["predicted_share"] == want
+        assert r.json()["leave_one_project_out"] is None  # the slow part only when asked
+        body = {"cohort": rows, "draws": 300, "leave_one_out": True}
+        r = client.post("/api/v1/pipeline/backtest", json=body)
+        loo = pc.report(cohort, draws=300)["leave_one_project_out"]
+        assert r.json()["leave_one_project_out"] == json.loads(json.dumps(loo))
         bad = [_row(outcome_source_url="")]
         r = client.post("/api/v1/pipeline/backtest", json={"cohort": bad})
         assert r.status_code == 422 and "outcome_source_url" in r.text

@@ -623,14 +623,17 @@ class PipelineBacktestRequest(Request):
     draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
     seed: Seed = 0
     common_factor: bool = True
-    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=500)] | None = None
+    leave_one_out: bool = Field(
+        False, description="Also predict each project with k fitted on the others (slow)."
+    )
+    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=60)] | None = None
 
 
 class PipelineBacktestResult(Out):
     backtest: dict[str, Any]
     study_exponent: float | None
     uncalibrated: dict[str, Any]
-    leave_one_project_out: dict[str, Any]
+    leave_one_project_out: dict[str, Any] | None
 
 
 class PipelineResult(Out):

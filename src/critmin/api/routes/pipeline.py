@@ -60,15 +60,21 @@ def run(req: PipelineRequest) -> Any:
 def backtest(req: PipelineBacktestRequest) -> Any:
     """Predicted against observed share of a past cohort producing within `years`
     (`critmin pipeline backtest --json`): the bundled 2012 rare-earth cohort, or the rows
-    given; also the model before calibration and each project predicted with the study exponent
-    fitted on the others. Capped at 20 000 draws a request."""
+    given (at most 60 rows); also the model before calibration and, with `leave_one_out`, each
+    project predicted with the study exponent fitted on the others (one refit per project: the
+    slow part). Capped at 20 000 draws a request."""
     from critmin.sim.pipeline_cohort import check_rows
     from critmin.sim.pipeline_cohort import report as fn
 
     def run() -> Any:
         rows = check_rows(req.cohort) if req.cohort is not None else None
         return fn(
-            rows, years=req.years, draws=req.draws, seed=req.seed, common_factor=req.common_factor
+            rows,
+            years=req.years,
+            draws=req.draws,
+            seed=req.seed,
+            common_factor=req.common_factor,
+            by_project=req.leave_one_out,
         )
 
     return call(run)
