@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_pipeline import _certain_model
 
 from critmin.errors import InputError
 from critmin.sim import pipeline as pl
@@ -37,18 +38,6 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _certain() -> pl.StageModel:
-    zero = {"kind": "fixed", "value": 0.0, "assumption": "test"}
-    sure = {"value": 1.0, "assumption": "test"}
-    phase = {"p_success": sure, "delay_years": zero}
-    return pl.load_stage_model(
-        overrides={
-            "phases": {p: phase for p in pl.PRE_PRODUCTION},
-            "ramp_up": {"p_success": sure, "duration_years": zero, "plateau": sure},
-        }
-    )
-
-
 def test_source_table_has_the_test_source() -> None:
     assert SOURCE in pc._source_ids()
 
@@ -63,7 +52,7 @@ def test_a_certain_model_predicts_every_planned_project_and_scores_the_misses(
         _row(project_id="d", cohort_phase="", first_production="2013"),  # phase unknown
     ]
     cohort = pc.load_cohort(_write(tmp_path / "c.csv", rows))
-    res = pc.backtest(cohort, model=_certain(), draws=200, seed=1)
+    res = pc.backtest(cohort, model=_certain_model(), draws=200, seed=1)
     assert res["projects"] == 3 and [r["project"] for r in res["not_simulated"]] == ["d"]
     assert res["predicted_share"] == pytest.approx(2 / 3)  # a and b, certainly, on plan
     assert res["observed_share"] == pytest.approx(1 / 3)
@@ -76,7 +65,7 @@ def test_a_certain_model_predicts_every_planned_project_and_scores_the_misses(
 
 def test_a_row_without_a_plan_is_read_as_planned_for_the_cohort_date(tmp_path: Path) -> None:
     cohort = pc.load_cohort(_write(tmp_path / "c.csv", [_row(planned_start="")]))
-    res = pc.backtest(cohort, model=_certain(), draws=10)
+    res = pc.backtest(cohort, model=_certain_model(), draws=10)
     assert res["plan_missing"] == 1 and res["predicted_share"] == 1.0
 
 
@@ -154,7 +143,7 @@ def test_api_backtest_matches_python_and_refuses_a_row_without_a_source(store: P
 
 def _half_model() -> pl.StageModel:
     """Certain and on time, except feasibility, passed with probability 0.5."""
-    data = _certain().model_dump()
+    data = _certain_model().model_dump()
     data["phases"]["feasibility"]["p_success"] = {"value": 0.5, "assumption": "test"}
     return pl.StageModel.model_validate(data)
 

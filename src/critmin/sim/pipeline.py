@@ -378,6 +378,14 @@ def load_stage_model(
         raise InputError(msg, field=field, value=value, file=str(file) if file else None) from None
 
 
+def check_header(fieldnames: Sequence[str] | None, columns: Sequence[str], path: Path) -> None:
+    """The first missing or unknown column of a CSV header, as an InputError (line 1)."""
+    header = list(fieldnames or [])
+    for col in [*(c for c in columns if c not in header), *(c for c in header if c not in columns)]:
+        msg = "missing column" if col in columns else "unknown column"
+        raise InputError(msg, file=str(path), line=1, column=col)
+
+
 def load_projects(file: Path | str | None = None) -> list[Project]:
     """The project register (the bundled one unless ``file`` names another CSV).
 
@@ -390,10 +398,7 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
 
     text = read_input_text(path, "projects", MAX_TABLE_BYTES, encoding="utf-8-sig")
     reader = csv.DictReader(csv_text(text))
-    header = list(reader.fieldnames or [])
-    for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
-        msg = "missing column" if col in COLUMNS else "unknown column"
-        raise InputError(msg, file=str(path), line=1, column=col)
+    check_header(reader.fieldnames, COLUMNS, path)
     out: list[Project] = []
     owner: dict[str, str] = {}
     for rec in csv_errors(reader, str(path)):

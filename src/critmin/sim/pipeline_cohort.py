@@ -43,6 +43,7 @@ from critmin.sim.pipeline import (
     _blank,
     _period,
     _where,
+    check_header,
     load_stage_model,
     simulate,
 )
@@ -127,10 +128,7 @@ def load_cohort(file: Path | str | None = None) -> list[CohortRow]:
     path = Path(file) if file is not None else COHORT
     text = read_input_text(path, "cohort", MAX_TABLE_BYTES, encoding="utf-8-sig")
     reader = csv.DictReader(csv_text(text))
-    header = list(reader.fieldnames or [])
-    for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
-        msg = "missing column" if col in COLUMNS else "unknown column"
-        raise InputError(msg, file=str(path), line=1, column=col)
+    check_header(reader.fieldnames, COLUMNS, path)
     known = _source_ids()
     out: list[CohortRow] = []
     for rec in csv_errors(reader, str(path)):

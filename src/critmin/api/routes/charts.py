@@ -16,6 +16,7 @@ from pydantic import Field
 from critmin.api.models import ErrorBody, Figure
 from critmin.api.routes import call
 from critmin.api.routes.supply import MineralName, Stage, Year
+from critmin.ledger import SUMMARY_KEYS
 
 router = APIRouter(
     prefix="/api/v1/charts",
@@ -98,17 +99,7 @@ def controls_timeline(
 
 @router.get("/ledger-summary", response_model=Figure, summary="Ledger totals as bars")
 def ledger_summary(
-    by: Literal[
-        "actor",
-        "agency",
-        "office",
-        "instrument",
-        "mineral",
-        "host",
-        "month",
-        "status",
-        "verification",
-    ] = "actor",
+    by: Literal[SUMMARY_KEYS] = "actor",  # type: ignore[valid-type]
     since: Annotated[dt.date | None, Query(description="Rows dated on or after.")] = None,
     status: Annotated[
         list[Annotated[str, Field(max_length=200)]] | None,
