@@ -240,7 +240,7 @@ def simulate_case(
                 approval = term.level + (term.a_0 - term.level) * np.exp(-k / term.tau)
                 withheld = 1.0 - approval
             elif term.kind == "quota" and p.quota_path:
-                withheld = _quota_withheld(p.quota_path, t - term.start)
+                withheld = np.full(n, _quota_withheld(p.quota_path, t - term.start))
             else:
                 withheld = term.level
             f = f * (1.0 - inside * withheld * (1.0 - term.leakage))
