@@ -263,11 +263,29 @@ SUMMARY_JSON = Path(__file__).parent / "data" / "backtest_summary.json"
 
 
 def summary(res: dict[str, Any]) -> dict[str, Any]:
-    """The figures a forecast carries next to it: fit, scores, targets (no per-case rows)."""
+    """The figures a forecast carries next to it: fit, scores, targets and the per-case table
+    (observed, in-sample and leave-one-out predicted, the LOO 90 % range, price sources)."""
     keys = ("draws", "seed", "background_sigma", "fit", "replay_2010", "targets")
     out = {k: res[k] for k in keys}
     out["in_sample"] = res["in_sample"]["scores"]
     out["leave_one_episode_out"] = res["leave_one_episode_out"]["scores"]
+    out["cases"] = [
+        {
+            "case": loo["case"],
+            "market": loo["market"],
+            "window": loo["window"],
+            "observed": loo["observed"],
+            "in_sample": ins["predicted"],
+            "loo": loo["predicted"],
+            "loo_p5": loo["p5"],
+            "loo_p95": loo["p95"],
+            "loo_covered": loo["covered"],
+            "sources": loo["sources"],
+        }
+        for ins, loo in zip(
+            res["in_sample"]["cases"], res["leave_one_episode_out"]["cases"], strict=True
+        )
+    ]
     out["targets_met"] = res["targets_met"]
     out["all_targets_met"] = res["all_targets_met"]
     return out
