@@ -127,6 +127,9 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     assert f["market_rare_earths_row_multiplier_p50"] == mm["row_multiplier"]["p50"]
     assert f["backtest_loo_male"] == sc["market_model"]["backtest"]["leave_one_episode_out_male"]
     assert f["backtest_no_change_male"] == sc["market_model"]["backtest"]["no_change_male"]
+    text = brief.out.read_text(encoding="utf-8")
+    assert "Backtest of the market model" in text and "OLD RULE" in text
+    assert f"<td>{f['backtest_loo_male']:.2f}</td>" in text.replace(' class="num"', "")
     st = cli(
         "stockpile", "plan", "--budget", "12e9", "--draws", "5000", "--seed", "7", "--json"
     ).json()

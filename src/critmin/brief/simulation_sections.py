@@ -181,7 +181,18 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
                 ("loo", "leave-one-out x"),
                 ("range", "LOO 90 %"),
             ],
-            [{**c, "range": f"{c['loo_p5']:.2f}-{c['loo_p95']:.2f}"} for c in bt["cases"]],
+            [
+                {
+                    "case": c["case"],
+                    "market": c["market"],
+                    "window": c["window"],
+                    "observed": f"{c['observed']:.2f}",
+                    "in_sample": f"{c['in_sample']:.2f}",
+                    "loo": f"{c['loo']:.2f}",
+                    "range": f"{c['loo_p5']:.2f}-{c['loo_p95']:.2f}",
+                }
+                for c in bt["cases"]
+            ],
         )
     )
     s.tables.append(
@@ -194,7 +205,16 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
                 ("within_2x", "within 2x"),
                 ("coverage_90", "90 % coverage"),
             ],
-            [{"fit": "in-sample", **ins}, {"fit": "leave one episode out", **loo}],
+            [
+                {
+                    "fit": fit,
+                    "male": f"{sc['male']:.2f}",
+                    "no_change_male": f"{sc['no_change_male']:.2f}",
+                    "within_2x": pct(sc["within_2x"]),
+                    "coverage_90": pct(sc["coverage_90"]),
+                }
+                for fit, sc in (("in-sample", ins), ("leave one episode out", loo))
+            ],
         )
     )
 
