@@ -283,6 +283,15 @@ def test_scenario_and_stockpile_runner(visit: Any) -> None:
     page = v.page
     page.wait_for_selector("#sc-table tbody tr")
     _plot_ready(page, "#sc-chart")
+    # the market model's forecast sits next to its backtest (bundled summary, 20 cases)
+    page.wait_for_selector("#sc-bt tbody tr")
+    from critmin.sim.backtest import load_summary
+
+    summ = load_summary()
+    assert page.eval_on_selector_all("#sc-bt tbody tr", "rs => rs.length") == len(summ["cases"])
+    loo_row = page.inner_text("#sc-bt-scores tbody tr:nth-child(2)")
+    assert f"{summ['leave_one_episode_out']['male']:.2f}" in loo_row
+    assert "OLD RULE" in page.inner_text("#sc-rule")
     page.wait_for_selector("#sp-table tbody tr")
     _plot_ready(page, "#sp-chart")
     v.check("scenarios")

@@ -127,6 +127,14 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     cut = next(m for m in sc["minerals"] if m["mineral"] == "rare_earths")
     assert f["scenario_rare_earths_shortfall_share_mean"] == cut["shortfall_share"]["mean"]
     assert f["scenario_rare_earths_price_multiplier_p50"] == cut["price_multiplier"]["p50"]
+    # the market model's forecast and its backtest error, next to each other, as the CLI says
+    mm = next(m for m in sc["market_model"]["minerals"] if m["mineral"] == "rare_earths")
+    assert f["market_rare_earths_row_multiplier_p50"] == mm["row_multiplier"]["p50"]
+    assert f["backtest_loo_male"] == sc["market_model"]["backtest"]["leave_one_episode_out_male"]
+    assert f["backtest_no_change_male"] == sc["market_model"]["backtest"]["no_change_male"]
+    text = brief.out.read_text(encoding="utf-8")
+    assert "Backtest of the market model" in text and "Old rule" in text
+    assert f"<td>{f['backtest_loo_male']:.2f}</td>" in text.replace(' class="num"', "")
     st = cli(
         "stockpile", "plan", "--budget", "12e9", "--draws", "5000", "--seed", "7", "--json"
     ).json()

@@ -77,15 +77,16 @@ def run_cmd(
                 "shortfall_t p50": m["shortfall_t"]["p50"],
                 "shortfall_t p95": m["shortfall_t"]["p95"],
                 "share p50": m["shortfall_share"]["p50"],
-                "P/P0 p50": m["price_multiplier"]["p50"],
-                "P/P0 p95": m["price_multiplier"]["p95"],
+                "old P/P0 p50": m["price_multiplier"]["p50"],
+                "at cap": m["price_share_at_cap"],
                 "days cover p50": cover["p50"] if cover else None,
                 "note": f"reported as {m['reported_as']}" if m["reported_as"] else "",
             }
         )
-    cols = ["mineral", "shortfall_t p50", "shortfall_t p95", "share p50", "P/P0 p50"]
-    cols += ["P/P0 p95", "days cover p50", "note"]
+    cols = ["mineral", "shortfall_t p50", "shortfall_t p95", "share p50", "old P/P0 p50"]
+    cols += ["at cap", "days cover p50", "note"]
     print_table(rows, cols, title=f"{res['title']} ({res['draws']} draws, seed {res['seed']})")
+    typer.echo(res["price_rule"]["label"])
     mm = res.get("market_model")
     if mm:
         for m in mm["minerals"]:

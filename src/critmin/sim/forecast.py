@@ -160,6 +160,8 @@ def _wrap(summ: dict[str, Any], draws: int, minerals: list[dict[str, Any]]) -> d
             "within_2x": loo["within_2x"],
             "coverage_90": loo["coverage_90"],
             "all_targets_met": summ["all_targets_met"],
+            "scores": {"in_sample": summ["in_sample"], "leave_one_episode_out": loo},
+            "cases": summ["cases"],
         },
         "warning": None
         if summ["all_targets_met"]

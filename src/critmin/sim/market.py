@@ -10,7 +10,9 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
 - Each measure k withholds w_k(t) of China's exports, of which lambda_k still reaches ROW
   through third countries (leakage / re-routing). The export flow is the share
   f(t) = prod_k (1 - w_k(t) (1 - lambda_k)) of its base level.
-  * quota: w = the quota cut (sourced);
+  * quota: w(t) = 1 - (half-year quota) / (2009 half-year rate), a step path from the sourced
+    MOFCOM batches (:data:`QUOTA_2010_PATH`: H1 2010 0.111, H2 2010 0.682, H1 2011 0.424,
+    H2 2011 0.372); the annual cut 0.3966 (2010 against 2009) hid the deep second-half cut;
   * licence regime: w = 1 - a(t), the approval rate a(t) = a_ss + (a_0 - a_ss) exp(-k/tau)
     moving from a_0 in the first month to a_ss over tau months (k: months in force);
   * ban_usa (a ban on one destination): w = u, the United States' share of China's exports.
@@ -47,9 +49,10 @@ from critmin.sim.episodes import Case, Measure
 
 Arr = NDArray[np.float64]
 FORECAST = "next-12-months"  # after window of a forecast (no observation)
-CAP = 100.0  # numerical guard on P/P0 (a draw at the guard is counted, never hidden)
+CAP = 1.0e4  # numerical guard on P/P0 (a draw at the guard is counted, never hidden); 100 until
+# this change, where 8-10 % of the 2025 rare-earth draws of the leave-one-out fold touched it
 _LO, _HI = -math.log(CAP), math.log(CAP)
-BISECT = 32  # bisection steps on ln P: bracket width 2 ln 100 / 2^32 < 3e-9
+BISECT = 34  # bisection steps on ln P: bracket width 2 ln 1e4 / 2^34 < 1.1e-9
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,18 @@ class Range:
 
 
 A = "ASSUMPTION"
+_HALF_2009 = 50145.0 / 2  # 2009 annual quota 50,145 t at an even half-year rate
+# China's rare-earth export quota by half year against the 2009 rate (t): 2009 50,145 t
+# (xc-inautonews-2012-re-quota); 30,258 t issued for 2010 by end-July of which the July second
+# batch was 7,976 t (xc-smm-2010-re-quota, xh-chinadaily-2011-re-quota-2nd); first 2011 batch
+# 14,446 t (xh-chinadaily-2010-re-quota-2011); second 2011 batch 15,738 t
+# (xh-chinadaily-2011-re-quota-2nd). Leakage (exports above quota) stays the 2010 figure 0.4805.
+QUOTA_2010_PATH: tuple[tuple[float, float], ...] = (
+    (0.0, 1 - 22282.0 / _HALF_2009),  # H1 2010: 30,258 t issued by end-July less 7,976 t
+    (6.0, 1 - 7976.0 / _HALF_2009),  # H2 2010: second batch 7,976 t
+    (12.0, 1 - 14446.0 / _HALF_2009),  # H1 2011: first batch 14,446 t
+    (18.0, 1 - 15738.0 / _HALF_2009),  # H2 2011: second batch 15,738 t
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,8 @@ class Params:
     # the 2010 quota: sourced (scenario chn-2010-ree-quota-replay)
     quota_cut: float = 0.3966
     quota_leakage: float = 0.4805
+    # half-year quota path: (months from the measure's start, withheld share of the 2009 rate)
+    quota_path: tuple[tuple[float, float], ...] = QUOTA_2010_PATH
     sigma: float = 0.0  # background yearly log-price noise; 0 = none (set by the backtest)
 
     def with_fit(self, eps_sr: float, a_ss: float) -> Params:
@@ -143,6 +160,12 @@ def _window(case: Case) -> tuple[int, int, int, int, int]:
 def _start_month(m: Measure, base_year: int) -> float:
     """Months from 1 January of ``base_year`` to the measure's start (fractional)."""
     return 12 * (m.start.year - base_year) + (m.start.month - 1) + (m.start.day - 1) / 30.4375
+
+
+def _quota_withheld(path: tuple[tuple[float, float], ...], since: float) -> float:
+    """Withheld share in force ``since`` months after the quota's start (step function)."""
+    live = [w for m0, w in path if m0 <= since]
+    return live[-1] if live else path[0][1]
 
 
 def _bisect(fun: Any, lo: float, hi: float, n: int) -> Arr:
@@ -216,6 +239,8 @@ def simulate_case(
             if term.kind == "licence":
                 approval = term.level + (term.a_0 - term.level) * np.exp(-k / term.tau)
                 withheld = 1.0 - approval
+            elif term.kind == "quota" and p.quota_path:
+                withheld = np.full(n, _quota_withheld(p.quota_path, t - term.start))
             else:
                 withheld = term.level
             f = f * (1.0 - inside * withheld * (1.0 - term.leakage))

@@ -1067,7 +1067,7 @@
             marker: { color: CHINA },
           },
         ],
-        layout("Price multiplier P/P0 in the target market", {
+        layout("Old rule: price multiplier P/P0 in the target market", {
           barmode: "group",
           height: 330,
           xaxis: { title: { text: "mineral" }, automargin: true },
@@ -1117,6 +1117,65 @@
                 td(nameOf(m)),
                 el("td", { colSpan: 4, text: "not computable: missing " + (m.missing || []).join(", ") })
               )
+        )
+      );
+      this.market(res, nameOf);
+    },
+
+    // the structural market model's forecast with its backtest table next to it
+    market(res, nameOf) {
+      $("#sc-rule").textContent = res.price_rule ? res.price_rule.label : "";
+      const mm = res.market_model;
+      if (!mm) return;
+      const bt = mm.backtest;
+      $("#sc-mm-warning").textContent = mm.warning || "All backtest targets met.";
+      setRows(
+        $("#sc-mm"),
+        mm.minerals.map((m) =>
+          m.computable
+            ? el(
+                "tr",
+                {},
+                td(nameOf(m)),
+                td(num(m.row_multiplier.p50, 2), "num"),
+                td(num(m.row_multiplier.p5, 2) + " - " + num(m.row_multiplier.p95, 2), "num"),
+                td(num(m.restrictor_domestic_multiplier.p50, 2), "num"),
+                td(pct(m.p_row_shortfall_gt_5pct), "num")
+              )
+            : el("tr", { class: "muted" }, td(nameOf(m)), el("td", { colSpan: 4, text: (m.missing || []).join("; ") }))
+        )
+      );
+      const sc = bt.scores;
+      setRows(
+        $("#sc-bt-scores"),
+        [
+          ["in-sample", sc.in_sample],
+          ["leave one episode out", sc.leave_one_episode_out],
+        ].map(([fit, s]) =>
+          el(
+            "tr",
+            {},
+            td(fit),
+            td(num(s.male, 2), "num"),
+            td(num(s.no_change_male, 2), "num"),
+            td(pct(s.within_2x), "num"),
+            td(pct(s.coverage_90), "num")
+          )
+        )
+      );
+      setRows(
+        $("#sc-bt"),
+        bt.cases.map((c) =>
+          el(
+            "tr",
+            {},
+            td(c.case),
+            td(c.market),
+            td(c.window),
+            td(num(c.observed, 2), "num"),
+            td(num(c.in_sample, 2), "num"),
+            td(num(c.loo, 2) + " (" + num(c.loo_p5, 2) + " - " + num(c.loo_p95, 2) + ")", "num")
+          )
         )
       );
     },
