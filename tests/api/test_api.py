@@ -925,17 +925,11 @@ def test_scenario_check_names_the_bad_field(
     assert_error(client.post(f"{API}/scenarios/check", json={**_GOOD_SCENARIO, **over}), 422, field)
 
 
-def test_backtest_equals_the_cli(
-    client: TestClient, cli: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from critmin.api.routes import scenarios as routes
+def test_backtest_is_the_bundled_summary(client: TestClient) -> None:
+    """The endpoint serves the bundled summary; tests/sim/test_backtest.py checks that a fresh
+    run (what `critmin scenario backtest --json` computes) equals it."""
     from critmin.sim import backtest as bt
 
-    real = bt.run_backtest
-    monkeypatch.setattr(
-        bt, "run_backtest", lambda draws=200, seed=bt.DEFAULT_SEED: real(draws, seed)
-    )
-    monkeypatch.setattr(routes, "_BACKTEST", {})
     body = client.get(f"{API}/scenarios/backtest").json()
-    assert body == cli("scenario", "backtest", "--draws", "200", "--json").json()
+    assert body == bt.load_summary()
     assert body["all_targets_met"] is False
