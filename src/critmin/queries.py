@@ -75,7 +75,13 @@ def resolve_mineral(name: str, path: Path | str | None = None) -> str:
     names = _derived("mineral_names", (minerals(path),), _mineral_names)
     found = names.get(_normal(name))
     if found is None:
-        raise NotFoundError(f"unknown mineral {name!r}; `critmin minerals` lists them")
+        from critmin.vocab import closest
+
+        near = list(dict.fromkeys(names[n] for n in closest(_normal(name), names)))
+        raise NotFoundError(
+            f"unknown mineral {name!r}; did you mean {', '.join(near)}? "
+            "(`critmin minerals` lists them)"
+        )
     return str(found)
 
 

@@ -43,7 +43,9 @@ def choose(value: str, options: Mapping[str, str] | Iterable[str], field: str) -
     near = closest(str(value), set(spellings.values()) | set(spellings))
     canonical = list(dict.fromkeys(table[normal(n)] for n in near))
     raise InputError(
-        "unknown value; closest valid: " + ", ".join(canonical), field=field, value=value
+        f"unknown value; did you mean {canonical[0]}? closest valid: " + ", ".join(canonical),
+        field=field,
+        value=value,
     )
 
 

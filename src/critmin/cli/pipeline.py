@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import choice_callback
 
 app = typer.Typer(
     help="Project pipeline: odds, delays and delivered tonnes of publicly backed projects.",
@@ -107,7 +108,9 @@ def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None
 
 
 def gap_cmd(
-    by: str = typer.Option("project", "--by", help="project|mineral"),
+    by: str = typer.Option(
+        "project", "--by", help="project|mineral", callback=choice_callback(("project", "mineral"))
+    ),
     projects: Path | None = PROJECTS,
     as_json: bool = JSON,
 ) -> None:

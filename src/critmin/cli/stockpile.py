@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import mineral_callback
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
@@ -22,7 +23,12 @@ FIN = typer.Option(0.0503, "--financing-rate", help="Financing, a year (EXIM CIR
 STORE = typer.Option(0.01, "--storage-rate", help="Storage, a year (fraction of value).")
 LOSS = typer.Option(0.0, "--loss-rate", help="Loss or obsolescence, a year.")
 CAP = typer.Option(365.0, "--cap-days", help="Cap per mineral, days of US consumption.")
-MINERALS = typer.Option(None, "--minerals", help="Only these minerals (repeat or comma-separate).")
+MINERALS = typer.Option(
+    None,
+    "--minerals",
+    help="Only these minerals (repeat or comma-separate; id, name or symbol, any case).",
+    callback=mineral_callback,
+)
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
