@@ -8,6 +8,7 @@ import typer
 
 from critmin.cli.output import print_json, print_table
 from critmin.cli.params import mineral_callback
+from critmin.defaults import BUDGET_USD
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
@@ -49,7 +50,9 @@ def _b(x: float) -> str:
 
 @app.command("plan")
 def plan_cmd(
-    budget: float = typer.Option(12e9, "--budget", help="Budget in USD (default: Project Vault)."),
+    budget: float = typer.Option(
+        BUDGET_USD, "--budget", help="Budget in USD (default: Project Vault)."
+    ),
     minerals: list[str] | None = MINERALS,
     draws: int = DRAWS,
     seed: int | None = SEED,
@@ -149,7 +152,7 @@ def frontier_cmd(
 
 @app.command("days")
 def days_cmd(
-    budget: float = typer.Option(12e9, "--budget", help="Budget of the optimal plan, USD."),
+    budget: float = typer.Option(BUDGET_USD, "--budget", help="Budget of the optimal plan, USD."),
     minerals: list[str] | None = MINERALS,
     draws: int = DRAWS,
     seed: int | None = SEED,

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
+from critmin.defaults import SEED
 from critmin.errors import InputError
 
 DATA = Path(__file__).parent / "data"
@@ -582,7 +583,7 @@ def planned(planned_start: str, capacity: float, years: Sequence[int]) -> Floats
 
 def run(
     draws: int = 10_000,
-    seed: int = 0,
+    seed: int = SEED,
     *,
     projects: Sequence[Project] | None = None,
     model: StageModel | None = None,
