@@ -22,10 +22,10 @@ def minerals(path: Path | str | None = None) -> pl.DataFrame:
 def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
     """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
     Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
-    from critmin.store import read_table
+    from critmin.store import read_rows  # no polars: `critmin minerals` starts fast
 
-    apps = {r["mineral_id"]: r["applications"] for r in read_table("applications", path).to_dicts()}
-    return [{**r, "applications": apps.get(r["mineral_id"])} for r in minerals(path).to_dicts()]
+    apps = {r["mineral_id"]: r["applications"] for r in read_rows("applications", path)}
+    return [{**r, "applications": apps.get(r["mineral_id"])} for r in read_rows("minerals", path)]
 
 
 def sources(path: Path | str | None = None) -> pl.DataFrame:
@@ -79,8 +79,8 @@ def resolve_mineral(name: str, path: Path | str | None = None) -> str:
 
         near = list(dict.fromkeys(names[n] for n in closest(_normal(name), names)))
         raise NotFoundError(
-            f"unknown mineral {name!r}; did you mean {', '.join(near)}? "
-            "(`critmin minerals` lists them)"
+            f"unknown mineral {name!r}; did you mean {near[0]}? closest valid: "
+            f"{', '.join(near)} (`critmin minerals` lists them)"
         )
     return str(found)
 

@@ -408,6 +408,22 @@ def read_table(name: str, path: Path | str | None = None) -> pl.DataFrame:
     return frame
 
 
+def read_rows(name: str, path: Path | str | None = None) -> list[dict[str, Any]]:
+    """One whole table as a list of row dicts, in key order: the rows of :func:`read_table`
+    with the same Python values, read without polars or pyarrow so that commands that only
+    print a reference table (`critmin minerals`, `critmin sources`) start fast."""
+    if name not in TABLES:
+        raise InputError(
+            f"unknown table; choose one of {', '.join(TABLES)}", field="table", value=name
+        )
+    order = ", ".join(f'"{c}"' for c in TABLES[name].key)
+    p = ensure_store(path)
+    with raw_connection(p, read_only=True) as con:
+        cur = con.execute(f'SELECT * FROM "{name}" ORDER BY {order}')
+        cols = [d[0] for d in cur.description or []]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
 def query(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
 ) -> pl.DataFrame:

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
-from critmin.cli.params import country_option, mineral_option
+from critmin.cli.params import (
+    AGENCY_CALLBACK,
+    INSTRUMENT_CALLBACK,
+    STATUS_CALLBACK,
+    VERIFICATION_CALLBACK,
+    country_option,
+    mineral_option,
+)
 from critmin.cli.pipeline import gap_cmd
 
 app = typer.Typer(
@@ -85,14 +92,24 @@ def _read_stdin(max_bytes: int) -> str:
 def list_cmd(
     actor: str | None = country_option("--actor", help="Acting state"),
     agency: str | None = typer.Option(
-        None, "--agency", help="Agency id, name or alias (an agency includes its offices)."
+        None,
+        "--agency",
+        help="Agency id, name or alias (an agency includes its offices).",
+        callback=AGENCY_CALLBACK,
     ),
-    instrument: str | None = typer.Option(None, "--instrument", help="e.g. loan, price-floor."),
+    instrument: str | None = typer.Option(
+        None, "--instrument", help="e.g. loan, price-floor.", callback=INSTRUMENT_CALLBACK
+    ),
     mineral: str | None = mineral_option(),
     host: str | None = country_option("--host", help="Host country"),
-    status: str | None = typer.Option(None, "--status"),
+    status: str | None = typer.Option(
+        None, "--status", help="committed, announced, ...; any case.", callback=STATUS_CALLBACK
+    ),
     verification: str | None = typer.Option(
-        None, "--verification", help="primary, press or unverified."
+        None,
+        "--verification",
+        help="primary, press or unverified.",
+        callback=VERIFICATION_CALLBACK,
     ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
     history_: bool = typer.Option(False, "--history", help="Include superseded rows."),
@@ -139,7 +156,9 @@ def summary_cmd(
         "(agency rolls offices up to their parent; office keeps them apart)",
     ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
-    status: list[str] = typer.Option([], "--status", help="Repeat to count several statuses."),
+    status: list[str] = typer.Option(
+        [], "--status", help="Repeat to count several statuses.", callback=STATUS_CALLBACK
+    ),
     include_unverified: bool = UNVERIFIED,
     as_json: bool = JSON,
 ) -> None:

@@ -89,7 +89,8 @@ def print_table(
     keep their full width on one line. Other columns wrap at spaces (a word longer than the
     column folds, nothing is replaced by an ellipsis). When even that does not fit, the
     other columns are left out, those in ``drop_first`` first, then from the right, and a
-    line names them (``--json`` gives all; ``fit=False`` keeps every column, wrapped).
+    line names them (``--json`` gives all). ``fit=False`` keeps every column and prints the
+    table as wide as it needs, wider than the terminal if need be (``ledger list --wide``).
     Every cell and the title are plain text (rich markup such as ``[bold]`` in stored text
     prints as written) with control characters escaped.
     """
@@ -107,10 +108,11 @@ def print_table(
 
     def need(i: int) -> int:
         values = [row[i] for row in cells]
-        if columns[i] in key_set:  # the header may wrap, a value never does
-            return max([3, *map(len, values)])
-        words = [len(w) for v in values for w in v.split()]
-        return max(4, min(MAX_TOKEN, max(words, default=1)))
+        head = [len(w) + 1 for w in columns[i].split("_")]  # the header breaks after "_"
+        if columns[i] in key_set:  # a value never wraps
+            return max([3, *map(len, values), *head])
+        words = [len(w) for v in values for w in v.split()] + head
+        return max(4, min(MAX_TOKEN, max(words)))
 
     def total(idx: list[int]) -> int:  # cells plus one space of padding each side and a rule
         return sum(need(i) for i in idx) + 3 * len(idx) - 1
@@ -118,7 +120,9 @@ def print_table(
     dropped: list[str] = []
     order = [columns.index(c) for c in drop_first if c in columns]
     order += [i for i in reversed(range(len(columns))) if columns[i] not in key_set]
-    while fit and len(shown) > 1 and total(shown) > console.width:
+    if not fit:
+        console = Console(width=max(console.width, total(shown)))
+    while len(shown) > 1 and total(shown) > console.width:
         drop = next((i for i in order if i in shown), shown[-1])
         shown.remove(drop)
         dropped.insert(0, columns[drop])
@@ -132,13 +136,15 @@ def print_table(
     # minimum, then the spare characters to the wrapped columns, up to their natural width
     widths = {i: need(i) for i in shown}
     spare = console.width - total(shown)
-    for i in shown:
-        natural = max([len(columns[i]), *(len(row[i]) for row in cells)])
-        extra = max(0, min(spare, natural - widths[i]))
+    natural = {i: max([len(columns[i]), *(len(row[i]) for row in cells)]) for i in shown}
+    # the smallest shortfalls first: as many columns as possible shown whole, headers too
+    for i in sorted(shown, key=lambda i: natural[i] - widths[i]):
+        extra = max(0, min(spare, natural[i] - widths[i]))
         widths[i] += extra
         spare -= extra
     for i in shown:
-        table.add_column(Text(columns[i]), width=widths[i] if fit else None, overflow="fold")
+        head = _header(columns[i], widths[i])
+        table.add_column(Text(head), width=widths[i], overflow="fold")
     for row in cells:
         table.add_row(*(Text(row[i]) for i in shown))
     console.print(table)
@@ -149,6 +155,18 @@ def print_table(
                 "(--json, or a wider terminal, shows them)"
             )
         )
+
+
+def _header(name: str, width: int) -> str:
+    """A column name broken after its underscores to fit ``width`` ("actor_" / "iso3")."""
+    parts = [p + "_" for p in name.split("_")]
+    parts[-1] = parts[-1][:-1]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 def _fmt(v: Any) -> str:

@@ -9,6 +9,7 @@ names are kept as hidden aliases (:func:`as_of_value` merges them).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -57,20 +58,63 @@ def country_callback(ctx: typer.Context, param: typer.CallbackParam, value: Any)
     return resolve_country(str(value), _name(param))
 
 
-def choice_callback(options: Iterable[str]) -> Callable[..., Any]:
-    """A callback that maps any case or spacing of one of ``options`` to it."""
-    allowed = tuple(options)
+def choice_callback(options: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[..., Any]:
+    """A callback that maps any case or spacing of one of ``options`` to it; ``options`` may
+    be a function giving them, called only when the option is used (no import at start)."""
 
     def callback(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
         if _skip(ctx, value):
             return value
         from critmin.vocab import choose
 
+        allowed = tuple(options() if callable(options) else options)
         if isinstance(value, list | tuple):
             return [choose(str(v), allowed, _name(param)) for v in value]
         return choose(str(value), allowed, _name(param))
 
     return callback
+
+
+def resolve_callback(resolve: Callable[[str], str]) -> Callable[..., Any]:
+    """A callback through ``resolve`` (a vocab look-up that raises InputError), its error
+    naming the option as typed."""
+
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        if _skip(ctx, value):
+            return value
+        from critmin.errors import InputError
+
+        try:
+            return resolve(str(value))
+        except InputError as exc:
+            raise InputError(exc.message, field=_name(param), value=exc.value) from None
+
+    return callback
+
+
+def _vocab(module: str, name: str) -> Callable[[], Iterable[str]]:
+    """The fixed values ``module.name``, imported when first needed."""
+
+    def get() -> Iterable[str]:
+        import importlib
+
+        return tuple(getattr(importlib.import_module(module), name))
+
+    return get
+
+
+def _agency(value: str) -> str:
+    from critmin.ledger import resolve_agency
+
+    return resolve_agency(value)
+
+
+STATUS_CALLBACK = choice_callback(_vocab("critmin.schema", "STATUSES"))  # ledger rows
+INSTRUMENT_CALLBACK = choice_callback(_vocab("critmin.schema", "INSTRUMENTS"))
+VERIFICATION_CALLBACK = choice_callback(_vocab("critmin.schema", "VERIFICATION"))
+MEASURE_CALLBACK = choice_callback(_vocab("critmin.schema", "MEASURES"))
+CONTROL_STATUS_CALLBACK = choice_callback(_vocab("critmin.control_chain", "STATUSES"))
+AGENCY_CALLBACK = resolve_callback(_agency)
 
 
 def mineral_argument(
@@ -115,6 +159,11 @@ def as_of_value(as_of: str | None, **aliases: str | None) -> str | None:
 
     given = {"--as-of": as_of, **{f"--{k.replace('_', '-')}": v for k, v in aliases.items()}}
     values = {k: v for k, v in given.items() if v is not None}
+    for option, text in values.items():
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise InputError("expected a date YYYY-MM-DD", field=option, value=text) from None
     if len(set(values.values())) > 1:
         raise InputError(
             "give one date: " + " and ".join(values) + " differ (they are the same option)",

@@ -6,6 +6,8 @@ import typer
 
 from critmin.cli.output import print_json, print_table
 from critmin.cli.params import (
+    CONTROL_STATUS_CALLBACK,
+    MEASURE_CALLBACK,
     as_of_option,
     as_of_value,
     choice_callback,
@@ -280,12 +282,16 @@ def controls_cmd(
     active_on: str | None = hidden_alias("--active-on"),
     mineral: str | None = mineral_option(),
     measure: str | None = typer.Option(
-        None, "--measure", help="licence_requirement, ban, quota, export_tax, ore_export_ban..."
+        None,
+        "--measure",
+        help="licence_requirement, ban, quota, export_tax, ore_export_ban...",
+        callback=MEASURE_CALLBACK,
     ),
     status: str | None = typer.Option(
         None,
         "--status",
         help="not_yet, announced, active, suspended, unconfirmed or lifted (on --as-of or today).",
+        callback=CONTROL_STATUS_CALLBACK,
     ),
     as_json: bool = JSON,
 ) -> None:
