@@ -62,6 +62,19 @@ def country_names(path: Path | str | None = None) -> dict[str, str]:
     return out
 
 
+def mineral_spellings(path: Path | str | None = None) -> dict[str, str]:
+    """Every accepted spelling of a mineral (id, name, symbol) -> mineral id; the first
+    mineral in table order keeps a spelling two share."""
+    from critmin.store import read_rows
+
+    out: dict[str, str] = {}
+    for row in read_rows("minerals", path):
+        for name in (row["mineral_id"], row["name"], row["symbol"]):
+            if name:
+                out.setdefault(str(name), str(row["mineral_id"]))
+    return out
+
+
 def resolve_country(value: str, field: str = "country", path: Path | str | None = None) -> str:
     """ISO3 of a country given as ISO3, ISO2, name or alias, any case ("cn", "China",
     "chn" -> "CHN"); InputError with the closest codes otherwise."""

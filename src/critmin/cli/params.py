@@ -35,14 +35,12 @@ def mineral_callback(ctx: typer.Context, param: typer.CallbackParam, value: Any)
     comma-separated) -> their ids."""
     if _skip(ctx, value):
         return value
-    from critmin.errors import InputError, NotFoundError
-    from critmin.queries import resolve_mineral
+    from critmin.vocab import choose, mineral_spellings
+
+    spellings = mineral_spellings()
 
     def one(text: str) -> str:
-        try:
-            return resolve_mineral(text)
-        except NotFoundError as exc:
-            raise InputError(str(exc), field=_name(param)) from None
+        return choose(text, spellings, _name(param))
 
     if isinstance(value, list | tuple):
         return [one(p.strip()) for v in value for p in str(v).split(",") if p.strip()]
