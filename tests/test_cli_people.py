@@ -257,3 +257,14 @@ def test_one_seed_and_budget_default_everywhere(store: Path, cli: Any, client: A
     api_floor = client.post(f"{API}/floor", json={"preset": "mp-ndpr", "paths": 2000}).json()
     assert cli_floor["seed"] == api_floor["seed"] == seed
     assert cli_floor["expected_cost_usd"] == api_floor["expected_cost_usd"]
+
+
+def test_rows_read_without_polars_equal_the_polars_read(store: Path) -> None:
+    """`critmin minerals` and `sources` read rows straight from DuckDB: the same values, in
+    the same order, as the polars frame every engine reads (through the Arrow stream)."""
+    from critmin.schema import TABLES
+    from critmin.store import read_many_rows, read_table
+
+    rows = read_many_rows(tuple(TABLES), store)
+    for name in TABLES:
+        assert rows[name] == read_table(name, store).to_dicts(), name

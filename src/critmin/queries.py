@@ -22,10 +22,11 @@ def minerals(path: Path | str | None = None) -> pl.DataFrame:
 def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
     """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
     Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
-    from critmin.store import read_rows  # no polars: `critmin minerals` starts fast
+    from critmin.store import read_many_rows  # no polars: `critmin minerals` starts fast
 
-    apps = {r["mineral_id"]: r["applications"] for r in read_rows("applications", path)}
-    return [{**r, "applications": apps.get(r["mineral_id"])} for r in read_rows("minerals", path)]
+    rows = read_many_rows(("applications", "minerals"), path)
+    apps = {r["mineral_id"]: r["applications"] for r in rows["applications"]}
+    return [{**r, "applications": apps.get(r["mineral_id"])} for r in rows["minerals"]]
 
 
 def sources(path: Path | str | None = None) -> pl.DataFrame:

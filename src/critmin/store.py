@@ -412,16 +412,27 @@ def read_rows(name: str, path: Path | str | None = None) -> list[dict[str, Any]]
     """One whole table as a list of row dicts, in key order: the rows of :func:`read_table`
     with the same Python values, read without polars or pyarrow so that commands that only
     print a reference table (`critmin minerals`, `critmin sources`) start fast."""
-    if name not in TABLES:
-        raise InputError(
-            f"unknown table; choose one of {', '.join(TABLES)}", field="table", value=name
-        )
-    order = ", ".join(f'"{c}"' for c in TABLES[name].key)
+    return read_many_rows((name,), path)[name]
+
+
+def read_many_rows(
+    names: tuple[str, ...], path: Path | str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`read_rows` of several tables through one connection."""
+    for name in names:
+        if name not in TABLES:
+            raise InputError(
+                f"unknown table; choose one of {', '.join(TABLES)}", field="table", value=name
+            )
     p = ensure_store(path)
+    out: dict[str, list[dict[str, Any]]] = {}
     with raw_connection(p, read_only=True) as con:
-        cur = con.execute(f'SELECT * FROM "{name}" ORDER BY {order}')
-        cols = [d[0] for d in cur.description or []]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        for name in names:
+            order = ", ".join(f'"{c}"' for c in TABLES[name].key)
+            cur = con.execute(f'SELECT * FROM "{name}" ORDER BY {order}')
+            cols = [d[0] for d in cur.description or []]
+            out[name] = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return out
 
 
 def query(
