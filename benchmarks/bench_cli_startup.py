@@ -3,9 +3,10 @@
 Run: uv run python benchmarks/bench_cli_startup.py [--repeat 9] [--src PATH]
 
 Each case is a fresh process (`python -m critmin ...`), timed wall-clock; the table gives the
-median and its ratio to `python -c pass` measured in the same run, interleaved, so a loaded
-machine slows both alike. The ratio is the figure to compare between runs and machines, not
-the seconds. One untimed warm-up run of each case first fills the bytecode cache (with
+median wall time and CPU time (user + system) and their ratios to `python -c pass` measured
+in the same run, interleaved. On a shared, loaded machine the wall time mostly measures the
+load; the CPU time is the steadier figure. Ratios, not seconds, compare runs and machines.
+One untimed warm-up run of each case first fills the bytecode cache (with
 PYTHONDONTWRITEBYTECODE set, every import would be compiled again in each run) and builds the
 store if it is missing. ``--src`` puts another checkout's ``src`` first on the path, to
 compare two versions on the same machine.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,10 +36,14 @@ CASES: dict[str, list[str]] = {
 }
 
 
-def wall(cmd: list[str], env: dict[str, str]) -> float:
+def wall_and_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system) of one run of ``cmd``."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main() -> None:
@@ -55,16 +61,19 @@ def main() -> None:
         if done.returncode != 0:
             print(f"skipped (exit {done.returncode} in this version): {name}")
             del cases[name]
-    times: dict[str, list[float]] = {name: [] for name in cases}
-
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    cpus: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(args.repeat):  # interleaved: a burst of load hits every case alike
         for name, cmd in cases.items():
-            times[name].append(wall(cmd, env))
-    base = statistics.median(times["python -c pass (baseline)"])
-    print(f"{'case':36s} {'median ms':>10s} {'x baseline':>11s}")
-    for name, ts in times.items():
-        t = statistics.median(ts)
-        print(f"{name:36s} {t * 1000:10.1f} {t / base:11.1f}")
+            w, c = wall_and_cpu(cmd, env)
+            walls[name].append(w)
+            cpus[name].append(c)
+    base_w = statistics.median(walls["python -c pass (baseline)"])
+    base_c = statistics.median(cpus["python -c pass (baseline)"])
+    print(f"{'case':36s} {'wall ms':>9s} {'x pass':>7s} {'cpu ms':>9s} {'x pass':>7s}")
+    for name in cases:
+        w, c = statistics.median(walls[name]), statistics.median(cpus[name])
+        print(f"{name:36s} {w * 1000:9.1f} {w / base_w:7.1f} {c * 1000:9.1f} {c / base_c:7.1f}")
 
 
 if __name__ == "__main__":
