@@ -36,6 +36,7 @@ def validate(
             [f.as_dict() for f in failures],
             ["table", "row", "column", "value", "message"],
             title=f"{len(failures)} failure(s)",
+            drop_first=("value", "column"),  # the message names them
         )
     else:
         typer.echo(f"ok: every {'strict ' if strict else ''}rule holds")
