@@ -1,7 +1,7 @@
 """Options and arguments shared by the commands, each resolved where it is parsed.
 
 Every value that names a mineral, country, stage or other fixed value goes through
-:mod:`critmin.vocab` (or :func:`critmin.queries.resolve_mineral`, which uses it): any case,
+:mod:`critmin.vocab`, as the HTTP API's filters do: any case,
 countries by ISO3, ISO2, name or alias, and a value that matches nothing is one line naming
 the option and the closest valid values (exit 2). Dates have one name, ``--as-of``; the older
 names are kept as hidden aliases (:func:`as_of_value` merges them).
@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import typer
-
-JSON_HELP = "Print machine-readable JSON."
 
 
 def _name(param: Any) -> str:
