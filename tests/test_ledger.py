@@ -201,10 +201,11 @@ def test_reconcile_follows_corrections(store: Path) -> None:
     fixed = ledger.add({**row, "amount": 300e6, "supersedes": "iv-0051"}, store)
     c = _claim(store, "lobito_dfc")
     assert c["status"] == "partial" and c["rows"] == [fixed["id"]]
-    ledger.add({**row, "status": "cancelled", "supersedes": fixed["id"]}, store)
+    ended = ledger.add({**row, "status": "cancelled", "supersedes": fixed["id"]}, store)
     gone = _claim(store, "lobito_dfc")
     assert gone["status"] == "partial" and gone["rows"] == []
-    assert gone["missing"][0] == "Lobito Atlantic Railway"
+    # the item is named with the row that cancelled it
+    assert gone["missing"][0] == f"Lobito Atlantic Railway (cancelled: {ended['id']})"
 
 
 def test_concurrent_adds_from_two_processes_lose_nothing(store: Path, tmp_path: Path) -> None:

@@ -82,14 +82,16 @@ def test_an_import_that_forks_a_chain_is_refused_naming_both_rows(
     """The reported bug: importing a second correction of the same row gave two current
     versions, and `ledger summary` added the $400M twice."""
     rows = _export(store, tmp_path / "all.csv")
-    mp = next(r for r in rows if r["id"] == "iv-0001")  # MP Materials, $400M DoD equity
-    a = _correction(mp, "iv-usa-fork-a", "410000000", "2026-12-01T00:00:00")
-    b = _correction(mp, "iv-usa-fork-b", "420000000", "2026-12-02T00:00:00")
+    # MP Materials, $400M DoD equity: iv-0001, already corrected once by iv-usa-dow-mp-2 (a
+    # better source); the forks below both correct that current head
+    mp = next(r for r in rows if r["id"] == "iv-usa-dow-mp-2")
+    a = _correction(mp, "iv-usa-fork-a", "410000000", "2026-12-05T00:00:00")
+    b = _correction(mp, "iv-usa-fork-b", "420000000", "2026-12-06T00:00:00")
     before = read_table("interventions", store)
     # one file with both corrections
     r = cli("ledger", "import", str(_write(tmp_path / "both.csv", [*rows, a, b])))
     assert r.code == 2
-    assert "iv-usa-fork-a" in r.err and "iv-usa-fork-b" in r.err and "iv-0001" in r.err
+    assert "iv-usa-fork-a" in r.err and "iv-usa-fork-b" in r.err and "iv-usa-dow-mp-2" in r.err
     assert r.err.count("\n") == 1
     assert read_table("interventions", store).equals(before)
     # one correction lands; a second file correcting the same row again is refused
@@ -99,7 +101,11 @@ def test_an_import_that_forks_a_chain_is_refused_naming_both_rows(
     assert r.code == 2 and "iv-usa-fork-b" in r.err and "iv-usa-fork-a" in r.err
     assert read_table("interventions", store).equals(held)
     # the chain stays one line: history shows it, summary counts the correction once
-    assert [x["id"] for x in ledger.history("iv-0001", store)] == ["iv-0001", "iv-usa-fork-a"]
+    assert [x["id"] for x in ledger.history("iv-0001", store)] == [
+        "iv-0001",
+        "iv-usa-dow-mp-2",
+        "iv-usa-fork-a",
+    ]
 
 
 def test_an_import_that_loops_a_chain_is_refused(store: Path, tmp_path: Path) -> None:
@@ -330,6 +336,7 @@ def test_add_takes_an_alias_and_refuses_an_unknown_agency(store: Path) -> None:
 
 def test_reconcile_says_what_is_missing(store: Path) -> None:
     rec = {r["claim"]: r for r in ledger.reconcile(store)}
+    every = {r["claim"]: r for r in ledger.reconcile(store, include_unverified=True)}
     # no amount: never "matches"
     for claim in ("mp_materials_floor", "orion_cmc_drc", "us_australia_framework"):
         assert rec[claim]["status"] == "no amount to compare"
@@ -340,23 +347,55 @@ def test_reconcile_says_what_is_missing(store: Path) -> None:
     for r in rec.values():
         if r["status"] == "partial":
             assert r["missing"], r["claim"]
-    # MP Materials: the $400M equity rests on an aggregator's summary of the 8-K, so only the
-    # $150M OSC loan counts; with unverified rows the $550M package matches
+    # MP Materials: the $400M preferred equity (iv-0001, first read on an aggregator's summary
+    # of the 8-K) is corrected by iv-usa-dow-mp-2 to WallStreetPit's report of the 2025-07-10
+    # announcement (press); with the $150M OSC loan the $550M package matches exactly
     mp = rec["mp_materials_dod_package"]
-    assert mp["status"] == "partial" and mp["ledger_usd"] == 150e6
-    assert mp["unverified_rows"] == ["iv-0001"] and mp["unverified_usd"] == 400e6
-    every = {r["claim"]: r for r in ledger.reconcile(store, include_unverified=True)}
-    assert every["mp_materials_dod_package"]["status"] == "matches"
-    # DOE loans: Ioneer's $996M is on Stock Titan only; named as missing with its row
+    assert mp["status"] == "matches" and mp["ledger_usd"] == 550e6
+    assert mp["rows"] == ["iv-0002", "iv-usa-dow-mp-2"] and mp["unverified_rows"] == []
+    # DOE loans: Ioneer's $996M (Ford Authority, press, iv-usa-doe-ioneer-2) joins the five
+    # others: $6.5879B against "about $7B", within the 10% tolerance
     doe = rec["doe_loans"]
-    assert "Ioneer (only in unverified rows iv-0045)" in doe["missing"]
-    assert doe["ledger_usd"] == pytest.approx(2.26e9 + 2.0e9 + 0.1021e9 + 0.475e9 + 0.7548e9)
+    assert doe["status"] == "matches" and doe["missing"] == []
+    assert doe["ledger_usd"] == pytest.approx(
+        2.26e9 + 2.0e9 + 0.1021e9 + 0.475e9 + 0.7548e9 + 0.996e9
+    )
+    # Round Top: the CHIPS letter's $277M + $1.3B (MeriTalk quoting the CHIPS office) = $1.577B
+    assert rec["round_top"]["status"] == "matches"
+    assert rec["round_top"]["ledger_usd"] == pytest.approx(1.577e9)
+    # RESourceEU: EUR 3B at the ECB rate of 2025-12-03 (1.1668), rawmaterials.net (press)
+    assert rec["eu_resourceeu"]["ledger_usd"] == pytest.approx(3e9 * 1.1668)
+    matched = sorted(k for k, r in rec.items() if r["status"] == "matches")
+    assert matched == [
+        "doe_loans",
+        "eu_resourceeu",
+        "exim_loi_australia_cobalt_nickel",
+        "lobito_dfc",
+        "mp_materials_dod_package",
+        "round_top",
+    ]
     # DLA stockpile: four named targets summed to $890M against $1B; the $500M cobalt tender
     # was cancelled on 2025-10-15 (iv-usa-dla-cobalt-cancel-1 supersedes iv-0018), so $390M
-    # counts and cobalt is named as missing
+    # counts and cobalt is named as missing with the row that cancelled it
     dla = rec["dla_stockpile_2025"]
     assert dla["status"] == "partial" and dla["ledger_usd"] == pytest.approx(390e6)
-    assert dla["missing"] == ["cobalt", "610,000,000 USD not accounted for by counted rows"]
+    assert dla["missing"] == [
+        "cobalt (cancelled: iv-usa-dla-cobalt-cancel-1)",
+        "610,000,000 USD not accounted for by counted rows",
+    ]
+    # Pentagon tally: the five counted deals sum to $1.6456B; the two June-2026 OSC loans
+    # ($725M + $500M) are tagged but rest on one secondary site, and are named as such
+    pg = rec["pentagon_equity_debt"]
+    assert pg["status"] == "partial"
+    assert pg["ledger_usd"] == pytest.approx(35.6e6 + 620e6 + 80e6 + 760e6 + 150e6)
+    assert pg["missing"][:2] == [
+        "Energy Fuels (only in unverified rows iv-usa-osc-energyfuels-2)",
+        "Phoenix Tailings (only in unverified rows iv-usa-osc-phoenix-2)",
+    ]
+    assert every["pentagon_equity_debt"]["status"] == "matches"  # $2.8706B with them
+    # Project Vault: the $10B EXIM loan counts; the private part is named, never a ledger row
+    vault = rec["project_vault"]
+    assert vault["ledger_usd"] == 10e9 and vault["missing"][0].startswith("private co-investors")
 
 
 def test_reconcile_cli_counts_matches(store: Path, cli: Any) -> None:

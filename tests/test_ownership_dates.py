@@ -96,26 +96,84 @@ def test_consecutive_stakes_never_overlap(a: dt.date, b: dt.date, on: dt.date) -
     ],
 )
 def test_tenke_owners_by_date(store: Path, as_of: str, usa: float, can: float) -> None:
+    """Tenke's US and Canadian holders on each date; Freeport (USA) also held 95% of Kisanfu
+    until 2020-12-13 (CMOC release of 2021-04-11, as-cmoc-catl-kfm-2021), so every date
+    here adds Kisanfu's output x 0.95 to the US share."""
     got = _shares(control("cobalt", "COD", 2024, as_of))
     tfm = _tfm_cobalt_2024()
-    assert got.get("USA", 0.0) == pytest.approx(tfm * usa / DRC_COBALT_2024)
+    kfm = _cobalt_2024("cod-kisanfu")
+    assert got.get("USA", 0.0) == pytest.approx((tfm * usa + kfm * 0.95) / DRC_COBALT_2024)
     assert got.get("CAN", 0.0) == pytest.approx(tfm * can / DRC_COBALT_2024)
+
+
+def _asset_stakes(res: dict[str, Any], asset_id: str) -> set[tuple[str, float]]:
+    return {(s["owner"], s["stake_pct"]) for s in res["stakes"] if s["asset_id"] == asset_id}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # Freeport 95% until CMOC's purchase of 13 Dec 2020 (CMOC release 2021-04-11)
+        ("2020-12-12", {("Freeport-McMoRan", 95), ("Government of the DRC", 5)}),
+        ("2020-12-13", {("CMOC Group", 95), ("Government of the DRC", 5)}),
+        ("2021-04-10", {("CMOC Group", 95), ("Government of the DRC", 5)}),
+        # Brunp (CATL) 25% of KFM Holding, which holds 95%: 23.75% and CMOC 71.25%
+        (
+            "2021-04-11",
+            {("CMOC Group", 71.25), ("CATL (via Brunp)", 23.75), ("Government of the DRC", 5)},
+        ),
+    ],
+)
+def test_kisanfu_owners_by_date(store: Path, as_of: str, expected: set[tuple[str, float]]) -> None:
+    res = control("cobalt", "COD", 2024, as_of)
+    assert _asset_stakes(res, "cod-kisanfu") == expected
+    assert sum(p for _, p in expected) == pytest.approx(100)
+
+
+def test_kamoto_and_mutanda_2026_structure(store: Path) -> None:
+    """2026: KCC is Glencore 70% (Ecofin 2026-02-18), Gecamines 25% and the DRC state 5%
+    (Miningmx/Bloomberg 2026-02); Mutanda is Glencore 95% and the DRC state 5% (Glencore
+    release of 2025-04-10, the first date found for the state's stakes). At the end of 2024
+    KCC is Glencore 75% / Gecamines 25% (Glencore release of 2019-12-20) and the state's
+    5% of Mutanda is not yet in the register, so it stays unattributed."""
+    on = control("cobalt", "COD", 2024, "2026-06-30")
+    assert _asset_stakes(on, "cod-kamoto-kcc") == {
+        ("Glencore", 70),
+        ("Gecamines", 25),
+        ("Government of the DRC", 5),
+    }
+    assert _asset_stakes(on, "cod-mutanda") == {("Glencore", 95), ("Government of the DRC", 5)}
+    end_2024 = control("cobalt", "COD", 2024, "2024-12-31")
+    assert _asset_stakes(end_2024, "cod-kamoto-kcc") == {("Glencore", 75), ("Gecamines", 25)}
+    assert _asset_stakes(end_2024, "cod-mutanda") == {("Glencore", 95)}
+    # the state's 5% moves KCC's 5 points from Switzerland to the DR Congo and adds
+    # Mutanda's 5 points to the DR Congo
+    kcc, mumi = _cobalt_2024("cod-kamoto-kcc"), _cobalt_2024("cod-mutanda")
+    gain = _shares(on)["COD"] - _shares(end_2024)["COD"]
+    assert gain == pytest.approx((kcc + mumi) * 0.05 / DRC_COBALT_2024)
+    assert _shares(end_2024)["CHE"] - _shares(on)["CHE"] == pytest.approx(
+        kcc * 0.05 / DRC_COBALT_2024
+    )
 
 
 def test_as_of_2012_differs_from_2024(store: Path) -> None:
     """The 2012 answer is not the 2024 owners: Tenke's 2012 owners are not attributed
-    (the change of 2012 is dated to the year only), so China's share is lower by Tenke's
-    output x CMOC's 80%, less Ruashi's output x 5 points (Jinchuan held 75% until the
-    transfer of 5% to the DRC state on 2024-10-21, 70% after: as-ylfx-ruashi-2024)."""
+    (the change of 2012 is dated to the year only), and Kisanfu was Freeport's (95%, USA)
+    until 2020-12-13, so China's share is lower by Tenke's output x CMOC's 80% plus
+    Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), less Ruashi's output x 5 points
+    (Jinchuan held 75% until the transfer of 5% to the DRC state on 2024-10-21, 70% after:
+    as-ylfx-ruashi-2024); the US share in 2012 is Kisanfu's output x 95%."""
     now = control("cobalt", "COD", 2024, "2024-12-31")
     then = control("cobalt", "COD", 2024, "2012-01-01")
     assert then["as_of"] == dt.date(2012, 1, 1)
     assert _shares(now) != _shares(then)
     tfm = _tfm_cobalt_2024()
+    kfm = _cobalt_2024("cod-kisanfu")
     ruashi = _cobalt_2024("cod-ruashi")
     assert _shares(now)["CHN"] - _shares(then)["CHN"] == pytest.approx(
-        (tfm * 0.80 - ruashi * 0.05) / DRC_COBALT_2024
+        (tfm * 0.80 + kfm * 0.95 - ruashi * 0.05) / DRC_COBALT_2024
     )
+    assert _shares(then)["USA"] == pytest.approx(kfm * 0.95 / DRC_COBALT_2024)
     assert any(s.startswith("cod-tenke-fungurume") for s in then["no_owner_on_date"])
     assert then["unattributed_share"] > now["unattributed_share"]
     # 2010: Freeport (USA) holds 57.75%, so the answer is not the 2024 owners either
@@ -126,8 +184,9 @@ def test_as_of_2012_differs_from_2024(store: Path) -> None:
 def test_control_names_open_start_stakes(store: Path) -> None:
     res = control("cobalt", "COD", 2024)
     assert res["as_of"] == dt.date(2024, 12, 31)
-    # Kisanfu's split has no known start (CATL's entry date not found)
-    assert any(s.startswith("cod-kisanfu: CATL") for s in res["open_start"])
+    # Kisanfu's CMOC/CATL split is dated (2021-04-11); the state's 5% has no known start
+    assert not any(s.startswith("cod-kisanfu: CATL") for s in res["open_start"])
+    assert "cod-kisanfu: Government of the DRC 5%" in res["open_start"]
     # Tenke's current stakes are dated, so they are not listed
     assert not any(s.startswith("cod-tenke-fungurume") for s in res["open_start"])
     used = [s for s in res["stakes"] if s["asset_id"] == "cod-tenke-fungurume"]

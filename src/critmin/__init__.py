@@ -19,6 +19,7 @@ _API = {
     "ensure_store": "critmin.store",
     "read_table": "critmin.store",
     "minerals": "critmin.queries",
+    "source": "critmin.queries",
     "sources": "critmin.queries",
     "production": "critmin.queries",
     "us_supply": "critmin.queries",

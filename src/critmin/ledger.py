@@ -545,16 +545,20 @@ def reconcile(
     - "matches": |ledger_usd - expected_usd| <= tolerance x expected_usd (the claim's
       ``tolerance``, default RECONCILE_TOLERANCE = 0.10);
     - "partial": otherwise; ``missing`` names what the ledger lacks: each of the claim's
-      ``expected_items`` no counted row accounts for (with the unverified rows that would),
-      and the USD not identified by any named item.
+      ``expected_items`` no counted row accounts for (with the unverified rows that would, or
+      else the cancelled or superseded rows that did: "cobalt (cancelled: iv-...)"), and the
+      USD not identified by any named item.
     """
     from critmin.store import read_table
 
     claims = read_table("claims", path).to_dicts()
-    current = [r for r in latest(ledger(path)) if r["status"] not in DEAD_STATUSES]
+    newest = latest(ledger(path))
+    current = [r for r in newest if r["status"] not in DEAD_STATUSES]
+    ended = [r for r in newest if r["status"] in DEAD_STATUSES]
     out = []
     for c in claims:
         tagged = [r for r in current if c["claim_id"] in (r["claim_ids"] or [])]
+        gone = [r for r in ended if c["claim_id"] in (r["claim_ids"] or [])]
         counted = [r for r in tagged if is_counted(r, include_unverified)]
         weak = [r for r in tagged if not is_counted(r, include_unverified)]
         total = sum(r["amount_usd"] or 0.0 for r in counted)
@@ -571,9 +575,14 @@ def reconcile(
                 if _item_found(item, counted):
                     continue
                 held = _item_found(item, weak)
-                missing.append(
-                    f"{item} (only in unverified rows {', '.join(held)})" if held else item
-                )
+                dead = set(_item_found(item, gone))
+                if held:
+                    missing.append(f"{item} (only in unverified rows {', '.join(held)})")
+                elif dead:
+                    what = ", ".join(f"{r['status']}: {r['id']}" for r in gone if r["id"] in dead)
+                    missing.append(f"{item} ({what})")
+                else:
+                    missing.append(item)
             gap = expected - total
             weak_usd = sum(r["amount_usd"] or 0.0 for r in weak)
             also = (

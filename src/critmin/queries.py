@@ -36,6 +36,21 @@ def sources(path: Path | str | None = None) -> pl.DataFrame:
     return read_table("sources", path)
 
 
+def source(source_id: str, path: Path | str | None = None) -> dict[str, Any]:
+    """One source in full (source_id, publisher, title, url, published, accessed, licence,
+    note); an unknown id is a NotFoundError naming it."""
+    import polars as pl
+
+    from critmin.errors import NotFoundError
+
+    rows = sources(path).filter(pl.col("source_id") == source_id).to_dicts()
+    if not rows:
+        raise NotFoundError(
+            f"no source {source_id!r}; `critmin sources` lists the {sources(path).height} ids"
+        )
+    return rows[0]
+
+
 # Look-up structures built from a table frame, kept while read_table hands back that same
 # frame object (it gives a new one when the store changes): the heavy reads (dominance,
 # exposure, concentration of every mineral) ask for hundreds of minerals x stages in a row.

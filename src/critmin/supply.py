@@ -792,6 +792,11 @@ def exposure(
                 "score_high": _score(nir, *high, weight),
                 "sectors": [{"sector": u["sector"], "share": u["share"]} for u in sectors],
                 "sectors_region": region if sectors else None,
+                # the net import reliance's source and the counted controls' sources
+                "sources": sorted(
+                    ({nir_row["source_id"]} if nir_row and nir_row.get("source_id") else set())
+                    | {c["source_id"] for c in active + unconfirmed if c.get("source_id")}
+                ),
             }
         )
     return sorted(out, key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["mineral"]))

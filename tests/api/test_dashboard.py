@@ -212,7 +212,7 @@ def test_export_control_timeline(visit: Any) -> None:
     wait_js(page, "document.getElementById('ctl-summary').textContent.includes('2026-12-03')")
     shown = page.eval_on_selector_all(
         "#ctl-table tbody tr",
-        "rows => rows.map(r => [r.querySelector('.strong').textContent,"
+        "rows => rows.map(r => [r.querySelector('.strong').title,"
         " r.querySelector('.status-text').textContent])",
     )
     import json
@@ -315,3 +315,64 @@ def test_docs_page_is_served_locally(visit: Any) -> None:
     v.page.wait_for_selector(".opblock-summary-path")
     assert v.page.locator(".opblock").count() > 15
     v.check("docs")
+
+
+VIEWS = ("concentration", "controls", "ledger", "floor", "scenarios")
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_every_view_fits_and_every_chart_has_titled_axes(
+    server: str, browser: BrowserContext, width: int
+) -> None:
+    """No sideways scrolling; every chart drew a mark and, unless it is a map, titles both
+    axes (plotly.js draws an axis title only from ``title: {text}``); no bare country code
+    in a table cell the dashboard fills from a code."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server + "/")
+        for view in VIEWS:
+            page.click(f"nav a[href='#{view}']")
+            wait_js(page, f"!document.getElementById('view-{view}').hidden")
+            charts = page.evaluate(
+                f"[...document.querySelectorAll('#view-{view} .chart')].map(d => d.id)"
+            )
+            for cid in charts:
+                _plot_ready(page, f"#{cid}")
+            drawn = page.evaluate(
+                f"""[...document.querySelectorAll('#view-{view} .js-plotly-plot')].map(d => ({{
+                    id: d.id,
+                    geo: !!d.layout.geo,
+                    x: ((d.layout.xaxis || {{}}).title || {{}}).text || '',
+                    y: ((d.layout.yaxis || {{}}).title || {{}}).text || '',
+                    drawnX: (d.querySelector('.g-xtitle') || {{}}).textContent || '',
+                    marks: d.querySelectorAll(
+                        '.point, .choroplethlocation, .js-line, .bars path'
+                    ).length}}))"""
+            )
+            assert drawn, view
+            for d in drawn:
+                assert d["marks"] > 0, (width, view, d)
+                if not d["geo"]:
+                    assert d["x"] and d["y"] and d["drawnX"], (width, view, d)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (width, view, overflow)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-{view}-{width}.png"), full_page=True)
+        page.click("nav a[href='#controls']")
+        page.wait_for_selector("#ctl-table tbody tr")
+        imposers = page.eval_on_selector_all(
+            "#ctl-table tbody tr td:nth-child(2)", "cells => cells.map(c => c.textContent)"
+        )
+        assert imposers and not [c for c in imposers if len(c) == 3 and c.isupper()]
+        sources = page.eval_on_selector_all(
+            "#ctl-table tbody tr td.src", "cells => cells.map(c => c.querySelectorAll('a').length)"
+        )
+        assert sources and all(n > 0 for n in sources)
+    finally:
+        page.close()
+    assert errors == []

@@ -48,6 +48,11 @@ class _Checker(HTMLParser):
         a = dict(attrs)
         for key in ("src", "href", "data", "srcset", "poster", "action"):
             v = a.get(key)
+            if tag == "a" and key == "href":
+                # a source URL is a link the reader may follow; it loads nothing by itself
+                if v and not v.startswith(("#", "https://", "http://")):
+                    self.loads.append(f"{tag} {key}={v}")
+                continue
             if v and not v.startswith("#"):
                 self.loads.append(f"{tag} {key}={v}")
         if a.get("id"):
@@ -149,6 +154,10 @@ def test_numbers_in_text_equal_cli_json(brief: BriefResult, cli: Any) -> None:
     pipe = cli("pipeline", "run", "--draws", "2000", "--seed", "7", "--json").json()
     assert f["pipeline_expected_on_plan"] == pipe["totals"]["expected_projects_producing_by_plan"]
     assert f["pipeline_at_risk_usd"] == pipe["totals"]["public_at_risk_usd"]
+    assert f["pipeline_expected_loss_usd"] == pipe["totals"]["loss"]["expected_usd"]
+    assert f["pipeline_loss_p90_usd"] == pipe["totals"]["loss"]["p90_usd"]
+    bt = cli("pipeline", "backtest", "--draws", "2000", "--seed", "7", "--json").json()
+    assert f["pipeline_backtest_error_pp"] == bt["backtest"]["error_pp"]
     text = brief.out.read_text(encoding="utf-8")
     assert f"{100 * ree['china_share']:.0f} %" in text
 

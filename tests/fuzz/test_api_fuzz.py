@@ -90,6 +90,7 @@ SLOW = {
     "POST /api/v1/scenarios/{name}/run",
     "POST /api/v1/stockpile/plan",
     "POST /api/v1/pipeline/run",
+    "POST /api/v1/pipeline/backtest",
     "GET /api/v1/exposure",  # these three compute for most of a second whatever they get
     "GET /api/v1/dominance",
     "GET /api/v1/concentration",

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from critmin.errors import InputError
@@ -181,3 +182,45 @@ def test_a_default_model_missing_from_the_models_names_default_model() -> None:
     with pytest.raises(InputError) as exc:
         validated(FloorDefinition, data)
     assert exc.value.field == "default_model"
+
+
+def test_reported_payment_against_the_model_in_closed_form() -> None:
+    """With a near-zero volatility the price path is its mean, so the model's payment per kg in
+    quarter q is F minus the mean of the quarter's three monthly OU means, exactly; differencing
+    two runs isolates quarter q. The implied reference price is F - P / volume."""
+    from critmin.sim.floor_band import quarter_index, reported_payments
+    from critmin.sim.floor_vr import _log_moments, grid
+
+    spec = load_preset("mp-ndpr")
+    (q4,) = spec.reported_payments
+    start = spec.contract.start
+    assert start is not None
+    assert quarter_index(start, "2025-Q4") == 0 and quarter_index(start, "2035-Q4") == 40
+    flat = spec.model("ou").model_copy(update={"sigma": 1e-9, "jumps": None})
+    q1 = q4.model_copy(update={"quarter": "2026-Q1"})
+    spec2 = spec.model_copy(update={"reported_payments": (q4, q1)})
+    got = reported_payments(spec2, flat, paths=256, replicates=4, seed=0, method="rqmc-cv")
+    g = grid(spec.contract, spec.terms)
+    mean_price = np.exp(_log_moments(flat, g.times)[0])
+    for i, row in enumerate(got):
+        want = spec.contract.floor - mean_price[3 * i : 3 * i + 3].mean()
+        assert row["model_usd_per_kg"] == pytest.approx(want, rel=1e-6)
+    produced = got[0]["by_volume"]["produced"]
+    assert produced["implied_reference_usd_per_kg"] == pytest.approx(110 - 51e6 / 718_000)
+    assert produced["model_payment_usd"] == pytest.approx(got[0]["model_usd_per_kg"] * 718_000)
+
+
+def test_a_reported_payment_outside_the_term_or_without_a_source_is_refused() -> None:
+    from critmin.sim.floor_band import reported_payments
+    from critmin.sim.floor_contract import FloorDefinition, validated
+
+    spec = load_preset("mp-ndpr")
+    late = spec.reported_payments[0].model_copy(update={"quarter": "2036-Q1"})
+    with pytest.raises(InputError) as exc:
+        reported_payments(spec.model_copy(update={"reported_payments": (late,)}), spec.model())
+    assert exc.value.field == "quarter"
+    data = spec.model_dump(mode="json")
+    data["reported_payments"][0]["sources"] = []
+    with pytest.raises(InputError) as exc:
+        validated(FloorDefinition, data)
+    assert exc.value.field == "reported_payments.0.sources"

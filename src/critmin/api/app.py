@@ -289,6 +289,7 @@ def create_app(
     from critmin.api.cache import CacheMiddleware, ResponseCache
     from critmin.api.cache import warm as warm_cache
     from critmin.api.routes import (
+        charts,
         dashboard,
         floor,
         ledger,
@@ -336,7 +337,17 @@ def create_app(
         # async: answered on the event loop, not behind reads queued for the thread pool
         return {"status": "ok", "version": __version__}
 
-    for module in (reference, supply, ledger, floor, scenarios, stockpile, pipeline, dashboard):
+    for module in (
+        reference,
+        supply,
+        charts,
+        ledger,
+        floor,
+        scenarios,
+        stockpile,
+        pipeline,
+        dashboard,
+    ):
         app.include_router(module.router)
     _checks_before_route(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -22,6 +22,7 @@ from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
 from critmin.sim.floor import FloorContract, PriceModel
+from critmin.sim.pipeline_cohort import CohortRow
 
 # -- caps: one request must not starve the server (DESIGN.md section 7) -------------------------
 
@@ -101,12 +102,25 @@ class Source(Out):
     published: str | None = None
     accessed: dt.date | None = None
     licence: str | None = None
+    note: str | None = None
+
+
+class Figure(Out):
+    """A plotly figure: ``data`` (traces) and ``layout``, as critmin.brief.charts builds it,
+    with the source ids it rests on."""
+
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+    sources: list[str] = Field(default_factory=list)
 
 
 class Country(Out):
     iso3: str
     name: str
     kind: str
+    label: str | None = Field(
+        None, description="The short name charts and tables print (DR Congo, Russia)."
+    )
 
 
 class Coverage(Out):
@@ -334,6 +348,10 @@ class Exposure(Out):
     score: float | None = Field(None, description="NIR x controlled share x weight (= score_low).")
     score_low: float | None = None
     score_high: float | None = None
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Source ids: the net import reliance's and the counted controls'.",
+    )
 
 
 # -- ledger (Q4) ---------------------------------------------------------------------------------
@@ -593,6 +611,30 @@ class PipelineRequest(Request):
     draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
     seed: Seed = SEED
     horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    common_factor: bool = Field(
+        True, description="Correlate project failures through a common price factor per mineral."
+    )
+
+
+class PipelineBacktestRequest(Request):
+    """The stage model's backtest on a past cohort (``critmin pipeline backtest``): the bundled
+    2012 rare-earth cohort unless ``cohort`` gives the rows (the CSV's columns)."""
+
+    years: Annotated[int, Field(ge=1, le=50)] = 10
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    seed: Seed = 0
+    common_factor: bool = True
+    leave_one_out: bool = Field(
+        False, description="Also predict each project with k fitted on the others (slow)."
+    )
+    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=60)] | None = None
+
+
+class PipelineBacktestResult(Out):
+    backtest: dict[str, Any]
+    study_exponent: float | None
+    uncalibrated: dict[str, Any]
+    leave_one_project_out: dict[str, Any] | None
 
 
 class PipelineResult(Out):

@@ -1,7 +1,8 @@
 """`critmin brief`: one self-contained HTML file, every number from the Python API.
 
-No request leaves the file: plotly.js and the world map are inlined, sources are printed as
-text (not links that load anything).
+No request leaves the file: plotly.js and the world map are inlined. Sources are listed with
+their URLs as links (followed only when the reader clicks one); every sentence, chart and table
+row links to the entries it rests on.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +19,7 @@ from typing import IO, Any, cast
 
 from critmin import __version__
 from critmin.brief.config import BriefConfig
+from critmin.brief.section import CITE_CLOSE, CITE_OPEN
 from critmin.brief.sections import SECTIONS, Section, esc
 from critmin.errors import CritminError, InputError
 
@@ -31,9 +34,30 @@ class BriefResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, kind: str | None = None) -> str:
+    """A table cell as the brief prints it; ``kind`` (a Table's ``formats``) says what the
+    number is: shares print in %, money as USD, codes as names."""
+    from critmin.brief import names
+    from critmin.brief.section import pct, usd
+
     if v is None:
         return ""
+    if kind == "pct" and isinstance(v, int | float) and not isinstance(v, bool):
+        return pct(v, 1)
+    if kind == "usd" and isinstance(v, int | float) and not isinstance(v, bool):
+        return usd(v)
+    if kind == "t" and isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v:,.0f} t"
+    if kind == "x" and isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v:.2f}x"
+    if kind and kind.startswith(".") and isinstance(v, int | float) and not isinstance(v, bool):
+        return format(v, kind)
+    if kind == "country":
+        return ", ".join(names.country(c) for c in v) if isinstance(v, list) else names.country(v)
+    if kind == "mineral":
+        return ", ".join(names.mineral(m) for m in v) if isinstance(v, list) else names.mineral(v)
+    if kind == "words":
+        return names.words(", ".join(v) if isinstance(v, list) else str(v))
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
@@ -45,6 +69,36 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return ", ".join(map(str, v))
     return str(v)
+
+
+def _row_sources(row: dict[str, Any], key: str | None) -> list[str]:
+    if not key:
+        return []
+    v = row.get(key)
+    if not v:
+        return []
+    return [v] if isinstance(v, str) else list(dict.fromkeys(str(i) for i in v if i))
+
+
+_CITE = re.compile(re.escape(CITE_OPEN) + r"([^\x03]*)" + re.escape(CITE_CLOSE))
+
+
+def _link_citations(text: str, number: dict[str, int]) -> str:
+    """Replace each citation marker with numbered links to the sources' entries."""
+
+    def sub(m: re.Match[str]) -> str:
+        links = [
+            f'<a href="#src-{esc(i)}" title="{esc(i)}">{number[i]}</a>'
+            for i in m.group(1).split(",")
+            if i in number
+        ]
+        return f' <sup class="cite">[{", ".join(links)}]</sup>' if links else ""
+
+    return _CITE.sub(sub, text)
+
+
+def _cited_ids(text: str) -> set[str]:
+    return {i for m in _CITE.finditer(text) for i in m.group(1).split(",") if i}
 
 
 def _check_writable(out: Path, force: bool) -> None:
@@ -104,6 +158,14 @@ def build_brief(
             sections.append(failed)
     if progress:
         progress("Sources and method")
+    for sec in sections:  # what a sentence, a chart or a table row cites is listed
+        for p in sec.finding + sec.notes:
+            sec.sources.update(_cited_ids(p))
+        for fig in sec.figures:
+            sec.sources.update(fig.get("sources", []))
+        for t in sec.tables:
+            for row in t.rows:
+                sec.sources.update(_row_sources(row, t.source))
     cited = set().union(*(s.sources for s in sections))
     src = read_table("sources").to_dicts()
     listed = [r for r in src if r["source_id"] in cited]
@@ -113,7 +175,8 @@ def build_brief(
             if extra["source_id"] not in seen:
                 listed.append(extra)
                 seen.add(extra["source_id"])
-    sources = sorted(listed, key=lambda r: (r["publisher"], r["title"]))
+    sources = sorted(listed, key=lambda r: (r["publisher"] or "", r["title"] or ""))
+    number = {r["source_id"]: i for i, r in enumerate(sources, 1)}
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = {
         "generated_at": now.isoformat(),
@@ -127,12 +190,27 @@ def build_brief(
     figures: dict[str, Any] = {}
     views = []
     for s in sections:
-        ids = []
+        charts_view = []
         for i, fig in enumerate(s.figures):
             fid = f"fig-{s.id}-{i}"
-            figures[fid] = fig
-            ids.append(fid)
-        views.append({**s.__dict__, "figure_ids": ids})
+            figures[fid] = {"data": fig["data"], "layout": fig["layout"]}
+            charts_view.append(
+                {
+                    "id": fid,
+                    "sources": list(fig.get("sources", [])),
+                    "source_table": fig.get("source_table", ""),
+                }
+            )
+        for k, t in enumerate(s.tables):
+            t.id = t.id or f"tab-{s.id}-{k}"
+        views.append(
+            {
+                **s.__dict__,
+                "finding": [_link_citations(p, number) for p in s.finding],
+                "notes": [_link_citations(p, number) for p in s.notes],
+                "charts": charts_view,
+            }
+        )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(
         (resources.files("critmin.brief") / "template.html.j2").read_text(encoding="utf-8")
@@ -145,6 +223,8 @@ def build_brief(
         sources=sources,
         meta=meta,
         fmt=_fmt,
+        row_sources=_row_sources,
+        number=number,
         plotly_js=Markup(get_plotlyjs()),
         world_topojson=Markup(topo),
         figures_json=Markup(script_json(figures)),

@@ -1,14 +1,28 @@
 """Plotly figure specifications (plain dicts: data + layout) built from API results.
 
-No numbers are computed here beyond what a chart needs to draw (sorting, labels); every value
-comes from the Python API the CLI also calls.
+The one set of chart builders: the briefing inlines these figures, and the dashboard draws
+the same figures from ``/api/v1/charts/...`` (critmin.api.routes.charts), so the two cannot
+drift. No numbers are computed here beyond what a chart needs to draw (sorting, labels);
+every value comes from the Python API the CLI also calls.
+
+Conventions every builder keeps (tests/brief/test_charts.py checks them):
+
+- every cartesian chart has ``xaxis.title.text`` and ``yaxis.title.text`` with the unit
+  (plotly.js ignores a plain-string axis title);
+- legends, axis labels and bar labels use country and mineral names; codes appear only in
+  hover text; ``XOT`` (other countries) is never drawn as a country;
+- a value that is missing is written "no data" on the chart, never drawn as a zero bar;
+- a figure may carry ``sources`` (source ids), which the page prints as links under it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from typing import Any
+
+from critmin.brief import names
 
 Figure = dict[str, Any]
 
@@ -16,6 +30,20 @@ CHINA = "#c0392b"
 OTHER = "#7f8c8d"
 ACCENT = "#2c7fb8"
 FONT = {"family": "Helvetica, Arial, sans-serif", "size": 12}
+# controls by status: hues far apart (no two greys), colour-blind safe where possible
+STATUS_COLORS = {
+    "active": "#c0392b",
+    "suspended": "#e69f00",
+    "unconfirmed": "#8e44ad",
+    "announced": "#0072b2",
+    "not_yet": "#56b4e9",
+    "lifted": "#9e9e9e",
+}
+
+
+def axis(title: str, **extra: Any) -> dict[str, Any]:
+    """An axis with its title as plotly.js wants it (``title: {text: ...}``)."""
+    return {"title": {"text": title}, "automargin": True, **extra}
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -30,31 +58,52 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return base
 
 
+def _top_legend() -> dict[str, Any]:
+    """A legend above the plot area (between title and bars), never over the bars."""
+    return {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
+
+
+GEO = {
+    "showframe": False,
+    # Atlantic-centred: every continent, West Africa and the Atlantic included
+    "projection": {"type": "natural earth", "rotation": {"lon": 0}},
+    "center": {"lon": 0, "lat": 10},
+    "lonaxis": {"range": [-180, 180]},
+    "lataxis": {"range": [-58, 85]},
+    "showcountries": True,
+    "countrycolor": "#bbb",
+    "showcoastlines": False,
+    "showland": True,
+    "landcolor": "#f4f4f4",
+}
+
+
 def share_map(results: list[dict[str, Any]], stage: str) -> Figure:
     """World choropleth of country shares, one trace per mineral, switched by buttons."""
     data, buttons = [], []
     for i, res in enumerate(results):
-        rows = [s for s in res["shares"] if s["iso3"] not in ("XOT", "WLD")]
+        rows = [s for s in res["shares"] if names.is_country(s["iso3"])]
         data.append(
             {
                 "type": "choropleth",
                 "locationmode": "ISO-3",
                 "locations": [s["iso3"] for s in rows],
                 "z": [round(100 * s["share"], 2) for s in rows],
-                "text": [f"{s['value']:,.0f} t" for s in rows],
-                "hovertemplate": "%{location}: %{z:.1f} %<br>%{text}<extra></extra>",
+                "text": [
+                    f"{names.country(s['iso3'])} ({s['iso3']}): {s['value']:,.0f} t" for s in rows
+                ],
+                "hovertemplate": "%{text}<br>%{z:.1f} % of world<extra></extra>",
                 "colorscale": "Reds",
                 "zmin": 0,
                 "zmax": 100,
                 "colorbar": {"title": {"text": "% of world"}, "len": 0.7},
                 "visible": i == 0,
-                "name": res["mineral"],
+                "name": names.mineral(res["mineral"]),
             }
         )
-        label = res["mineral"].replace("_", " ")
         buttons.append(
             {
-                "label": f"{label} {res['year']}",
+                "label": f"{names.mineral(res['mineral'])} {res['year']}",
                 "method": "update",
                 "args": [
                     {"visible": [j == i for j in range(len(results))]},
@@ -64,52 +113,78 @@ def share_map(results: list[dict[str, Any]], stage: str) -> Figure:
         )
     layout = _layout(
         _map_title(results[0], stage) if results else f"{stage} shares",
-        geo={
-            "showframe": False,
-            "projection": {"type": "natural earth"},
-            "showcountries": True,
-            "countrycolor": "#bbb",
-            "showcoastlines": False,
-            "landcolor": "#f4f4f4",
-        },
+        geo=GEO,
+        # a menu only when there is a choice
         updatemenus=[
             {"buttons": buttons, "direction": "down", "x": 0.0, "y": 1.08, "xanchor": "left"}
-        ],
+        ]
+        if len(results) > 1
+        else [],
         height=430,
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        margin={"l": 10, "r": 10, "t": 80 if len(results) > 1 else 50, "b": 10},
     )
-    return {"data": data, "layout": layout}
+    sources = sorted({src for res in results for src in res.get("sources", [])})
+    return {"data": data, "layout": layout, "sources": sources}
 
 
 def _map_title(res: dict[str, Any], stage: str) -> str:
     what = "mine production" if stage == "mine" else "refined production"
-    return f"{res['mineral'].replace('_', ' ').title()}: share of world {what}, {res['year']}"
+    return f"{names.mineral(res['mineral'])}: share of world {what} (%), {res['year']}"
 
 
 def hhi_ranking(mine: list[dict[str, Any]], refine: list[dict[str, Any]]) -> Figure:
-    """Horizontal bars of HHI per mineral, mine and refine side by side."""
-    order = sorted(
-        {r["mineral"] for r in mine} | {r["mineral"] for r in refine},
-        key=lambda m: max([r["hhi"] for r in mine + refine if r["mineral"] == m]),
-    )
+    """Horizontal bars of HHI per mineral, mine and refine side by side, highest on top.
 
-    def trace(rows: list[dict[str, Any]], name: str, color: str) -> dict[str, Any]:
-        by = {r["mineral"]: r for r in rows}
+    Rows are ordered by the larger of the two stages' HHI (explicit category order, so a
+    mineral with only a refine figure is not appended at the end); a mineral with no HHI at
+    either stage is a labelled "no data" row, not an empty one."""
+    by_m = {r["mineral"]: r for r in mine}
+    by_r = {r["mineral"]: r for r in refine}
+    minerals = set(by_m) | set(by_r)
+
+    def best(m: str) -> float:
+        vals = [r["hhi"] for r in (by_m.get(m), by_r.get(m)) if r and r["hhi"] is not None]
+        return max(vals) if vals else -1.0
+
+    order = sorted(minerals, key=lambda m: (best(m), names.mineral(m)))  # bottom to top
+    labels = {m: names.mineral(m) for m in order}
+
+    def trace(by: dict[str, dict[str, Any]], name: str, color: str) -> dict[str, Any]:
+        ms = [m for m in order if m in by and by[m]["hhi"] is not None]
         return {
             "type": "bar",
             "orientation": "h",
             "name": name,
-            "y": [m.replace("_", " ") for m in order if m in by],
-            "x": [round(by[m]["hhi"]) for m in order if m in by],
+            "y": [labels[m] for m in ms],
+            "x": [round(by[m]["hhi"]) for m in ms],
+            "customdata": [f"{by[m]['year']}, leader {names.country(by[m]['leader'])}" for m in ms],
             "marker": {"color": color},
-            "hovertemplate": "%{y}: HHI %{x}<extra>" + name + "</extra>",
+            "hovertemplate": "%{y}: HHI %{x:,}<br>%{customdata}<extra>" + name + "</extra>",
         }
 
+    empty = [m for m in order if best(m) < 0]
+    notes = [
+        {
+            "x": 0,
+            "y": labels[m],
+            "xanchor": "left",
+            "text": "no data",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#777"},
+        }
+        for m in empty
+    ]
     layout = _layout(
         "Concentration by mineral (HHI, 0-10 000; above 1 800 = highly concentrated)",
         barmode="group",
-        height=max(420, 16 * len(order) + 120),
-        xaxis={"title": "HHI", "range": [0, 10_000], "gridcolor": "#eee"},
+        height=max(420, 26 * len(order) + 140),
+        xaxis=axis("HHI (0-10 000, dimensionless)", range=[0, 10_000], gridcolor="#eee"),
+        yaxis=axis(
+            "mineral",
+            type="category",
+            categoryorder="array",
+            categoryarray=[labels[m] for m in order],
+        ),
         shapes=[
             {
                 "type": "line",
@@ -121,14 +196,20 @@ def hhi_ranking(mine: list[dict[str, Any]], refine: list[dict[str, Any]]) -> Fig
                 "line": {"dash": "dot", "color": "#555"},
             }
         ],
-        margin={"l": 130, "r": 20, "t": 50, "b": 50},
-        legend={"orientation": "h", "y": 1.02, "x": 0.5},
+        annotations=notes,
+        margin={"l": 150, "r": 20, "t": 80, "b": 50},
+        legend=_top_legend(),
     )
-    return {"data": [trace(mine, "mine", ACCENT), trace(refine, "refine", CHINA)], "layout": layout}
+    sources = sorted({s for r in mine + refine for s in r.get("sources", [])})
+    return {
+        "data": [trace(by_m, "mine", ACCENT), trace(by_r, "refine", CHINA)],
+        "layout": layout,
+        "sources": sources,
+    }
 
 
 def dual_dominance(rows: list[dict[str, Any]]) -> Figure:
-    """China's mine share vs refine share per mineral, beside each stage's other leader."""
+    """China's mine share vs refine share per mineral."""
     both = [
         r for r in rows if r["mine_china_share"] is not None and r["refine_china_share"] is not None
     ]
@@ -138,23 +219,15 @@ def dual_dominance(rows: list[dict[str, Any]]) -> Figure:
         "name": "China",
         "x": [round(100 * r["mine_china_share"], 1) for r in both],
         "y": [round(100 * r["refine_china_share"], 1) for r in both],
-        "text": [r["mineral"].replace("_", " ") for r in both],
+        "text": [names.mineral(r["mineral"]) for r in both],
         "textposition": "top center",
         "marker": {"color": CHINA, "size": 11},
         "hovertemplate": "%{text}: China mines %{x} %, refines %{y} %<extra></extra>",
     }
     layout = _layout(
         "Dual dominance: China's share of mining (x) and refining (y), latest year",
-        xaxis={
-            "title": "China, % of world mine production",
-            "range": [-2, 102],
-            "gridcolor": "#eee",
-        },
-        yaxis={
-            "title": "China, % of world refined production",
-            "range": [-2, 102],
-            "gridcolor": "#eee",
-        },
+        xaxis=axis("China, % of world mine production", range=[-2, 102], gridcolor="#eee"),
+        yaxis=axis("China, % of world refined production", range=[-2, 102], gridcolor="#eee"),
         shapes=[
             {
                 "type": "line",
@@ -179,8 +252,9 @@ def control_bars(results: list[dict[str, Any]]) -> Figure:
             if r["iso3"] not in nats:
                 nats.append(r["iso3"])
     palette = {"CHN": CHINA}
-    fallback = ["#2c7fb8", "#41ab5d", "#fdae61", "#9e9ac8", "#74add1", "#fee090", "#bdbdbd"]
+    fallback = ["#2c7fb8", "#41ab5d", "#fdae61", "#9e9ac8", "#74add1", "#fee090", "#8c6d31"]
     data = []
+    ylabels = [f"{names.mineral(r['mineral'])} {r['year']}" for r in results]
     for k, n in enumerate([*nats, "unattributed"]):
         xs = []
         for res in results:
@@ -190,82 +264,144 @@ def control_bars(results: list[dict[str, Any]]) -> Figure:
                 else next((r["share"] for r in res["by_owner_iso3"] if r["iso3"] == n), 0.0)
             )
             xs.append(round(100 * val, 1))
+        label = "unattributed" if n == "unattributed" else names.country(n)
+        code = "" if n == "unattributed" else f" ({n})"
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": n,
-                "y": [f"{r['mineral']} {r['year']}" for r in results],
+                "name": label,
+                "y": ylabels,
                 "x": xs,
                 "marker": {
                     "color": "#e0e0e0"
                     if n == "unattributed"
                     else palette.get(n, fallback[k % len(fallback)])
                 },
-                "hovertemplate": n + ": %{x} %<extra></extra>",
+                "hovertemplate": label + code + ": %{x} %<extra></extra>",
             }
         )
-    host = results[0]["host_iso3"] if results else ""
+    host = names.country(results[0]["host_iso3"]) if results else ""
     layout = _layout(
-        f"Who controls {host} mine output: ownership-weighted shares by owner nationality",
+        f"Who controls {host}'s mine output: ownership-weighted shares by owner nationality",
         barmode="stack",
-        height=260 + 30 * len(results),
-        xaxis={"title": "% of host-country production", "range": [0, 100]},
-        legend={"orientation": "h", "y": -0.3},
-        margin={"l": 110, "r": 20, "t": 50, "b": 80},
+        height=300 + 30 * len(results),
+        xaxis=axis("% of host-country production", range=[0, 100]),
+        yaxis=axis("mineral, year"),
+        legend={"orientation": "h", "y": -0.35, "yanchor": "top"},
+        margin={"l": 110, "r": 20, "t": 50, "b": 110},
     )
-    return {"data": data, "layout": layout}
+    sources = sorted({s for r in results for s in r.get("sources", [])})
+    return {"data": data, "layout": layout, "sources": sources}
 
 
 def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
-    """Gantt-style bars: each control from effective (or announced) date to lift or today."""
-    colors = {
-        "active": CHINA,
-        "suspended": "#f39c12",
-        "lifted": OTHER,
-        "announced": "#95a5a6",
-        "unconfirmed": "#8e44ad",
-        "not_yet": "#bdc3c7",
-    }
+    """Gantt-style bars, one row per control: from its effective (else announced) date to
+    the lift date or ``today``. Every control with a recorded start date is drawn, whatever
+    its start year or status; each row's label is unique (imposer, minerals, measure and the
+    start year; a control id is added when those still repeat)."""
     data: list[dict[str, Any]] = []
-    dated = [r for r in rows if (r["effective"] or r["announced"])]
-    for status in colors:
+    dated = sorted(
+        (r for r in rows if (r["effective"] or r["announced"])),
+        key=lambda r: (r["effective"] or r["announced"], r["control_id"]),
+    )
+    labels = _unique_labels(dated)
+    for status, color in STATUS_COLORS.items():
         sel = [r for r in dated if r["status"] == status]
         if not sel:
             continue
         starts = [(r["effective"] or r["announced"]) for r in sel]
-        ends = [r["lifted"] or today for r in sel]
+        ends = [max(r["lifted"] or today, s) for r, s in zip(sel, starts, strict=True)]
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": status,
-                "y": [_control_label(r) for r in sel],
+                "name": names.words(status),
+                "y": [labels[r["control_id"]] for r in sel],
                 "base": [s.isoformat() for s in starts],
                 "x": [
-                    max((e - s).days, 15) * 86_400_000 for s, e in zip(starts, ends, strict=True)
+                    max((e - s).days, 30) * 86_400_000 for s, e in zip(starts, ends, strict=True)
                 ],
-                "marker": {"color": colors[status]},
-                "customdata": [r["measure"] for r in sel],
+                "marker": {"color": color},
+                "customdata": [
+                    f"{r['control_id']} ({r['imposing_iso3']}); {names.words(r['measure'])}"
+                    for r in sel
+                ],
                 "hovertemplate": "%{y}<br>%{customdata}<extra>" + status + "</extra>",
             }
         )
-    layout = _layout(
-        f"Export controls on critical minerals, by start date (status on {today.isoformat()})",
-        barmode="overlay",
-        height=max(420, 19 * len(dated) + 120),
-        xaxis={"type": "date", "gridcolor": "#eee"},
-        yaxis={"autorange": "reversed", "tickfont": {"size": 10}},
-        margin={"l": 300, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": 1.02, "x": 0.4},
+    undated = len(rows) - len(dated)
+    title = (
+        f"Export controls, start to lift date or {today.isoformat()}: every one with a start "
+        f"date ({len(dated)} of {len(rows)}, any year or status)"
     )
-    return {"data": data, "layout": layout}
+    if undated:
+        title += f"; {undated} undated are listed, not drawn"
+    layout = _layout(
+        title,
+        barmode="overlay",
+        height=max(420, 20 * len(dated) + 150),
+        xaxis=axis("start date to lift date (or today)", type="date", gridcolor="#eee"),
+        yaxis=axis(
+            "control (imposing country: minerals [measure], start year)",
+            type="category",
+            categoryorder="array",
+            categoryarray=[labels[r["control_id"]] for r in dated],
+            autorange="reversed",
+            tickfont={"size": 10},
+        ),
+        margin={"l": 20, "r": 20, "t": 80, "b": 50},
+        legend=_top_legend(),
+        shapes=[
+            {
+                "type": "line",
+                "yref": "paper",
+                "x0": today.isoformat(),
+                "x1": today.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dot", "color": "#555", "width": 1},
+            }
+        ],
+    )
+    sources = sorted({s for r in rows for s in r.get("sources", [])})
+    return {"data": data, "layout": layout, "sources": sources}
 
 
 def _control_label(r: dict[str, Any]) -> str:
-    minerals = ", ".join(m.replace("_", " ") for m in r["mineral_ids"][:3])
+    minerals = ", ".join(names.mineral_lower(m) for m in r["mineral_ids"][:3])
     more = " ..." if len(r["mineral_ids"]) > 3 else ""
-    return f"{r['imposing_iso3']}: {minerals}{more} [{r['measure'].replace('_', ' ')}]"
+    start = r["effective"] or r["announced"]
+    return (
+        f"{names.country(r['imposing_iso3'])}: {minerals}{more} "
+        f"[{names.words(r['measure'])}, {start.year}]"
+    )
+
+
+def _unique_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Row label per control id; a label that repeats gets the start month, then the id."""
+    first = {r["control_id"]: _control_label(r) for r in rows}
+    counts: dict[str, int] = {}
+    for lab in first.values():
+        counts[lab] = counts.get(lab, 0) + 1
+    out: dict[str, str] = {}
+    for r in rows:
+        lab = first[r["control_id"]]
+        if counts[lab] > 1:
+            start = r["effective"] or r["announced"]
+            lab = lab[:-1] + f"-{start.month:02d}]"
+        out[r["control_id"]] = lab
+    seen: dict[str, int] = {}
+    for lab in out.values():
+        seen[lab] = seen.get(lab, 0) + 1
+    nth: dict[str, int] = {}
+    final = {}
+    for cid, lab in out.items():  # same imposer, minerals, measure and month: numbered
+        if seen[lab] > 1:
+            nth[lab] = nth.get(lab, 0) + 1
+            lab = f"{lab} ({nth[lab]} of {seen[lab]})"
+        final[cid] = lab
+    return final
 
 
 def bar(
@@ -277,46 +413,97 @@ def bar(
     scale: float = 1.0,
     color: str = ACCENT,
     fmt: str = ",.0f",
+    ytitle: str = "",
+    label: Any = None,
+    unstated: str | None = None,
 ) -> Figure:
-    """A plain horizontal bar chart of ``rows`` (largest on top)."""
-    rows = list(reversed(rows))
+    """A plain horizontal bar chart of ``rows`` (first row on top).
+
+    A missing value (None) is never drawn as a zero-length bar: the row is named in a note
+    under the chart instead. With ``unstated`` (the note's wording, e.g. "no amount
+    stated"), a zero is treated the same way: the ledger sums rows that state no amount to
+    0, which is not zero money. ``label`` maps a row's ``y`` value to the words shown
+    (default: the id in words).
+    """
+    to_label = label or (lambda v: names.words(str(v)))
+
+    def absent(r: dict[str, Any]) -> bool:
+        return r[x] is None or (unstated is not None and r[x] == 0)
+
+    drawn = [r for r in rows if not absent(r)]
+    missing = [to_label(r[y]) for r in rows if absent(r)]
+    drawn = list(reversed(drawn))
+    notes = []
+    if missing:
+        notes.append(
+            {
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "yshift": 6,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": 11, "color": "#555"},
+                "text": f"{unstated or 'no data'} (not drawn, not zero): " + ", ".join(missing),
+            }
+        )
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [str(r[y]).replace("_", " ") for r in rows],
-                "x": [(r[x] or 0) * scale for r in rows],
+                "y": [to_label(r[y]) for r in drawn],
+                "x": [r[x] * scale for r in drawn],
+                "customdata": [str(r[y]) for r in drawn],
                 "marker": {"color": color},
-                "hovertemplate": "%{y}: %{x:" + fmt + "}<extra></extra>",
+                "hovertemplate": "%{y}: %{x:" + fmt + "}<extra>%{customdata}</extra>",
             }
         ],
         "layout": _layout(
             title,
-            height=max(300, 22 * len(rows) + 110),
-            xaxis={"title": xtitle, "gridcolor": "#eee"},
-            margin={"l": 220, "r": 20, "t": 50, "b": 50},
+            height=max(300, 22 * len(drawn) + 130 + (30 if missing else 0)),
+            xaxis=axis(xtitle, gridcolor="#eee"),
+            yaxis=axis(ytitle or names.words(y)),
+            margin={"l": 20, "r": 20, "t": 75 if missing else 50, "b": 50},
+            annotations=notes,
         ),
     }
 
 
-def cheque_histogram(amounts_usd: list[float], title: str) -> Figure:
-    """Distribution of commitment sizes on a log axis (USD millions)."""
+CHEQUE_BINS = [0.0, 1e6, 1e7, 1e8, 1e9, 1e10, math.inf]
+
+
+def cheque_sizes(amounts_usd: list[float], title: str) -> Figure:
+    """Commitments counted by size band (USD, powers of ten).
+
+    Bands are counted here rather than by plotly's histogram, which bins in linear space
+    and leaves a log axis empty (the defect this replaces)."""
+    labels = ["< $1M", "$1-10M", "$10-100M", "$100M-1B", "$1-10B", ">= $10B"]
+    counts = [0] * len(labels)
+    for a in amounts_usd:
+        if a > 0:
+            for i, (lo, hi) in enumerate(itertools.pairwise(CHEQUE_BINS)):
+                if lo <= a < hi:
+                    counts[i] += 1
+                    break
     return {
         "data": [
             {
-                "type": "histogram",
-                "x": [a / 1e6 for a in amounts_usd if a > 0],
+                "type": "bar",
+                "x": labels,
+                "y": counts,
                 "marker": {"color": ACCENT},
-                "nbinsx": 30,
-                "hovertemplate": "%{x} M USD: %{y} commitments<extra></extra>",
+                "hovertemplate": "%{x}: %{y} commitments<extra></extra>",
             }
         ],
         "layout": _layout(
             title,
             height=320,
-            xaxis={"title": "USD million (log scale)", "type": "log"},
-            yaxis={"title": "commitments"},
+            xaxis=axis("size of commitment (USD, nominal)", type="category"),
+            yaxis=axis("number of commitments", gridcolor="#eee", rangemode="tozero"),
         ),
     }
 
@@ -378,21 +565,21 @@ def fan_chart(by_year: list[dict[str, Any]], title: str) -> Figure:
         ]
         buttons.append(
             {
-                "label": f"{key[0].replace('_', ' ')}: {key[1]}",
+                "label": f"{names.mineral(key[0])}: {key[1]}",
                 "method": "update",
                 "args": [{"visible": [j // per == i for j in range(per * len(keys))]}],
             }
         )
     layout = _layout(
         title,
-        height=420,
-        xaxis={"title": "year", "dtick": 1},
-        yaxis={"title": "tonnes per year", "gridcolor": "#eee", "rangemode": "tozero"},
+        height=440,
+        xaxis=axis("year", dtick=1),
+        yaxis=axis("delivered capacity, tonnes per year", gridcolor="#eee", rangemode="tozero"),
         updatemenus=[
             {"buttons": buttons, "direction": "down", "x": 0.0, "y": 1.13, "xanchor": "left"}
         ],
         margin={"l": 70, "r": 20, "t": 90, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
     )
     return {"data": data, "layout": layout}
 
@@ -443,8 +630,8 @@ def cost_histogram(
             title,
             height=360,
             bargap=0,
-            xaxis={"title": "ten-year cost, USD billion (nominal)", "gridcolor": "#eee"},
-            yaxis={"title": "% of paths"},
+            xaxis=axis("ten-year cost, USD billion (nominal)", gridcolor="#eee"),
+            yaxis=axis("% of simulated paths"),
             shapes=shapes,
             annotations=notes,
         ),

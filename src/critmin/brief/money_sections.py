@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from critmin.brief import charts
+from critmin.brief import charts, names
 from critmin.brief.config import BriefConfig
-from critmin.brief.section import Section, Table, esc, pct, usd
+from critmin.brief.section import Section, Table, cite, country, esc, pct, see_table, usd
 
 
 def ledger_section(cfg: BriefConfig) -> Section:
@@ -42,15 +42,22 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "letters of interest, which are shown apart. The United States accounts for "
             f"{usd(actors.get('USA', 0.0))}, EU institutions for {usd(actors.get('EUU', 0.0))}."
         )
+        + see_table("tab-ledger-1", "rows with sources")
     )
     if left["count"]:
         parts = ", ".join(
-            f"{a['actor']} {a['count']} rows ({usd(a['amount_usd'])})" for a in left["by_actor"]
+            f"{country(a['actor'])} {a['count']} rows ({usd(a['amount_usd'])})"
+            for a in left["by_actor"]
         )
         s.finding.append(
             esc(
                 f"Left out: {left['count']} rows worth {usd(left['amount_usd'])} whose source is "
                 f"unverified (an aggregator, an estimate or a third-party copy): {parts}."
+            )
+            + cite(
+                r["source_id"]
+                for r in current
+                if not ledger.is_counted(r) and r["instrument"] != ledger.AGGREGATE
             )
         )
     if agg["count"]:
@@ -59,6 +66,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 f"Publisher aggregates ({agg['count']} rows, {usd(agg['amount_usd'])}) are "
                 "shown apart and never added to the totals."
             )
+            + cite(r["source_id"] for r in current if r["instrument"] == ledger.AGGREGATE)
         )
     rec = ledger.reconcile()
     ok = [r for r in rec if r["status"] == "matches"]
@@ -72,6 +80,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "to ledger rows on a primary or press source within their tolerance; the table "
             "below names what the others lack."
         )
+        + see_table("tab-ledger-0", "table with sources")
     )
     s.figures.append(
         charts.bar(
@@ -79,9 +88,11 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "amount_usd",
             "key",
             "Commitments by lever (USD billion)",
-            "USD billion",
+            "USD billion (nominal)",
             scale=1e-9,
             fmt=",.2f",
+            ytitle="instrument",
+            unstated="no amount stated",
         )
     )
     s.figures.append(
@@ -101,9 +112,12 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "amount_usd",
             "key",
             "By mineral (USD billion; multi-mineral commitments split equally)",
-            "USD billion",
+            "USD billion (nominal)",
             scale=1e-9,
             fmt=",.2f",
+            ytitle="mineral",
+            label=names.mineral,
+            unstated="no amount stated",
         )
     )
     sizes = [
@@ -115,20 +129,65 @@ def ledger_section(cfg: BriefConfig) -> Section:
         and r["instrument"] != ledger.AGGREGATE
         and ledger.is_counted(r)
     ]
+    s.facts["cheque_count"] = len(sizes)
     s.figures.append(
-        charts.cheque_histogram(sizes, "Cheque sizes of committed and announced money")
+        charts.cheque_sizes(sizes, f"Cheque sizes: {len(sizes)} commitments that state an amount")
     )
     s.tables.append(
         Table(
             "Headline figures vs the ledger",
             [
-                ("claim", "claim"),
-                ("expected_usd", "quoted (USD)"),
-                ("ledger_usd", "in ledger (USD)"),
+                ("text", "claim"),
+                ("expected_usd", "quoted"),
+                ("ledger_usd", "in ledger"),
                 ("status", "status"),
                 ("missing", "what the ledger lacks"),
             ],
             [{**r, "missing": "; ".join(r["missing"])} for r in rec],
+            source="source_id",
+            formats={
+                "text": "quote",
+                "expected_usd": "usd",
+                "ledger_usd": "usd",
+                "status": "words",
+            },
+        )
+    )
+    shown = sorted(
+        (
+            r
+            for r in current
+            if ledger.is_counted(r)
+            and not ledger.is_loi(r)
+            and r["status"] not in ledger.DEAD_STATUSES
+            and r["instrument"] != ledger.AGGREGATE
+        ),
+        key=lambda r: -(r["amount_usd"] or 0.0),
+    )
+    s.tables.append(
+        Table(
+            f"Counted commitments ({len(shown)} current rows on a primary or press source)",
+            [
+                ("date", "date"),
+                ("actor_iso3", "actor"),
+                ("agency", "agency"),
+                ("instrument", "instrument"),
+                ("amount_usd", "amount"),
+                ("recipient", "recipient"),
+                ("host_iso3", "host"),
+                ("mineral_ids", "minerals"),
+                ("status", "status"),
+            ],
+            shown,
+            source="source_id",
+            formats={
+                "actor_iso3": "country",
+                "host_iso3": "country",
+                "amount_usd": "usd",
+                "instrument": "words",
+                "mineral_ids": "mineral",
+                "status": "words",
+            },
         )
     )
     s.sources.update(r["source_id"] for r in rec)
@@ -138,6 +197,8 @@ def ledger_section(cfg: BriefConfig) -> Section:
 def pipeline_section(cfg: BriefConfig) -> Section:
     """6. Will it deliver: the project-pipeline Monte Carlo (critmin.sim.pipeline.run)."""
     from critmin.sim.pipeline import run
+    from critmin.sim.pipeline_cohort import backtest as cohort_backtest
+    from critmin.sim.pipeline_cohort import load_cohort
 
     s = Section("pipeline", "6. Will it deliver")
     res = run(draws=cfg.pipeline_draws, seed=cfg.seed)
@@ -147,44 +208,113 @@ def pipeline_section(cfg: BriefConfig) -> Section:
         pipeline_expected_on_plan=t["expected_projects_producing_by_plan"],
         pipeline_public_usd=t["public_usd_simulated"],
         pipeline_at_risk_usd=t["public_at_risk_usd"],
+        pipeline_expected_loss_usd=t["loss"]["expected_usd"],
+        pipeline_loss_p90_usd=t["loss"]["p90_usd"],
     )
+    s.facts.update(
+        pipeline_projects_registered=t["projects"],
+        pipeline_projects_simulated=t["simulated"],
+        pipeline_public_usd_all=t["public_usd"],
+    )
+    unsimulated = t["public_usd"] - t["public_usd_simulated"]
     s.finding.append(
         esc(
-            f"Of {t['simulated']} publicly backed projects with a planned start, "
+            f"The project register lists {t['projects']} publicly backed projects with "
+            f"{usd(t['public_usd'])} of public money committed (letters of interest apart); "
+            f"{t['simulated']} of them have a planned start and are simulated, holding "
+            f"{usd(t['public_usd_simulated'])}"
+            + (
+                f" (the other {t['projects'] - t['simulated']} hold {usd(unsimulated)})"
+                if t["projects"] > t["simulated"]
+                else ""
+            )
+            + f". Of the {t['simulated']}, "
             f"{t['expected_projects_producing_by_plan']:.1f} are expected to produce by their own "
-            f"plan date ({res['draws']:,} draws, seed {res['seed']}). Of the "
-            f"{usd(t['public_usd_simulated'])} committed to them, {usd(t['public_at_risk_usd'])} "
-            f"({pct(t['share_at_risk'])}) backs output that does not start by {res['horizon']}."
+            f"plan date ({res['draws']:,} draws, seed {res['seed']}); "
+            f"{usd(t['public_at_risk_usd'])} ({pct(t['share_at_risk'])} of the money simulated) "
+            f"backs output that does not start by {res['horizon']}. `critmin pipeline run` "
+            "states the same two scopes. Counted by what each instrument loses when its project "
+            "fails (a grant is spent, a loan recovers part, an offtake pays only on delivery), "
+            f"the expected loss is {usd(t['loss']['expected_usd'])}, and "
+            f"{usd(t['loss']['p90_usd'])} in one draw of ten (p90), with failures of one "
+            "mineral's projects correlated through its price."
         )
+        + see_table("tab-pipeline-0", "projects with sources")
+    )
+    cohort = load_cohort()
+    bt = cohort_backtest(cohort, draws=cfg.pipeline_draws, seed=cfg.seed)
+    cohort_sources = sorted({r.list_source_id for r in cohort})
+    s.sources.update(cohort_sources)
+    s.facts.update(pipeline_backtest_error_pp=bt["error_pp"])
+    s.finding.append(
+        esc(
+            f"How far to trust it: on the {bt['projects']} rare-earth projects outside China "
+            f"listed as advanced in 2012, the model predicts {pct(bt['predicted_share'])} "
+            f"producing within ten years (p5-p95 {pct(bt['predicted_p5'])}-"
+            f"{pct(bt['predicted_p95'])}); {pct(bt['observed_share'])} did. Its study-phase "
+            "odds were fitted on that cohort, which is all the history bundled so far "
+            "(critmin pipeline backtest)."
+        )
+        + cite(cohort_sources)
     )
     s.figures.append(
         charts.fan_chart(
             res["by_year"], "Delivered capacity vs the announced plan (p10-p90 band, median)"
         )
     )
+    from critmin.sim.pipeline import load_projects
+
+    register = {p.project_id: p for p in load_projects(None)}
+    for p in register.values():
+        s.extra_sources.append(
+            {
+                "source_id": f"project-{p.project_id}",
+                "publisher": p.publisher,
+                "title": p.source_title,
+                "url": p.source_url,
+                "published": p.published,
+            }
+        )
     projects = sorted(res["projects"], key=lambda r: -(r["public_usd"] or 0.0))
     s.tables.append(
         Table(
-            "Projects: odds of producing on time, and public money",
+            f"Projects simulated ({len(projects)}): odds of producing on time, and public money",
             [
-                ("project", "project"),
+                ("name", "project"),
                 ("mineral", "mineral"),
+                ("host", "host"),
                 ("planned_start", "plan"),
                 ("p_producing_by_plan", "P(on plan)"),
-                ("expected_delay_years", "expected delay (y)"),
-                ("public_usd", "public USD"),
-                ("public_at_risk_usd", "at risk USD"),
+                ("expected_delay_years", "expected delay (years)"),
+                ("public_usd", "public money"),
+                ("public_at_risk_usd", "face value at risk"),
+                ("expected_loss_usd", "expected loss"),
             ],
-            projects,
+            [{**r, "sources": [f"project-{r['project']}"]} for r in projects],
+            source="sources",
+            formats={
+                "mineral": "mineral",
+                "host": "country",
+                "p_producing_by_plan": "pct",
+                "expected_delay_years": ".1f",
+                "public_usd": "usd",
+                "public_at_risk_usd": "usd",
+                "expected_loss_usd": "usd",
+            },
         )
     )
     if res["not_simulated"]:
         s.notes.append(
             esc(
-                "Not simulated (no planned start in the register): "
-                + ", ".join(r["project"] for r in res["not_simulated"])
+                "Registered but not simulated (no planned start in the register): "
+                + ", ".join(
+                    f"{register[r['project']].name if r['project'] in register else r['project']}"
+                    f" ({usd(r['public_usd'])})"
+                    for r in res["not_simulated"]
+                )
                 + "."
             )
+            + cite(f"project-{r['project']}" for r in res["not_simulated"])
         )
     s.notes.append(
         esc(

@@ -4,10 +4,14 @@ sections share."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from critmin.brief import charts
+from critmin.brief import charts, names
+
+# a citation marker in escaped finding text; the builder turns it into numbered links
+CITE_OPEN, CITE_CLOSE = "\x02cite:", "\x03"
 
 
 @dataclass
@@ -15,6 +19,12 @@ class Table:
     title: str
     columns: list[tuple[str, str]]  # (key, header)
     rows: list[dict[str, Any]]
+    # key of each row's source id(s) (a str or a list); the page adds a linked source column
+    source: str | None = None
+    # key -> "pct" | "usd" | "t" | "x" | "country" | "mineral" | "words" | "quote" (text quoted
+    # from a source, printed as written) | a format spec such as ".1f": how a cell is shown
+    formats: dict[str, str] = field(default_factory=dict)
+    id: str = ""  # anchor, set by the builder when empty
 
 
 @dataclass
@@ -35,6 +45,20 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def cite(ids: Iterable[str] | str | None) -> str:
+    """A marker placed after an escaped sentence: the builder replaces it with numbered links
+    to the sources' entries (``#src-ID``). Ids must be cited by the section too."""
+    if ids is None:
+        return ""
+    wanted = [ids] if isinstance(ids, str) else sorted({i for i in ids if i})
+    return f"{CITE_OPEN}{','.join(wanted)}{CITE_CLOSE}" if wanted else ""
+
+
+def see_table(table_id: str, text: str) -> str:
+    """A link from an aggregate number to the table whose rows carry its sources."""
+    return f' <a class="cite" href="#{esc(table_id)}">[{esc(text)}]</a>'
+
+
 def pct(x: float | None, digits: int = 0) -> str:
     return "n/a" if x is None else f"{100 * x:.{digits}f} %"
 
@@ -50,4 +74,9 @@ def usd(x: float | None) -> str:
 
 
 def name(mineral_id: str) -> str:
-    return mineral_id.replace("_", " ")
+    """A mineral's name inside a sentence (``rare earths``)."""
+    return names.mineral_lower(mineral_id)
+
+
+def country(iso3: str | None) -> str:
+    return names.country(iso3)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from critmin.brief import charts
+from critmin.brief import charts, names
 from critmin.brief.config import BriefConfig
-from critmin.brief.section import Section, Table, esc, name, pct, usd
+from critmin.brief.section import Section, Table, cite, esc, name, pct, usd
 
 
 def floor_section(cfg: BriefConfig) -> Section:
@@ -26,6 +26,7 @@ def floor_section(cfg: BriefConfig) -> Section:
         floor_prob_any_payout=d["prob_any_payout"],
         floor_analytic_usd=d["analytic_expected_cost_usd"],
     )
+    floor_ids = [src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources)]
     s.finding.append(
         esc(
             f"{spec.title}: a floor of {c.floor:g} {c.currency}/{c.unit} for "
@@ -35,6 +36,7 @@ def floor_section(cfg: BriefConfig) -> Section:
             f"({usd(d['pv_cost_usd'])} discounted), with a 1-in-20 outcome of {usd(d['p95_usd'])}; "
             f"{d['expected_payout_settlements']:.1f} of {d['steps']} settlements pay on average."
         )
+        + cite(floor_ids)
     )
     if d["analytic_expected_cost_usd"] is not None:
         s.finding.append(
@@ -44,6 +46,7 @@ def floor_section(cfg: BriefConfig) -> Section:
                 f"figure lies {abs(d['mc_minus_analytic_in_stderr']):.1f} standard errors from it "
                 f"({d['paths']:,} paths, seed {d['seed']})."
             )
+            + cite(floor_ids)
         )
     other = "gbm" if model.kind == "ou" else "ou"
     if other in {m.kind for m in spec.models}:
@@ -55,6 +58,7 @@ def floor_section(cfg: BriefConfig) -> Section:
                     f"Model risk: without mean reversion ({other.upper()}, same volatility) the "
                     f"expected cost is {usd(alt.nominal)} (closed form)."
                 )
+                + cite(floor_ids)
             )
     s.figures.append(
         charts.cost_histogram(
@@ -73,9 +77,10 @@ def floor_section(cfg: BriefConfig) -> Section:
             "v",
             "key",
             "Expected payout by contract year (USD million)",
-            "USD million",
+            "expected payout, USD million (nominal)",
             scale=1e-6,
             fmt=",.0f",
+            ytitle="contract year",
         )
     )
     if spec.band is not None:
@@ -113,6 +118,7 @@ def _band_table(s: Section, spec: Any, seed: int) -> None:
             f"{usd(li['upside_share_received']['nominal_usd'])}; the band below spans the "
             "long-run price and the volume."
         )
+        + cite(src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources))
     )
     s.tables.append(
         Table(
@@ -166,17 +172,22 @@ def disruption_section(cfg: BriefConfig) -> Section:
         for i, src in enumerate(sc["sources"])
     )
     ok = [m for m in sc["minerals"] if m["computable"]]
+    sc_ids = [e["source_id"] for e in s.extra_sources]
     for m in ok:
         s.facts[f"scenario_{m['mineral']}_shortfall_share_mean"] = m["shortfall_share"]["mean"]
+        s.facts[f"scenario_{m['mineral']}_shortfall_t_mean"] = m["shortfall_t"]["mean"]
+        s.facts[f"scenario_{m['mineral']}_shortfall_t_p95"] = m["shortfall_t"]["p95"]
         s.facts[f"scenario_{m['mineral']}_price_multiplier_p50"] = m["price_multiplier"]["p50"]
         s.finding.append(
             esc(
                 f"{sc['title']}: the US would lack {pct(m['shortfall_share']['mean'])} of its "
-                f"{name(m['mineral'])} supply on average over the episode (p95 "
-                f"{pct(m['shortfall_share']['p95'])}, {m['shortfall_t']['mean']:,.0f} t), and the "
+                f"{name(m['mineral'])} supply on average over the episode, "
+                f"{m['shortfall_t']['mean']:,.0f} t (1-in-20 outcome: "
+                f"{pct(m['shortfall_share']['p95'])}, {m['shortfall_t']['p95']:,.0f} t), and the "
                 f"price model puts the median price at {m['price_multiplier']['p50']:.1f}x its "
                 f"pre-cut level (capped at {sc['price_cap']:g}x)."
             )
+            + cite(sc_ids)
         )
     for m in sc["minerals"]:
         if not m["computable"]:
@@ -188,10 +199,12 @@ def disruption_section(cfg: BriefConfig) -> Section:
             f"Scenario {sc['scenario']} ({sc['draws']:,} draws, seed {sc['seed']})",
             [
                 ("mineral", "mineral"),
-                ("sf_mean", "shortfall, mean"),
-                ("sf_p95", "shortfall, p95"),
-                ("pm_p50", "price x, p50"),
-                ("pm_p95", "price x, p95"),
+                ("sf_mean", "shortfall, mean (% of US supply)"),
+                ("sf_p95", "shortfall, p95 (% of US supply)"),
+                ("sft_mean", "shortfall, mean (t)"),
+                ("sft_p95", "shortfall, p95 (t)"),
+                ("pm_p50", "price, p50 (x pre-cut)"),
+                ("pm_p95", "price, p95 (x pre-cut)"),
                 ("cover", "stockpile days, p50"),
             ],
             [
@@ -199,12 +212,25 @@ def disruption_section(cfg: BriefConfig) -> Section:
                     "mineral": m["mineral"],
                     "sf_mean": m["shortfall_share"]["mean"],
                     "sf_p95": m["shortfall_share"]["p95"],
+                    "sft_mean": m["shortfall_t"]["mean"],
+                    "sft_p95": m["shortfall_t"]["p95"],
                     "pm_p50": m["price_multiplier"]["p50"],
                     "pm_p95": m["price_multiplier"]["p95"],
                     "cover": (m["days_cover"] or {}).get("p50") if m["days_cover"] else "no data",
+                    "sources": sc_ids,
                 }
                 for m in ok
             ],
+            source="sources",
+            formats={
+                "mineral": "mineral",
+                "sf_mean": "pct",
+                "sf_p95": "pct",
+                "sft_mean": "t",
+                "sft_p95": "t",
+                "pm_p50": "x",
+                "pm_p95": "x",
+            },
         )
     )
     s.notes.append(
@@ -234,7 +260,7 @@ def disruption_section(cfg: BriefConfig) -> Section:
     if st["budget_binding"]:
         last = st["last_dollar"]
         spend = (
-            f"it spends the whole budget; the last dollar ({last['mineral']}) avoids "
+            f"it spends the whole budget; the last dollar ({name(last['mineral'])}) avoids "
             f"${last['benefit_per_usd']:.2f} of expected damage a year for "
             f"${last['holding_cost_per_usd']:.3f} of holding cost"
         )
@@ -255,6 +281,14 @@ def disruption_section(cfg: BriefConfig) -> Section:
             f"year; buying stops paying at {usd(fr['stops_paying_at_usd'])} "
             "(docs/stockpile.md)."
         )
+        + cite(
+            {v["source"] for a in st["allocations"] for v in a["inputs"].values()}
+            | (
+                {"exim-cirr-2023-03"}
+                if "exim-cirr-2023-03" in st["economics"]["financing_basis"]
+                else set()
+            )
+        )
     )
     s.figures.append(
         charts.bar(
@@ -262,8 +296,10 @@ def disruption_section(cfg: BriefConfig) -> Section:
             "days_of_net_imports",
             "mineral",
             "Stockpile plan: days of US net imports covered per mineral",
-            "days",
+            "days of US net imports",
             fmt=",.0f",
+            ytitle="mineral",
+            label=names.mineral,
         )
     )
     if st.get("lp_check"):
@@ -280,23 +316,41 @@ def disruption_section(cfg: BriefConfig) -> Section:
             [
                 ("mineral", "mineral"),
                 ("tonnes", "tonnes"),
-                ("usd", "USD"),
+                ("usd", "cost"),
                 ("days_of_net_imports", "days of net imports"),
-                ("damage_avoided_usd_per_yr", "damage avoided, USD/yr"),
+                ("damage_avoided_usd_per_yr", "damage avoided a year"),
             ],
-            [a for a in st["allocations"] if a["tonnes"] > 0],
+            [
+                {**a, "sources": sorted({v["source"] for v in a["inputs"].values()})}
+                for a in st["allocations"]
+                if a["tonnes"] > 0
+            ],
+            source="sources",
+            formats={
+                "mineral": "mineral",
+                "tonnes": "t",
+                "usd": "usd",
+                "days_of_net_imports": ".0f",
+                "damage_avoided_usd_per_yr": "usd",
+            },
         )
     )
     s.tables.append(
         Table(
             "Stockpile efficient frontier",
             [
-                ("budget_usd", "budget, USD"),
-                ("damage_avoided_usd_per_yr", "damage avoided, USD/yr"),
-                ("net_value_usd_per_yr", "net of holding cost, USD/yr"),
-                ("marginal_benefit_per_usd", "marginal benefit per USD"),
+                ("budget_usd", "budget"),
+                ("damage_avoided_usd_per_yr", "damage avoided a year"),
+                ("net_value_usd_per_yr", "net of holding cost, a year"),
+                ("marginal_benefit_per_usd", "marginal benefit per USD (USD a year)"),
             ],
             fr["points"],
+            formats={
+                "budget_usd": "usd",
+                "damage_avoided_usd_per_yr": "usd",
+                "net_value_usd_per_yr": "usd",
+                "marginal_benefit_per_usd": ".3f",
+            },
         )
     )
     return s

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from critmin.brief import charts
+from critmin.brief import charts, names
 from critmin.brief.config import BriefConfig
-from critmin.brief.section import Section, Table, esc, name, pct
+from critmin.brief.section import Section, Table, cite, country, esc, name, pct, see_table
 
 
 def supply_section(cfg: BriefConfig) -> Section:
@@ -28,7 +28,7 @@ def supply_section(cfg: BriefConfig) -> Section:
         s.sources.update(r["sources"])
     for stage, rows in (("mine", all_mine), ("refine", all_refine)):
         s.notes.extend(
-            esc(f"{name(r['mineral'])}, {stage} {r['year']}: {r['reason']}.")
+            esc(f"{name(r['mineral'])}, {stage} {r['year']}: {names.in_words(r['reason'])}.")
             for r in rows
             if r["hhi"] is None
         )
@@ -49,23 +49,22 @@ def supply_section(cfg: BriefConfig) -> Section:
         f"{len(china_lead_mine)} of them and the leading refiner of {len(china_lead_ref)} of the "
         f"{len(refine)} with refinery data."
     )
-    s.finding.append(esc(text))
+    s.finding.append(esc(text) + cite(src for r in mine + refine for src in r["sources"]))
     if ree:
         s.facts["rare_earths_mine_china_share"] = ree["china_share"]
         s.facts["rare_earths_mine_year"] = ree["year"]
         line = (
             f"China mined {pct(ree['china_share'])} of the world's rare earths in {ree['year']} "
             f"(of {ree['world_total']:,.0f} t rare-earth oxide, the {ree['denominator']}; "
-            f"HHI {ree['hhi']:,.0f}; edition {ree['edition']})"
+            f"HHI {ree['hhi']:,.0f})"
         )
         ref = by_ref.get("rare_earths")
+        ids = list(ree["sources"])
         if ref:
             s.facts["rare_earths_refine_china_share"] = ref["china_share"]
-            line += (
-                f" and refined {pct(ref['china_share'])} of magnet rare earths "
-                f"({ref['year']}, {ref['edition']})"
-            )
-        s.finding.append(esc(line + "."))
+            ids += ref["sources"]
+            line += f" and refined {pct(ref['china_share'])} of magnet rare earths ({ref['year']})"
+        s.finding.append(esc(line + ".") + cite(ids))
     top = mine[:3]
     if top:
         s.finding.append(
@@ -73,44 +72,83 @@ def supply_section(cfg: BriefConfig) -> Section:
                 "Most concentrated at the mine: "
                 + "; ".join(
                     f"{name(r['mineral'])} (HHI {r['hhi']:,.0f}, "
-                    f"{r['leader']} {pct(r['leader_share'])})"
+                    f"{country(r['leader'])} {pct(r['leader_share'])})"
                     for r in top
                 )
                 + "."
             )
+            + cite(src for r in top for src in r["sources"])
         )
     maps = []
     for m in cfg.map_minerals:
         try:
             res = cm.concentration(m, "mine", cfg.year)
             if res["hhi"] is None:
-                s.notes.append(esc(f"No map for {m}: {res['reason']}"))
+                s.notes.append(esc(f"No map for {name(m)}: {names.in_words(res['reason'])}"))
             else:
                 maps.append(res)
         except CritminError as exc:
             if m not in by_ref:  # a refine-only mineral (gallium) is on the refinery map
-                s.notes.append(esc(f"No map for {m}: {exc}"))
+                s.notes.append(esc(f"No map for {name(m)}: {exc}"))
     if maps:
         s.figures.append(charts.share_map(maps, "mine"))
     ref_maps = [by_ref[m] for m in cfg.map_minerals if m in by_ref]
     if ref_maps:
         s.figures.append(charts.share_map(ref_maps, "refine"))
-    s.figures.append(charts.hhi_ranking(mine, refine))
+    s.figures.append(charts.hhi_ranking(all_mine, all_refine))
     s.figures.append(charts.dual_dominance(dom))
+    stage_sources = {
+        (r["mineral"], stage): r["sources"]
+        for stage, rows in (("mine", mine), ("refine", refine))
+        for r in rows
+    }
+    same = [r for r in dom if r["mine_leader"] and r["mine_leader"] == r["refine_leader"]]
+    s.facts["one_leader_both_stages"] = [(r["mineral"], r["mine_leader"]) for r in same]
     s.tables.append(
         Table(
-            "Dual dominance: minerals where one country leads both stages",
+            "Minerals where one country leads both mining and refining",
             [
                 ("mineral", "mineral"),
-                ("mine_leader", "mine leader"),
-                ("mine_leader_share", "share"),
-                ("refine_leader", "refine leader"),
-                ("refine_leader_share", "share"),
-                ("china_dual_dominance", "China min(mine, refine)"),
+                ("mine_leader", "leader at both stages"),
+                ("mine_leader_share", "share of mining"),
+                ("refine_leader_share", "share of refining"),
+                ("china_dual_dominance", "China, lower of its two shares"),
             ],
-            [r for r in dom if r["refine_leader"] and r["mine_leader"]],
+            [
+                {
+                    **r,
+                    "sources": stage_sources.get((r["mineral"], "mine"), [])
+                    + stage_sources.get((r["mineral"], "refine"), []),
+                }
+                for r in same
+            ],
+            source="sources",
+            formats={
+                "mineral": "mineral",
+                "mine_leader": "country",
+                "mine_leader_share": "pct",
+                "refine_leader_share": "pct",
+                "china_dual_dominance": "pct",
+            },
         )
     )
+    split = [
+        r
+        for r in dom
+        if r["mine_leader"] and r["refine_leader"] and r["mine_leader"] != r["refine_leader"]
+    ]
+    if split:
+        s.notes.append(
+            esc(
+                "Different leaders at the two stages: "
+                + "; ".join(
+                    f"{name(r['mineral'])} (mined most in {country(r['mine_leader'])}, "
+                    f"refined most in {country(r['refine_leader'])})"
+                    for r in split
+                )
+                + "."
+            )
+        )
     from critmin.supply import project_control
 
     controls = []
@@ -118,7 +156,9 @@ def supply_section(cfg: BriefConfig) -> Section:
         try:
             controls.append(cm.control(m, cfg.control_host))
         except CritminError as exc:
-            s.notes.append(esc(f"No ownership control for {m} in {cfg.control_host}: {exc}"))
+            s.notes.append(
+                esc(f"No ownership control for {name(m)} in {country(cfg.control_host)}: {exc}")
+            )
     if controls:
         s.figures.append(charts.control_bars(controls))
         for c in controls:
@@ -128,7 +168,8 @@ def supply_section(cfg: BriefConfig) -> Section:
             s.finding.append(
                 esc(
                     f"Ownership: Chinese-owned stakes account for {pct(chn)} of "
-                    f"{c['host_iso3']}'s {c['year']} {name(c['mineral'])} output in the asset "
+                    f"{country(c['host_iso3'])}'s {c['year']} {name(c['mineral'])} output in the "
+                    "asset "
                     f"register (stakes in force on {c['as_of']}); "
                     f"{pct(c['unattributed_share'])} is unattributed (outside the register or "
                     "owner unknown)"
@@ -138,6 +179,7 @@ def supply_section(cfg: BriefConfig) -> Section:
                         else "."
                     )
                 )
+                + cite(c["sources"])
             )
             try:
                 proj = project_control(c["host_iso3"], c["mineral"], c["as_of"])
@@ -147,9 +189,11 @@ def supply_section(cfg: BriefConfig) -> Section:
             s.finding.append(
                 esc(
                     f"By project count: {proj['projects_with_stake']} of the {proj['projects']} "
-                    f"registered {name(c['mineral'])} mining projects in {c['host_iso3']} "
-                    f"({pct(proj['share'])}) have a Chinese stake on {proj['as_of']}."
+                    f"registered {name(c['mineral'])} mining projects in "
+                    f"{country(c['host_iso3'])} ({pct(proj['share'])}) have a Chinese stake on "
+                    f"{proj['as_of']}."
                 )
+                + cite(proj.get("sources") or c["sources"])
             )
     return s
 
@@ -180,9 +224,12 @@ def controls_section(cfg: BriefConfig) -> Section:
         esc(
             f"The register holds {len(rows)} export restrictions; {len(since_2023)} started "
             "in 2023 or later, "
-            f"{len(chn)} of them by China. On {today.isoformat()}, {len(active)} are in force, "
-            f"{len(suspended)} suspended and {len(unconfirmed)} of unconfirmed status."
+            f"{len(chn)} of them by China. On {today.isoformat()}, {len(active)} are in force "
+            f"(the oldest from {_oldest(active)}), "
+            f"{len(suspended)} suspended and {len(unconfirmed)} of unconfirmed status. The "
+            "timeline draws every control with a recorded start date, whatever its year."
         )
+        + see_table("tab-controls-1", "register below")
     )
     if unconfirmed:
         s.notes.append(
@@ -191,10 +238,22 @@ def controls_section(cfg: BriefConfig) -> Section:
                 f"{max(r['status_since'] for r in unconfirmed)}) and the register records no "
                 "renewal, extension or lapse since; they are neither in force nor lifted. "
                 "The exposure ranking shows the range: the low score leaves them out, the high "
-                "score counts them (" + ", ".join(r["control_id"] for r in unconfirmed) + ")."
+                "score counts them (" + "; ".join(_control_words(r) for r in unconfirmed) + ")."
             )
+            + cite(src for r in unconfirmed for src in r["sources"])
         )
-    s.figures.append(charts.controls_timeline(since_2023, today))
+    s.figures.append({**charts.controls_timeline(rows, today), "source_table": "tab-controls-1"})
+    undated = [r for r in rows if not (r["effective"] or r["announced"])]
+    if undated:
+        s.notes.append(
+            esc(
+                "Not on the timeline (no announcement or start date in the register): "
+                + "; ".join(f"{_control_words(r)}, {names.words(r['status'])}" for r in undated)
+                + "."
+            )
+            + cite(src for r in undated for src in r["sources"])
+        )
+    by_id = {r["control_id"]: r for r in rows}
     exp = cm.exposure()
     scored = _collapse_members([r for r in exp if r["score"] is not None])
     s.facts["exposure_top"] = [(r["mineral"], r["score"]) for r in scored[:5]]
@@ -208,6 +267,7 @@ def controls_section(cfg: BriefConfig) -> Section:
                 + "; ".join(f"{name(r['mineral'])} ({_score_range(r)})" for r in scored[:5])
                 + "."
             )
+            + see_table("tab-controls-0", "table with sources")
         )
     s.figures.append(
         charts.bar(
@@ -216,8 +276,10 @@ def controls_section(cfg: BriefConfig) -> Section:
             "mineral",
             "US exposure score (0-1), lower bound: net import reliance x share under active "
             "controls",
-            "score",
+            "exposure score (0-1, dimensionless)",
             fmt=".2f",
+            ytitle="mineral",
+            label=_mineral_label,
         )
     )
     missing = [r["mineral"] for r in exp if r["score"] is None]
@@ -225,7 +287,7 @@ def controls_section(cfg: BriefConfig) -> Section:
         s.notes.append(
             esc(
                 "No exposure score (missing net import reliance or production data): "
-                + ", ".join(missing)
+                + ", ".join(name(m) for m in missing)
                 + "."
             )
         )
@@ -241,10 +303,75 @@ def controls_section(cfg: BriefConfig) -> Section:
                 ("score_high", "score (high)"),
                 ("unconfirmed_controls", "unconfirmed controls (in the high score only)"),
             ],
-            scored[:20],
+            [
+                {
+                    **r,
+                    "mineral": _mineral_label(r["mineral"]),
+                    "unconfirmed_controls": "; ".join(
+                        _control_words(by_id[c]) if c in by_id else c
+                        for c in r.get("unconfirmed_controls") or []
+                    ),
+                }
+                for r in scored[:20]
+            ],
+            source="sources",
+            formats={
+                "net_import_reliance": "pct",
+                "controlled_share": "pct",
+                "controlled_stage": "words",
+            },
+        )
+    )
+    s.tables.append(
+        Table(
+            "Export-control register",
+            [
+                ("imposing_iso3", "imposed by"),
+                ("mineral_ids", "minerals"),
+                ("measure", "measure"),
+                ("start", "from"),
+                ("status", "status"),
+                ("lifted", "lifted"),
+            ],
+            [
+                {**r, "start": r["effective"] or r["announced"] or "not recorded"}
+                for r in sorted(
+                    rows,
+                    key=lambda r: r["effective"] or r["announced"] or dt.date.min,
+                    reverse=True,
+                )
+            ],
+            source="sources",
+            formats={
+                "imposing_iso3": "country",
+                "mineral_ids": "mineral",
+                "measure": "words",
+                "status": "words",
+            },
         )
     )
     return s
+
+
+def _oldest(rows: list[dict[str, Any]]) -> str:
+    dates = [r["effective"] or r["announced"] for r in rows if r["effective"] or r["announced"]]
+    return min(dates).isoformat() if dates else "an unrecorded date"
+
+
+def _control_words(r: dict[str, Any]) -> str:
+    """A control in words: 'China: gallium, germanium (licence requirement, 2023-08-01)'."""
+    start = r["effective"] or r["announced"]
+    minerals = ", ".join(name(m) for m in r["mineral_ids"][:4])
+    more = " ..." if len(r["mineral_ids"]) > 4 else ""
+    when = f", {start.isoformat()}" if start else ""
+    return (
+        f"{country(r['imposing_iso3'])}: {minerals}{more} ({r['measure'].replace('_', ' ')}{when})"
+    )
+
+
+def _mineral_label(m: str) -> str:
+    """A mineral id, or a collapsed group's label (already words), as the brief prints it."""
+    return m if " " in m else names.mineral(m)
 
 
 def _score_range(r: dict[str, Any]) -> str:
@@ -281,5 +408,5 @@ def _collapse_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in out:
         members = r.get("members")
         if members and len(members) > 1:
-            r["mineral"] = f"{name(str(r['nir_reported_as']))} ({len(members)} elements)"
+            r["mineral"] = f"{names.mineral(str(r['nir_reported_as']))} ({len(members)} elements)"
     return sorted(out, key=lambda r: -r["score"])

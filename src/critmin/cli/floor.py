@@ -368,6 +368,17 @@ def print_band(out: dict[str, Any]) -> None:
             f"{k['half_life_ols_years']:.1f} y, {k['note']}) -> {_b(k['floor_nominal_usd_ols'])}",
             markup=False,
         )
+    for r in out.get("reported_payments", []):
+        vols = "; ".join(
+            f"on the {v['tonnes']:,.0f} t {basis}: model {_b(v['model_payment_usd'])}, implied "
+            f"reference price {v['implied_reference_usd_per_kg']:.1f} USD/kg"
+            for basis, v in r["by_volume"].items()
+        )
+        con.print(
+            f"reported payment {r['quarter']}: {_b(r['reported_usd'])} "
+            f"({r['sources'][-1]['publisher']}); model {r['model_usd_per_kg']:.1f} USD/kg; {vols}",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

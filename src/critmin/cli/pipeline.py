@@ -46,6 +46,11 @@ def run_cmd(
     draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
     seed: int = typer.Option(SEED, "--seed", help="Random seed (same seed, same result)."),
     horizon: int | None = typer.Option(None, "--horizon", help="Last year reported."),
+    independent: bool = typer.Option(
+        False,
+        "--independent",
+        help="Draw projects independently (no common price factor per mineral).",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
@@ -60,6 +65,7 @@ def run_cmd(
         projects_file=projects,
         model=load_stage_model(stage_model, field="--stage-model"),
         horizon=horizon,
+        common_factor=not independent,
     )
     if as_json:
         print_json(res)
@@ -72,7 +78,7 @@ def run_cmd(
             "never": f"{r['p_never']:.0%}",
             "delay_y": _num(r["expected_delay_years"], ".1f"),
             "public_musd": _musd(r["public_usd"]),
-            "at_risk_musd": _musd(r["public_at_risk_usd"]),
+            "exp_loss_musd": _musd(r["expected_loss_usd"]),
             "usd_per_t": _num(r["usd_per_delivered_t"], ",.0f"),
         }
         for r in res["projects"]
@@ -81,12 +87,86 @@ def run_cmd(
     print_table(
         rows, cols, title=f"{len(rows)} projects, {res['draws']:,} draws, seed {res['seed']}"
     )
-    t = res["totals"]
+    t, loss = res["totals"], res["totals"]["loss"]
+    factor = "common price factor per mineral" if t["common_factor"] else "projects independent"
+    # the same two scopes the brief states: every registered project, and the simulated ones
     typer.echo(
-        f"public money committed {_musd(t['public_usd'])} MUSD (letters of interest apart: "
-        f"{_musd(t['loi_usd'])} MUSD); at risk of no production by {res['horizon']}: "
-        f"{_musd(t['public_at_risk_usd'])} MUSD; expected projects producing by plan: "
+        f"public money committed to all {t['projects']} registered projects "
+        f"{_musd(t['public_usd'])} MUSD (letters of interest apart: {_musd(t['loi_usd'])} "
+        f"MUSD); to the {t['simulated']} simulated (with a planned start) "
+        f"{_musd(t['public_usd_simulated'])} MUSD, face value behind projects not producing by "
+        f"{res['horizon']}: {_musd(t['public_at_risk_usd'])} MUSD; expected loss "
+        f"{_musd(loss['expected_usd'])} MUSD, p90 {_musd(loss['p90_usd'])} MUSD ({factor}); "
+        f"expected projects producing by plan: "
         f"{t['expected_projects_producing_by_plan']:.1f} of {t['simulated']}"
+    )
+    typer.echo(
+        "expected loss by instrument: "
+        + "; ".join(
+            f"{b['instrument']} {_musd(b['expected_loss_usd'])} of {_musd(b['committed_usd'])}"
+            for b in loss["by_instrument"]
+            if b["committed_usd"]
+        )
+        + " MUSD"
+    )
+
+
+@app.command("backtest")
+def backtest_cmd(
+    cohort: Path | None = typer.Option(
+        None, "--cohort", help="Cohort CSV (default: the bundled 2012 rare-earth cohort)."
+    ),
+    years: int = typer.Option(10, "--years", help="Years after the cohort date (1 to 50)."),
+    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
+    independent: bool = typer.Option(
+        False, "--independent", help="Draw projects independently (no common price factor)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Backtest the stage model on a past cohort: predicted vs observed share producing."""
+    from critmin.files import MAX_TABLE_BYTES, input_file
+    from critmin.sim.pipeline_cohort import load_cohort, report
+
+    if cohort is not None:
+        input_file(cohort, "--cohort", MAX_TABLE_BYTES)
+    out = report(
+        load_cohort(cohort), years=years, draws=draws, seed=seed, common_factor=not independent
+    )
+    if as_json:
+        print_json(out)
+        return
+    res, plain, loo = out["backtest"], out["uncalibrated"], out["leave_one_project_out"]
+    rows = [
+        {
+            "project": r["project"],
+            "host": r["host"],
+            "phase": r["cohort_phase"],
+            "plan": r["planned_start"] or "",
+            "p_producing": f"{r['p_producing']:.0%}",
+            "first_production": r["first_production"] or "",
+            "status": r["status"],
+        }
+        for r in res["rows"]
+    ]
+    print_table(rows, list(rows[0]), title=f"cohort of {res['as_of']}, {res['years']} years")
+    typer.echo(
+        f"producing within {res['years']} years, {res['projects']} projects: observed "
+        f"{res['observed_share']:.1%}; stage model (study exponent {out['study_exponent']}) "
+        f"{res['predicted_share']:.1%} (p5-p95 {res['predicted_p5']:.1%}-"
+        f"{res['predicted_p95']:.1%}, error {res['error_pp']:+.1f} points, Brier "
+        f"{res['brier']:.3f}); each project fitted without itself {loo['predicted_share']:.1%} "
+        f"(error {loo['error_pp']:+.1f} points); before calibration (k = 1) "
+        f"{plain['predicted_share']:.1%} (error {plain['error_pp']:+.1f} points)"
+    )
+    typer.echo(
+        f"{res['plan_missing']} without a published plan read as planned for {res['as_of']}"
+        + (
+            "; not simulated (phase unknown): "
+            + ", ".join(r["project"] for r in res["not_simulated"])
+            if res["not_simulated"]
+            else ""
+        )
     )
 
 

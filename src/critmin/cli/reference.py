@@ -34,8 +34,26 @@ def minerals(as_json: bool = JSON) -> None:
     )
 
 
-def sources(as_json: bool = JSON) -> None:
-    """Every source the shipped numbers cite."""
+def sources(
+    source_id: str | None = typer.Argument(
+        None, help="One source id (as cited in the brief and the tables): print it in full."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Every source the shipped numbers cite; with an id, that one source in full
+    (publisher, title, URL, dates, licence, note)."""
+    if source_id is not None:
+        import critmin as cm
+        from critmin.cli.output import printable
+
+        row = cm.source(source_id)
+        if as_json:
+            print_json(row)
+            return
+        width = max(len(k) for k in row)
+        for key, value in row.items():
+            typer.echo(f"{key:<{width}}  {printable('' if value is None else str(value))}")
+        return
     from critmin.store import read_rows  # no polars: starts fast
 
     rows = read_rows("sources")

@@ -155,9 +155,20 @@ def concentration_cmd(
     if res["hhi"] is None:
         typer.echo(f"{res['mineral']} {stage} {res['year']}: {res['reason']}")
         return
+    from critmin.brief.names import country
+
+    rows = [  # shares in %, as the title says (JSON keeps the fraction)
+        {
+            "country": country(s["iso3"]),
+            "iso3": s["iso3"],
+            "tonnes": s["value"],
+            "share": "n/a" if s["share"] is None else f"{100 * s['share']:.2f} %",
+        }
+        for s in res["shares"]
+    ]
     print_table(
-        res["shares"],
-        ["iso3", "value", "share"],
+        rows,
+        ["country", "iso3", "tonnes", "share"],
         title=f"{res['mineral']} {stage} {res['year']} ({res['edition']}): "
         f"HHI {res['hhi']:.0f} ({res['hhi_band']}), "
         f"top-3 {res['top3_share']:.1%}, shares of {res['world_total']:,.0f} t "

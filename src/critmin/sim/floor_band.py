@@ -15,6 +15,7 @@ one-year log-return sd).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,69 @@ def guarantee_exposure(spec: FloorDefinition, rate: float) -> list[dict[str, Any
                 "from_year": g.from_year,
                 "years": g.years,
                 "note": g.note,
+            }
+        )
+    return out
+
+
+def quarter_index(start: dt.date, quarter: str) -> int:
+    """Settlement quarter ``YYYY-Qn`` as a 0-based index from the contract's start quarter."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return (year - start.year) * 4 + (q - 1) - (start.month - 1) // 3
+
+
+def reported_payments(spec: FloorDefinition, model: PriceModel, **kw: Any) -> list[dict[str, Any]]:
+    """Each reported payment against the model's expected payment for its quarter.
+
+    Per kg, the model's expected payment in quarter q is
+      e_q = (E[cost of the first q + 1 quarters] - E[cost of the first q]) / units in a quarter,
+    both estimated on the same random numbers (rqmc-cv, ``kw``) at a flat 1,000 t/yr. Then the
+    model's payment on a volume V (t) is e_q x 1,000 V, and the reference price implied by the
+    reported amount P on that volume is F - P / (1,000 V) (USD/kg): what the quarter's average
+    price would have been if the whole payment were the floor's (F - A)^+ x V.
+    """
+    start = spec.contract.start
+    if start is None:
+        raise InputError("the contract states no start date", field="contract.start")
+    out = []
+    for r in spec.reported_payments:
+        q = quarter_index(start, r.quarter)
+        if not 0 <= q < round(spec.contract.term_years * 4):
+            raise InputError(
+                "the quarter is outside the contract's term", field="quarter", value=r.quarter
+            )
+
+        def cost(quarters: int) -> float:
+            if quarters == 0:
+                return 0.0
+            c = spec.contract.model_copy(
+                update={
+                    "volume_tpy": (1000.0,),
+                    "term_years": quarters / 4,
+                    "settlement": "quarterly",
+                }
+            )
+            return float(estimate_floor(c, model, spec.terms, **kw).mean["floor"])
+
+        per_kg = (cost(q + 1) - cost(q)) / 250_000.0  # 1,000 t/yr = 250,000 kg a quarter
+        rows = {}
+        for basis, tonnes in (("produced", r.produced_t), ("sold", r.sold_t)):
+            if tonnes is None:
+                continue
+            rows[basis] = {
+                "tonnes": tonnes,
+                "model_payment_usd": per_kg * tonnes * 1000.0,
+                "implied_reference_usd_per_kg": spec.contract.floor
+                - r.amount_usd / (tonnes * 1000.0),
+            }
+        out.append(
+            {
+                "quarter": r.quarter,
+                "reported_usd": r.amount_usd,
+                "model_usd_per_kg": per_kg,
+                "by_volume": rows,
+                "note": r.note,
+                "sources": [src.model_dump(mode="json") for src in r.sources],
             }
         )
     return out
@@ -169,5 +233,6 @@ def floor_band(
         "rows": rows,
         "liabilities": liabilities,
         "kappa_range": kappa_range,
+        "reported_payments": reported_payments(spec, model, **kw),
         "method": f"rqmc-cv, {replicates} scramblings, {d.paths:,} paths a cell, seed {seed}",
     }

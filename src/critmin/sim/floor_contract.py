@@ -195,6 +195,18 @@ class Band(_Def):
         return self
 
 
+class ReportedPayment(_Def):
+    """A payment the payer is reported to have made for one settlement quarter, with the
+    volumes that could have earned it (tonnes produced and sold in the quarter)."""
+
+    quarter: Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$")]
+    amount_usd: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+    produced_t: Annotated[float, Field(gt=0, le=MAX_LEVEL, allow_inf_nan=False)] | None = None
+    sold_t: Annotated[float, Field(gt=0, le=MAX_LEVEL, allow_inf_nan=False)] | None = None
+    sources: Annotated[tuple[SourceRef, ...], Field(min_length=1)]
+    note: str = ""
+
+
 class FloorDefinition(_Def):
     """A floor study as stored in YAML: the contract, its price models and their sources."""
 
@@ -210,6 +222,7 @@ class FloorDefinition(_Def):
     terms: WrittenTerms = WrittenTerms()
     guarantees: tuple[EarningsGuarantee, ...] = ()
     band: Band | None = None
+    reported_payments: tuple[ReportedPayment, ...] = ()
 
     @model_validator(mode="before")
     @classmethod

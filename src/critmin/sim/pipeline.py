@@ -25,6 +25,7 @@ random numbers) and results depend on the seed only.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -37,11 +38,20 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 from critmin.defaults import SEED
 from critmin.errors import InputError
+from critmin.schema import INSTRUMENTS
 
 DATA = Path(__file__).parent / "data"
 PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
@@ -198,15 +208,82 @@ class RampModel(BaseModel):
     plateau: Prob
 
 
+def _within(dist: Dist, low: float, high: float, what: str) -> Dist:
+    """``dist`` if every draw it can make lies in [low, high], else ValueError."""
+    lo, hi = {
+        "fixed": (dist.value, dist.value),
+        "triangular": (dist.low, dist.high),
+        "lognormal": (-np.inf, np.inf),
+    }[dist.kind]
+    if dist.p_zero > 0:
+        lo = min(lo, 0.0)
+    if not (low <= lo and hi <= high):
+        raise ValueError(
+            f"{what} must be a fixed or triangular distribution within [{low}, {high}]"
+        )
+    return dist
+
+
+class Adjustment(BaseModel):
+    """What a host country or a project stage changes: a factor on the total slip beyond plan
+    (drawn per project and draw) and phase success probabilities that replace the base ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    delay_scale: Dist | None = None
+    p_success: dict[PrePhase, Prob] = {}
+
+    @model_validator(mode="after")
+    def _scale(self) -> Adjustment:
+        if self.delay_scale is not None:
+            _within(self.delay_scale, 0.0, 10.0, "delay_scale")
+        return self
+
+
+class PriceFactor(BaseModel):
+    """The common price factor: rho, the share of the variance of a project's latent pass/fail
+    variable that all projects of one mineral share (a one-factor Gaussian copula)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    correlation: Dist
+
+    @model_validator(mode="after")
+    def _rho(self) -> PriceFactor:
+        _within(self.correlation, 0.0, 0.95, "correlation")
+        return self
+
+
+class Exponent(_Sourced):
+    """k in p_j -> p_j^k for the study phases (exploration, feasibility): k > 1 makes projects
+    still in studies less likely to reach production, k = 1 changes nothing. Fitted on past
+    cohorts (critmin.sim.pipeline_cohort.calibrate)."""
+
+    value: float = Field(ge=0.05, le=50)
+
+
+STUDY_PHASES: tuple[PrePhase, ...] = ("exploration", "feasibility")
+Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
+# a share of the committed amount, drawn within [0, 1]
+LossShare = Annotated[Dist, AfterValidator(lambda d: _within(d, 0.0, 1.0, "a loss given failure"))]
+
+
 class StageModel(BaseModel):
-    """The stage model: phases, ramp-up, the as-of date of the register and the horizon."""
+    """The stage model: phases, ramp-up, the as-of date of the register and the horizon, with
+    host-country and stage adjustments, the common price factor and the loss given failure of
+    each instrument of public money."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     as_of: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")]
-    horizon: int = Field(ge=2000, le=2100)
+    horizon: int = Field(ge=1950, le=2100)
     phases: dict[PrePhase, PhaseModel]
     ramp_up: RampModel
+    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Adjustment] = {}
+    stages: dict[Literal["mine", "refine", "magnet", "recycling"], Adjustment] = {}
+    price_factor: PriceFactor | None = None
+    loss_given_failure: dict[Instrument, LossShare] = {}
+    study_exponent: Exponent | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> StageModel:
@@ -216,6 +293,18 @@ class StageModel(BaseModel):
         if self.horizon < int(self.as_of[:4]):
             raise ValueError("horizon is before as_of")
         return self
+
+    def p_success(self, phase: PrePhase, project: Project) -> float:
+        """P(pass ``phase``) for ``project``: its stage's value, else its host's, else the base;
+        raised to ``study_exponent`` in the study phases."""
+        p = self.phases[phase].p_success.value
+        for adj in (self.stages.get(project.stage), self.countries.get(project.host_iso3)):
+            if adj is not None and phase in adj.p_success:
+                p = adj.p_success[phase].value
+                break
+        if self.study_exponent is not None and phase in STUDY_PHASES:
+            p = p**self.study_exponent.value
+        return p
 
     def start_time(self) -> float:
         """as_of in decimal years (start of the month or day)."""
@@ -290,6 +379,14 @@ def load_stage_model(
         raise InputError(msg, field=field, value=value, file=str(file) if file else None) from None
 
 
+def check_header(fieldnames: Sequence[str] | None, columns: Sequence[str], path: Path) -> None:
+    """The first missing or unknown column of a CSV header, as an InputError (line 1)."""
+    header = list(fieldnames or [])
+    for col in [*(c for c in columns if c not in header), *(c for c in header if c not in columns)]:
+        msg = "missing column" if col in columns else "unknown column"
+        raise InputError(msg, file=str(path), line=1, column=col)
+
+
 def load_projects(file: Path | str | None = None) -> list[Project]:
     """The project register (the bundled one unless ``file`` names another CSV).
 
@@ -302,10 +399,7 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
 
     text = read_input_text(path, "projects", MAX_TABLE_BYTES, encoding="utf-8-sig")
     reader = csv.DictReader(csv_text(text))
-    header = list(reader.fieldnames or [])
-    for col in [*(c for c in COLUMNS if c not in header), *(c for c in header if c not in COLUMNS)]:
-        msg = "missing column" if col in COLUMNS else "unknown column"
-        raise InputError(msg, file=str(path), line=1, column=col)
+    check_header(reader.fieldnames, COLUMNS, path)
     out: list[Project] = []
     owner: dict[str, str] = {}
     for rec in csv_errors(reader, str(path)):
@@ -339,6 +433,7 @@ class Money:
     loi_usd: float
     rows: Mapping[str, tuple[str, ...]]  # committed, letter_of_interest, cancelled, no_amount
     cheques: tuple[float, ...]
+    by_instrument: Mapping[str, float] = dataclasses.field(default_factory=dict)  # committed USD
 
 
 def public_money(
@@ -368,6 +463,7 @@ def public_money(
             heads += [] if i in heads else [i]
         sorts: dict[str, list[str]] = defaultdict(list)
         cheques: list[float] = []
+        by_instrument: dict[str, float] = defaultdict(float)
         loi = 0.0
         for h in heads:
             r, amount = by_id[h], by_id[h].get("amount_usd")
@@ -380,9 +476,14 @@ def public_money(
                 sorts["committed"].append(h)
                 sorts["no_amount" if amount is None else "with_amount"].append(h)
                 cheques += [] if amount is None else [float(amount)]
+                by_instrument[r["instrument"]] += float(amount or 0.0)
         keys = ("committed", "letter_of_interest", "cancelled", "no_amount")
         out[p.project_id] = Money(
-            sum(cheques), loi, {k: tuple(sorts[k]) for k in keys}, tuple(cheques)
+            sum(cheques),
+            loi,
+            {k: tuple(sorts[k]) for k in keys},
+            tuple(cheques),
+            dict(by_instrument),
         )
     return out
 
@@ -526,14 +627,63 @@ def check_draws(draws: object) -> int:
     return int(draws)
 
 
-def simulate(projects: Sequence[Project], model: StageModel, draws: int, seed: int) -> Draws:
+_NO_SCALE = Dist(kind="fixed", value=1.0, assumption="no adjustment")
+
+
+def _scale(adj: Adjustment | None) -> Dist:
+    return adj.delay_scale if adj is not None and adj.delay_scale is not None else _NO_SCALE
+
+
+def factor_draws(
+    minerals: Iterable[str], model: StageModel, n: int, seed: int
+) -> tuple[Floats, dict[str, Floats]] | None:
+    """(rho, {mineral: Z}) of the common price factor, or None when the model has none.
+
+    rho (one per draw) from ``price_factor.correlation``; Z ~ N(0, 1) per mineral and draw. Both
+    come from named streams (``critmin.sim.rng.named_generator``), so switching the factor on
+    or off leaves every project's own draws unchanged.
+    """
+    from critmin.sim.rng import named_generator
+
+    if model.price_factor is None:
+        return None
+    rho = model.price_factor.correlation.sample(named_generator(seed, "price-factor", "rho"), n)
+    z = {m: named_generator(seed, "price-factor", m).standard_normal(n) for m in sorted(minerals)}
+    return np.clip(rho, 0.0, 0.95), z
+
+
+def _correlate(u: Floats, rho: Floats, z: Floats) -> Floats:
+    """u' = Phi(sqrt(rho) Z + sqrt(1 - rho) Phi^-1(u)): uniform again, and correlated through Z
+    across the projects that share Z (a one-factor Gaussian copula; rho = 0 gives u back)."""
+    from scipy.special import ndtr, ndtri
+
+    x = np.sqrt(rho) * z + np.sqrt(1.0 - rho) * np.asarray(ndtri(u), dtype=float)
+    return np.asarray(ndtr(x), dtype=np.float64)
+
+
+def simulate(
+    projects: Sequence[Project],
+    model: StageModel,
+    draws: int,
+    seed: int,
+    common_factor: bool = True,
+) -> Draws:
     """Draw first-production dates, ramp-ups and capex overruns (see the module docstring).
 
-    Every project must state its planned start. Pure: no I/O; a seed gives the same draws.
+    Phase j of project p passes when U_j < p_j, p_j from :meth:`StageModel.p_success` (stage,
+    then host country, then base). With the model's common price factor on, whether p reaches
+    production at all is one draw, V' < prod_j p_j, with V' correlated across the projects of
+    one mineral (:func:`_correlate`): failures cluster as they do when a price falls, and each
+    project's probability of producing is unchanged. The total slip is scaled by the host
+    country's and the stage's ``delay_scale`` draws. Every project must state its planned
+    start. Pure: no I/O; a seed gives the same draws.
     """
-    from critmin.sim.rng import block_generator, check_seed
+    from critmin.sim.rng import block_generator, check_seed, named_generator
 
     n, seed = check_draws(draws), check_seed(seed)
+    factor = factor_draws({p.mineral_id for p in projects}, model, n, seed)
+    if factor is not None and not common_factor:  # the same draws with rho = 0: independent
+        factor = (np.zeros(n), factor[1])
     t0, shape = model.start_time(), (len(projects), n)
     alive, start = np.ones(shape, dtype=bool), np.full(shape, np.nan)
     ramp, level, ratio = np.zeros(shape), np.ones(shape), np.ones(shape)
@@ -541,20 +691,33 @@ def simulate(projects: Sequence[Project], model: StageModel, draws: int, seed: i
         if p.planned_start is None:
             raise InputError(f"{p.project_id} has no planned start", field="planned_start")
         rng, here, delay = block_generator(seed, k), PHASES.index(p.current_phase), np.zeros(n)
+        p_all = 1.0
         for j, name in enumerate(PRE_PRODUCTION):
             ph = model.phases[name]
             u, d = rng.random(n), ph.delay_years.sample(rng, n)
             over = ph.capex_overrun.sample(rng, n) if ph.capex_overrun else np.ones(n)
             if j >= here:
-                alive[k] &= u < ph.p_success.value
+                alive[k] &= u < model.p_success(name, p)
+                p_all *= model.p_success(name, p)
                 delay += d
                 ratio[k] *= over
+        if factor is not None and here < len(PRE_PRODUCTION):
+            # one latent variable per project decides whether it reaches production at all
+            # (P = the product of its phase probabilities), correlated across the mineral's
+            # projects (rho = 0 when the factor is off: the same draws, uncorrelated, so two
+            # runs differ by the correlation alone); the phase draws still set the slips
+            v = named_generator(seed, "pass", p.project_id).random(n)
+            alive[k] = _correlate(v, factor[0], factor[1][p.mineral_id]) < p_all
         u, r = rng.random(n), model.ramp_up.duration_years.sample(rng, n)
+        # drawn after the phases, so a model without adjustments keeps its earlier draws
+        scale = _scale(model.countries.get(p.host_iso3)).sample(rng, n)
+        scale = scale * _scale(model.stages.get(p.stage)).sample(rng, n)
         if p.current_phase != "producing":
             ramp[k] = r
             level[k] = np.where(u < model.ramp_up.p_success.value, 1.0, model.ramp_up.plateau.value)
         plan = _period(p.planned_start)[0]
-        begin = max(plan, t0) + delay if here < PHASES.index("ramp_up") else np.full(n, plan)
+        pre = here < PHASES.index("ramp_up")
+        begin = max(plan, t0) + delay * scale if pre else np.full(n, plan)
         start[k] = np.where(alive[k], begin, np.nan)
     return Draws(alive, start, ramp, level, ratio)
 
@@ -581,6 +744,44 @@ def planned(planned_start: str, capacity: float, years: Sequence[int]) -> Floats
     return np.array([capacity * min(1.0, max(0.0, y + 1 - t)) for y in years])
 
 
+def loss_draws(
+    projects: Sequence[Project],
+    money: Mapping[str, Money],
+    failed: NDArray[np.bool_],
+    model: StageModel,
+    seed: int,
+) -> tuple[Floats, dict[str, Floats]]:
+    """Public money lost, USD, per project (rows) and draw (columns), and per instrument.
+
+    loss_{k,i} = failed_{k,i} * sum_m amount_{k,m} * LGD_{k,m,i}: a project that does not
+    produce by the horizon loses each instrument's committed amount times that instrument's
+    loss given failure (``loss_given_failure`` in the stage model: a grant is spent, a loan
+    recovers part, an offtake or a floor pays only on delivery, so it loses nothing). LGD is
+    drawn per project, instrument and draw from a named stream. Letters of interest are not
+    committed and lose nothing. An instrument without a loss given failure is an InputError.
+    """
+    from critmin.sim.rng import named_generator
+
+    n = failed.shape[1]
+    out: Floats = np.zeros(failed.shape)
+    by: dict[str, Floats] = {}
+    for k, p in enumerate(projects):
+        for name, amount in sorted(money[p.project_id].by_instrument.items()):
+            if name not in model.loss_given_failure:
+                raise InputError(
+                    "no loss given failure for this instrument",
+                    field="loss_given_failure",
+                    value=name,
+                )
+            lgd = model.loss_given_failure[name].sample(
+                named_generator(seed, "loss", p.project_id, name), n
+            )
+            lost = np.where(failed[k], amount * lgd, 0.0)
+            out[k] += lost
+            by[name] = by.get(name, np.zeros(n)) + lost
+    return out, by
+
+
 def run(
     draws: int = 10_000,
     seed: int = SEED,
@@ -592,6 +793,7 @@ def run(
     horizon: int | None = None,
     rows: Iterable[Mapping[str, Any]] | None = None,
     path: Path | str | None = None,
+    common_factor: bool = True,
 ) -> dict[str, Any]:
     """The pipeline Monte Carlo over the register: fan chart, odds, cost per tonne, money at risk.
 
@@ -600,8 +802,12 @@ def run(
     by the end of the planned period); p_producing_by[year] = P(by the end of that year);
     expected_delay_years = E[start - plan | it produces]; usd_per_delivered_t = public_usd /
     E[tonnes delivered up to the horizon] (null without capacity or any delivery);
-    public_at_risk_usd = public_usd x P(no production by the end of the horizon). by_mineral
-    adds expected need (capex x E[overrun]) and expected gap to :func:`gap`'s sums.
+    public_at_risk_usd = public_usd x P(no production by the end of the horizon) (face value);
+    expected_loss_usd = E[:func:`loss_draws`], what is lost by instrument. totals.loss gives the
+    mean, p50 and p90 of the register's loss over draws (with the common price factor on,
+    failures cluster and the p90 rises) and the loss by instrument. by_mineral adds expected
+    need (capex x E[overrun]) and expected gap to :func:`gap`'s sums. ``common_factor=False``
+    draws every project independently (the factor's named streams are simply not used).
     """
     ps = list(projects) if projects is not None else load_projects(projects_file)
     sm = model if model is not None else load_stage_model(stage_model_file)
@@ -612,7 +818,9 @@ def run(
             raise InputError(str(exc.errors()[0]["msg"]), field="horizon", value=horizon) from None
     money = public_money(ps, _ledger_rows(rows, path))
     sim = [p for p in ps if p.planned_start]
-    d = simulate(sim, sm, draws, seed)
+    d = simulate(sim, sm, draws, seed, common_factor)
+    failed = ~(np.where(d.alive, d.start, np.inf) <= sm.horizon + 1)
+    loss, loss_by = loss_draws(sim, money, failed, sm, seed)
     years = list(range(int(sm.as_of[:4]), sm.horizon + 1))
     fans: dict[tuple[str, str], dict[str, Any]] = {}
     records = {p.project_id: _money_record(p, money[p.project_id]) for p in ps}
@@ -653,7 +861,8 @@ def run(
                 else p.capex_usd * float(d.capex_ratio[k].mean()),
                 "public_usd": public,
                 "usd_per_delivered_t": per_t,
-                "public_at_risk_usd": public * float((first > sm.horizon + 1).mean()),
+                "public_at_risk_usd": public * float(failed[k].mean()),
+                "expected_loss_usd": float(loss[k].mean()),
             }
         )
         if rec["expected_need_usd"] is not None:
@@ -708,5 +917,33 @@ def run(
             "public_at_risk_usd": at_risk,
             "share_at_risk": at_risk / public_sim if public_sim else None,
             "expected_projects_producing_by_plan": sum(r["p_producing_by_plan"] for r in simmed),
+            "common_factor": common_factor and sm.price_factor is not None,
+            "loss": _loss_summary(loss.sum(axis=0), loss_by, money, sim),
         },
+    }
+
+
+def _loss_summary(
+    total: Floats, by: Mapping[str, Floats], money: Mapping[str, Money], sim: Sequence[Project]
+) -> dict[str, Any]:
+    """Mean and quantiles of the loss over draws (USD), and per instrument its committed amount
+    and mean loss."""
+    q = np.quantile(total, [0.5, 0.9, 0.95]) if total.size else np.zeros(3)
+    committed: dict[str, float] = defaultdict(float)
+    for p in sim:
+        for name, amount in money[p.project_id].by_instrument.items():
+            committed[name] += amount
+    return {
+        "expected_usd": float(total.mean()) if total.size else 0.0,
+        "p50_usd": float(q[0]),
+        "p90_usd": float(q[1]),
+        "p95_usd": float(q[2]),
+        "by_instrument": [
+            {
+                "instrument": name,
+                "committed_usd": committed[name],
+                "expected_loss_usd": float(by[name].mean()) if name in by else 0.0,
+            }
+            for name in sorted(committed, key=lambda m: -committed[m])
+        ],
     }

@@ -48,6 +48,20 @@ def block_generator(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.SFC64(block_seed(seed, block)))
 
 
+def named_generator(seed: int, *names: str) -> np.random.Generator:
+    """A Generator (SFC64) for a stream named by strings (a mineral's price factor, say).
+
+    Its SeedSequence has the two-part spawn key (crc32 of the joined names, len(names)), which
+    no block key (a one-part key) can equal, so named streams never reuse a block's numbers and
+    adding a name never shifts another stream.
+    """
+    import zlib
+
+    key = zlib.crc32("\x1f".join(names).encode())
+    seq = np.random.SeedSequence(check_seed(seed), spawn_key=(key, len(names)))
+    return np.random.Generator(np.random.SFC64(seq))
+
+
 def spawn_generators(seed: int, n: int) -> list[np.random.Generator]:
     """``n`` independent generators: children 0..n-1 of SeedSequence(seed), as block_generator."""
     return [block_generator(seed, i) for i in range(n)]

@@ -238,7 +238,14 @@ FLOOR_METRICS = (
     "mc_minus_analytic_in_stderr",
 )
 SCENARIO_STATS = ("shortfall_t", "shortfall_share", "price_multiplier", "days_cover")
-PROJECT_METRICS = ("p_producing_by_plan", "p_never", "expected_delay_years", "public_at_risk_usd")
+PROJECT_METRICS = (
+    "p_producing_by_plan",
+    "p_never",
+    "expected_delay_years",
+    "public_at_risk_usd",
+    "expected_loss_usd",
+)
+LOSS_METRICS = ("expected_usd", "p50_usd", "p90_usd", "p95_usd")
 
 
 def _num(v: Any) -> float | None:
@@ -276,7 +283,11 @@ def _pipeline_cell(t: CellTask) -> Metrics:
 
     projects, model, rows = t.payload
     res = run(t.draws, t.seed, projects=projects, model=model, rows=rows)
-    out: Metrics = {f"totals.{k}": _num(v) for k, v in res["totals"].items()}
+    totals = res["totals"]
+    out: Metrics = {
+        f"totals.{k}": _num(v) for k, v in totals.items() if k not in ("loss", "common_factor")
+    }
+    out |= {f"totals.loss.{k}": _num(totals["loss"][k]) for k in LOSS_METRICS}
     for p in res["projects"]:
         out |= {f"{p['project']}.{k}": _num(p[k]) for k in PROJECT_METRICS}
     return out

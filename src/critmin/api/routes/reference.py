@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from critmin.api.models import Country, Coverage, ErrorBody, Mineral, Source
 from critmin.api.routes import call
@@ -17,6 +17,10 @@ def _table(name: str) -> list[dict[str, Any]]:
 
     frame = getattr(cm, name)() if name in ("minerals", "sources") else cm.read_table(name)
     rows: list[dict[str, Any]] = frame.to_dicts()
+    if name == "countries":  # the short name the brief and the charts print (DR Congo)
+        from critmin.brief.names import country
+
+        rows = [{**r, "label": country(r["iso3"])} for r in rows]
     return rows
 
 
@@ -32,6 +36,23 @@ def minerals() -> Any:
 def sources() -> Any:
     """Publisher, title, URL, dates and licence of every source (`critmin sources`)."""
     return call(_table, "sources")
+
+
+@router.get(
+    "/sources/{source_id}",
+    response_model=Source,
+    summary="One source in full",
+    responses={404: {"model": ErrorBody}},
+)
+def source(
+    source_id: Annotated[
+        str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$", description="Source id.")
+    ],
+) -> Any:
+    """Publisher, title, URL, dates, licence and note of one source (`critmin sources ID`)."""
+    import critmin as cm
+
+    return call(cm.source, source_id)
 
 
 @router.get("/countries", response_model=list[Country], summary="Country codes and names")

@@ -19,14 +19,6 @@
   const CHINA = "#c0392b";
   const ACCENT = "#2c7fb8";
   const GREY = "#7f8c8d";
-  const STATUS_COLORS = {
-    active: CHINA,
-    suspended: "#f39c12",
-    lifted: GREY,
-    announced: "#95a5a6",
-    unconfirmed: "#8e44ad",
-    not_yet: "#bdc3c7",
-  };
 
   // -- small helpers ---------------------------------------------------------------------------
 
@@ -186,6 +178,32 @@
     };
   }
 
+  // a source id as a link to its URL (publisher, date), or the id when the URL is not http(s)
+  function sourceLink(id, sources) {
+    const s = sources[id];
+    if (!s) return el("span", { text: id });
+    const text = s.publisher + (s.published ? ", " + s.published : "");
+    if (s.url && /^https?:\/\//i.test(s.url)) {
+      return el("a", { href: s.url, text, title: s.title + " [" + id + "]", rel: "noopener noreferrer", target: "_blank" });
+    }
+    return el("span", { text, title: s.title + " [" + id + "]" });
+  }
+
+  function sourceCell(ids, sources) {
+    const cell = el("td", { class: "src" });
+    (Array.isArray(ids) ? ids : [ids]).filter((x) => x).forEach((id, i) => {
+      if (i) cell.append("; ");
+      cell.append(sourceLink(id, sources));
+    });
+    return cell;
+  }
+
+  // a figure built by the server from the briefing's chart builders (critmin.brief.charts)
+  async function drawServed(id, path) {
+    const fig = await api(path);
+    return draw(id, fig.data, fig.layout);
+  }
+
   // shared look-ups, fetched once
   const cache = {};
   function once(key, path) {
@@ -195,7 +213,7 @@
   async function countryNames() {
     const rows = await once("countries", "/countries");
     const names = {};
-    rows.forEach((r) => (names[r.iso3] = r.name));
+    rows.forEach((r) => (names[r.iso3] = r.label || r.name));
     return names;
   }
   async function mineralNames() {
@@ -234,7 +252,11 @@
       $("#conc-year").addEventListener("change", () => this.load());
       this.fillMinerals(false);
       this.fillYears(false);
-      await Promise.all([this.load(), this.loadAll()]);
+      await Promise.all([
+        this.load(),
+        this.loadAll(),
+        drawServed("conc-hhi", "/charts/hhi").catch((err) => showError("conc-error", err)),
+      ]);
     },
 
     stage() {
@@ -315,50 +337,21 @@
           (res.denominator || "no denominator") + (res.product ? ", " + res.product : "")
         )
       );
-      const rows = res.shares.filter((s) => s.iso3 !== "XOT" && s.iso3 !== "WLD");
-      const mapData = [
-        {
-          type: "choropleth",
-          locationmode: "ISO-3",
-          locations: rows.map((s) => s.iso3),
-          z: rows.map((s) => Math.round(10000 * s.share) / 100),
-          text: rows.map((s) => (this.countries[s.iso3] || s.iso3) + ": " + tonnes(s.value) + " t"),
-          hovertemplate: "%{text}<br>%{z:.1f} % of world<extra></extra>",
-          colorscale: [
-            [0, "#fde0d2"],
-            [0.25, "#f7a282"],
-            [0.5, "#e4553f"],
-            [1, "#7f0000"],
-          ],
-          zmin: 0,
-          zmax: 100,
-          marker: { line: { color: "#999", width: 0.4 } },
-          colorbar: { title: { text: "% of world" }, len: 0.75, thickness: 12 },
-        },
-      ];
-      const mapLayout = layout(name + ": share of world " + what + ", " + res.year, {
-        height: 420,
-        margin: { l: 0, r: 0, t: 40, b: 0 },
-        geo: {
-          showframe: false,
-          projection: { type: "natural earth" },
-          showcountries: true,
-          countrycolor: "#bbb",
-          showcoastlines: false,
-          showland: true,
-          landcolor: "#f2f2f2",
-          lataxis: { range: [-58, 85] },
-        },
-      });
-      draw("conc-map", mapData, mapLayout);
+      drawServed(
+        "conc-map",
+        "/charts/share-map/" + encodeURIComponent(res.mineral) + query({ stage: res.stage, year: res.year })
+      ).catch((err) => showError("conc-error", err));
+      // countries ranked; "Other countries" (XOT) and "World" are aggregates: unranked, last
+      const agg = (s) => s.iso3 === "XOT" || s.iso3 === "WLD";
+      const ranked = res.shares.filter((s) => !agg(s)).concat(res.shares.filter(agg));
       setRows(
         $("#conc-table"),
-        res.shares.map((s, i) =>
+        ranked.map((s, i) =>
           el(
             "tr",
-            {},
-            td(String(i + 1)),
-            td(this.countries[s.iso3] || s.iso3),
+            { class: agg(s) ? "aggregate" : null },
+            td(agg(s) ? "" : String(i + 1)),
+            el("td", { text: this.countries[s.iso3] || s.iso3, title: s.iso3 }),
             td(tonnes(s.value), "num"),
             td(pct(s.share), "num")
           )
@@ -366,16 +359,19 @@
       );
       const withheld =
         (res.withheld.length
-          ? " Withheld by the source (W; missing, not zero): " + res.withheld.join(", ") + "."
+          ? " Withheld by the source (W; missing, not zero): " +
+            res.withheld.map((c) => this.countries[c] || c).join(", ") + "."
           : "") +
-        (res.no_data.length ? " No data (not zero): " + res.no_data.join(", ") + "." : "");
-      const cited = res.sources
-        .map((id) => {
-          const s = sources[id];
-          return s ? s.publisher + ", " + s.title + (s.published ? " (" + s.published + ")" : "") : id;
-        })
-        .join("; ");
-      $("#conc-source").textContent = "Source: " + cited + "." + withheld;
+        (res.no_data.length
+          ? " No data (not zero): " + res.no_data.map((c) => this.countries[c] || c).join(", ") + "."
+          : "");
+      const line = $("#conc-source");
+      line.replaceChildren("Source: ");
+      res.sources.forEach((id, i) => {
+        if (i) line.append("; ");
+        line.append(sourceLink(id, sources));
+      });
+      line.append("." + withheld);
     },
 
     async loadAll() {
@@ -403,7 +399,7 @@
           td(r.hhi_band || r.reason || ""),
           td(pct(r.top3_share), "num"),
           td(pct(r.china_share), "num"),
-          td(r.leader ? this.countries[r.leader] || r.leader : "")
+          el("td", { text: r.leader ? this.countries[r.leader] || r.leader : "", title: r.leader || "" })
         );
         const pick = () => {
           $("#conc-mineral").value = r.mineral;
@@ -428,13 +424,15 @@
     names: null,
 
     async init() {
-      const [all, countries, names] = await Promise.all([
+      const [all, countries, names, sources] = await Promise.all([
         api("/controls"),
         countryNames(),
         mineralNames(),
+        sourceIndex(),
       ]);
       this.countries = countries;
       this.names = names;
+      this.sources = sources;
       const imposing = [...new Set(all.map((r) => r.imposing_iso3))].sort();
       fillSelect($("#ctl-country"), imposing.map((c) => [c, countries[c] || c]), true);
       const minerals = [...new Set(all.flatMap((r) => r.mineral_ids))].sort();
@@ -463,65 +461,18 @@
     },
 
     render(rows) {
+      const sources = this.sources;
       const dated = rows.filter((r) => r.effective || r.announced);
       const today = rows.length ? rows[0].status_on : new Date().toISOString().slice(0, 10);
       const undated = rows.length - dated.length;
       $("#ctl-summary").textContent =
         rows.length + " controls, status on " + today +
         (undated ? " (" + undated + " without a recorded start date: listed, not drawn)" : "");
-      const data = [];
-      for (const [status, color] of Object.entries(STATUS_COLORS)) {
-        const sel = dated.filter((r) => r.status === status);
-        if (!sel.length) continue;
-        const starts = sel.map((r) => r.effective || r.announced);
-        const ends = sel.map((r) => r.lifted || today);
-        data.push({
-          type: "bar",
-          orientation: "h",
-          name: status,
-          y: sel.map((r) => this.rowLabel(r)),
-          base: starts,
-          x: starts.map((s, i) => Math.max(Date.parse(ends[i]) - Date.parse(s), 15 * 86400000)),
-          marker: { color },
-          customdata: sel.map((r) => label(r.measure) + "; " + r.status_text),
-          hovertemplate: "%{y}<br>%{customdata}<extra>" + status + "</extra>",
-        });
-      }
-      const height = Math.max(320, 22 * dated.length + 120);
-      draw(
+      drawServed(
         "ctl-timeline",
-        data,
-        layout("Export controls by start date (bars run to the lift date or today)", {
-          barmode: "overlay",
-          height,
-          shapes: [
-            {
-              type: "line",
-              yref: "paper",
-              x0: today,
-              x1: today,
-              y0: 0,
-              y1: 1,
-              line: { dash: "dot", color: "#555", width: 1 },
-            },
-          ],
-          annotations: [
-            {
-              yref: "paper",
-              x: today,
-              y: 1,
-              yanchor: "bottom",
-              text: "today",
-              showarrow: false,
-              font: { size: 11, color: "#555" },
-            },
-          ],
-          xaxis: { type: "date", gridcolor: "#eee" },
-          yaxis: { autorange: "reversed", tickfont: { size: 10 }, automargin: true },
-          margin: { l: 20, r: 20, t: 50, b: 40 },
-          legend: { orientation: "h", y: 1.02, x: 0.5, yanchor: "bottom" },
-        })
-      );
+        "/charts/controls-timeline" +
+          query({ country: $("#ctl-country").value, mineral: $("#ctl-mineral").value, on: $("#ctl-date").value })
+      ).catch((err) => showError("ctl-error", err));
       setRows(
         $("#ctl-table"),
         rows.map((r) =>
@@ -531,10 +482,17 @@
             el(
               "td",
               { class: "wide" },
-              el("div", { class: "strong", text: r.control_id }),
+              el("div", {
+                class: "strong",
+                title: r.control_id,
+                text:
+                  (this.countries[r.imposing_iso3] || r.imposing_iso3) + ": " +
+                  r.mineral_ids.slice(0, 4).map((m) => this.names[m] || label(m)).join(", ") +
+                  (r.mineral_ids.length > 4 ? " ..." : "") + " (" + label(r.measure) + ")",
+              }),
               el("div", { class: "small", text: r.description })
             ),
-            td(this.countries[r.imposing_iso3] || r.imposing_iso3),
+            el("td", { text: this.countries[r.imposing_iso3] || r.imposing_iso3, title: r.imposing_iso3 }),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
             td(label(r.measure)),
             td(r.target.join(", ")),
@@ -545,16 +503,11 @@
               el("span", { class: "badge " + r.status, text: r.status.replace("_", " ") }),
               el("div", { class: "small status-text", text: r.status_text })
             ),
-            td(r.lifted || "", "nw")
+            td(r.lifted || "", "nw"),
+            sourceCell(r.sources && r.sources.length ? r.sources : [r.source_id], sources)
           )
         )
       );
-    },
-
-    rowLabel(r) {
-      const ms = r.mineral_ids.slice(0, 3).map((m) => label(m)).join(", ");
-      const more = r.mineral_ids.length > 3 ? " ..." : "";
-      return r.imposing_iso3 + ": " + ms + more + " [" + label(r.measure) + "]";
     },
   };
 
@@ -562,13 +515,15 @@
 
   const ledger = {
     async init() {
-      const [all, countries, names] = await Promise.all([
+      const [all, countries, names, sources] = await Promise.all([
         api("/ledger?history=true"),
         countryNames(),
         mineralNames(),
+        sourceIndex(),
       ]);
       this.countries = countries;
       this.names = names;
+      this.sources = sources;
       const form = $("#led-form");
       const distinct = (f) => [...new Set(all.flatMap(f).filter((v) => v))].sort();
       const opts = (values, name) => values.map((v) => [v, name ? name(v) : label(v)]);
@@ -640,6 +595,7 @@
             td(r.host_iso3 ? this.countries[r.host_iso3] || r.host_iso3 : ""),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
             td(label(r.status)),
+            sourceCell([r.source_id], this.sources),
             td(r.verification)
           );
           const open = () => this.showHistory(r.id);
@@ -671,33 +627,11 @@
         showError("led-error", err);
         return;
       }
-      const rows = res.rows.slice(0, 15).reverse();
-      const nameOf = (k) =>
-        by === "actor" || by === "host"
-          ? this.countries[k] || k
-          : by === "mineral"
-            ? this.names[k] || label(k)
-            : label(k);
-      draw(
+      drawServed(
         "led-chart",
-        [
-          {
-            type: "bar",
-            orientation: "h",
-            y: rows.map((r) => nameOf(r.key)),
-            x: rows.map((r) => r.amount_usd / 1e9),
-            marker: { color: ACCENT },
-            customdata: rows.map((r) => r.count),
-            hovertemplate: "%{y}: $%{x:.2f} B in %{customdata} rows<extra></extra>",
-          },
-        ],
-        layout("Committed money by " + label(by) + ", USD billion (top 15)", {
-          height: Math.max(300, 24 * rows.length + 110),
-          xaxis: { title: { text: "USD billion" }, gridcolor: "#eee" },
-          yaxis: { automargin: true },
-          margin: { l: 20, r: 20, t: 50, b: 50 },
-        })
-      );
+        "/charts/ledger-summary" +
+          query({ by, since: p.since, status: p.status, include_unverified: this.unverified() })
+      ).catch((err) => showError("led-error", err));
       const loi = res.letters_of_interest;
       $("#led-loi").textContent =
         "Total " + usd(res.total_usd) + " over statuses " + res.status.join(", ") +
@@ -740,7 +674,8 @@
             td(r.expected_usd === null ? "no USD figure" : usd(r.expected_usd), "num"),
             td(usd(r.ledger_usd), "num"),
             el("td", {}, el("span", { class: "badge " + r.status.replace(/ /g, "-"), text: r.status })),
-            td(r.missing.join("; "), "wide")
+            td(r.missing.join("; "), "wide"),
+            sourceCell([r.source_id], this.sources || {})
           )
         )
       );
@@ -765,7 +700,8 @@
             " recorded " + r.recorded_at + ": " + label(r.status) + ", " +
               (r.amount_usd === null ? "no amount" : usd(r.amount_usd)) +
               (r.supersedes ? " (supersedes " + r.supersedes + ")" : "") +
-              ". Source: " + r.source_id + (r.note ? ". " + r.note : "")
+              ". Source: " + ((this.sources || {})[r.source_id] ? this.sources[r.source_id].publisher + " [" + r.source_id + "]" : r.source_id) +
+              (r.note ? ". " + r.note : "")
           )
         )
       );
@@ -1134,6 +1070,7 @@
         layout("Price multiplier P/P0 in the target market", {
           barmode: "group",
           height: 330,
+          xaxis: { title: { text: "mineral" }, automargin: true },
           shapes: [
             {
               type: "line",
@@ -1242,6 +1179,7 @@
         ],
         layout("Budget allocated by mineral, USD million", {
           height: 330,
+          xaxis: { title: { text: "mineral" }, automargin: true },
           yaxis: { title: { text: "USD million" }, gridcolor: "#eee" },
           showlegend: false,
         })
