@@ -302,12 +302,12 @@ def test_filters_ignore_case_and_accept_names(
 @pytest.mark.parametrize(
     ("args", "field", "hint"),
     [
-        (("--mineral", "Cobalx"), "mineral", "cobalt"),
-        (("--actor", "Untied States"), "actor", "USA"),
-        (("--status", "comitted"), "status", "committed"),
-        (("--instrument", "prise-floor"), "instrument", "price_floor"),
-        (("--agency", "Pentagn"), "agency", "usa-dow"),
-        (("--host", "XX"), "host", ""),
+        (("--mineral", "Cobalx"), "--mineral", "cobalt"),
+        (("--actor", "Untied States"), "--actor", "USA"),
+        (("--status", "comitted"), "--status", "committed"),
+        (("--instrument", "prise-floor"), "--instrument", "price_floor"),
+        (("--agency", "Pentagn"), "--agency", "usa-dow"),
+        (("--host", "XX"), "--host", ""),
     ],
 )
 def test_a_misspelt_filter_is_exit_2_with_the_closest_values(

@@ -208,7 +208,7 @@ def test_ledger_list_prints_stored_text_literally(
     # a row stored before the control-character rule: shown escaped, never sent raw
     with raw_connection(store) as con:
         con.execute("UPDATE interventions SET agency = 'A\x1b[2Jgency' WHERE id = 'lit-1'")
-    r = cli("ledger", "list", "--history")
+    r = cli("ledger", "list", "--history", "--wide")
     assert r.code == 0, r.err
     assert "[bold]x[/bold]" in r.out
     assert "\x1b" not in r.out and "\\x1b[2J" in r.out

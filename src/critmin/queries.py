@@ -22,10 +22,11 @@ def minerals(path: Path | str | None = None) -> pl.DataFrame:
 def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
     """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
     Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
-    from critmin.store import read_table
+    from critmin.store import read_many_rows  # no polars: `critmin minerals` starts fast
 
-    apps = {r["mineral_id"]: r["applications"] for r in read_table("applications", path).to_dicts()}
-    return [{**r, "applications": apps.get(r["mineral_id"])} for r in minerals(path).to_dicts()]
+    rows = read_many_rows(("applications", "minerals"), path)
+    apps = {r["mineral_id"]: r["applications"] for r in rows["applications"]}
+    return [{**r, "applications": apps.get(r["mineral_id"])} for r in rows["minerals"]]
 
 
 def sources(path: Path | str | None = None) -> pl.DataFrame:
@@ -90,7 +91,13 @@ def resolve_mineral(name: str, path: Path | str | None = None) -> str:
     names = _derived("mineral_names", (minerals(path),), _mineral_names)
     found = names.get(_normal(name))
     if found is None:
-        raise NotFoundError(f"unknown mineral {name!r}; `critmin minerals` lists them")
+        from critmin.vocab import closest
+
+        near = list(dict.fromkeys(names[n] for n in closest(_normal(name), names)))
+        raise NotFoundError(
+            f"unknown mineral {name!r}; did you mean {near[0]}? closest valid: "
+            f"{', '.join(near)} (`critmin minerals` lists them)"
+        )
     return str(found)
 
 

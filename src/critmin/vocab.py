@@ -43,7 +43,9 @@ def choose(value: str, options: Mapping[str, str] | Iterable[str], field: str) -
     near = closest(str(value), set(spellings.values()) | set(spellings))
     canonical = list(dict.fromkeys(table[normal(n)] for n in near))
     raise InputError(
-        "unknown value; closest valid: " + ", ".join(canonical), field=field, value=value
+        f"unknown value; did you mean {canonical[0]}? closest valid: " + ", ".join(canonical),
+        field=field,
+        value=value,
     )
 
 
@@ -57,6 +59,19 @@ def country_names(path: Path | str | None = None) -> dict[str, str]:
         for name in [iso3, row.get("iso2"), row["name"], *(row.get("aliases") or [])]:
             if name:
                 out.setdefault(str(name), iso3)
+    return out
+
+
+def mineral_spellings(path: Path | str | None = None) -> dict[str, str]:
+    """Every accepted spelling of a mineral (id, name, symbol) -> mineral id; the first
+    mineral in table order keeps a spelling two share."""
+    from critmin.store import read_rows
+
+    out: dict[str, str] = {}
+    for row in read_rows("minerals", path):
+        for name in (row["mineral_id"], row["name"], row["symbol"]):
+            if name:
+                out.setdefault(str(name), str(row["mineral_id"]))
     return out
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
+from critmin.defaults import BUDGET_USD, SEED
 from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
@@ -487,7 +488,7 @@ class FloorRequest(Request):
     contract: FloorContract | None = None
     price_model: PriceModel | None = None
     paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = 100_000
-    seed: Seed = 0
+    seed: Seed = SEED
 
 
 class FloorYear(Out):
@@ -563,14 +564,14 @@ class StockpileEconomics(Request):
 class StockpileRequest(StockpileEconomics):
     """The optimal stockpile for a budget (``critmin stockpile plan``)."""
 
-    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = 12e9
+    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = BUDGET_USD
     lp_check: bool = True
 
 
 class StockpileDaysRequest(StockpileEconomics):
     """Days-of-net-imports rules beside the optimal plan (``critmin stockpile days``)."""
 
-    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = 12e9
+    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = BUDGET_USD
 
 
 class StockpileFrontierRequest(StockpileEconomics):
@@ -608,7 +609,7 @@ class PipelineRequest(Request):
     """The project-pipeline Monte Carlo over the bundled register (``critmin pipeline run``)."""
 
     draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
-    seed: Seed = 0
+    seed: Seed = SEED
     horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
     common_factor: bool = Field(
         True, description="Correlate project failures through a common price factor per mineral."

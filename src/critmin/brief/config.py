@@ -6,13 +6,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from critmin.defaults import BUDGET_USD, SEED
+
 
 class BriefConfig(BaseModel):
     """Everything `critmin brief` can be told; YAML-loadable (``--config FILE``)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    seed: int = Field(20251, ge=0, description="master seed of every simulation in the brief")
+    seed: int = Field(SEED, ge=0, description="master seed of every simulation in the brief")
     map_minerals: list[str] = Field(
         default_factory=lambda: [
             "rare_earths",
@@ -35,7 +37,7 @@ class BriefConfig(BaseModel):
     floor_paths: int = Field(100_000, ge=1_000, le=5_000_000)
     scenario: str = "chn-2025-ree-april"
     scenario_draws: int = Field(5_000, ge=100, le=200_000)
-    stockpile_budget_usd: float = Field(12e9, gt=0)
+    stockpile_budget_usd: float = Field(BUDGET_USD, gt=0)
     stockpile_draws: int = Field(5_000, ge=100, le=200_000)
     pipeline_draws: int = Field(2_000, ge=100, le=100_000)
 

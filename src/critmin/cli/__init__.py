@@ -7,6 +7,7 @@ comes back fast. Every failure the user can fix is one line on stderr and exit c
 from __future__ import annotations
 
 import errno
+import inspect
 import io
 import os
 import sys
@@ -18,6 +19,7 @@ from critmin.cli import data as data_cmd
 from critmin.cli import db as db_cmd
 from critmin.cli import floor as floor_cmd
 from critmin.cli import ledger as ledger_cmd
+from critmin.cli import lookups as lookups_cmd
 from critmin.cli import pipeline as pipeline_cmd
 from critmin.cli import reference as reference_cmd
 from critmin.cli import scenario as scenario_cmd
@@ -40,6 +42,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(ledger_cmd.app, name="ledger")
 reference_cmd.register(app)
 supply_cmd.register(app)
+lookups_cmd.register(app)
 pipeline_cmd.register(app)
 floor_cmd.register(app)
 scenario_cmd.register(app)
@@ -47,6 +50,39 @@ stockpile_cmd.register(app)
 serve_cmd.register(app)
 sweep_cmd.register(app)
 app.command("brief")(brief_cmd.brief_cmd)
+
+
+def _first_paragraph(text: str | None) -> str | None:
+    if not text:
+        return None
+    para = inspect.cleandoc(text).split("\n\n")[0]
+    return " ".join(para.split())
+
+
+def _uncut_help(group: typer.Typer) -> None:
+    """Every command list shows each command's first paragraph whole (click would cut it to
+    about 45 characters): each command and group gets it as its short help."""
+    from typer.models import DefaultPlaceholder
+
+    def given(value: object) -> str | None:
+        return None if isinstance(value, DefaultPlaceholder) else value  # type: ignore[return-value]
+
+    for cmd in group.registered_commands:
+        if given(cmd.short_help) is None:
+            cmd.short_help = _first_paragraph(given(cmd.help) or inspect.getdoc(cmd.callback))
+    for sub in group.registered_groups:
+        inst = sub.typer_instance
+        if inst is None:
+            continue
+        if given(sub.short_help) is None:
+            text = given(sub.help) or given(inst.info.help)
+            if text is None and inst.registered_callback is not None:
+                text = inspect.getdoc(inst.registered_callback.callback)
+            sub.short_help = _first_paragraph(text)
+        _uncut_help(inst)
+
+
+_uncut_help(app)
 
 
 def _print_version(value: bool) -> None:

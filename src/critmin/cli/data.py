@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import country_option, mineral_argument, stage_option
 
 app = typer.Typer(help="Reference data: validate, import.", no_args_is_help=True)
 
@@ -35,6 +36,7 @@ def validate(
             [f.as_dict() for f in failures],
             ["table", "row", "column", "value", "message"],
             title=f"{len(failures)} failure(s)",
+            drop_first=("value", "column"),  # the message names them
         )
     else:
         typer.echo(f"ok: every {'strict ' if strict else ''}rule holds")
@@ -161,9 +163,9 @@ def import_usgs(
 
 @app.command("revisions")
 def revisions_cmd(
-    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
-    stage: str = typer.Option("mine", "--stage", help="mine or refine."),
-    country: str = typer.Option("WLD", "--country", help="ISO3 (default: world total, WLD)."),
+    mineral: str = mineral_argument(),
+    stage: str = stage_option(),
+    country: str = country_option("--country", "WLD", help="Country (default: world, WLD)"),
     as_json: bool = JSON,
 ) -> None:
     """One production figure across editions: each year as each edition published it."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.defaults import SEED
 
 if TYPE_CHECKING:
     from critmin.sim.floor import FloorContract, FloorResult, PriceModel
@@ -195,7 +196,7 @@ def floor_cmd(
     rate: float | None = typer.Option(None, "--rate", help="Discount rate (continuous, a year)."),
     cap: float | None = typer.Option(None, "--cap", help="Cap on a contract year's payout (USD)."),
     paths: int = typer.Option(100_000, "--paths", help="Monte Carlo paths."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (results depend on it only)."),
+    seed: int = typer.Option(SEED, "--seed", help="Random seed (results depend on it only)."),
     workers: int = typer.Option(1, "--workers", help="Threads (results do not depend on it)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     band: bool | None = typer.Option(

@@ -8,12 +8,22 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import (
+    AGENCY_CALLBACK,
+    INSTRUMENT_CALLBACK,
+    STATUS_CALLBACK,
+    VERIFICATION_CALLBACK,
+    country_option,
+    mineral_option,
+)
 from critmin.cli.pipeline import gap_cmd
 
 app = typer.Typer(
     help="State interventions: add, list, history, summary, reconcile.", no_args_is_help=True
 )
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+# `ledger list` shows these at any width; --wide adds the rest of COLUMNS
+NARROW = ["id", "date", "actor_iso3", "amount_usd", "status", "instrument"]
 COLUMNS = [
     "id",
     "date",
@@ -80,21 +90,32 @@ def _read_stdin(max_bytes: int) -> str:
 
 @app.command("list")
 def list_cmd(
-    actor: str | None = typer.Option(
-        None, "--actor", help="Acting state: ISO3, ISO2 or name, any case."
-    ),
+    actor: str | None = country_option("--actor", help="Acting state"),
     agency: str | None = typer.Option(
-        None, "--agency", help="Agency id, name or alias (an agency includes its offices)."
+        None,
+        "--agency",
+        help="Agency id, name or alias (an agency includes its offices).",
+        callback=AGENCY_CALLBACK,
     ),
-    instrument: str | None = typer.Option(None, "--instrument", help="e.g. loan, price-floor."),
-    mineral: str | None = typer.Option(None, "--mineral", help="Mineral id, name or symbol."),
-    host: str | None = typer.Option(None, "--host", help="Host country: ISO3, ISO2 or name."),
-    status: str | None = typer.Option(None, "--status"),
+    instrument: str | None = typer.Option(
+        None, "--instrument", help="e.g. loan, price-floor.", callback=INSTRUMENT_CALLBACK
+    ),
+    mineral: str | None = mineral_option(),
+    host: str | None = country_option("--host", help="Host country"),
+    status: str | None = typer.Option(
+        None, "--status", help="committed, announced, ...; any case.", callback=STATUS_CALLBACK
+    ),
     verification: str | None = typer.Option(
-        None, "--verification", help="primary, press or unverified."
+        None,
+        "--verification",
+        help="primary, press or unverified.",
+        callback=VERIFICATION_CALLBACK,
     ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
     history_: bool = typer.Option(False, "--history", help="Include superseded rows."),
+    wide: bool = typer.Option(
+        False, "--wide", help="Every column (agency, recipient, verification), wrapped to fit."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Ledger rows (the latest of each chain unless --history). Filters ignore case; an
@@ -106,7 +127,10 @@ def list_cmd(
     if as_json:
         print_json(rows)
         return
-    print_table(rows, COLUMNS, title=f"{len(rows)} ledger rows")
+    if wide:
+        print_table(rows, COLUMNS, title=f"{len(rows)} ledger rows", fit=False)
+    else:
+        print_table(rows, NARROW, title=f"{len(rows)} ledger rows (--wide: every column)")
 
 
 @app.command("history")
@@ -132,7 +156,9 @@ def summary_cmd(
         "(agency rolls offices up to their parent; office keeps them apart)",
     ),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD."),
-    status: list[str] = typer.Option([], "--status", help="Repeat to count several statuses."),
+    status: list[str] = typer.Option(
+        [], "--status", help="Repeat to count several statuses.", callback=STATUS_CALLBACK
+    ),
     include_unverified: bool = UNVERIFIED,
     as_json: bool = JSON,
 ) -> None:

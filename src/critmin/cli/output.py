@@ -49,27 +49,129 @@ def printable(text: str) -> str:
     return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
-    """A rich table of ``rows``; every cell and the title are plain text (rich markup such as
-    ``[bold]`` in stored text prints as written) with control characters escaped."""
+# Columns whose values are names a user types back (ids, codes): never wrapped or cut.
+KEY_COLUMNS = frozenset(
+    {
+        "mineral",
+        "mineral_id",
+        "iso3",
+        "control_id",
+        "id",
+        "source_id",
+        "asset_id",
+        "project_id",
+        "imposing_iso3",
+        "actor_iso3",
+        "host_iso3",
+        "owner_iso3",
+        "leader",
+        "mine_leader",
+        "refine_leader",
+        "name",
+        "edition",
+        "table",
+    }
+)
+MAX_TOKEN = 22  # a wrapped column is at least as wide as its longest word, up to this
+
+
+def print_table(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    title: str | None = None,
+    keys: tuple[str, ...] = (),
+    drop_first: tuple[str, ...] = (),
+    fit: bool = True,
+) -> None:
+    """A rich table of ``rows`` that fits the terminal without cutting a name.
+
+    The first column, ``keys`` and the :data:`KEY_COLUMNS` hold names users type back: they
+    keep their full width on one line. Other columns wrap at spaces (a word longer than the
+    column folds, nothing is replaced by an ellipsis). When even that does not fit, the
+    other columns are left out, those in ``drop_first`` first, then from the right, and a
+    line names them (``--json`` gives all). ``fit=False`` keeps every column and prints the
+    table as wide as it needs, wider than the terminal if need be (``ledger list --wide``).
+    Every cell and the title are plain text (rich markup such as ``[bold]`` in stored text
+    prints as written) with control characters escaped.
+    """
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    def cell(v: Any) -> Text:
-        return Text("" if v is None else printable(_fmt(v)))
+    cells = [
+        [printable(_fmt(r.get(c))) if r.get(c) is not None else "" for c in columns] for r in rows
+    ]
+    key_set = {columns[0], *keys, *KEY_COLUMNS} if columns else set()
+    console = Console()
+    shown = list(range(len(columns)))
 
-    table = Table(title=None if title is None else cell(title), show_lines=False)
-    for c in columns:
-        table.add_column(cell(c))
-    for r in rows:
-        table.add_row(*(cell(r.get(c)) for c in columns))
-    Console().print(table)
+    def need(i: int) -> int:
+        values = [row[i] for row in cells]
+        head = [len(w) + 1 for w in columns[i].split("_")]  # the header breaks after "_"
+        if columns[i] in key_set:  # a value never wraps
+            return max([3, *map(len, values), *head])
+        words = [len(w) for v in values for w in v.split()] + head
+        return max(4, min(MAX_TOKEN, max(words)))
+
+    def total(idx: list[int]) -> int:  # cells plus one space of padding each side and a rule
+        return sum(need(i) for i in idx) + 3 * len(idx) - 1
+
+    dropped: list[str] = []
+    order = [columns.index(c) for c in drop_first if c in columns]
+    order += [i for i in reversed(range(len(columns))) if columns[i] not in key_set]
+    if not fit:
+        console = Console(width=max(console.width, total(shown)))
+    while len(shown) > 1 and total(shown) > console.width:
+        drop = next((i for i in order if i in shown), shown[-1])
+        shown.remove(drop)
+        dropped.insert(0, columns[drop])
+    table = Table(
+        title=None if title is None else Text(printable(title)),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        show_lines=False,
+    )
+    # give every column a fixed width (rich then neither collapses nor cuts): each its
+    # minimum, then the spare characters to the wrapped columns, up to their natural width
+    widths = {i: need(i) for i in shown}
+    spare = console.width - total(shown)
+    natural = {i: max([len(columns[i]), *(len(row[i]) for row in cells)]) for i in shown}
+    # the smallest shortfalls first: as many columns as possible shown whole, headers too
+    for i in sorted(shown, key=lambda i: natural[i] - widths[i]):
+        extra = max(0, min(spare, natural[i] - widths[i]))
+        widths[i] += extra
+        spare -= extra
+    for i in shown:
+        head = _header(columns[i], widths[i])
+        table.add_column(Text(head), width=widths[i], overflow="fold")
+    for row in cells:
+        table.add_row(*(Text(row[i]) for i in shown))
+    console.print(table)
+    if dropped:
+        console.print(
+            Text(
+                f"columns left out at {console.width} characters: {', '.join(dropped)} "
+                "(--json, or a wider terminal, shows them)"
+            )
+        )
+
+
+def _header(name: str, width: int) -> str:
+    """A column name broken after its underscores to fit ``width`` ("actor_" / "iso3")."""
+    parts = [p + "_" for p in name.split("_")]
+    parts[-1] = parts[-1][:-1]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     if isinstance(v, list):
-        return "|".join(map(str, v))
+        return ", ".join(map(str, v))
     return str(v)

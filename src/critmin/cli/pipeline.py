@@ -11,6 +11,8 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import choice_callback
+from critmin.defaults import SEED
 
 app = typer.Typer(
     help="Project pipeline: odds, delays and delivered tonnes of publicly backed projects.",
@@ -42,7 +44,7 @@ def run_cmd(
         None, "--stage-model", help="YAML with stage-model parameters to override."
     ),
     draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
+    seed: int = typer.Option(SEED, "--seed", help="Random seed (same seed, same result)."),
     horizon: int | None = typer.Option(None, "--horizon", help="Last year reported."),
     independent: bool = typer.Option(
         False,
@@ -187,7 +189,9 @@ def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None
 
 
 def gap_cmd(
-    by: str = typer.Option("project", "--by", help="project|mineral"),
+    by: str = typer.Option(
+        "project", "--by", help="project|mineral", callback=choice_callback(("project", "mineral"))
+    ),
     projects: Path | None = PROJECTS,
     as_json: bool = JSON,
 ) -> None:

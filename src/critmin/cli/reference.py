@@ -42,11 +42,10 @@ def sources(
 ) -> None:
     """Every source the shipped numbers cite; with an id, that one source in full
     (publisher, title, URL, dates, licence, note)."""
-    import critmin as cm
-    from critmin.cli.output import printable
-
-    rows = cm.sources().to_dicts()
     if source_id is not None:
+        import critmin as cm
+        from critmin.cli.output import printable
+
         row = cm.source(source_id)
         if as_json:
             print_json(row)
@@ -55,6 +54,9 @@ def sources(
         for key, value in row.items():
             typer.echo(f"{key:<{width}}  {printable('' if value is None else str(value))}")
         return
+    from critmin.store import read_rows  # no polars: starts fast
+
+    rows = read_rows("sources")
     if as_json:
         print_json(rows)
         return

@@ -7,6 +7,8 @@ from typing import Any
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import mineral_callback
+from critmin.defaults import BUDGET_USD
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
@@ -22,7 +24,12 @@ FIN = typer.Option(0.0503, "--financing-rate", help="Financing, a year (EXIM CIR
 STORE = typer.Option(0.01, "--storage-rate", help="Storage, a year (fraction of value).")
 LOSS = typer.Option(0.0, "--loss-rate", help="Loss or obsolescence, a year.")
 CAP = typer.Option(365.0, "--cap-days", help="Cap per mineral, days of US consumption.")
-MINERALS = typer.Option(None, "--minerals", help="Only these minerals (repeat or comma-separate).")
+MINERALS = typer.Option(
+    None,
+    "--minerals",
+    help="Only these minerals (repeat or comma-separate; id, name or symbol, any case).",
+    callback=mineral_callback,
+)
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
@@ -43,7 +50,9 @@ def _b(x: float) -> str:
 
 @app.command("plan")
 def plan_cmd(
-    budget: float = typer.Option(12e9, "--budget", help="Budget in USD (default: Project Vault)."),
+    budget: float = typer.Option(
+        BUDGET_USD, "--budget", help="Budget in USD (default: Project Vault)."
+    ),
     minerals: list[str] | None = MINERALS,
     draws: int = DRAWS,
     seed: int | None = SEED,
@@ -143,7 +152,7 @@ def frontier_cmd(
 
 @app.command("days")
 def days_cmd(
-    budget: float = typer.Option(12e9, "--budget", help="Budget of the optimal plan, USD."),
+    budget: float = typer.Option(BUDGET_USD, "--budget", help="Budget of the optimal plan, USD."),
     minerals: list[str] | None = MINERALS,
     draws: int = DRAWS,
     seed: int | None = SEED,

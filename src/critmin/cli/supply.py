@@ -5,9 +5,21 @@ from __future__ import annotations
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.cli.params import (
+    CONTROL_STATUS_CALLBACK,
+    MEASURE_CALLBACK,
+    as_of_option,
+    as_of_value,
+    choice_callback,
+    country_option,
+    hidden_alias,
+    mineral_argument,
+    mineral_option,
+    stage_option,
+)
 
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
-STAGE = typer.Option("mine", "--stage", help="mine or refine.")
+STAGE = stage_option()
 YEAR = typer.Option(None, "--year", help="Data year (default: latest with data).")
 EDITION = typer.Option(
     None,
@@ -25,7 +37,7 @@ def _group_note(result: dict[str, object]) -> None:
 
 
 def production_cmd(
-    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    mineral: str = mineral_argument(),
     stage: str = STAGE,
     year: int | None = YEAR,
     edition: str | None = EDITION,
@@ -57,7 +69,7 @@ def production_cmd(
 
 
 def us_supply_cmd(
-    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
+    mineral: str = mineral_argument(),
     edition: str | None = EDITION,
     as_json: bool = JSON,
 ) -> None:
@@ -98,7 +110,7 @@ def us_supply_cmd(
 
 
 def concentration_cmd(
-    mineral: str | None = typer.Argument(None, help="Mineral id, name or symbol."),
+    mineral: str | None = mineral_argument(None),
     all_: bool = typer.Option(False, "--all", help="Every mineral with data."),
     stage: str = STAGE,
     year: int | None = YEAR,
@@ -194,20 +206,19 @@ def dominance_cmd(year: int | None = YEAR, as_json: bool = JSON) -> None:
 
 
 def control_cmd(
-    mineral: str = typer.Argument(..., help="Mineral id, name or symbol."),
-    host: str | None = typer.Option(None, "--host", help="Host country ISO3 (default: world)."),
+    mineral: str = mineral_argument(),
+    host: str | None = country_option("--host", help="Host country (default: world)"),
     year: int | None = YEAR,
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Ownership date YYYY-MM-DD: stakes in force that day."
-    ),
+    as_of: str | None = as_of_option("Ownership date: stakes in force that day"),
     by: str = typer.Option(
         "output",
         "--by",
+        callback=choice_callback(("output", "projects")),
         help="output: share of production by owner nationality; projects: share of the host's "
         "registered mining projects with a stake of --nationality (needs --host).",
     ),
-    nationality: str = typer.Option(
-        "CHN", "--nationality", help="Owner nationality ISO3 for --by projects."
+    nationality: str = country_option(
+        "--nationality", "CHN", help="Owner nationality for --by projects"
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -273,24 +284,25 @@ controls_app = typer.Typer(
 @controls_app.callback()
 def controls_cmd(
     ctx: typer.Context,
-    country: str | None = typer.Option(
-        None, "--country", help="Imposing country: ISO3, ISO2 or name, any case."
+    country: str | None = country_option("--country", help="Imposing country"),
+    as_of: str | None = as_of_option(
+        "Status on this day; lists the controls that exist that day "
+        "(announced, active, suspended or unconfirmed)"
     ),
-    on: str | None = typer.Option(
-        None,
-        "--on",
-        help="Status on this day (YYYY-MM-DD); lists the controls that exist that day "
-        "(announced, active, suspended or unconfirmed).",
-    ),
-    active_on: str | None = typer.Option(None, "--active-on", help="Older name of --on."),
-    mineral: str | None = typer.Option(None, "--mineral", help="Mineral id, name or symbol."),
+    on: str | None = hidden_alias("--on"),
+    active_on: str | None = hidden_alias("--active-on"),
+    mineral: str | None = mineral_option(),
     measure: str | None = typer.Option(
-        None, "--measure", help="licence_requirement, ban, quota, export_tax, ore_export_ban..."
+        None,
+        "--measure",
+        help="licence_requirement, ban, quota, export_tax, ore_export_ban...",
+        callback=MEASURE_CALLBACK,
     ),
     status: str | None = typer.Option(
         None,
         "--status",
-        help="not_yet, announced, active, suspended, unconfirmed or lifted (on --on or today).",
+        help="not_yet, announced, active, suspended, unconfirmed or lifted (on --as-of or today).",
+        callback=CONTROL_STATUS_CALLBACK,
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -299,28 +311,31 @@ def controls_cmd(
         return
     from critmin.supply import controls
 
-    rows = controls(country, on, mineral, measure=measure, status=status, active_on=active_on)
+    day = as_of_value(as_of, on=on, active_on=active_on)
+    rows = controls(country, day, mineral, measure=measure, status=status)
     if as_json:
         print_json(rows)
         return
-    day = rows[0]["status_on"] if rows else (on or active_on or "today")
+    day = rows[0]["status_on"] if rows else (day or "today")
     print_table(
         rows,
         ["control_id", "imposing_iso3", "mineral_ids", "measure", "target", "status_text"],
         title=f"{len(rows)} export controls, status on {day}",
+        drop_first=("target", "measure", "mineral_ids"),
     )
 
 
 @controls_app.command("show")
 def controls_show_cmd(
     control_id: str = typer.Argument(..., help="Control id, e.g. chn-2024-046-us-dual-use-ban."),
-    on: str | None = typer.Option(None, "--on", help="Status on this day (default today)."),
+    as_of: str | None = as_of_option("Status on this day (default today)"),
+    on: str | None = hidden_alias("--on"),
     as_json: bool = JSON,
 ) -> None:
     """One export control: its dated event chain, each event with its source."""
     from critmin.supply import control_events
 
-    res = control_events(control_id, on)
+    res = control_events(control_id, as_of_value(as_of, on=on))
     if as_json:
         print_json(res)
         return
@@ -367,14 +382,15 @@ def _event_detail(e: dict[str, object]) -> str:
 
 
 def exposure_cmd(
-    on: str | None = typer.Option(None, "--on", help="Date for controls in force (default today)."),
+    as_of: str | None = as_of_option("Date for controls in force (default today)"),
+    on: str | None = hidden_alias("--on"),
     sector: str | None = typer.Option(None, "--sector", help="Weight by end uses in this sector."),
     as_json: bool = JSON,
 ) -> None:
     """US exposure per mineral: net import reliance x controlled share x end-use weight."""
     from critmin.supply import exposure
 
-    rows = exposure(on, sector)
+    rows = exposure(as_of_value(as_of, on=on), sector)
     if as_json:
         print_json(rows)
         return

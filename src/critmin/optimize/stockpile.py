@@ -21,14 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from critmin.defaults import BUDGET_USD, SEED
 from critmin.errors import InputError
 from critmin.optimize import inputs as I
 from critmin.optimize import solver as S
 from critmin.optimize.shortfall import Draws, draw_shortfalls
 
-DEFAULT_BUDGET_USD = 12e9  # Project Vault: US$10 billion EXIM loan + about US$2 billion private
+DEFAULT_BUDGET_USD = BUDGET_USD  # Project Vault (critmin.defaults)
 DEFAULT_DRAWS = 10_000
-DEFAULT_SEED = 20250404
+DEFAULT_SEED = SEED
 MAX_BUDGET_USD = 1e13
 FRONTIER_MAX_USD = 20e9
 FRONTIER_STEP_USD = 1e9

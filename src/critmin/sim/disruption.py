@@ -40,12 +40,13 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from critmin import metrics
+from critmin.defaults import SEED
 from critmin.errors import InputError, NotFoundError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 NDS_CSV = Path(__file__).parent / "data" / "nds_inventory.csv"
 DAYS_PER_MONTH = 365.25 / 12
-DEFAULT_SEED = 20250404
+DEFAULT_SEED = SEED  # critmin.defaults
 DEFAULT_DRAWS = 10_000
 # parameters whose sourcing or assumption the scenario must write out in ``basis``
 DOCUMENTED = (

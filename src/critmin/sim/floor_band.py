@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from critmin.defaults import SEED
 from critmin.errors import InputError
 from critmin.sim.floor_calib import latest_quarterly_price
 from critmin.sim.floor_contract import FloorDefinition, PriceModel
@@ -121,7 +122,7 @@ def floor_band(
     *,
     paths: int = 4096,
     replicates: int = 8,
-    seed: int = 0,
+    seed: int = SEED,
     kappa_ols: float | None = 0.5805,
     model: PriceModel | None = None,
     spot: float | None = None,

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
+from critmin.defaults import SEED
 from critmin.errors import InputError
 from critmin.sim import rng
 from critmin.sim.floor_closed import lognormal_expected_shortfall, merton_gbm_expected_shortfall
@@ -320,7 +321,7 @@ def estimate_floor(
     method: str = "rqmc-cv",
     paths: int = 65_536,
     replicates: int = 16,
-    seed: int = 0,
+    seed: int = SEED,
 ) -> Estimate:
     """Expected cost of a floor as written with a standard error for every mean (module doc).
 

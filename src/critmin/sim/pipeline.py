@@ -49,6 +49,7 @@ from pydantic import (
 )
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
+from critmin.defaults import SEED
 from critmin.errors import InputError
 from critmin.schema import INSTRUMENTS
 
@@ -783,7 +784,7 @@ def loss_draws(
 
 def run(
     draws: int = 10_000,
-    seed: int = 0,
+    seed: int = SEED,
     *,
     projects: Sequence[Project] | None = None,
     model: StageModel | None = None,

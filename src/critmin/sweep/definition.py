@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from critmin.defaults import SEED
 from critmin.errors import InputError
 
 CELL_CAP = 100_000
@@ -62,7 +63,7 @@ class SweepDefinition(_Strict):
     title: str = ""
     description: str = ""
     engine: Literal["floor", "scenario", "pipeline"]
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0)] = SEED
     seeding: Literal["per_cell", "common"] = "per_cell"
     draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 10_000
     base: dict[str, Any] = Field(default_factory=dict)

@@ -97,6 +97,34 @@ def us_supply(mineral: MineralName, edition: Edition = None) -> Any:
     return call(fn, mineral, None, edition)
 
 
+@router.get("/prices/{mineral}", summary="Published prices of one mineral")
+def prices(mineral: MineralName, edition: Edition = None) -> Any:
+    """Every product, market and period of the latest edition with prices for the mineral,
+    or the pinned one, each row with its source (`critmin prices MINERAL`)."""
+    from critmin.lookups import prices as fn
+
+    return call(fn, mineral, edition)
+
+
+@router.get("/reserves/{mineral}", summary="Reserves of one mineral by country")
+def reserves(mineral: MineralName, year: Year = None, edition: Edition = None) -> Any:
+    """Reserves by country for a year (default the latest), the reported world total and
+    the sum of countries, from the latest edition reporting the year or the pinned one
+    (`critmin reserves MINERAL`)."""
+    from critmin.lookups import reserves as fn
+
+    return call(fn, mineral, year, edition)
+
+
+@router.get("/imports/{mineral}", summary="Where US imports of one mineral come from")
+def imports(mineral: MineralName, edition: Edition = None) -> Any:
+    """USGS shares of US imports by source country over its latest period and the import
+    sources named each year, with their sources (`critmin imports MINERAL`)."""
+    from critmin.lookups import imports as fn
+
+    return call(fn, mineral, edition)
+
+
 @router.get("/dominance", response_model=list[Dominance], summary="Who leads each stage")
 def dominance(year: Year = None) -> Any:
     """Per mineral: the leading country at the mine and refinery stage, China's shares and
