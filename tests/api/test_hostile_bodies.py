@@ -30,6 +30,7 @@ POSTS: list[tuple[str, str, str]] = [
     (f"{API}/stockpile/days", '{"draws":10,"loss_rate":' + SURROGATE + "}", "loss_rate"),
     (f"{API}/scenarios/check", '{"title":"t","name":' + SURROGATE + "}", "name"),
     (f"{API}/pipeline/run", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
+    (f"{API}/pipeline/backtest", '{"draws":10,"seed":' + SURROGATE + "}", "seed"),
     (
         f"{API}/ledger",
         '{"date":"2026-01-15","actor_iso3":"USA","agency":'
