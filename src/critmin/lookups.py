@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from critmin.errors import InputError, NotFoundError
-from critmin.queries import mineral_row, resolve_mineral
+from critmin.errors import NotFoundError
+from critmin.queries import mineral_row, resolve_mineral, year_slice
 
 if TYPE_CHECKING:
     import polars as pl
@@ -111,23 +111,9 @@ def reserves(
     if frame.is_empty():
         raise NotFoundError(f"no reserves for {mineral_id} in the store (missing, not zero)")
     frame = ed.pin(frame, edition, f"reserves for {mineral_id}")
-    years = sorted(set(frame["year"].to_list()))
-    if year is None:
-        year = years[-1]
-    elif year not in years:
-        raise InputError(
-            f"no reserves for {mineral_id} that year; years with data: "
-            + ", ".join(map(str, years)),
-            field="year",
-            value=year,
-        )
-    of_year = frame.filter(frame["year"] == year)
-    rows, chosen = ed.latest(of_year)
-    world = rows.filter(rows["iso3"] == "WLD")
-    countries = rows.filter(rows["iso3"] != "WLD").sort(
-        ["value", "iso3"], descending=[True, False], nulls_last=True
-    )
-    values = [v for v in countries["value"].to_list() if v is not None]
+    y = year_slice(frame, year, f"reserves for {mineral_id}")
+    year, years, of_year, rows, chosen = y.year, y.years, y.of_year, y.rows, y.chosen
+    world, countries, values = y.world, y.countries, y.values
     cols = ["iso3", "value", "flag", "note", "source_id", "edition"]
     return {
         "mineral": mineral_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +133,45 @@ def _headline_rows(mineral_id: str, stage: str, path: Path | str | None) -> pl.D
     return out
 
 
+@dataclass(frozen=True)
+class YearSlice:
+    """One year of a by-country series, answered from its latest edition."""
+
+    year: int
+    years: list[int]
+    of_year: pl.DataFrame  # every edition's rows of that year
+    rows: pl.DataFrame  # the latest edition's rows, WLD included
+    chosen: Any  # the edition(s) chosen (critmin.editions.latest)
+    world: pl.DataFrame  # the WLD row, if reported
+    countries: pl.DataFrame  # the other rows, largest value first, then by iso3
+    values: list[float]  # the countries' non-missing values
+
+
+def year_slice(frame: pl.DataFrame, year: int | None, what: str) -> YearSlice:
+    """``year`` (default: the last with data) of ``frame``, from its latest edition; a year
+    without data is an InputError naming the years that have some (``what`` names the data)."""
+    from critmin import editions
+    from critmin.errors import InputError
+
+    years = sorted(set(frame["year"].to_list()))
+    if year is None:
+        year = years[-1]
+    elif year not in years:
+        raise InputError(
+            f"no {what} that year; years with data: " + ", ".join(map(str, years)),
+            field="year",
+            value=year,
+        )
+    of_year = frame.filter(frame["year"] == year)
+    rows, chosen = editions.latest(of_year)
+    countries = rows.filter(rows["iso3"] != "WLD").sort(
+        ["value", "iso3"], descending=[True, False], nulls_last=True
+    )
+    values = [v for v in countries["value"].to_list() if v is not None]
+    world = rows.filter(rows["iso3"] == "WLD")
+    return YearSlice(year, years, of_year, rows, chosen, world, countries, values)
+
+
 def production(
     mineral: str,
     stage: str = "mine",
@@ -169,25 +209,10 @@ def production(
     if frame.is_empty():
         raise NotFoundError(f"no {stage} production data for {mineral_id} (missing, not zero)")
     frame = editions.pin(frame, edition, f"{stage} production data for {mineral_id}")
-    years = sorted(set(frame["year"].to_list()))
-    if year is None:
-        year = years[-1]
-    elif year not in years:
-        raise InputError(
-            f"no {stage} data for {mineral_id} that year"
-            + (f" in {edition}" if edition else "")
-            + "; years with data: "
-            + ", ".join(map(str, years)),
-            field="year",
-            value=year,
-        )
-    of_year = frame.filter(frame["year"] == year)
-    rows, chosen = editions.latest(of_year)
-    world = rows.filter(rows["iso3"] == "WLD")
-    countries = rows.filter(rows["iso3"] != "WLD").sort(
-        ["value", "iso3"], descending=[True, False], nulls_last=True
-    )
-    values = [v for v in countries["value"].to_list() if v is not None]
+    what = f"{stage} data for {mineral_id}" + (f" in {edition}" if edition else "")
+    y = year_slice(frame, year, what)
+    year, of_year, rows, chosen = y.year, y.of_year, y.rows, y.chosen
+    world, countries, values = y.world, y.countries, y.values
     return {
         "mineral": mineral_id,
         "stage": stage,
