@@ -934,3 +934,11 @@ def test_backtest_is_the_bundled_summary(client: TestClient) -> None:
     body = client.get(f"{API}/scenarios/backtest").json()
     assert body == bt.load_summary()
     assert body["all_targets_met"] is False
+
+
+def test_stage_takes_any_case_and_names_a_wrong_one(client: TestClient) -> None:
+    lower = client.get(f"{API}/concentration/cobalt", params={"stage": "refine"}).json()
+    assert client.get(f"{API}/concentration/cobalt", params={"stage": "Refine"}).json() == lower
+    r = client.get(f"{API}/concentration/cobalt", params={"stage": "Mn"})
+    assert r.status_code == 422
+    assert (r.json()["field"], r.json()["value"]) == ("stage", "Mn")

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BeforeValidator
 
 from critmin.api.models import (
     Concentration,
@@ -34,7 +35,13 @@ MineralName = Annotated[
         examples=["cobalt"],
     ),
 ]
-Stage = Annotated[Literal["mine", "refine"], Query(description="Supply-chain stage.")]
+# any case ("Mine"), as the CLI takes it; another value is a 422 naming `stage` and the value
+STAGES = ("mine", "refine")
+Stage = Annotated[
+    Literal["mine", "refine"],
+    BeforeValidator(lambda v: v.strip().lower() if str(v).strip().lower() in STAGES else v),
+    Query(description="Supply-chain stage: mine or refine, any case."),
+]
 Year = Annotated[
     int | None, Query(ge=1900, le=2100, description="Data year (default: latest with data).")
 ]
