@@ -4,6 +4,7 @@ parity across the Python API, CLI, HTTP API and brief (critmin.sim.floor_band)."
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,14 @@ def test_a_reported_payment_outside_the_term_or_without_a_source_is_refused() ->
     with pytest.raises(InputError) as exc:
         validated(FloorDefinition, data)
     assert exc.value.field == "reported_payments.0.sources"
+
+
+def test_liabilities_keep_their_numbers_at_80_columns(
+    store: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = cli("floor", "--preset", "mp-ndpr", "--band", "--paths", "512")
+    assert out.code == 0, out.err
+    table = out.out.split("liabilities apart")[1]
+    assert "nominal" in table and "PV" in table
+    assert re.search(r"EBITDA: max, years 4-13\s+\$1\.53B\s+\$1\.06B", table)

@@ -356,7 +356,9 @@ def print_band(out: dict[str, Any]) -> None:
         dict(zip(cols, [k, _b(v["nominal_usd"]), _b(v["pv_usd"])], strict=True)) for k, v in lines
     ]
     for g in li["guarantees_max"]:
-        name = f"{g['name']}: max, years {g['from_year']}-{g['from_year'] + g['years'] - 1}"
+        # the name without its parenthesis, so the numbers keep their columns at 80 characters
+        short = g["name"].split(" (")[0]
+        name = f"{short}: max, years {g['from_year']}-{g['from_year'] + g['years'] - 1}"
         rows.append(dict(zip(cols, [name, _b(g["nominal_usd"]), _b(g["pv_usd"])], strict=True)))
     print_table(rows, cols, title="liabilities apart")
     k = out["kappa_range"]
