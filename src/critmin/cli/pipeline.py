@@ -152,7 +152,8 @@ def backtest_cmd(
     print_table(rows, list(rows[0]), title=f"cohort of {res['as_of']}, {res['years']} years")
     typer.echo(
         f"producing within {res['years']} years, {res['projects']} projects: observed "
-        f"{res['observed_share']:.1%}; stage model (study exponent {out['study_exponent']}) "
+        f"{res['observed_share']:.1%}; stage model (study exponent "
+        f"{_num(out['study_exponent'], '.1f') or 'none'}) "
         f"{res['predicted_share']:.1%} (p5-p95 {res['predicted_p5']:.1%}-"
         f"{res['predicted_p95']:.1%}, error {res['error_pp']:+.1f} points, Brier "
         f"{res['brier']:.3f}); each project fitted without itself {loo['predicted_share']:.1%} "
