@@ -149,11 +149,12 @@ def floor_band(
         spot_info = {"price": price, "period": period, "source_id": source}
     model = base.model_copy(update={"spot": spot_info["price"]})
     kw = {"paths": paths, "replicates": replicates, "seed": seed, "method": "rqmc-cv"}
-    rows = []
+    rows: list[dict[str, Any]] = []
+    cells: dict[tuple[float | None, str], Any] = {}
     for level in spec.band.long_run_levels:
         m = model.model_copy(update={"theta_level": level})
         for label, vol in spec.band.volumes.items():
-            e = _cell(spec, m, vol, **kw)
+            e = cells[(level, label)] = _cell(spec, m, vol, **kw)
             rows.append(
                 {
                     "long_run_usd_per_kg": level,
@@ -174,29 +175,25 @@ def floor_band(
                 }
             )
     default_vol = spec.band.volumes[spec.band.default_volume]
-    d = _cell(spec, model, default_vol, **kw)
+    # the default cell is a row of the band when the model's level is one of the band's levels
+    d = cells.get((model.theta_level, spec.band.default_volume)) or _cell(
+        spec, model, default_vol, **kw
+    )
     rate = spec.contract.discount_rate
-    liabilities = {
-        "floor_payments": {
-            "nominal_usd": d.mean["floor"],
-            "nominal_se_usd": d.stderr["floor"],
-            "pv_usd": d.mean["floor_pv"],
-            "pv_se_usd": d.stderr["floor_pv"],
-        },
-        "upside_share_received": {
-            "nominal_usd": d.mean["upside"],
-            "nominal_se_usd": d.stderr["upside"],
-            "pv_usd": d.mean["upside_pv"],
-            "pv_se_usd": d.stderr["upside_pv"],
-        },
-        "net": {
-            "nominal_usd": d.mean["net"],
-            "nominal_se_usd": d.stderr["net"],
-            "pv_usd": d.mean["net_pv"],
-            "pv_se_usd": d.stderr["net_pv"],
-        },
-        "guarantees_max": guarantee_exposure(spec, rate),
+    liabilities: dict[str, Any] = {
+        name: {
+            "nominal_usd": d.mean[t],
+            "nominal_se_usd": d.stderr[t],
+            "pv_usd": d.mean[f"{t}_pv"],
+            "pv_se_usd": d.stderr[f"{t}_pv"],
+        }
+        for name, t in (
+            ("floor_payments", "floor"),
+            ("upside_share_received", "upside"),
+            ("net", "net"),
+        )
     }
+    liabilities["guarantees_max"] = guarantee_exposure(spec, rate)
     kappa_range = None
     if kappa_ols is not None and model.kappa > 0:
         from critmin.sim.floor_calib import ou_sigma_for_return_sd

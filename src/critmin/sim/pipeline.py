@@ -697,8 +697,9 @@ def simulate(
             u, d = rng.random(n), ph.delay_years.sample(rng, n)
             over = ph.capex_overrun.sample(rng, n) if ph.capex_overrun else np.ones(n)
             if j >= here:
-                alive[k] &= u < model.p_success(name, p)
-                p_all *= model.p_success(name, p)
+                ps = model.p_success(name, p)
+                alive[k] &= u < ps
+                p_all *= ps
                 delay += d
                 ratio[k] *= over
         if factor is not None and here < len(PRE_PRODUCTION):

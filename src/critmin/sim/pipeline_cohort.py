@@ -308,17 +308,25 @@ def calibrate(
     from critmin.sim.pipeline import STUDY_PHASES
 
     base = model if model is not None else load_stage_model()
+    # per cohort, the places among its simulated rows (those with a known phase) still in studies
+    in_studies = [
+        [
+            i
+            for i, ph in enumerate(r.cohort_phase for r in rows if r.cohort_phase)
+            if ph in STUDY_PHASES
+        ]
+        for rows, _ in cohorts
+    ]
     best: tuple[float, float] | None = None
     curve = []
     for k in grid:
         m = _with_exponent(base, k, "calibration grid")
         ll, study = 0.0, []
-        for rows, as_of in cohorts:
+        for (rows, as_of), idx in zip(cohorts, in_studies, strict=True):
             p, o = _odds(rows, m, as_of, years, draws, seed)
             p = np.clip(p, 1e-6, 1 - 1e-6)
             ll += float(np.sum(o * np.log(p) + (1 - o) * np.log(1 - p)))
-            known = [r for r in rows if r.cohort_phase is not None]
-            study += [float(p[i]) for i, r in enumerate(known) if r.cohort_phase in STUDY_PHASES]
+            study += [float(p[i]) for i in idx]
         if study:
             bar = float(np.mean(study))
             ll += 0.5 * np.log(bar) + 0.5 * np.log(1 - bar)
@@ -348,13 +356,15 @@ def leave_one_project_out(
     by project, not by time: the projects share one boom and bust."""
     base = model if model is not None else load_stage_model()
     known = [r for r in rows if r.cohort_phase is not None]
-    p, ks = [], []
+    p, o, ks = [], [], []
     for i, r in enumerate(known):
         fit = calibrate([(known[:i] + known[i + 1 :], as_of)], base, years, draws, seed)
         m = _with_exponent(base, fit["k"], "leave one project out")
-        p.append(float(_odds([r], m, as_of, years, draws, seed)[0][0]))
+        odds, outcome = _odds([r], m, as_of, years, draws, seed)
+        p.append(float(odds[0]))
+        o.append(float(outcome[0]))
         ks.append(fit["k"])
-    obs = np.array([produced_by(r.first_production, _cutoff(as_of, years)) for r in known])
+    obs = np.array(o)
     predicted, observed = float(np.mean(p)), float(np.mean(obs))
     return {
         "projects": len(known),
@@ -365,11 +375,6 @@ def leave_one_project_out(
         "brier": float(np.mean((np.array(p) - obs) ** 2)),
         "k_range": [min(ks), max(ks)],
     }
-
-
-def _cutoff(as_of: str, years: int) -> float:
-    y, m = int(as_of[:4]), int(as_of[5:7])
-    return y + (m - 1) / 12 + years
 
 
 def load_cohorts() -> dict[str, tuple[list[CohortRow], str]]:
