@@ -134,8 +134,8 @@ def test_kamoto_and_mutanda_2026_structure(store: Path) -> None:
     """2026: KCC is Glencore 70% (Ecofin 2026-02-18), Gecamines 25% and the DRC state 5%
     (Miningmx/Bloomberg 2026-02); Mutanda is Glencore 95% and the DRC state 5% (Glencore
     release of 2025-04-10, the first date found for the state's stakes). At the end of 2024
-    KCC is Glencore 75% / Gecamines 25% (Glencore release of 2019-12-20) and the state's
-    5% of Mutanda is not yet in the register, so it stays unattributed."""
+    KCC is Glencore 75% / Gecamines 25% (Glencore release of 2019-12-20) and Mutanda is
+    Glencore's alone (100% since it bought Fleurette's 31% on 2017-02-13, Mining Weekly)."""
     on = control("cobalt", "COD", 2024, "2026-06-30")
     assert _asset_stakes(on, "cod-kamoto-kcc") == {
         ("Glencore", 70),
@@ -145,15 +145,35 @@ def test_kamoto_and_mutanda_2026_structure(store: Path) -> None:
     assert _asset_stakes(on, "cod-mutanda") == {("Glencore", 95), ("Government of the DRC", 5)}
     end_2024 = control("cobalt", "COD", 2024, "2024-12-31")
     assert _asset_stakes(end_2024, "cod-kamoto-kcc") == {("Glencore", 75), ("Gecamines", 25)}
-    assert _asset_stakes(end_2024, "cod-mutanda") == {("Glencore", 95)}
-    # the state's 5% moves KCC's 5 points from Switzerland to the DR Congo and adds
-    # Mutanda's 5 points to the DR Congo
+    assert _asset_stakes(end_2024, "cod-mutanda") == {("Glencore", 100)}
+    # the state's 5% of each moves 5 points of KCC's and of Mutanda's output from
+    # Switzerland to the DR Congo
     kcc, mumi = _cobalt_2024("cod-kamoto-kcc"), _cobalt_2024("cod-mutanda")
     gain = _shares(on)["COD"] - _shares(end_2024)["COD"]
     assert gain == pytest.approx((kcc + mumi) * 0.05 / DRC_COBALT_2024)
     assert _shares(end_2024)["CHE"] - _shares(on)["CHE"] == pytest.approx(
-        kcc * 0.05 / DRC_COBALT_2024
+        (kcc + mumi) * 0.05 / DRC_COBALT_2024
     )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "glencore"),
+    [
+        # Mining Weekly, 2017-02-13 (as-miningweekly-mutanda-2017): Glencore buys the
+        # Fleurette group's 31% and "now owns 100% of Mutanda"; 69% before (100 - 31)
+        ("2012-01-01", 69),
+        ("2017-02-12", 69),
+        ("2017-02-13", 100),
+        ("2025-04-09", 100),
+        # the DRC state's 5% is first named by Glencore on 2025-04-10
+        ("2025-04-10", 95),
+    ],
+)
+def test_mutanda_glencore_by_date(store: Path, as_of: str, glencore: float) -> None:
+    res = control("cobalt", "COD", 2024, as_of)
+    got = _asset_stakes(res, "cod-mutanda")
+    assert ("Glencore", glencore) in got
+    assert sum(p for _, p in got) == pytest.approx(69 if glencore == 69 else 100)
 
 
 def test_as_of_2012_differs_from_2024(store: Path) -> None:
@@ -305,9 +325,13 @@ def _hand_unattributed(mineral: str, denominator: float, on: str = "2024-12-31")
         # 2024 rows added for issue 20 (reference/sources/assets_drc_2024.csv): Kinsevere
         # 2,926 t cobalt and 44,597 t copper (MMG 4Q 2024 production report), Ruashi 855 t
         # cobalt (Jinchuan International 2024 production announcement); before them the
-        # unattributed shares were 0.2559 (cobalt) and 0.5630 (copper).
-        ("cobalt", DRC_COBALT_2024, 0.239155),
-        ("copper", DRC_COPPER_2024, 0.538120),
+        # unattributed shares were 0.2559 (cobalt) and 0.5630 (copper). Dating Mutanda
+        # (Glencore 100% from 2017-02-13, Mining Weekly; the state's 5% from 2025-04-10)
+        # attributes Mutanda's last 5% at the end of 2024: 0.239155 -> 0.237407 (cobalt,
+        # 7,900 t x 5% / 226,000 t) and 0.538120 -> 0.537551 (copper, 34,000 t x 5% /
+        # 2,990,000 t).
+        ("cobalt", DRC_COBALT_2024, 0.237407),
+        ("copper", DRC_COPPER_2024, 0.537551),
     ],
 )
 def test_drc_unattributed_share_2024(
