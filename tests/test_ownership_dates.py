@@ -180,9 +180,11 @@ def test_as_of_2012_differs_from_2024(store: Path) -> None:
     """The 2012 answer is not the 2024 owners: Tenke's 2012 owners are not attributed
     (the change of 2012 is dated to the year only), and Kisanfu was Freeport's (95%, USA)
     until 2020-12-13, so China's share is lower by Tenke's output x CMOC's 80% plus
-    Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), less Ruashi's output x 5 points
-    (Jinchuan held 75% until the transfer of 5% to the DRC state on 2024-10-21, 70% after:
-    as-ylfx-ruashi-2024); the US share in 2012 is Kisanfu's output x 95%."""
+    Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), plus Kinsevere's output (MMG took
+    control of Anvil, holder of 95%, on 2012-02-17: AFP; the other 5% is MMG's from
+    2023-12-31), less Ruashi's output x 5 points (Jinchuan held 75% until the transfer of 5%
+    to the DRC state on 2024-10-21, 70% after: as-ylfx-ruashi-2024); the US share in 2012
+    is Kisanfu's output x 95%."""
     now = control("cobalt", "COD", 2024, "2024-12-31")
     then = control("cobalt", "COD", 2024, "2012-01-01")
     assert then["as_of"] == dt.date(2012, 1, 1)
@@ -190,9 +192,11 @@ def test_as_of_2012_differs_from_2024(store: Path) -> None:
     tfm = _tfm_cobalt_2024()
     kfm = _cobalt_2024("cod-kisanfu")
     ruashi = _cobalt_2024("cod-ruashi")
+    kinsevere = _cobalt_2024("cod-kinsevere")
     assert _shares(now)["CHN"] - _shares(then)["CHN"] == pytest.approx(
-        (tfm * 0.80 + kfm * 0.95 - ruashi * 0.05) / DRC_COBALT_2024
+        (tfm * 0.80 + kfm * 0.95 + kinsevere - ruashi * 0.05) / DRC_COBALT_2024
     )
+    assert any(s.startswith("cod-kinsevere") for s in then["no_owner_on_date"])
     assert _shares(then)["USA"] == pytest.approx(kfm * 0.95 / DRC_COBALT_2024)
     assert any(s.startswith("cod-tenke-fungurume") for s in then["no_owner_on_date"])
     assert then["unattributed_share"] > now["unattributed_share"]
@@ -354,3 +358,43 @@ def test_drc_unattributed_share_2024(
         and assets[r["asset_id"]]["stage"] == "mine"
     )
     assert registered <= denominator
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # Anvil (95% of Kinsevere, MCK 5%: Miningmx 2012-02) passed to Minmetals Resources,
+        # now MMG, on 2012-02-17 (AFP); Anvil's own holders are not entered
+        ("2012-02-16", set()),
+        ("2012-02-17", {("MMG Limited (China Minmetals)", 95)}),
+        # MMG is sole owner in a 2023 source (MiningDataOnline); the day is not known, so
+        # the last 5% counts from the end of that year
+        (
+            "2023-12-31",
+            {
+                ("MMG Limited (China Minmetals)", 95),
+                ("MMG Limited (China Minmetals; former MCK 5%)", 5),
+            },
+        ),
+    ],
+)
+def test_kinsevere_owners_by_date(
+    store: Path, as_of: str, expected: set[tuple[str, float]]
+) -> None:
+    res = control("cobalt", "COD", 2024, as_of)
+    assert _asset_stakes(res, "cod-kinsevere") == expected
+    if not expected:
+        assert any(s.startswith("cod-kinsevere") for s in res["no_owner_on_date"])
+
+
+def test_deziwa_counts_from_the_joint_venture(store: Path) -> None:
+    """Somidez (CNMC 51%, Gecamines 49%) was signed in June 2016 (Deskeco, 2020-01-15) or
+    July 2017 (Mining and Business); the stakes start on 2017-12-31, when both accounts have
+    it, so Deziwa is a project without owners before that day and a Chinese-held one after."""
+    before = project_control("COD", "cobalt", "2017-12-30")
+    after = project_control("COD", "cobalt", "2017-12-31")
+    row = {r["asset_id"]: r for r in before["by_project"]}["cod-deziwa"]
+    assert row["owner_iso3"] == [] and not row["held"]
+    row = {r["asset_id"]: r for r in after["by_project"]}["cod-deziwa"]
+    assert row["owner_iso3"] == ["CHN", "COD"] and row["held"]
+    assert after["projects_with_owners"] == before["projects_with_owners"] + 1
