@@ -398,3 +398,30 @@ def test_deziwa_counts_from_the_joint_venture(store: Path) -> None:
     row = {r["asset_id"]: r for r in after["by_project"]}["cod-deziwa"]
     assert row["owner_iso3"] == ["CHN", "COD"] and row["held"]
     assert after["projects_with_owners"] == before["projects_with_owners"] + 1
+
+
+def test_kinsenda_output_without_owners_stays_unattributed(store: Path) -> None:
+    """Kinsenda's 2024 copper (Jinchuan International's 63,800 t group total less Ruashi's
+    29,800 t, split by H1 2024 shares: 34,000 t, estimated) is registered, but no shareholding
+    was found: the answer counts it in register_coverage, names it in no_owner_on_date and
+    leaves it unattributed (no stake is guessed)."""
+    res = control("copper", "COD", 2024)
+    assert "cod-kinsenda" in res["assets"]
+    assert any(s.startswith("cod-kinsenda") for s in res["no_owner_on_date"])
+    registered = sum(
+        float(r["value"])
+        for r in _rows("asset_output")
+        if r["mineral_id"] == "copper" and r["year"] == "2024" and r["asset_id"].startswith("cod-")
+    )
+    assert res["register_coverage"] == pytest.approx(registered / DRC_COPPER_2024)
+    assert _output_2024("cod-kinsenda") == 63_800 - _output_2024("cod-ruashi")
+
+
+def _output_2024(asset_id: str, mineral: str = "copper") -> float:
+    hit = [
+        float(r["value"])
+        for r in _rows("asset_output")
+        if r["asset_id"] == asset_id and r["mineral_id"] == mineral and r["year"] == "2024"
+    ]
+    assert len(hit) == 1
+    return hit[0]
