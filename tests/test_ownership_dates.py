@@ -425,3 +425,16 @@ def _output_2024(asset_id: str, mineral: str = "copper") -> float:
     ]
     assert len(hit) == 1
     return hit[0]
+
+
+def test_every_drc_stake_without_a_start_says_why() -> None:
+    """Issue 20: every stake carries dates and a source; where the start is not known the
+    bound is left empty and the source note says so (never a guessed day)."""
+    notes = {r["source_id"]: r["note"].lower() for r in _rows("sources")}
+    drc = [r for r in _rows("asset_owners") if r["asset_id"].startswith("cod-")]
+    assert len(drc) >= 40
+    for r in drc:
+        assert r["source_id"] in notes, r
+        if not r["valid_from"]:
+            note = notes[r["source_id"]]
+            assert any(k in note for k in ("open start", "start unknown", "valid_from empty")), r
