@@ -438,3 +438,29 @@ def test_every_drc_stake_without_a_start_says_why() -> None:
         if not r["valid_from"]:
             note = notes[r["source_id"]]
             assert any(k in note for k in ("open start", "start unknown", "valid_from empty")), r
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # La Libre Afrique, 2018-12: ERG 70% / Gecamines 30%, renegotiated to 51/49 in 2018
+        # on a day not given, so 2018 itself has no stake in force (year rule)
+        ("2017-06-30", {("KAZ", 70.0), ("COD", 30.0)}),
+        ("2018-06-30", set()),
+        ("2018-12-31", {("KAZ", 51.0), ("COD", 49.0)}),
+    ],
+)
+def test_boss_mining_owners_by_date(
+    store: Path, as_of: str, expected: set[tuple[str, float]]
+) -> None:
+    owners = [
+        (o["owner_iso3"], float(o["stake_pct"]))
+        for o in _rows("asset_owners")
+        if o["asset_id"] == "cod-boss-mining"
+        and (o["valid_from"] == "" or o["valid_from"] <= as_of)
+        and (o["valid_to"] == "" or as_of < o["valid_to"])
+    ]
+    assert set(owners) == expected
+    res = project_control("COD", "cobalt", as_of)
+    row = {r["asset_id"]: r for r in res["by_project"]}["cod-boss-mining"]
+    assert row["owner_iso3"] == sorted({iso for iso, _ in expected})
