@@ -9,6 +9,7 @@ so a downloaded file reads the same wherever it comes from:
 - ``true``/``false`` are written as JSON writes them; in XLSX a boolean cell;
 - a list of scalars is its items joined by ``"; "`` (``cobalt; nickel``); any other list or
   object is its compact JSON text;
+- a date is written in ISO 8601 (``2025-07-10``);
 - text is written as it is. In XLSX every text cell is written as a string, never read as a
   formula, a number or a link.
 
@@ -21,8 +22,11 @@ order they first appear. The sources sheet of an XLSX file has the columns
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,13 +50,21 @@ def _scalar(v: Any) -> bool:
 
 
 def cell_text(v: Any) -> str:
-    """One value as a CSV cell (module docstring)."""
+    """One value as a CSV cell (module docstring). Values that are not JSON yet: a date as
+    ISO 8601, a numpy number as the number, NaN and infinity as an empty cell (missing)."""
     if v is None:
         return ""
     if isinstance(v, str):
         return v
-    if isinstance(v, bool | int | float):
+    if isinstance(v, bool):
         return json.dumps(v)
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        x = float(v)
+        return json.dumps(x) if math.isfinite(x) else ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
     if isinstance(v, list | tuple) and all(_scalar(x) for x in v):
         return LIST_SEP.join(cell_text(x) for x in v)
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=str)
