@@ -202,6 +202,11 @@
   // (critmin.api.tables writes the file: the same rows, each with its source)
   function downloads(table, path) {
     const wrap = table.closest(".table-wrap") || table;
+    if (wrap.parentElement.classList.contains("grid2")) {
+      const cell = el("div", {}); // keep the links in the table's grid cell
+      wrap.replaceWith(cell);
+      cell.append(wrap);
+    }
     let box = wrap.nextElementSibling;
     if (!box || !box.classList.contains("downloads")) {
       box = el("p", { class: "downloads" });
