@@ -313,3 +313,19 @@ def test_every_table_endpoint_downloads(client: TestClient, route: str) -> None:
     keys = list(dict.fromkeys(k for row in rows for k in row))
     assert header[: len(keys)] == keys
     assert header[len(keys) :] in ([], ["sources"])
+
+
+def test_busy_store_while_writing_the_sources_sheet_is_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from critmin.api import tables
+    from critmin.errors import StoreBusyError
+
+    def busy() -> list[dict[str, Any]]:
+        raise StoreBusyError("server busy with other requests; retry shortly")
+
+    monkeypatch.setattr(tables, "_sources_table", busy)
+    r = client.get(f"{API}/production/cobalt?format=xlsx")
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["detail"].startswith("server busy")
+    assert client.get(f"{API}/production/cobalt?format=csv").status_code == 200  # no lookup

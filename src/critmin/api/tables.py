@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from critmin import export
-from critmin.api.app import error
+from critmin.api.app import RETRY_AFTER_S, error
 from critmin.errors import CritminError, StoreBusyError
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class TableDownloads:
                 render, json.loads(body), TABLES[route], scope["path"], params, fmt
             )
         except StoreBusyError as exc:
-            response = error(503, str(exc), headers={"Retry-After": "5"})
+            response = error(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_S)})
         except CritminError as exc:
             response = error(503, str(exc).splitlines()[0] if str(exc) else "error")
         else:
