@@ -60,6 +60,30 @@ def import_table(
         typer.echo(f"imported {n} rows into {table}")
 
 
+@app.command("contract")
+def contract_cmd(
+    as_json: bool = JSON,
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print the whole page docs/data-contract.md is."
+    ),
+) -> None:
+    """Every column of every table: type, unit, whether it may be empty, values, meaning."""
+    from critmin.contract import column_rows, data_contract_markdown
+
+    if markdown:
+        typer.echo(data_contract_markdown(), nl=False)
+        return
+    rows = column_rows()
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["table", "column", "type", "unit", "description"],
+        title="the data contract (docs/data-contract.md)",
+    )
+
+
 @app.command("coverage")
 def coverage_cmd(
     as_json: bool = JSON,
