@@ -258,6 +258,28 @@ COLUMNS: dict[str, dict[str, Doc]] = {
     },
 }
 
+# what a row is, for the tables whose row model has no docstring of its own
+ABOUT: dict[str, str] = {
+    "sources": "One publication a figure comes from.",
+    "countries": "One country, territory or aggregate, with the spellings sources use.",
+    "minerals": "One mineral, element, material or group, with the lists it is on.",
+    "production": "One country's production of a mineral at one stage in one year, as one "
+    "edition published it.",
+    "reserves": "One country's reserves of a mineral at the end of one year, as one edition "
+    "published it.",
+    "us_supply": "US salient statistics of a mineral for one year: production, trade, "
+    "apparent consumption, net import reliance and price.",
+    "end_uses": "One end-use sector's share of a region's consumption of a mineral.",
+    "prices": "One published price of a product of a mineral for a year, month or quarter.",
+    "assets": "One mine or plant.",
+    "asset_output": "One asset's output of a mineral in one year.",
+    "asset_owners": "One owner's stake in an asset, in force on day D when valid_from <= D < "
+    "valid_to.",
+    "fx_rates": "US dollars per unit of a currency on one day.",
+    "interventions": "One state commitment (the ledger): who, what instrument, how much, to "
+    "whom, for which minerals, how far it has gone, and how well it is sourced.",
+}
+
 # the meaning of each fixed value; a test checks each set against the schema's own values
 FLAG_MEANINGS: dict[str, str] = {
     "W": "withheld to avoid disclosing company data",

@@ -193,6 +193,20 @@ CONVENTIONS = """\
 """
 
 
+ORIGIN = """\
+The USGS Mineral Commodity Summaries editions are written into their CSVs by `python -m
+critmin.data.build` from the release files (`../shared/data/raw`, see PROVENANCE.md), which
+prints, section by section, the lines read, imported and dropped with the reason (`critmin
+data import-usgs` does the same for a new release). Besides the world production and
+reserves and the US salient statistics, the 2026 release gives `import_shares` (Fig. 3),
+the net import reliance and main import sources of `us_supply` (Fig. 2), `applications`
+(Table 6) and `leading_producers` (Table 7, compared with critmin's own concentration by
+`critmin data leaders`, docs/usgs-leaders.md); its Table 4 is reconciled with the export
+controls in docs/controls-t4.md. `critmin data revisions MINERAL` shows one figure as each
+edition published it.
+"""
+
+
 def _aggregates() -> str:
     from critmin.data.bundled import reference_dir, table_files
 
@@ -248,13 +262,16 @@ def data_contract_markdown() -> str:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             for r in csv.DictReader(fh):
                 kinds.setdefault(r["kind"], []).append(r["mineral_id"])
+    lines.append("")
+    lines += _para(ORIGIN)
     lines += ["", "## Mineral ids", "", "The bundled `minerals` table, by kind:", ""]
     for k, v in sorted(kinds.items()):
         lines += _bullet(f"{k} ({len(v)}): " + " ".join(sorted(v)))
     lines += ["", "## Tables of the store", ""]
     for table in TABLES.values():
         lines += [f"### {table.name}", ""]
-        about = _about(table.model.__doc__, table.key, table.refs, table.append_only)
+        doc = table.model.__doc__ or column_docs.ABOUT.get(table.name)
+        about = _about(doc, table.key, table.refs, table.append_only)
         kept = NOT_TABLE_ROWS.get(table.name, ())
         if kept:
             about += " The folder also holds " + ", ".join(f"`{f}`" for f in kept)
