@@ -9,7 +9,9 @@ nothing to stderr, stores what it printed.
 
 The key is a SHA-256 over everything the output can depend on:
 
-- the arguments, the critmin version, the Python build (``sys.version``, ``sys.prefix``);
+- the arguments, the critmin version, the Python build (``sys.version``, ``sys.prefix``),
+  the import path and the modification time of each of its folders (installing, upgrading
+  or removing a dependency changes that of site-packages);
 - the package's own files (path, size and modification time of every file under
   ``critmin/``, bundled data included: an edited CSV or module is a new key);
 - the store file and its write-ahead log (path, inode, size, modification time in ns): any
@@ -175,6 +177,21 @@ def package_stamp() -> str:
     return str(h.hexdigest())
 
 
+def _paths_stamp() -> list[Any]:
+    """The import path, with the mtime of its site-packages folders: installing, upgrading or
+    removing a package (typer, rich, polars...) adds or removes a dist-info folder there."""
+    out: list[Any] = []
+    for entry in sys.path:
+        if os.path.basename(entry.rstrip("/\\")) not in ("site-packages", "dist-packages"):
+            out.append(entry)  # the current folder, say: its mtime moves with any new file
+            continue
+        try:
+            out.append((entry, os.stat(entry).st_mtime_ns))
+        except OSError:
+            out.append((entry, None))
+    return out
+
+
 def _terminal() -> list[Any]:
     out: list[Any] = []
     for stream in (sys.stdout, sys.stderr):
@@ -205,6 +222,7 @@ def cache_key(argv: list[str], store: str, stamp: list[Any]) -> str:
         __version__,
         sys.version,
         sys.prefix,
+        _paths_stamp(),
         package_stamp(),
         store,
         stamp,
