@@ -181,3 +181,23 @@ def test_data_validate_checks_the_files(tmp_path: Path, cli: Any) -> None:
         "value": "XXX",
         "message": "not found in countries",
     }
+
+
+def test_cli_prints_the_page_and_one_table(cli: Any) -> None:
+    r = cli("data", "contract", "--markdown")
+    assert r.code == 0 and r.out == data_contract_markdown()
+    r = cli("data", "contract", "NDS_Inventory", "--json")
+    assert r.code == 0
+    assert [c["column"] for c in r.json()] == FILE_TABLES["nds_inventory"].columns
+    assert r.json()[1] == {
+        "table": "nds_inventory",
+        "column": "quantity_t",
+        "type": "number",
+        "unit": "t",
+        "empty": "yes",
+        "values": "0 to 10^12",
+        "description": column_docs.COLUMNS["nds_inventory"]["quantity_t"][1],
+    }
+    r = cli("data", "contract", "projets")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert "did you mean projects?" in r.err and "'projets'" in r.err

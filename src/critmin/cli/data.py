@@ -62,6 +62,7 @@ def import_table(
 
 @app.command("contract")
 def contract_cmd(
+    table: str | None = typer.Argument(None, help="One table (default: every table)."),
     as_json: bool = JSON,
     markdown: bool = typer.Option(
         False, "--markdown", help="Print the whole page docs/data-contract.md is."
@@ -74,13 +75,20 @@ def contract_cmd(
         typer.echo(data_contract_markdown(), nl=False)
         return
     rows = column_rows()
+    if table is not None:
+        from critmin.vocab import choose
+
+        name = choose(table, list(dict.fromkeys(r["table"] for r in rows)), "table")
+        rows = [r for r in rows if r["table"] == name]
     if as_json:
         print_json(rows)
         return
     print_table(
         rows,
-        ["table", "column", "type", "unit", "description"],
+        ["table", "column", "unit", "type", "description"],
         title="the data contract (docs/data-contract.md)",
+        keys=("column",),
+        drop_first=("type", "unit"),
     )
 
 
