@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ MARKER = b"served from the render cache\n"
 
 @pytest.fixture
 def env(store: Path, tmp_path: Path) -> dict[str, str]:
+    # the copy was written just now: an output read within SETTLE_S of a store write is not
+    # kept (render_cache.settled), so date the copy a minute back
+    old = store.stat().st_mtime - 60
+    os.utime(store, (old, old))
     out = {k: v for k, v in os.environ.items() if not k.startswith("CRITMIN_")}
     out |= {"CRITMIN_DB": str(store), "CRITMIN_CACHE_DIR": str(tmp_path / "cache")}
     out["COLUMNS"] = "100"
@@ -84,6 +89,9 @@ def test_a_store_write_is_a_miss(env: dict[str, str], store: Path) -> None:
     after = _critmin(env, "minerals")
     assert after.returncode == 0
     assert after.stdout == first.stdout  # the real table again, not the planted marker
+    # (that run may start within SETTLE_S of the write and keep nothing; the next one,
+    # started after it ended, keeps the new entry beside the old one)
+    assert _critmin(env, "minerals").stdout == first.stdout
     assert len(_entries(env)) == 2
 
 
@@ -105,6 +113,14 @@ def test_errors_and_other_commands_are_not_stored(env: dict[str, str]) -> None:
     off = _critmin({**env, "CRITMIN_NO_CACHE": "1"}, "minerals")
     assert off.returncode == 0 and b"cobalt" in off.stdout
     assert _entries(env) == []
+
+
+def test_a_store_written_within_settle_time_is_not_kept(env: dict[str, str], store: Path) -> None:
+    os.utime(store)  # "written" now, as by another process
+    assert render_cache.settled(str(store), time.time_ns()) is False
+    old = time.time() - 60
+    os.utime(store, (old, old))
+    assert render_cache.settled(str(store), time.time_ns()) is True
 
 
 def test_cache_keeps_at_most_max_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,8 @@ The key is a SHA-256 over everything the output can depend on:
   ``TZ``, every ``CRITMIN_*``).
 
 An output is stored only when the store path this module works out is the one the command
-used, and the store's stamp did not change while it ran. ``CRITMIN_NO_CACHE=1`` turns the
+used, the store's stamp did not change while it ran, and the store was last written over
+SETTLE_S before it started (file times move in clock ticks). ``CRITMIN_NO_CACHE=1`` turns the
 cache off (no read, no write). At most :data:`MAX_ENTRIES` outputs are kept (the least
 recently used go first), each at most :data:`MAX_BYTES`. The folder is the user cache
 directory (``$XDG_CACHE_HOME/critmin/cli`` or ``~/.cache/critmin/cli`` on Linux,
@@ -72,6 +73,7 @@ CACHEABLE = frozenset(
 )
 MAX_ENTRIES = 200
 MAX_BYTES = 8 * 1024 * 1024
+SETTLE_S = 0.1  # as critmin.memo.SETTLE_S
 FORMAT = "1"  # bump when the key or the entry layout changes
 _ENV_EXACT = frozenset(
     {
@@ -208,6 +210,21 @@ def _terminal() -> list[Any]:
     return out
 
 
+def settled(path: str, since_ns: int) -> bool:
+    """Were the store and its log last changed over SETTLE_S before ``since_ns``? File times
+    move in clock ticks of a few ms: a write within the same tick as the read, leaving the
+    size alone, would not change the stamp, so an output read that close to a write is not
+    kept (as critmin.memo does)."""
+    limit = since_ns - int(SETTLE_S * 1e9)
+    for f in (path, path + ".wal"):
+        try:
+            if os.stat(f).st_mtime_ns > limit:
+                return False
+        except OSError:
+            continue
+    return True
+
+
 def cache_key(argv: list[str], store: str, stamp: list[Any]) -> str:
     from critmin import __version__
 
@@ -328,6 +345,7 @@ def run_cached(argv: list[str], run: Callable[[list[str]], int]) -> int:
     if not cacheable(argv):
         return run(argv)
     path = store_path()
+    started = time.time_ns()
     before = store_stamp(path)
     key = cache_key(argv, path, before) if before is not None else None
     if key is not None:
@@ -352,6 +370,8 @@ def run_cached(argv: list[str], run: Callable[[list[str]], int]) -> int:
                 wrapper.flush()
         sys.stdout, sys.stderr = saved
     if code != 0 or err[1].copy or key is None or store_stamp(path) != before:
+        return code
+    if not settled(path, started):
         return code
     if _store_used() != path:
         return code
