@@ -98,7 +98,10 @@ COLUMNS: dict[str, dict[str, Doc]] = {
             "%",
             "Net imports as a percent of apparent consumption (negative: net exporter).",
         ),
-        "nir_flag": ("code", "E net exporter, > or < a bound, W withheld, NA not available."),
+        "nir_flag": (
+            "code",
+            "Why the reliance is bounded or missing (see the nir_flag values below).",
+        ),
         "import_sources": (
             "ISO 3166-1 alpha-3 list",
             "Main import sources, largest first, `|`-separated.",
