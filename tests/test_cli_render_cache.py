@@ -129,9 +129,12 @@ def test_cache_keeps_at_most_max_entries(tmp_path: Path, monkeypatch: pytest.Mon
     for i in range(5):
         render_cache.store(f"k{i}", b"x")
         os.utime(tmp_path / f"k{i}", ns=(i * 10**9, i * 10**9))
+    (tmp_path / ".k9.123.tmp").write_bytes(b"x")  # a write killed before its rename
+    os.utime(tmp_path / ".k9.123.tmp", ns=(0, 0))
+    (tmp_path / ".k8.124.tmp").write_bytes(b"x")  # another process writing now
     render_cache.store("k5", b"x")
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == ["k3", "k4", "k5"]  # the oldest go first
+    assert left == [".k8.124.tmp", "k3", "k4", "k5"]  # the oldest go first
     assert render_cache.lookup("k5") == b"x" and render_cache.lookup("k0") is None
 
 

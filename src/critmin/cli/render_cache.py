@@ -285,13 +285,22 @@ def store(key: str, data: bytes) -> None:
 
 
 def _evict(folder: str) -> None:
+    """Remove the least recently used entries past MAX_ENTRIES, and temporary files over an
+    hour old (left by a process killed between its write and its rename)."""
     entries = []
+    stale = time.time_ns() - 3600 * 10**9
     for e in os.scandir(folder):
-        if e.is_file(follow_symlinks=False) and not e.name.startswith("."):
-            try:
-                entries.append((e.stat().st_mtime_ns, e.path))
-            except OSError:
-                continue
+        if not e.is_file(follow_symlinks=False):
+            continue
+        try:
+            mtime = e.stat().st_mtime_ns
+        except OSError:
+            continue
+        if not e.name.startswith("."):
+            entries.append((mtime, e.path))
+        elif e.name.endswith(".tmp") and mtime < stale:
+            with contextlib.suppress(OSError):
+                os.remove(e.path)
     entries.sort()
     for _, path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
         with contextlib.suppress(OSError):
