@@ -15,7 +15,10 @@ Each critmin command is timed twice: ``cold`` with the render cache off
 (``CRITMIN_NO_CACHE=1``: typer, rich, polars and duckdb are imported and the store is read,
 as on a cache miss) and ``warm`` with it on, answered from the cache the warm-up filled
 (critmin.cli.render_cache; a private cache folder in a temporary directory). A version
-without the cache times the same in both rows.
+without the cache times the same in both rows. The commands read a private store in the same
+temporary directory (built by the warm-up), unless ``--db`` names one: another process that
+writes the default store (a rebuild from another checkout's data) would otherwise turn warm
+runs into misses and add rebuilds to cold ones.
 """
 
 from __future__ import annotations
@@ -60,11 +63,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--src", help="another checkout's src folder, put first on the path")
+    ap.add_argument("--db", help="the store to read (default: a private one, built here)")
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["COLUMNS"] = "80"
     env.pop("CRITMIN_NO_CACHE", None)
-    env["CRITMIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="critmin-bench-cache-")
+    scratch = tempfile.mkdtemp(prefix="critmin-bench-")
+    env["CRITMIN_CACHE_DIR"] = os.path.join(scratch, "cache")
+    env["CRITMIN_DB"] = args.db or os.path.join(scratch, "critmin.duckdb")
     if args.src:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, env.get("PYTHONPATH")]))
     cold_env = {**env, "CRITMIN_NO_CACHE": "1"}
@@ -96,7 +102,7 @@ def main() -> None:
     for name in cases:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])
         print(f"{name:40s} {w * 1000:9.1f} {w / base_w:7.1f} {c * 1000:9.1f} {c / base_c:7.1f}")
-    shutil.rmtree(env["CRITMIN_CACHE_DIR"], ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
