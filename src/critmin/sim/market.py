@@ -202,8 +202,9 @@ class _Observed:
 
 
 def _observed_flows(case: Case, p: Params, rng: np.random.Generator, n: int) -> _Observed | None:
-    """Draw the episode's observed export flows (customs), with unrecorded flows added back:
-    f = f_obs + u (1 - f_obs), u the unrecorded share. None if the episode has no flows."""
+    """Draw the episode's observed export flows (customs), with unrecorded flows added back
+    to a fall: f = f_obs + u (1 - f_obs) where f_obs < 1, u the unrecorded share (a rush,
+    f_obs >= 1, is kept as recorded). None if the episode has no flows."""
     steps = case.flows
     if not steps:
         return None
@@ -216,7 +217,7 @@ def _observed_flows(case: Case, p: Params, rng: np.random.Generator, n: int) -> 
             + (st.start.month - 1)
             + (st.start.day - 1) / 30.4375
         )
-        levels.append(f_obs + u * (1.0 - f_obs))
+        levels.append(np.where(f_obs < 1.0, f_obs + u * (1.0 - f_obs), f_obs))  # falls only
     return _Observed(tuple(float(m) for m in starts), np.array(levels))
 
 
