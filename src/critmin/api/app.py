@@ -293,6 +293,7 @@ def create_app(
         dashboard,
         floor,
         ledger,
+        pages,
         pipeline,
         reference,
         scenarios,
@@ -339,6 +340,7 @@ def create_app(
 
     for module in (
         reference,
+        pages,
         supply,
         charts,
         ledger,
