@@ -1292,8 +1292,17 @@
   const VIEWS = { concentration: conc, controls, ledger, floor, scenarios };
   const started = {};
 
+  // pages.js (country and mineral pages, search) adds its views through this kit
+  window.critminKit = {
+    views: VIEWS,
+    api, el, query, showError, fillSelect, setRows, td, sourceCell, sourceLink, once,
+    countryNames, mineralNames, num, tonnes, pct, usd, label,
+  };
+
   function route() {
-    const name = (location.hash || "#concentration").slice(1);
+    // "#country/COD": the view, then its arguments (a view with show() is given them)
+    const parts = (location.hash || "#concentration").slice(1).split("/").map(decodeURIComponent);
+    const name = parts[0];
     const view = VIEWS[name] ? name : "concentration";
     for (const key of Object.keys(VIEWS)) {
       document.getElementById("view-" + key).hidden = key !== view;
@@ -1312,6 +1321,7 @@
       // charts drawn while their view was hidden take the size of the visible view
       document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => Plotly.Plots.resize(d));
     }
+    if (VIEWS[view].show) VIEWS[view].show(parts.slice(1));
     document.body.dataset.view = view;
   }
 
