@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -90,6 +91,15 @@ def _open(browser: Browser, url: str, width: int) -> tuple[Page, list[str]]:
     return page, errors
 
 
+def _bare_codes(page: Page, body: str) -> list[str]:
+    """Visible table cells (sources aside) that show a bare ISO3 code or a snake_case id."""
+    cells = page.eval_on_selector_all(
+        f"{body} tbody td:not(.src)", "cs => cs.map(c => c.textContent.trim())"
+    )
+    assert cells
+    return [c for c in cells if re.fullmatch(r"[A-Z]{3}", c) or re.search(r"\b[a-z]+_[a-z_]+\b", c)]
+
+
 def _fits(page: Page) -> int:
     return int(
         page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -140,6 +150,7 @@ def test_country_page_renders_and_fits(server: str, browser: Browser, width: int
             "#cp-ownership tbody td:nth-child(3)", "cs => cs.map(c => c.textContent)"
         )
         assert "China" in owners and "CHN" not in owners
+        assert _bare_codes(page, "#cp-body") == []
         assert _fits(page) <= 0, width
         _shot(page, f"country-COD-{width}")
         assert errors == []
@@ -158,7 +169,7 @@ def test_mineral_page_renders_and_fits(server: str, browser: Browser, width: int
             "#ms-production-mine thead th", "hs => hs.map(h => h.textContent)"
         )
         assert heads[0] == "country" and len(heads) == len(years) + 2  # + source
-        assert heads[1].startswith(str(years[0])) and "MCS" in heads[1]
+        assert heads[1].startswith(str(years[0])) and "USGS MCS" in heads[1]
         row = page.locator("#ms-production-mine tbody tr").first
         assert row.locator("td").first.inner_text() == "DR Congo"
         cod = {
@@ -169,6 +180,7 @@ def test_mineral_page_renders_and_fits(server: str, browser: Browser, width: int
         assert row.locator("td").nth(len(years)).inner_text() == f"{cod[years[-1]]:,.0f}"
         for key in ("hhi", "prices", "reliance", "imports", "controls", "ledger", "forecasts"):
             assert page.locator(f"#ms-{key} tbody tr").count() > 0, key
+        assert _bare_codes(page, "#ms-body") == []
         # cobalt has no backtest case: the block says so instead of an empty table
         assert page.inner_text("#ms-backtest .nodata").startswith("no data")
         assert _fits(page) <= 0, width

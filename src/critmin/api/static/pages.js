@@ -17,6 +17,12 @@
   const times = (x) => (x === null || x === undefined ? "n/a" : Number(x).toFixed(2) + "x");
   const money = (x) => (x === null || x === undefined ? "n/a" : kit.usd(x));
 
+  // an edition id in words: "usgs-mcs-2026" -> "USGS MCS 2026" (the id stays in the tooltip)
+  const edition = (id) =>
+    String(id || "")
+      .replace(/^usgs-mcs-(\d{4})$/, "USGS MCS $1")
+      .replace(/^iea-gcmo-(\d{4})$/, "IEA GCMO $1");
+
   const names = { countries: {}, minerals: {} };
   async function loadNames() {
     const [c, m] = await Promise.all([countryNames(), mineralNames()]);
@@ -235,7 +241,7 @@
     ]);
     // the edition of each year under its header
     const ths = wrap.querySelectorAll("thead th");
-    years.forEach((y, i) => ths[i + 1].append(el("div", { class: "small", text: (editions[y] || "").replace(/^usgs-mcs-/, "MCS ") })));
+    years.forEach((y, i) => ths[i + 1].append(el("div", { class: "small", text: edition(editions[y]), title: editions[y] || "" })));
   }
 
   const mineral = {
@@ -305,7 +311,7 @@
         td(r.nir_flag === "E" ? "net exporter" : (r.nir_flag && r.nir_flag !== "E" ? r.nir_flag : "") + pctv(r.net_import_reliance_pct, 0), "num"),
         td(tonnes(r.imports), "num"),
         td(tonnes(r.apparent_consumption), "num"),
-        td(r.edition, "nw"),
+        el("td", { class: "nw", text: edition(r.edition), title: r.edition }),
       ]);
       block(out, "imports", res.import_sources, ["source country", "#share of US imports", "product", "period"], (r) => [
         countryCell(r.iso3),
