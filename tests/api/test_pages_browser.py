@@ -92,9 +92,13 @@ def _open(browser: Browser, url: str, width: int) -> tuple[Page, list[str]]:
 
 
 def _bare_codes(page: Page, body: str) -> list[str]:
-    """Visible table cells (sources aside) that show a bare ISO3 code or a snake_case id."""
+    """Visible table cells (sources aside) that show a bare ISO3 code or a snake_case id; the
+    small print under a cell (a control's description, quoted from its source) aside."""
     cells = page.eval_on_selector_all(
-        f"{body} tbody td:not(.src)", "cs => cs.map(c => c.textContent.trim())"
+        f"{body} tbody td:not(.src)",
+        "cs => cs.map(c => [...c.childNodes]"
+        " .filter(n => !(n.classList && n.classList.contains('small')))"
+        " .map(n => n.textContent).join('').trim())",
     )
     assert cells
     return [c for c in cells if re.fullmatch(r"[A-Z]{3}", c) or re.search(r"\b[a-z]+_[a-z_]+\b", c)]

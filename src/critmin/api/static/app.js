@@ -1300,7 +1300,7 @@
   };
 
   function route() {
-    // "#country/COD": the view, then its arguments (a view with show() is given them)
+    // "#country/COD": the view, then its arguments (a view with enter() is given them)
     const parts = (location.hash || "#concentration").slice(1).split("/").map(decodeURIComponent);
     const name = parts[0];
     const view = VIEWS[name] ? name : "concentration";
@@ -1321,7 +1321,7 @@
       // charts drawn while their view was hidden take the size of the visible view
       document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => Plotly.Plots.resize(d));
     }
-    if (VIEWS[view].show) VIEWS[view].show(parts.slice(1));
+    if (VIEWS[view].enter) VIEWS[view].enter(parts.slice(1));
     document.body.dataset.view = view;
   }
 

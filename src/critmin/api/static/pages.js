@@ -53,9 +53,13 @@
       "td",
       {},
       el("span", { class: "badge " + r.status, text: String(r.status).replace("_", " ") }),
-      el("div", { class: "small", text: r.status_text || "" })
+      el("div", { class: "small", text: (r.status_text || "").replace(/_/g, " ") })
     );
   }
+
+  // a control's targets in words: a country's name, "all destinations", "military end users"
+  const targets = (ts) =>
+    (ts || []).map((t) => (t === "all" ? "all destinations" : /^[A-Z]{3}$/.test(t) ? cname(t) : label(t))).join(", ");
 
   function controlCell(r) {
     return el(
@@ -143,7 +147,7 @@
       })();
       return this.ready;
     },
-    async show(args) {
+    async enter(args) {
       await this.ready;
       const id = args[0] || document.getElementById("cp-country").value || "COD";
       document.getElementById("cp-country").value = id.toUpperCase();
@@ -188,14 +192,14 @@
       const ctlId = (r) => "row-ctl-" + r.control_id;
       block(out, "imposed", res.controls_imposed, ["control and what it does", "target", "from", "status"], (r) => [
         controlCell(r),
-        td((r.target || []).map((t) => cname(t) || t).join(", ")),
+        td(targets(r.target)),
         td(r.effective || r.announced || "not recorded", "nw"),
         statusCell(r),
       ], { rowId: ctlId });
       block(out, "faced", res.controls_faced, ["control and what it does", "imposed by", "target", "status"], (r) => [
         controlCell(r),
         countryCell(r.imposing_iso3),
-        td((r.target || []).map((t) => cname(t) || t).join(", ")),
+        td(targets(r.target)),
         statusCell(r),
       ], { rowId: ctlId });
       const ledId = (r) => "row-led-" + r.id;
@@ -259,7 +263,7 @@
       })();
       return this.ready;
     },
-    async show(args) {
+    async enter(args) {
       await this.ready;
       const id = args[0] || document.getElementById("ms-mineral").value || "cobalt";
       await this.load(id);
