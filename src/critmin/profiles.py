@@ -363,7 +363,11 @@ def _ownership(
         ["mineral", "year", "owner_iso3", "share_pct", "stakes_on"],
         rows,
         index,
-        "the asset register holds no mine output in this country, so its owners are unknown",
+        (
+            "the asset register holds no mine output in this country, so its owners are unknown"
+            if not minerals
+            else "no ownership share could be computed"
+        ),
         note=note if rows else ("; ".join(skipped) or None),
     )
 
@@ -527,10 +531,10 @@ def _commitments(
     from critmin.ledger import latest, ledger
 
     current = latest(ledger(path))
-    cols = ["id", "date", "instrument", "amount_usd", "status", "counted"]
+    cols = ["amount_usd", "counted", "status", "instrument"]  # the last ones give way first
     received = _ledger_block(
         "Commitments it receives (host country)",
-        [cols[0], cols[1], "actor_iso3", *cols[2:]],
+        ["id", "date", "actor_iso3", *cols],
         [r for r in current if r["host_iso3"] == iso3],
         index,
         "no ledger row names this country as host",
@@ -538,7 +542,7 @@ def _commitments(
     )
     made = _ledger_block(
         "Commitments it makes (actor)",
-        [cols[0], cols[1], "host_iso3", *cols[2:]],
+        ["id", "date", "host_iso3", *cols],
         [r for r in current if r["actor_iso3"] == iso3],
         index,
         "no ledger row names this country as actor",
@@ -820,7 +824,7 @@ def _mineral_ledger(
     rows = [r for r in latest(ledger(path)) if mineral_id in (r["mineral_ids"] or [])]
     return _ledger_block(
         "Ledger: commitments naming it",
-        ["id", "date", "actor_iso3", "instrument", "amount_usd", "counted"],
+        ["id", "date", "actor_iso3", "amount_usd", "counted", "status", "instrument"],
         rows,
         index,
         "no ledger row names this mineral",

@@ -31,7 +31,9 @@ def _cell(key: str, value: Any) -> Any:
         return "n/a" if value is None else f"{value:.2f}"
     if key == "hhi":
         return "no figure" if value is None else f"{value:,.0f}"
-    if key in ("value_t", "value", "world_t", "amount_usd", "imports", "apparent_consumption"):
+    if key == "amount_usd":  # USD million: the row ids are long, the amount must fit beside
+        return "n/a" if value is None else f"{value / 1e6:,.1f} M"
+    if key in ("value_t", "value", "world_t", "imports", "apparent_consumption"):
         return "n/a" if value is None else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}")
     return value
 
