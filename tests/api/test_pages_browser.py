@@ -185,6 +185,18 @@ def test_mineral_page_renders_and_fits(server: str, browser: Browser, width: int
         for key in ("hhi", "prices", "reliance", "imports", "controls", "ledger", "forecasts"):
             assert page.locator(f"#ms-{key} tbody tr").count() > 0, key
         assert _bare_codes(page, "#ms-body") == []
+        # the trend chart: titled axes, one line per producer, named
+        wait_js(page, "(document.getElementById('ms-chart').data || []).length > 0")
+        chart = page.evaluate(
+            "(() => { const d = document.getElementById('ms-chart'); return {"
+            " x: d.layout.xaxis.title.text, y: d.layout.yaxis.title.text,"
+            " names: d.data.map(t => t.name),"
+            " marks: d.querySelectorAll('.js-line, .point').length,"
+            " drawnX: (d.querySelector('.g-xtitle') || {}).textContent || ''}; })()"
+        )
+        assert chart["x"] and chart["y"] == "tonnes" and chart["drawnX"]
+        assert chart["names"][0] == "DR Congo" and len(chart["names"]) == 5
+        assert chart["marks"] > 0
         # cobalt has no backtest case: the block says so instead of an empty table
         assert page.inner_text("#ms-backtest .nodata").startswith("no data")
         assert _fits(page) <= 0, width

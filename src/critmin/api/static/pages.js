@@ -248,6 +248,50 @@
     years.forEach((y, i) => ths[i + 1].append(el("div", { class: "small", text: edition(editions[y]), title: editions[y] || "" })));
   }
 
+  // the five largest producers of one stage over the years, tonnes (names in the legend)
+  function trendChart(container, res, stage) {
+    const rows = res.production.rows.filter((r) => r.stage === stage && !AGG[r.iso3] && r.value_t !== null);
+    const years = [...new Set(rows.map((r) => r.year))].sort();
+    const last = years[years.length - 1];
+    const top = rows
+      .filter((r) => r.year === last)
+      .sort((a, b) => b.value_t - a.value_t)
+      .slice(0, 5)
+      .map((r) => r.iso3);
+    const div = el("div", { class: "chart", id: "ms-chart" });
+    container.append(div);
+    const what = stage === "mine" ? "mine production" : "refined production";
+    const traces = top.map((iso3) => {
+      const series = rows.filter((r) => r.iso3 === iso3).sort((a, b) => a.year - b.year);
+      return {
+        type: "scatter",
+        mode: "lines+markers",
+        name: cname(iso3),
+        x: series.map((r) => r.year),
+        y: series.map((r) => r.value_t),
+        customdata: series.map((r) => edition(r.edition)),
+        hovertemplate: cname(iso3) + " (" + iso3 + "), %{x}: %{y:,} t (%{customdata})<extra></extra>",
+      };
+    });
+    Plotly.react(
+      div,
+      traces,
+      {
+        title: { text: mname(res.mineral) + " " + what + ", t", x: 0.01, font: { size: 14 } },
+        font: { family: "Helvetica, Arial, sans-serif", size: 12, color: "#222" },
+        margin: { l: 70, r: 20, t: 50, b: 50 },
+        height: 360,
+        xaxis: { title: { text: "year (each from its latest edition)" }, dtick: 1, gridcolor: "#eee" },
+        yaxis: { title: { text: "tonnes" }, gridcolor: "#eee", rangemode: "tozero" },
+        annotations: [],
+        legend: { orientation: "h", y: -0.25 },
+        paper_bgcolor: "white",
+        plot_bgcolor: "white",
+      },
+      { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] }
+    );
+  }
+
   const mineral = {
     ready: null,
     token: 0,
@@ -291,6 +335,7 @@
       out.replaceChildren();
       out.dataset.mineral = res.mineral;
       const stages = [...new Set(res.production.rows.map((r) => r.stage))];
+      if (stages.length) trendChart(out, res, stages[0]);
       if (!stages.length) block(out, "production", res.production, [], () => []);
       stages.forEach((s) => pivot(out, "production", res.production, "value_t", s));
       block(out, "hhi", res.hhi, ["stage", "#year", "#HHI", "band", "#top-3", "#China", "leader"], (r) => [
