@@ -283,7 +283,6 @@
         height: 360,
         xaxis: { title: { text: "year (each from its latest edition)" }, dtick: 1, gridcolor: "#eee" },
         yaxis: { title: { text: "tonnes" }, gridcolor: "#eee", rangemode: "tozero" },
-        annotations: [],
         legend: { orientation: "h", y: -0.25 },
         paper_bgcolor: "white",
         plot_bgcolor: "white",
