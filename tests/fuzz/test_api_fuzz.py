@@ -103,6 +103,8 @@ SLOW = {
     "GET /api/v1/exposure",  # these three compute for most of a second whatever they get
     "GET /api/v1/dominance",
     "GET /api/v1/concentration",
+    "GET /api/v1/countries/{country}",  # a page each: every block's queries, a scenario run
+    "GET /api/v1/minerals/{mineral}/sheet",
 }
 OPERATIONS = {r.ok().label: r.ok() for r in schema.get_all_operations()}
 # negative cases need something to break: operations with no parameter and no body get none

@@ -294,6 +294,7 @@ def create_app(
         dashboard,
         floor,
         ledger,
+        pages,
         pipeline,
         reference,
         scenarios,
@@ -340,6 +341,7 @@ def create_app(
 
     for module in (
         reference,
+        pages,
         supply,
         charts,
         ledger,

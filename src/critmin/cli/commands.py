@@ -22,6 +22,7 @@ from critmin.cli import db as db_cmd
 from critmin.cli import floor as floor_cmd
 from critmin.cli import ledger as ledger_cmd
 from critmin.cli import lookups as lookups_cmd
+from critmin.cli import pages as pages_cmd
 from critmin.cli import pipeline as pipeline_cmd
 from critmin.cli import reference as reference_cmd
 from critmin.cli import scenario as scenario_cmd
@@ -45,6 +46,7 @@ app.add_typer(ledger_cmd.app, name="ledger")
 reference_cmd.register(app)
 supply_cmd.register(app)
 lookups_cmd.register(app)
+pages_cmd.register(app)
 pipeline_cmd.register(app)
 floor_cmd.register(app)
 scenario_cmd.register(app)

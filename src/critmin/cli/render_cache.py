@@ -69,6 +69,8 @@ CACHEABLE = frozenset(
         "reserves",
         "imports",
         "controls",
+        "country",
+        "mineral",
     }
 )
 MAX_ENTRIES = 200

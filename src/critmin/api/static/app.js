@@ -1322,8 +1322,17 @@
   const VIEWS = { concentration: conc, controls, ledger, floor, scenarios };
   const started = {};
 
+  // pages.js (country and mineral pages, search) adds its views through this kit
+  window.critminKit = {
+    views: VIEWS,
+    api, el, query, showError, fillSelect, setRows, td, sourceCell, sourceLink, once,
+    countryNames, mineralNames, num, tonnes, pct, usd, label,
+  };
+
   function route() {
-    const name = (location.hash || "#concentration").slice(1);
+    // "#country/COD": the view, then its arguments (a view with enter() is given them)
+    const parts = (location.hash || "#concentration").slice(1).split("/").map(decodeURIComponent);
+    const name = parts[0];
     const view = VIEWS[name] ? name : "concentration";
     for (const key of Object.keys(VIEWS)) {
       document.getElementById("view-" + key).hidden = key !== view;
@@ -1342,6 +1351,7 @@
       // charts drawn while their view was hidden take the size of the visible view
       document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => Plotly.Plots.resize(d));
     }
+    if (VIEWS[view].enter) VIEWS[view].enter(parts.slice(1));
     document.body.dataset.view = view;
   }
 
