@@ -25,97 +25,80 @@ TIMED = {
     "optimiser_seconds",
 }
 
+
+def cmd(text: str) -> list[str]:
+    """A command line as its words."""
+    return text.split()
+
+
 # (function, keyword arguments, the same question on the command line)
 CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "production",
         {"mineral": "Co", "year": 2024, "edition": "usgs-mcs-2025"},
-        ["production", "cobalt", "--year", "2024", "--edition", "usgs-mcs-2025"],
+        cmd("production cobalt --year 2024 --edition usgs-mcs-2025"),
     ),
     (
         "concentration",
         {"mineral": "gallium", "stage": "Refine"},
-        ["concentration", "Ga", "--stage", "refine"],
+        cmd("concentration Ga --stage refine"),
     ),
-    ("concentration_all", {"stage": "refine"}, ["concentration", "--all", "--stage", "refine"]),
-    ("dominance", {}, ["dominance"]),
+    ("concentration_all", {"stage": "refine"}, cmd("concentration --all --stage refine")),
+    ("dominance", {}, cmd("dominance")),
     (
         "control",
         {"mineral": "cobalt", "host": "CD", "year": 2024},
-        ["control", "cobalt", "--host", "COD", "--year", "2024"],
+        cmd("control cobalt --host COD --year 2024"),
     ),
     (
         "control",
         {"mineral": "cobalt", "host": "COD", "by": "projects", "on": "2024-06-01"},
-        ["control", "cobalt", "--host", "COD", "--by", "projects", "--as-of", "2024-06-01"],
+        cmd("control cobalt --host COD --by projects --as-of 2024-06-01"),
     ),
     (
         "controls",
         {"country": "China", "on": "2025-06-01"},
-        ["controls", "--country", "CN", "--as-of", "2025-06-01"],
+        cmd("controls --country CN --as-of 2025-06-01"),
     ),
     (
         "control_events",
         {"control_id": "chn-2024-046-us-dual-use-ban", "on": "2025-01-01"},
-        ["controls", "show", "chn-2024-046-us-dual-use-ban", "--as-of", "2025-01-01"],
+        cmd("controls show chn-2024-046-us-dual-use-ban --as-of 2025-01-01"),
     ),
-    ("exposure", {"on": "2025-06-01"}, ["exposure", "--as-of", "2025-06-01"]),
-    ("prices", {"mineral": "cobalt"}, ["prices", "cobalt"]),
-    ("reserves", {"mineral": "cobalt", "year": 2024}, ["reserves", "cobalt", "--year", "2024"]),
-    ("imports", {"mineral": "gallium"}, ["imports", "gallium"]),
-    ("us_supply", {"mineral": "gallium"}, ["us-supply", "gallium"]),
-    ("ledger_list", {}, ["ledger", "list"]),
+    ("exposure", {"on": "2025-06-01"}, cmd("exposure --as-of 2025-06-01")),
+    ("prices", {"mineral": "cobalt"}, cmd("prices cobalt")),
+    ("reserves", {"mineral": "cobalt", "year": 2024}, cmd("reserves cobalt --year 2024")),
+    ("imports", {"mineral": "gallium"}, cmd("imports gallium")),
+    ("us_supply", {"mineral": "gallium"}, cmd("us-supply gallium")),
+    ("ledger_list", {}, cmd("ledger list")),
     (
         "ledger_list",
         {"actor": "United States", "instrument": "price floor", "history": True},
-        ["ledger", "list", "--actor", "US", "--instrument", "price-floor", "--history"],
+        cmd("ledger list --actor US --instrument price-floor --history"),
     ),
     (
         "ledger_summary",
         {"by": "agency", "status": ["committed", "disbursed"], "since": "2025-01-01"},
-        [
-            "ledger",
-            "summary",
-            "--by",
-            "agency",
-            "--status",
-            "committed",
-            "--status",
-            "disbursed",
-            "--since",
-            "2025-01-01",
-        ],
+        cmd("ledger summary --by agency --status committed --status disbursed --since 2025-01-01"),
     ),
     (
         "ledger_reconcile",
         {"include_unverified": True},
-        ["ledger", "reconcile", "--include-unverified"],
+        cmd("ledger reconcile --include-unverified"),
     ),
-    ("ledger_history", {"row_id": "iv-0001"}, ["ledger", "history", "iv-0001"]),
+    ("ledger_history", {"row_id": "iv-0001"}, cmd("ledger history iv-0001")),
     (
         "floor",
         {"preset": "mp-ndpr", "paths": 4096},
-        ["floor", "--preset", "mp-ndpr", "--paths", "4096", "--no-band"],
+        cmd("floor --preset mp-ndpr --paths 4096 --no-band"),
     ),
     (
         "floor",
         {"preset": "mp-ndpr", "model": "gbm", "sigma": 0.5, "jumps": False, "paths": 4096},
-        [
-            "floor",
-            "--preset",
-            "mp-ndpr",
-            "--model",
-            "gbm",
-            "--vol",
-            "0.5",
-            "--jumps",
-            "none",
-            "--paths",
-            "4096",
-            "--no-band",
-            "--seed",
-            "20250404",
-        ],
+        cmd(
+            "floor --preset mp-ndpr --model gbm --vol 0.5 --jumps none --paths 4096 --no-band "
+            "--seed 20250404"
+        ),
     ),
     (
         "floor",
@@ -130,73 +113,41 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
             "paths": 4096,
             "seed": 7,
         },
-        [
-            "floor",
-            "--floor",
-            "110",
-            "--spot",
-            "90",
-            "--years",
-            "2",
-            "--volume",
-            "1000,2000",
-            "--settlement",
-            "quarterly",
-            "--vol",
-            "0.3",
-            "--rate",
-            "0.04",
-            "--paths",
-            "4096",
-            "--seed",
-            "7",
-        ],
+        cmd(
+            "floor --floor 110 --spot 90 --years 2 --volume 1000,2000 --settlement quarterly "
+            "--vol 0.3 --rate 0.04 --paths 4096 --seed 7"
+        ),
     ),
-    ("floor_band", {"preset": "mp-ndpr"}, ["floor", "--preset", "mp-ndpr", "--band"]),
+    ("floor_band", {"preset": "mp-ndpr"}, cmd("floor --preset mp-ndpr --band")),
     (
         "scenario_run",
         {"name": "chn-2025-ree-april", "draws": 500},
-        ["scenario", "run", "chn-2025-ree-april", "--draws", "500"],
+        cmd("scenario run chn-2025-ree-april --draws 500"),
     ),
-    ("scenario_backtest", {"draws": 100}, ["scenario", "backtest", "--draws", "100"]),
+    ("scenario_backtest", {"draws": 100}, cmd("scenario backtest --draws 100")),
     (
         "stockpile_plan",
-        {"budget": 5e9, "draws": 500, "minerals": "Ga, antimony, cobalt", "lp_check": False},
-        [
-            "stockpile",
-            "plan",
-            "--budget",
-            "5e9",
-            "--draws",
-            "500",
-            "--no-lp-check",
-            "--minerals",
-            "gallium,Sb",
-            "--minerals",
-            "Co",
-        ],
+        {
+            "budget": 5000000000.0,
+            "draws": 500,
+            "minerals": "Ga, antimony, cobalt",
+            "lp_check": False,
+        },
+        cmd(
+            "stockpile plan --budget 5e9 --draws 500 --no-lp-check --minerals gallium,Sb "
+            "--minerals Co"
+        ),
     ),
     (
         "stockpile_frontier",
-        {"max_budget": 4e9, "step": 1e9, "draws": 500, "probability": 0.1},
-        [
-            "stockpile",
-            "frontier",
-            "--max-budget",
-            "4e9",
-            "--step",
-            "1e9",
-            "--draws",
-            "500",
-            "--probability",
-            "0.1",
-        ],
+        {"max_budget": 4000000000.0, "step": 1000000000.0, "draws": 500, "probability": 0.1},
+        cmd("stockpile frontier --max-budget 4e9 --step 1e9 --draws 500 --probability 0.1"),
     ),
-    ("pipeline_run", {"draws": 300}, ["pipeline", "run", "--draws", "300"]),
+    ("pipeline_run", {"draws": 300}, cmd("pipeline run --draws 300")),
     (
         "pipeline_backtest",
         {"draws": 300, "years": 8},
-        ["pipeline", "backtest", "--draws", "300", "--years", "8"],
+        cmd("pipeline backtest --draws 300 --years 8"),
     ),
 ]
 
