@@ -39,6 +39,34 @@ class FloorBand(Result):
     """A preset's band: cost by long-run price x volume; table: ``rows``."""
 
 
+def preset_base(
+    preset: str | None,
+    definition: str | Path | None,
+    model_kind: str | None = None,
+    definition_field: str = "definition",
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Title, contract fields and model fields (``kind`` included) of a preset or a YAML
+    definition, for ``model_kind`` (default: the definition's default model). A kind the
+    definition does not calibrate keeps its default model's spot, sigma and jumps. The
+    sweep's floor engine starts from the same base (critmin.sweep.engines)."""
+    from critmin.sim.floor import load_definition, load_preset
+
+    spec = (
+        load_definition(definition, definition_field)
+        if definition is not None
+        else load_preset(preset or "")
+    )
+    kind = model_kind or spec.default_model
+    if kind in {m.kind for m in spec.models}:
+        model_data = spec.model(kind).model_dump()
+    else:  # the other kind: keep the preset's spot, sigma and jumps
+        base = spec.model()
+        jumps = None if base.jumps is None else base.jumps.model_dump()
+        model_data = {"spot": base.spot, "sigma": base.sigma, "jumps": jumps}
+    model_data["kind"] = kind
+    return f"{spec.title} ({spec.name})", spec.contract.model_dump(), model_data
+
+
 def build(
     preset: str | None,
     definition: str | Path | None,
@@ -57,31 +85,20 @@ def build(
     definition, floor, term_years, volume_tpy, spot and sigma are required; the kind is
     "ou" when kappa or theta_level is given, else "gbm". Errors name the field.
     """
-    from critmin.sim.floor import FloorContract, PriceModel, load_definition, load_preset
+    from critmin.sim.floor import FloorContract, PriceModel
     from critmin.sim.floor import validated as check
 
     if preset is not None and definition is not None:
         raise InputError("give a preset or a definition, not both", field="preset")
     if model_kind is not None and model_kind not in {"gbm", "ou"}:
         raise InputError("choose gbm or ou", field="model", value=model_kind)
-    title, contract_data, model_data = "price floor", dict[str, Any](), dict[str, Any]()
     given = {k for k, v in model_set.items() if v is not None}
     if preset is not None or definition is not None:
-        spec = (
-            load_definition(definition, definition_field)
-            if definition is not None
-            else load_preset(preset or "")
+        title, contract_data, model_data = preset_base(
+            preset, definition, model_kind, definition_field
         )
-        title = f"{spec.title} ({spec.name})"
-        contract_data = spec.contract.model_dump()
-        kind = model_kind or spec.default_model
-        if kind in {m.kind for m in spec.models}:
-            model_data = spec.model(kind).model_dump()
-        else:  # the other kind: keep the preset's spot, sigma and jumps
-            base = spec.model()
-            model_data = {"spot": base.spot, "sigma": base.sigma, "jumps": base.jumps}
-        model_data["kind"] = kind
     else:
+        title, contract_data, model_data = "price floor", {}, {}
         for key in ("floor", "term_years", "volume_tpy", "spot", "sigma"):
             if contract_set.get(key) is None and model_set.get(key) is None:
                 raise InputError("required without a preset or a definition", field=key)
