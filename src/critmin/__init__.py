@@ -1,7 +1,14 @@
 """critmin: critical-minerals supply security, as sourced numbers.
 
 The Python API. ``import critmin as cm`` is cheap: the functions below are imported on first
-use, so the command line starts fast.
+use, so the command line starts fast. Each capability is a function of keyword arguments
+returning a :class:`critmin.results.Result` (``.to_dict()``, ``.to_polars()``,
+``.to_pandas()``), the same answer as the command's ``--json``::
+
+    cm.concentration(mineral="cobalt").to_polars()
+    cm.floor(preset="mp-ndpr", sigma=0.5)["expected_cost_usd"]
+
+docs/python-api.md lists them.
 """
 
 from __future__ import annotations
