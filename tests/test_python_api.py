@@ -328,3 +328,40 @@ def test_sweep_run_matches_the_cli(store: Path, cli: Any, tmp_path: Path) -> Non
     # a cheaper cell costs less: a floor of 100 pays less than one of 120
     cost = frame["expected_cost_usd"].to_list()
     assert cost[0] < cost[1]
+
+
+@pytest.fixture(scope="module")
+def spellings(built_store: Path) -> list[tuple[str, str]]:
+    """(spelling, mineral id) for every mineral's id, name and symbol."""
+    rows = cm.minerals(built_store).to_dicts()
+    return [
+        (str(r[key]), str(r["mineral_id"]))
+        for r in rows
+        for key in ("mineral_id", "name", "symbol")
+        if r[key]
+    ]
+
+
+def test_any_spelling_of_a_mineral_asks_the_same_question(
+    built_store: Path, spellings: list[tuple[str, str]]
+) -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from critmin.vocab import normal
+
+    first: dict[str, str] = {}
+    for text, mid in spellings:  # a spelling two minerals share belongs to the first
+        first.setdefault(normal(text), mid)
+
+    @given(
+        st.sampled_from(spellings),
+        st.sampled_from([str.upper, str.lower, str.title, lambda s: f"  {s} "]),
+    )
+    def check(pair: tuple[str, str], case: Any) -> None:
+        text, _ = pair
+        res = cm.controls(mineral=case(text), on="2025-06-01", path=built_store)
+        assert res.request["mineral"] == first[normal(text)]
+        assert all(r["status_on"] == "2025-06-01" for r in res.rows())
+
+    check()
