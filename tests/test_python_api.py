@@ -143,6 +143,12 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         {"max_budget": 4000000000.0, "step": 1000000000.0, "draws": 500, "probability": 0.1},
         cmd("stockpile frontier --max-budget 4e9 --step 1e9 --draws 500 --probability 0.1"),
     ),
+    (
+        "stockpile_days",
+        {"budget": 2e9, "draws": 500},
+        cmd("stockpile days --budget 2e9 --draws 500"),
+    ),
+    ("ledger_gap", {"by": "Mineral"}, cmd("ledger gap --by mineral")),
     ("pipeline_run", {"draws": 300}, cmd("pipeline run --draws 300")),
     (
         "pipeline_backtest",

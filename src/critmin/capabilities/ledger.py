@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
@@ -24,6 +25,11 @@ class LedgerRows(Result):
 
 class LedgerSummary(Result):
     """Totals in USD grouped by a key; table: ``rows`` (key, amount_usd, count)."""
+
+
+class FundingGap(Result):
+    """Need (project capex) against public money committed; table: ``rows`` (one per
+    project, or per mineral)."""
 
 
 class Reconciliation(Result):
@@ -151,3 +157,29 @@ def ledger_history(*, row_id: str, path: StorePath = None) -> LedgerRows:
     from critmin.ledger import history
 
     return LedgerRows.of("ledger_history", {"row_id": row_id}, history(row_id, path))
+
+
+def ledger_gap(
+    *, by: str = "project", projects: str | Path | None = None, path: StorePath = None
+) -> FundingGap:
+    """Funding gap (``critmin ledger gap``): per project (or mineral), the estimated need
+    (the register's announced capex, USD) against the public money the ledger commits to it.
+
+    gap_usd = need_usd - committed_usd; coverage = committed_usd / need_usd. Letters of
+    interest are reported apart (``loi_usd``), never counted. Sources: each project's capex
+    source in the project register; each ledger row's ``source_id``.
+
+    >>> import critmin as cm
+    >>> mp = next(r for r in cm.ledger_gap().rows() if r["project"] == "mp-10x-magnets")
+    >>> mp["gap_usd"] == mp["need_usd"] - mp["committed_usd"]
+    True
+    """
+    from critmin.files import MAX_TABLE_BYTES, input_file
+    from critmin.sim.pipeline import GAP_KEYS, gap
+
+    key = arg.choice(by, GAP_KEYS, "by")
+    if projects is not None:
+        input_file(Path(projects), "projects", MAX_TABLE_BYTES)
+    ans = gap(key, path=path, projects_file=projects)
+    req = {"by": key, "projects": None if projects is None else str(projects)}
+    return FundingGap.of("ledger_gap", req, ans, table=("rows",))

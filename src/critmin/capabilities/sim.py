@@ -48,6 +48,10 @@ class StockpileFrontier(Result):
     """Damage avoided against budget; table: ``points`` (budget_usd, spent_usd...)."""
 
 
+class StockpileDays(Result):
+    """Days-of-imports rules beside the optimal plan; table: ``rows`` (one per mineral)."""
+
+
 class PipelineRun(Result):
     """The project pipeline Monte Carlo; table: ``projects`` (one row per project)."""
 
@@ -238,6 +242,51 @@ def stockpile_frontier(
     }
     ans = frontier(max_budget, step, econ, mins, n, s, path)
     return StockpileFrontier.of("stockpile_frontier", req, ans, table=("points",))
+
+
+def stockpile_days(
+    *,
+    budget: float = BUDGET_USD,
+    minerals: Iterable[str] | str | None = None,
+    draws: int = DRAWS,
+    seed: int = SEED,
+    probability: float = PROBABILITY,
+    financing_rate: float = FINANCING_RATE,
+    storage_rate: float = STORAGE_RATE,
+    loss_rate: float = LOSS_RATE,
+    cap_days: float = CAP_DAYS,
+    path: StorePath = None,
+) -> StockpileDays:
+    """Days of US net imports per mineral under the IEA's 90 days, Korea's 100 days, one
+    year and the optimal plan of ``budget``, each with its tonnes, cost (USD) and net value
+    (USD a year): stock = min(net imports x days / 365, cap), tonnes.
+
+    >>> import critmin as cm
+    >>> res = cm.stockpile_days(draws=500)
+    >>> al = next(r for r in res.rows() if r["mineral"] == "aluminum")
+    >>> round(al["iea_90"]["tonnes"]) == round(al["net_imports_t"] * 90 / 365)
+    True
+    """
+    from critmin.optimize.days_cover import days_table
+    from critmin.optimize.stockpile import model
+
+    mins = arg.minerals(minerals, path)
+    n = arg.count(draws, "draws", 1)
+    s = _seed(seed)
+    econ = _economics(probability, financing_rate, storage_rate, loss_rate, cap_days)
+    req = {
+        "budget": budget,
+        "minerals": mins,
+        "draws": n,
+        "seed": s,
+        "probability": probability,
+        "financing_rate": financing_rate,
+        "storage_rate": storage_rate,
+        "loss_rate": loss_rate,
+        "cap_days": cap_days,
+    }
+    ans = days_table(model(budget, econ, mins, n, s, path))
+    return StockpileDays.of("stockpile_days", req, ans, table=("rows",))
 
 
 def pipeline_run(
