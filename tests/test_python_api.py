@@ -371,3 +371,25 @@ def test_any_spelling_of_a_mineral_asks_the_same_question(
         assert all(r["status_on"] == "2025-06-01" for r in res.rows())
 
     check()
+
+
+def test_the_python_api_imports_no_front_end() -> None:
+    """The Results and the functions that build them sit below the front ends: neither
+    imports the CLI, the HTTP API or the brief (those import them)."""
+    import ast
+
+    import critmin.capabilities
+
+    folder = Path(critmin.capabilities.__file__).parent
+    files = [*folder.glob("*.py"), folder.parent / "results.py", folder.parent / "jsonform.py"]
+    front = ("critmin.cli", "critmin.api", "critmin.brief")
+    for file in files:
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            bad = [n for n in names if n.startswith(front)]
+            assert not bad, f"{file.name} imports {bad}"
