@@ -97,10 +97,14 @@ def scenario_run(
     shortfall in tonnes and as a share of demand, the price multiplier P/P0 and days of
     stockpile cover, as quantiles over ``draws`` Monte Carlo draws.
 
-    shortfall = withheld share x restricting country's share x world supply x (1 - leakage)
-    over the duration, less the buffer; the market model adds the structural forecast
-    (critmin.sim.forecast). The scenario file names its sources (e.g. MOFCOM notice 2025
-    No. 18 for chn-2025-ree-april).
+    Per month t: lost_t = a x w x (1 - leakage) x o_t, with a = NIR x the restricting
+    country's share of world output (the exposure), w the share of exports withheld, o_t
+    the part of month t inside the disruption; the rest of supply replaces some of it after
+    a lag; shortfall X = sum_t (lost_t - replacement_t) x C / 12 tonnes (C: US apparent
+    consumption, t/yr), less commercial stocks; P/P0 = min(cap, (1 - y)^(-1/epsilon)) with
+    y the shortfall share left after the stockpile release (critmin.sim.disruption). The
+    market model adds the structural forecast (critmin.sim.forecast). The scenario file
+    names its sources (chn-2025-ree-april: MOFCOM/GAC Announcement No. 18 of 2025).
 
     >>> import critmin as cm
     >>> res = cm.scenario_run(name="chn-2025-ree-april", draws=200)

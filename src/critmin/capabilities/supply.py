@@ -95,8 +95,9 @@ def concentration(
     """Shares, Herfindahl-Hirschman index and top-3 share of one mineral at one stage.
 
     share_c = q_c / W, with W the larger of the reported world total and the sum of country
-    rows (tonnes); HHI = sum_c (100 x share_c)^2 over single countries (0-10 000; the US
-    DOJ/FTC bands: below 1 500 unconcentrated, above 2 500 highly concentrated); top-3 = the
+    rows (tonnes); HHI = sum_c (100 x share_c)^2 over single countries (0-10 000; ``hhi_band``
+    is the US DOJ/FTC 2023 merger guidelines' band: above 1 800 high, 1 000-1 800
+    moderate, below that low); top-3 = the
     three largest shares summed. Withheld (W) and missing rows get no share. Source: USGS
     MCS world production tables (the edition in ``edition``).
 
