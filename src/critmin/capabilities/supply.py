@@ -211,8 +211,8 @@ def controls(
 ) -> Controls:
     """The export-control register, each control with its status on ``on`` (default today)
     from its dated event chain (announced, active, suspended, unconfirmed, lifted, not_yet).
-    With ``on``, only controls that exist that day. Sources: the issuing government's notice
-    per control (``source_id``).
+    With ``on``, only controls that exist that day. Each control and each of its events
+    names its source (``source_id``; ``critmin controls show`` prints them).
 
     >>> import critmin as cm
     >>> rows = cm.controls(country="China", on="2024-01-01", mineral="gallium").rows()
@@ -276,8 +276,8 @@ def exposure(
 
 def prices(*, mineral: str, edition: str | None = None, path: StorePath = None) -> Lookup:
     """Published prices of ``mineral`` as the source prints them (each product, market,
-    period; currency per unit in ``currency`` and ``unit``). Source: USGS MCS salient
-    statistics (edition named). Table: ``rows``.
+    period; currency per unit in ``currency`` and ``unit``), from the edition named in
+    ``edition``; each row's source is listed in ``sources``. Table: ``rows``.
 
     >>> import critmin as cm
     >>> res = cm.prices(mineral="cobalt", edition="usgs-mcs-2025")
