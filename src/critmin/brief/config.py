@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from critmin.defaults import BUDGET_USD, SEED
+from critmin.defaults import BUDGET_USD, FLOOR_PATHS, SEED
 
 
 class BriefConfig(BaseModel):
@@ -34,7 +34,7 @@ class BriefConfig(BaseModel):
     )
     control_minerals: list[str] = Field(default_factory=lambda: ["cobalt", "copper"])
     floor_preset: str = "mp-ndpr"
-    floor_paths: int = Field(100_000, ge=1_000, le=5_000_000)
+    floor_paths: int = Field(FLOOR_PATHS, ge=1_000, le=5_000_000)
     scenario: str = "chn-2025-ree-april"
     scenario_draws: int = Field(5_000, ge=100, le=200_000)
     stockpile_budget_usd: float = Field(BUDGET_USD, gt=0)

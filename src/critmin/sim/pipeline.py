@@ -49,7 +49,7 @@ from pydantic import (
 )
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
-from critmin.defaults import SEED
+from critmin.defaults import DRAWS, SEED
 from critmin.errors import InputError
 from critmin.schema import INSTRUMENTS
 
@@ -784,7 +784,7 @@ def loss_draws(
 
 
 def run(
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = SEED,
     *,
     projects: Sequence[Project] | None = None,

@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from critmin.columns import MAX_NOTE, MAX_SLUG, MAX_URL
+from critmin.defaults import DRAWS
 from critmin.errors import InputError
 from critmin.sim.pipeline import (
     DATA,
@@ -186,7 +187,7 @@ def backtest(
     model: StageModel | None = None,
     as_of: str = COHORT_DATE,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     common_factor: bool = True,
 ) -> dict[str, Any]:
@@ -386,7 +387,7 @@ def cross_validate(
     cohorts: dict[str, tuple[list[CohortRow], str]] | None = None,
     model: StageModel | None = None,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     by_project: bool = True,
 ) -> list[dict[str, Any]]:
@@ -430,7 +431,7 @@ def report(
     rows: Sequence[CohortRow] | None = None,
     as_of: str = COHORT_DATE,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     common_factor: bool = True,
     by_project: bool = True,
