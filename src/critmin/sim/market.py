@@ -358,9 +358,9 @@ def simulate_case(
         eta = eta_lr * np.clip((k0 - lag) / 12.0, 0.0, 1.0)
         flow = m_imp * f + d
         lp = _bisect(
-            lambda q, e=eps, h=eta, fl=flow: net_demand(q, e, p_back, eps_back)
-            - s_own * np.exp(h * q)
-            - fl,
+            lambda q, e=eps, h=eta, fl=flow: (
+                net_demand(q, e, p_back, eps_back) - s_own * np.exp(h * q) - fl
+            ),
             _LO,
             _HI,
             n,
