@@ -11,6 +11,7 @@ import pytest
 
 from critmin.errors import InputError
 from critmin.sim import disruption as d
+from critmin.sim import scenario_inputs
 
 BASE: dict[str, Any] = {
     "name": "toy",
@@ -157,7 +158,7 @@ def test_six_bundled_scenarios() -> None:
 
 
 def test_nds_inventory_only_sourced_numbers() -> None:
-    rows = d._nds_rows()
+    rows = scenario_inputs._nds_rows()
     for r in rows.values():
         assert r["source_url"].startswith("http") and r["source_title"] and r["publisher"]
         if r["quantity_t"].strip():
