@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from critmin import ledger
+from critmin import ledger, ledger_writes
 from critmin.store import raw_connection, read_table
 
 SRC = "usgs-critical-minerals-list-2025"
@@ -564,7 +564,7 @@ def test_a_second_copy_of_an_id_is_one_input_error(store: Path) -> None:
 
     row = ledger.add(_row(id="once"), store)
     with pytest.raises(InputError, match="once"), raw_connection(store) as con, transaction(con):
-        ledger._append(con, [row])
+        ledger_writes._append(con, [row])
     assert _ids(store).count("once") == 1
 
 
