@@ -13,8 +13,8 @@ view) that returns a list of defects, so a failing test names every defect at on
 - ``CODES``: visible text (prose, table cells, captions, chart text: legends, tick labels,
   annotations, titles) with no ISO3 country code and no internal id. Codes may stay in
   tooltips (``title`` attributes, plotly hover text) and ``<code>`` elements; text quoted
-  from a source (``<q>``) and the source list's publishers, titles and URLs are printed as
-  published.
+  from a source (``<q>``), the source list's publishers, titles and URLs and a row's source
+  cell (``td.src``: publisher and date) are printed as published.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import re
 from functools import cache
 from typing import Any
 
-# a company's own name that happens to start with a code ("USA Rare Earth")
-NOT_CODES = ("USA Rare Earth",)
+# companies' own names that hold a code-like word, as the ledger records them
+NOT_CODES = ("USA Rare Earth", "KAZ Minerals", "BHR Newwood", "Wyoming Rare (USA) Inc.")
 
 OVERFLOW = r"""(root) => {
   const W = window.innerWidth, bad = [];
@@ -93,7 +93,7 @@ CHARTS = r"""(root) => {
 TEXTS = r"""(root) => {
   const out = [];
   const skip = 'script, style, code, q, .hoverlayer, .modebar, [hidden], ' +
-               'option, .sources li > b, .sources li > i, .sources .url';
+               'option, .sources li > b, .sources li > i, .sources .url, td.src';
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.textContent.trim();

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from browserkit import launch, needs_chromium
+from layoutkit import check_root
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -335,10 +336,13 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
 ) -> None:
     """No sideways scrolling; every chart drew a mark and, unless it is a map, titles both
     axes (plotly.js draws an axis title only from ``title: {text}``); no bare country code
-    in a table cell the dashboard fills from a code."""
+    in a table cell the dashboard fills from a code. Then the brief's layout checks
+    (tests/layoutkit.py) on each whole view: no element off the viewport outside a table that
+    scrolls sideways, no chart text clipped, no code or internal id in visible text."""
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     errors: list[str] = []
+    defects: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(server + "/")
@@ -370,6 +374,10 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, (width, view, overflow)
+            page.wait_for_timeout(300)  # a chart's axis titles are refitted once drawn
+            found = check_root(page, f"#view-{view}")
+            for kind in ("overflow", "charts", "codes"):
+                defects.extend(f"{width}px {view} {kind}: {d}" for d in found[kind])
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"dashboard-{view}-{width}.png"), full_page=True)
         page.click("nav a[href='#controls']")
@@ -385,3 +393,4 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
     finally:
         page.close()
     assert errors == []
+    assert defects == [], f"{len(defects)} defects:\n" + "\n".join(defects[:30])

@@ -432,36 +432,53 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
     # narrow screens (critminFit, below 600 px): each control's label on its own line above
     # its bar, the bars the full width; one row per control, none stacked
     layout["meta"] = {
-        "narrow": {
-            "layout": {
-                "height": 50 * len(dated) + 170,
-                "yaxis": {
-                    "showticklabels": False,
-                    "title": {"text": "control (label above its bar)"},
-                },
-                "margin": {"l": 30, "r": 10, "t": 80, "b": 50},
-                "bargap": 0.6,
-                "annotations": [
-                    {
-                        "xref": "paper",
-                        "x": 0,
-                        "xanchor": "left",
-                        "yref": "y",
-                        "y": lab,
-                        "yanchor": "bottom",
-                        "yshift": 11,
-                        "text": lab,
-                        "showarrow": False,
-                        "align": "left",
-                        "font": {"size": 10, "color": "#333"},
-                    }
-                    for lab in order
-                ],
-            }
-        }
+        "narrow": labels_above(order, top_first=True, ytitle="control (label above its bar)")
     }
     sources = sorted({s for r in rows for s in r.get("sources", [])})
     return {"data": data, "layout": layout, "sources": sources}
+
+
+def labels_above(
+    order: list[str], top_first: bool, ytitle: str, row_px: int = 50, extra_px: int = 170
+) -> dict[str, Any]:
+    """The narrow variant (critminFit, below 600 px) of a horizontal bar chart whose row
+    labels would take most of a phone's width: each label written on its own line above its
+    bar (wrapped if long), the tick labels hidden, the bars the full width, ``row_px`` a row.
+
+    ``order`` is the category order as the y axis lists it; ``top_first`` says whether the
+    axis is reversed (first category on top) or not (first at the bottom)."""
+    n = len(order)
+    # room above the top bar for its label, clear of a legend or note over the plot
+    yrange = [n - 0.5, -1.3] if top_first else [-0.5, n - 0.5 + 0.8]
+    return {
+        "layout": {
+            "height": row_px * n + extra_px,
+            "yaxis": {
+                "showticklabels": False,
+                "title": {"text": ytitle},
+                "autorange": False,
+                "range": yrange,
+            },
+            "margin": {"l": 30, "r": 10},
+            "bargap": 0.6,
+            "annotations": [
+                {
+                    "xref": "paper",
+                    "x": 0,
+                    "xanchor": "left",
+                    "yref": "y",
+                    "y": lab,
+                    "yanchor": "bottom",
+                    "yshift": 11,
+                    "text": lab,
+                    "showarrow": False,
+                    "align": "left",
+                    "font": {"size": 10, "color": "#333"},
+                }
+                for lab in order
+            ],
+        }
+    }
 
 
 def _control_label(r: dict[str, Any]) -> str:
@@ -546,26 +563,38 @@ def bar(
                 "text": f"{unstated or 'no data'} (not drawn, not zero): " + ", ".join(missing),
             }
         )
+    labels = [to_label(r[y]) for r in drawn]
+    layout = _layout(
+        title,
+        height=max(300, 22 * len(drawn) + 130 + (30 if missing else 0)),
+        xaxis=axis(xtitle, gridcolor="#eee"),
+        yaxis=axis(ytitle or names.words(y)),
+        margin={"l": 20, "r": 20, "t": 75 if missing else 50, "b": 50},
+        annotations=notes,
+    )
+    if max(map(len, labels), default=0) > 16:  # long labels: above their bars on a phone
+        narrow = labels_above(
+            labels,
+            top_first=False,
+            ytitle=f"{ytitle or names.words(y)} (label above its bar)",
+            row_px=44,
+            extra_px=140 + (30 if missing else 0),
+        )
+        narrow["layout"]["annotations"] = notes + narrow["layout"]["annotations"]
+        layout["meta"] = {"narrow": narrow}
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [to_label(r[y]) for r in drawn],
+                "y": labels,
                 "x": [r[x] * scale for r in drawn],
                 "customdata": [str(r[y]) for r in drawn],
                 "marker": {"color": color},
                 "hovertemplate": "%{y}: %{x:" + fmt + "}<extra>%{customdata}</extra>",
             }
         ],
-        "layout": _layout(
-            title,
-            height=max(300, 22 * len(drawn) + 130 + (30 if missing else 0)),
-            xaxis=axis(xtitle, gridcolor="#eee"),
-            yaxis=axis(ytitle or names.words(y)),
-            margin={"l": 20, "r": 20, "t": 75 if missing else 50, "b": 50},
-            annotations=notes,
-        ),
+        "layout": layout,
     }
 
 
