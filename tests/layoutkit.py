@@ -57,8 +57,9 @@ OVERFLOW = r"""(root) => {
       const r = t.getBoundingClientRect();
       if (r.width === 0) continue;
       if (r.left < box.left - 2 || r.right > box.right + 2) {
-        bad.push(`#${chart.id}: ${name(t)} clipped: ${Math.round(r.left)}..` +
-                 `${Math.round(r.right)} outside ${Math.round(box.left)}..${Math.round(box.right)}`);
+        const at = `${Math.round(r.left)}..${Math.round(r.right)}`;
+        const room = `${Math.round(box.left)}..${Math.round(box.right)}`;
+        bad.push(`#${chart.id}: ${name(t)} clipped: ${at} outside ${room}`);
       }
     }
   }
@@ -70,7 +71,8 @@ CHARTS = r"""(root) => {
   for (const d of root.querySelectorAll('.chart')) {
     if (!d.classList.contains('js-plotly-plot')) { bad.push(`#${d.id}: not drawn`); continue; }
     const lay = d.layout || {}, data = d.data || [];
-    const kind = lay.geo ? 'map' : data.every((t) => t.type === 'pie') && data.length ? 'pie' : 'xy';
+    const pie = data.length && data.every((t) => t.type === 'pie');
+    const kind = lay.geo ? 'map' : pie ? 'pie' : 'xy';
     if (kind === 'xy') {
       for (const ax of ['xaxis', 'yaxis']) {
         const t = ((lay[ax] || {}).title || {}).text;

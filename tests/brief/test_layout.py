@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from browserkit import launch, needs_chromium
 from critmin.brief.builder import BriefResult, build_brief
@@ -70,6 +72,19 @@ NUMBERS = r"""(root) => {
     need(`chart ${f.querySelector('.chart').id}`, f, local(f.querySelector('figcaption') || f));
   }
   return bad;
+}"""
+
+# the text boxes of a chart's row labels (tick labels, or the labels written above the bars
+# on a phone) and point labels, to check that none overlaps another
+LABELS = r"""(id) => {
+  const d = document.getElementById(id);
+  const pick = [...d.querySelectorAll('.ytick text, .annotation-text, .textpoint text')];
+  const boxes = pick.filter((t) => (t.textContent || '').trim()).map((t) => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom};
+  });
+  const rows = d.data.reduce((n, tr) => n + (tr.y || []).length, 0);
+  return {boxes, rows};
 }"""
 
 PRINT = r"""() => {
@@ -129,9 +144,18 @@ def seen(brief: BriefResult) -> dict[Any, Any]:
             for sid in SECTIONS:
                 sel = f"section#{sid}"
                 res = check_root(page, sel)
-                res["numbers"] = page.evaluate(f"(root) => ({NUMBERS})(root)", page.query_selector(sel))
+                res["numbers"] = page.evaluate(
+                    f"(root) => ({NUMBERS})(root)", page.query_selector(sel)
+                )
                 out[width, sid] = res
                 page.locator(sel).screenshot(path=str(ARTIFACTS / f"brief-{width}-{sid}.png"))
+            titles = page.evaluate(
+                "Object.fromEntries([...document.querySelectorAll('.chart')]"
+                ".map(d => [d.layout.title.text.replace(/<br>/g, ' '), d.id]))"
+            )
+            for start in ("Export controls", "Dual dominance"):
+                cid = next(i for t, i in titles.items() if t.startswith(start))
+                out[width, start] = page.evaluate(f"({LABELS})({cid!r})")
             page.close()
         # print: an A4 page's width, print media, the page's own print handlers
         page = browser.new_page(viewport={"width": A4_WIDTH_PX, "height": A4_HEIGHT_PX})
@@ -184,6 +208,33 @@ def test_every_number_element_links_a_source_entry(seen: Any, sid: str) -> None:
     _none(seen[1400, sid]["numbers"])
 
 
+def _overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            dx = min(a["r"], b["r"]) - max(a["l"], b["l"])
+            dy = min(a["b"], b["b"]) - max(a["t"], b["t"])
+            if dx > 1 and dy > 1:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", WIDTHS)
+def test_timeline_rows_and_scatter_labels_do_not_overlap(seen: Any, width: int) -> None:
+    """At 390 px the timeline writes each control's label above its bar (one row each, none
+    stacked) and the scatter keeps only the names that fit; at 1400 px the same holds."""
+    timeline = seen[width, "Export controls"]
+    labels = [b for b in timeline["boxes"] if b["text"] != "no data"]
+    assert timeline["rows"] >= 60
+    assert len(labels) == len({b["text"] for b in labels}) == timeline["rows"]
+    assert _overlaps(labels) == []
+    scatter = seen[width, "Dual dominance"]
+    names = [b for b in scatter["boxes"] if not b["text"].startswith("Unlabelled")]
+    assert len(names) >= 5, names  # most minerals stay named
+    assert _overlaps(names) == []
+
+
 @needs_chromium
 def test_the_number_check_can_fail(seen: Any, brief: BriefResult) -> None:
     """The number check counts table cells, findings and charts: sections 1-6 have all three."""
@@ -209,3 +260,99 @@ def test_print_is_a4_charts_fit_a_page_and_links_print_their_target(seen: Any) -
     for a in pr["links"]:
         if a["text"] == a["href"]:
             assert a["after"] in ("none", "normal", '""'), a
+
+
+# -- the builders' narrow variants (no browser) ------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 100), st.floats(0, 100), st.text("abcdefgh ", min_size=1, max_size=14)
+        ),
+        max_size=25,
+    )
+)
+def test_thinned_labels_never_overlap_and_the_first_is_kept(
+    points: list[tuple[float, float, str]],
+) -> None:
+    from critmin.brief.charts import thin_labels
+
+    keep = thin_labels(points, 3.0, 3.4)
+    assert len(keep) == len(points)
+    if points:
+        assert keep[0]
+    boxes = []
+    for (x, y, text), k in zip(points, keep, strict=True):
+        if k:
+            w, h = len(text) * 0.56 * 11, 1.3 * 11
+            cx, cy = 3.0 * x, 3.4 * y + 0.5 * h + 6
+            boxes.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+def test_thin_labels_keeps_far_points_and_drops_a_twin() -> None:
+    from critmin.brief.charts import thin_labels
+
+    # 60 px apart horizontally at 3 px a unit: both fit; the same spot twice: one label
+    assert thin_labels([(0, 0, "Cobalt"), (20, 0, "Nickel")], 3.0, 3.4) == [True, True]
+    assert thin_labels([(50, 50, "Cobalt"), (51, 50, "Nickel")], 3.0, 3.4) == [True, False]
+
+
+def test_timeline_narrow_variant_writes_each_label_above_its_bar() -> None:
+    import datetime as dt
+
+    from critmin.brief.charts import controls_timeline
+
+    def row(cid: str, iso3: str, start: dt.date, lifted: dt.date | None = None) -> dict[str, Any]:
+        return {
+            "control_id": cid,
+            "imposing_iso3": iso3,
+            "mineral_ids": ["cobalt"],
+            "measure": "export_ban",
+            "effective": start,
+            "announced": None,
+            "lifted": lifted,
+            "status": "lifted" if lifted else "active",
+            "sources": ["s1"],
+        }
+
+    rows = [
+        row("a", "COD", dt.date(2013, 5, 1)),
+        row("b", "COD", dt.date(2013, 9, 1), dt.date(2015, 1, 1)),
+        row("c", "IDN", dt.date(2020, 1, 1)),
+    ]
+    fig = controls_timeline(rows, dt.date(2026, 1, 1))
+    order = fig["layout"]["yaxis"]["categoryarray"]
+    assert order == [
+        "DR Congo: cobalt [export ban, 2013-05]",
+        "DR Congo: cobalt [export ban, 2013-09]",
+        "Indonesia: cobalt [export ban, 2020]",
+    ]
+    # the x axis spans every control, from the first start year to the year after today
+    assert fig["layout"]["xaxis"]["range"] == ["2013-01-01", "2027-01-01"]
+    narrow = fig["layout"]["meta"]["narrow"]["layout"]
+    assert [a["text"] for a in narrow["annotations"]] == order
+    assert [a["y"] for a in narrow["annotations"]] == order
+    assert narrow["yaxis"]["showticklabels"] is False
+    assert narrow["yaxis"]["title"]["text"]
+    assert narrow["height"] == 50 * 3 + 170
+
+
+def test_a_bar_chart_gets_labels_above_bars_only_when_its_labels_are_long() -> None:
+    from critmin.brief.charts import bar
+
+    short = bar([{"k": "loan", "v": 2.0}], "v", "k", "t", "USD")
+    assert "meta" not in short["layout"]
+    rows = [
+        {"k": "Export-Import Bank of the United States", "v": 11.0},
+        {"k": "price floor", "v": 0.0},
+    ]
+    long = bar(rows, "v", "k", "t", "USD", unstated="no amount stated")
+    narrow = long["layout"]["meta"]["narrow"]["layout"]
+    texts = [a["text"] for a in narrow["annotations"]]
+    # the note naming the unstated row is kept; the one drawn row is labelled above its bar
+    assert texts[0].startswith("no amount stated (not drawn, not zero): price floor")
+    assert texts[1:] == ["Export-Import Bank of the United States"]

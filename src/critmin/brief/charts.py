@@ -283,25 +283,26 @@ def dual_dominance(rows: list[dict[str, Any]]) -> Figure:
         height=460,
         showlegend=False,
     )
+    note = {
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1,
+        "yshift": 6,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "align": "left",
+        "font": {"size": 11, "color": "#555"},
+        "text": "Unlabelled markers: hover or tap for the mineral's name.",
+    }
+    if shown < len(both):
+        layout["annotations"] = [note]
+        layout["margin"] = {"l": 60, "r": 20, "t": 75, "b": 50}
     narrow = texts(3.0, 3.4)
     layout["meta"] = {"narrow": {"data": [{"text": narrow}]}}
-    if shown < len(both) or sum(bool(t) for t in narrow) < len(both):
-        layout["annotations"] = [
-            {
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1,
-                "yshift": 6,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "align": "left",
-                "font": {"size": 11, "color": "#555"},
-                "text": "Unlabelled markers: hover or tap for the mineral's name.",
-            }
-        ]
-        layout["margin"] = {"l": 60, "r": 20, "t": 75, "b": 50}
+    if sum(bool(t) for t in narrow) < len(both):
+        layout["meta"]["narrow"]["layout"] = {"annotations": [note], "margin": {"t": 75}}
     return {"data": [china], "layout": layout}
 
 
@@ -400,13 +401,17 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
         title += f"; {undated} undated are listed, not drawn"
     order = [labels[r["control_id"]] for r in dated]
     first = min((r["effective"] or r["announced"] for r in dated), default=today)
-    last = max([today, *(max(r["effective"] or r["announced"], r["lifted"] or today) for r in dated)])
+    last = max(
+        [today, *(max(r["effective"] or r["announced"], r["lifted"] or today) for r in dated)]
+    )
     xrange = [dt.date(first.year, 1, 1).isoformat(), dt.date(last.year + 1, 1, 1).isoformat()]
     layout = _layout(
         title,
         barmode="overlay",
         height=max(420, 20 * len(dated) + 150),
-        xaxis=axis("start date to lift date (or today)", type="date", gridcolor="#eee", range=xrange),
+        xaxis=axis(
+            "start date to lift date (or today)", type="date", gridcolor="#eee", range=xrange
+        ),
         yaxis=axis(
             "control (imposing country: minerals [measure], start year)",
             type="category",

@@ -84,7 +84,9 @@ SHARED_FILES = {"fit.js": BRIEF_ASSETS / "fit.js"}
 @router.get("/static/app/{name}")
 def app_file(name: str, request: Request) -> Response:
     if name in SHARED_FILES:
-        return _file(request, SHARED_FILES[name], "text/javascript; charset=utf-8", CACHE_REVALIDATE)
+        return _file(
+            request, SHARED_FILES[name], "text/javascript; charset=utf-8", CACHE_REVALIDATE
+        )
     if name not in APP_FILES:
         raise NotFoundError("not found")
     return _file(request, STATIC / name, APP_FILES[name], CACHE_REVALIDATE)
