@@ -1343,11 +1343,20 @@
   }
 
   window.addEventListener("hashchange", route);
-  // titles re-wrapped and narrow variants switched when the width changes
-  window.addEventListener(
-    "resize",
-    debounce(() => document.querySelectorAll(".view:not([hidden]) .js-plotly-plot").forEach((d) => critminFit.refit(d)), 200)
-  );
+  // titles re-wrapped and narrow variants switched when the width changes; printed, the
+  // charts are redrawn at the A4 text width and at most a page tall (as the brief does)
+  let printing = false;
+  const refitAll = (opts) =>
+    document.querySelectorAll(".view:not([hidden]) .js-plotly-plot").forEach((d) => critminFit.refit(d, opts));
+  window.addEventListener("resize", debounce(() => printing || refitAll(), 200));
+  window.addEventListener("beforeprint", () => {
+    printing = true;
+    refitAll({ width: 700, maxHeight: 900 });
+  });
+  window.addEventListener("afterprint", () => {
+    printing = false;
+    refitAll();
+  });
   document.addEventListener("DOMContentLoaded", () => {
     route();
     fetch("/healthz")
