@@ -95,14 +95,15 @@ CHARTS = r"""(root) => {
 TEXTS = r"""(root) => {
   const out = [];
   const skip = 'script, style, code, q, .hoverlayer, .modebar, [hidden], ' +
-               'option, .sources li > b, .sources li > i, .sources .url, td.src';
+               '.sources li > b, .sources li > i, .sources .url, td.src';
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.textContent.trim();
     if (!t) continue;
     const p = n.parentElement;
     if (!p || p.closest(skip)) continue;
-    if (!p.closest('svg') && p.getClientRects().length === 0) continue;  // not displayed
+    // not displayed (a select's options are listed when it opens)
+    if (!p.closest('svg, select') && p.getClientRects().length === 0) continue;
     out.push(t);
   }
   return out;
