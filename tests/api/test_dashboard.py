@@ -354,6 +354,12 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
             )
             for cid in charts:
                 _plot_ready(page, f"#{cid}")
+                # a map draws once its topojson has loaded, after the plot itself
+                wait_js(
+                    page,
+                    f"document.getElementById({cid!r}).querySelectorAll("
+                    "'.point, .choroplethlocation, .js-line, .bars path').length > 0",
+                )
             drawn = page.evaluate(
                 f"""[...document.querySelectorAll('#view-{view} .js-plotly-plot')].map(d => ({{
                     id: d.id,
