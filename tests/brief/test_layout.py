@@ -157,6 +157,21 @@ def seen(brief: BriefResult) -> dict[Any, Any]:
                 cid = next(i for t, i in titles.items() if t.startswith(start))
                 out[width, start] = page.evaluate(f"({LABELS})({cid!r})")
             page.close()
+        # a window narrowed from 1400 to 390 px: the charts are refitted (timeline labels
+        # above their bars, titles wrapped), as when the page is loaded at 390 px
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(brief.out.as_uri())
+        _ready(page)
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.wait_for_function(  # the resize handler waits 150 ms, then redraws each chart
+            "(() => { const cs = [...document.querySelectorAll('#controls .chart')];"
+            " return cs.every(d => d._fullLayout.width <= 390) &&"
+            " cs.some(d => d.querySelectorAll('.annotation-text').length > 30); })()",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(300)  # axis titles are wrapped once the chart is drawn
+        out["resized"] = check_root(page, "section#controls")["overflow"]
+        page.close()
         # print: an A4 page's width, print media, the page's own print handlers
         page = browser.new_page(viewport={"width": A4_WIDTH_PX, "height": A4_HEIGHT_PX})
         page.goto(brief.out.as_uri())
@@ -233,6 +248,11 @@ def test_timeline_rows_and_scatter_labels_do_not_overlap(seen: Any, width: int) 
     names = [b for b in scatter["boxes"] if not b["text"].startswith("Unlabelled")]
     assert len(names) >= 5, names  # most minerals stay named
     assert _overlaps(names) == []
+
+
+@needs_chromium
+def test_a_window_narrowed_to_390_px_refits_its_charts(seen: Any) -> None:
+    _none(seen["resized"])
 
 
 @needs_chromium
