@@ -95,9 +95,13 @@ PRINT = r"""() => {
     }
   }
   for (const f of document.querySelectorAll('figure.chart-box')) {
-    out.boxes.push({id: f.querySelector('.chart').id, avoid: getComputedStyle(f).breakInside,
+    const d = f.querySelector('.chart'), y = (d.layout || {}).yaxis || {};
+    out.boxes.push({id: d.id, avoid: getComputedStyle(f).breakInside,
                     height: f.getBoundingClientRect().height,
-                    width: f.querySelector('.main-svg').getBoundingClientRect().width});
+                    width: f.querySelector('.main-svg').getBoundingClientRect().width,
+                    rows: (y.categoryarray || []).length,
+                    labels: [...d.querySelectorAll('.ytick text')]
+                      .filter((t) => (t.textContent || '').trim()).length});
   }
   for (const a of document.querySelectorAll('a[href^="http"]')) {
     const after = getComputedStyle(a, '::after').content;
@@ -273,6 +277,8 @@ def test_print_is_a4_charts_fit_a_page_and_links_print_their_target(seen: Any) -
         assert box["avoid"] == "avoid", box
         assert box["height"] <= A4_HEIGHT_PX, box  # taller than a page, it would split
         assert box["width"] <= A4_WIDTH_PX + 1, box
+        # squeezed onto a page, a chart still labels every row (timeline, HHI ranking)
+        assert box["labels"] >= box["rows"], box
     external = [a for a in pr["links"] if a["text"] != a["href"]]
     for a in external:
         assert a["href"] in a["after"], a

@@ -1351,7 +1351,7 @@
   window.addEventListener("resize", debounce(() => printing || refitAll(), 200));
   window.addEventListener("beforeprint", () => {
     printing = true;
-    refitAll({ width: 700, maxHeight: 900 });
+    refitAll({ width: 700, maxHeight: 960 });
   });
   window.addEventListener("afterprint", () => {
     printing = false;

@@ -89,7 +89,19 @@
     }
     lay.margin = m;
     if (lay.height) lay.height += grow;
-    if (o.maxHeight && (lay.height || 450) > o.maxHeight) lay.height = o.maxHeight;
+    if (o.maxHeight && (lay.height || 450) > o.maxHeight) {
+      lay.height = o.maxHeight;
+      // rows squeezed onto one page: every row keeps its label, in a smaller font if need be
+      // (plotly.js would otherwise skip every other label)
+      const y = lay.yaxis || {};
+      const rows = (y.categoryarray || []).length;
+      if (rows && y.showticklabels !== false) {
+        const px = (o.maxHeight - m.t - m.b) / rows;
+        const fs = (y.tickfont || {}).size || size;
+        y.tickfont = Object.assign({}, y.tickfont, { size: Math.max(6, Math.min(fs, Math.floor(px * 0.8))) });
+        Object.assign(y, { tickmode: "linear", dtick: 1 });
+      }
+    }
     if (o.width) lay.width = o.width;
     return lay;
   }
