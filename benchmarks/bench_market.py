@@ -4,9 +4,11 @@ Run: uv run python benchmarks/bench_market.py [--draws 2000] [--repeat 3]
 
 Cases, each the best of --repeat rounds, alternating with its baseline in the same process so
 that load from other jobs on a shared machine does not favour either side:
-- one scenario: simulate_case on the antimony 2024 episode (licence regime then a US ban,
+- one scenario: simulate_case on the antimony 2024 episode (China's customs export flows,
   36 monthly market clearings per draw, two prices); baseline: numpy drawing the same number
   of uniforms and normals the case draws (the floor: the model cannot beat drawing its inputs);
+- one scenario, each path: the 2010 replay (observed flows, 18 months), bismuth 2025 (licence
+  approvals, 24 months) and germanium 2023 -> 2025 (per-mineral flows with buying ahead);
 - full backtest: run_backtest (grid fit at 300 draws x 66 grid points x 20 cases, in-sample
   and leave-one-episode-out predictions at --draws); baseline: the same one-scenario call, so
   the ratio says how many single-scenario runs the backtest costs.
@@ -43,9 +45,18 @@ def main() -> None:
     from critmin.sim import episodes as ep
     from critmin.sim import market as mk
 
-    case = next(c for c in ep.cases() if c.case_id == "e2024a-antimony")
-    params = mk.Params(eps_sr=0.28, a_ss=0.95, sigma=mk.background_sigma())
+    by_id = {c.case_id: c for c in ep.cases()}
+    case = by_id["e2024a-antimony"]
+    fit = bt.load_summary()["fit"]  # the bundled in-sample fit
+    params = mk.Params(eps_sr=fit["eps_sr"], a_ss=fit["a_ss"], sigma=mk.background_sigma())
     n = args.draws
+    paths = {}
+    for cid in ("e2010-lanthanum", "e2025a-bismuth", "e2024b-germanium"):
+        t = _best(
+            lambda c=by_id[cid]: mk.simulate_case(c, params, n, np.random.default_rng(1)),
+            args.repeat,
+        )
+        paths[cid] = {"s": t, "draws_per_s": n / t}
 
     def one() -> None:
         mk.simulate_case(case, params, n, np.random.default_rng(1))
@@ -79,6 +90,8 @@ def main() -> None:
         "full_backtest_over_one_scenario": t_full / min(t_one, t_one_again),
         "cases": cases,
         "episodes": episodes,
+        "fit": fit,
+        "one_scenario_by_path": paths,
     }
     print(json.dumps(out, indent=2))
 

@@ -173,10 +173,12 @@ def test_data_version_sees_an_edited_added_or_removed_csv(
     monkeypatch.setattr(bundled, "RECHECK_S", 0.0)
 
     def full_hash() -> str:  # the definition, without any memo
-        return _hash_files(root, sorted(root.rglob("*.csv")))
+        return _hash_files(
+            [(f.relative_to(root).as_posix(), f) for f in sorted(root.rglob("*.csv"))]
+        )
 
     seen = {data_version(root)}
-    assert data_version(root) == full_hash() == data_version()  # a copy: same fingerprint
+    assert data_version(root) == full_hash() == data_version(reference_dir())  # a copy
     csv = sorted((root / "minerals").glob("*.csv"))[0]
     csv.write_text(csv.read_text() + "\n", encoding="utf-8")
     os.utime(csv, ns=(time.time_ns(), time.time_ns() + 10**9))  # a coarse clock still moves
@@ -190,3 +192,35 @@ def test_data_version_sees_an_edited_added_or_removed_csv(
     seen.add(data_version(root))
     assert data_version(root) == full_hash()
     assert len(seen) == 4
+
+
+def test_data_version_covers_the_file_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled fingerprint covers the project register and the stockpile inventory
+    (critmin.file_tables): an edit of either is a new data version, so the store reloads."""
+    import dataclasses
+    import shutil
+
+    from critmin import file_tables
+    from critmin.data import bundled
+    from critmin.data.bundled import _hash_files, data_version, reference_dir
+
+    monkeypatch.setattr(bundled, "RECHECK_S", 0.0)
+    ref = [
+        (f.relative_to(reference_dir()).as_posix(), f)
+        for f in sorted(reference_dir().rglob("*.csv"))
+    ]
+    tables = file_tables.FILE_TABLES
+    extra = [(f"file_tables/{t.name}.csv", t.path) for t in tables.values()]
+    assert data_version() == _hash_files(ref + extra) != _hash_files(ref)
+    seen = {data_version()}
+    for name in tables:
+        copy = tmp_path / f"{name}.csv"
+        shutil.copy(tables[name].path, copy)
+        moved = {**file_tables.FILE_TABLES, name: dataclasses.replace(tables[name], file=str(copy))}
+        monkeypatch.setattr(file_tables, "FILE_TABLES", moved)
+        assert data_version() in seen  # same bytes, same version
+        copy.write_text(copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        seen.add(data_version())
+    assert len(seen) == 3

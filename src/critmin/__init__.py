@@ -36,6 +36,8 @@ _API = {
     "controls": "critmin.supply",
     "control_events": "critmin.supply",
     "exposure": "critmin.supply",
+    "country_profile": "critmin.profiles",
+    "mineral_sheet": "critmin.profiles",
     "simulate_floor": "critmin.sim.floor",
     "load_floor_preset": "critmin.sim.floor",
     "validate": "critmin.validate",

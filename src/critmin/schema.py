@@ -4,7 +4,9 @@ Each table of the store (DESIGN.md section 3, docs/data-contract.md) is a pydant
 plus its key and the columns that must resolve in another table. The DuckDB DDL and the polars
 schema are derived from the row model, so a column is declared in exactly one place. The
 column types and their limits (text lengths, numeric bounds, the control-character rule) are
-in columns.py.
+in columns.py; the unit and description of every column in column_docs.py; the two bundled
+tables kept as files outside the store (project register, stockpile inventory) in
+file_tables.py. docs/data-contract.md is generated from all of them (critmin.contract).
 """
 
 from __future__ import annotations

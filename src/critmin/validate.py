@@ -344,17 +344,36 @@ def validate_frames(frames: dict[str, pl.DataFrame], strict: bool = False) -> li
     return out
 
 
+def check_file_tables(frames: dict[str, pl.DataFrame], folder: Path | None = None) -> list[Failure]:
+    """The bundled files outside the store (critmin.file_tables: the project register and the
+    stockpile inventory): cells, keys, and references into ``frames``. With ``folder``, a
+    ``<name>.csv`` there (``projects.csv``, ``nds_inventory.csv``) is read in place of the
+    bundled file."""
+    from critmin.file_tables import FILE_TABLES, check
+
+    targets = {t for ft in FILE_TABLES.values() for t in ft.refs.values()}
+    keys = {
+        name: set(frames[name][TABLES[name].key[0]].to_list()) for name in targets if name in frames
+    }
+    paths = {}
+    if folder is not None:
+        paths = {n: folder / f"{n}.csv" for n in FILE_TABLES if (folder / f"{n}.csv").is_file()}
+    return check(keys, paths)
+
+
 def validate_store(strict: bool = False, path: Path | str | None = None) -> list[Failure]:
-    """Validate what the store holds."""
+    """Validate what the store holds, and the bundled files outside it."""
     from critmin.store import read_table
 
-    return validate_frames({name: read_table(name, path) for name in TABLES}, strict)
+    frames = {name: read_table(name, path) for name in TABLES}
+    return validate_frames(frames, strict) + check_file_tables(frames)
 
 
 def validate(strict: bool = False, folder: Path | str | None = None) -> list[Failure]:
     """Validate CSVs in ``folder`` (default: the bundled reference data) without a store.
 
-    Parse failures (file, line, column) come first, then the cross-table rules.
+    Parse failures (file, line, column) come first, then the cross-table rules, then the
+    files outside the store (:func:`check_file_tables`).
     """
     import polars as pl
 
@@ -367,4 +386,4 @@ def validate(strict: bool = False, folder: Path | str | None = None) -> list[Fai
         for name, rows in parsed.rows.items()
     }
     failures: list[Failure] = parsed.failures + validate_frames(frames, strict)
-    return failures
+    return failures + check_file_tables(frames, Path(folder) if folder else None)

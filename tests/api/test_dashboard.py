@@ -451,3 +451,63 @@ def test_every_view_prints_on_a4_without_splitting_a_chart(
     finally:
         page.close()
     assert bad == [], "\n".join(bad[:20])
+
+
+# view -> the tables the dashboard fills from one GET: each offers CSV and Excel of that GET
+DOWNLOADS = {
+    "concentration": ("conc-table", "conc-all"),
+    "controls": ("ctl-table",),
+    "ledger": ("led-table", "led-reconcile"),
+    "scenarios": ("sc-bt",),
+}
+
+
+def _download_links(page: Page, table: str) -> list[list[str]]:
+    box = f"document.querySelector('#{table}').closest('.table-wrap').nextElementSibling"
+    wait_js(page, f"!!{box} && {box}.classList.contains('downloads')")
+    links: list[list[str]] = page.evaluate(
+        f"[...{box}.querySelectorAll('a')].map(a => [a.textContent, a.getAttribute('href')])"
+    )
+    return links
+
+
+def test_tables_offer_csv_and_excel_of_their_rows(visit: Any) -> None:
+    """Under each table: a CSV and an Excel link to the request that filled it; the CSV has
+    one record per row shown, the Excel link answers an xlsx file."""
+    import csv
+    import io
+
+    fetch = (
+        "fetch({!r}).then(r => r.text().then(t => [r.status, r.headers.get('content-type'), t]))"
+    )
+    for view, tables in DOWNLOADS.items():
+        v = visit(f"/#{view}")
+        page = v.page
+        for table in tables:
+            page.wait_for_selector(f"#{table} tbody tr")
+            links = _download_links(page, table)
+            assert [text for text, _ in links] == ["CSV", "Excel"], (table, links)
+            (_, csv_href), (_, xlsx_href) = links
+            assert csv_href.startswith("/api/v1/") and csv_href.endswith("format=csv")
+            assert xlsx_href == csv_href.removesuffix("csv") + "xlsx"
+            status, ctype, text = page.evaluate(fetch.format(csv_href))
+            assert (status, ctype) == (200, "text/csv; charset=utf-8"), (table, text[:200])
+            records = list(csv.reader(io.StringIO(text, newline="")))[1:]
+            shown = page.locator(f"#{table} tbody tr").count()
+            assert len(records) == shown, (table, csv_href)
+            status, ctype, _ = page.evaluate(fetch.format(xlsx_href))
+            assert status == 200 and ctype.startswith("application/vnd.openxmlformats")
+        assert v.errors == []
+    # a filter changes the rows and the links with them
+    page = visit("/#ledger").page
+    page.select_option("#led-form select[name=instrument]", "loan")
+    wait_js(
+        page,
+        "document.querySelector('#led-table').closest('.table-wrap')"
+        ".nextElementSibling.querySelector('a').href.includes('instrument=loan')",
+    )
+    csv_href = _download_links(page, "led-table")[0][1]
+    _, _, text = page.evaluate(fetch.format(csv_href))
+    records = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert records and {r["instrument"] for r in records} == {"loan"}
+    assert len(records) == page.locator("#led-table tbody tr").count()

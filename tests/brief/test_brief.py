@@ -49,9 +49,11 @@ class _Checker(HTMLParser):
         for key in ("src", "href", "data", "srcset", "poster", "action"):
             v = a.get(key)
             if tag == "a" and key == "href":
-                # a source URL is a link the reader may follow; it loads nothing by itself
-                if v and not v.startswith(("#", "https://", "http://")):
-                    self.loads.append(f"{tag} {key}={v}")
+                # a source URL is a link the reader may follow; it loads nothing by itself;
+                # a table's CSV is a data: link the reader may save (download="name.csv")
+                saved = "download" in a and (v or "").startswith("data:text/csv;")
+                if v and not v.startswith(("#", "https://", "http://")) and not saved:
+                    self.loads.append(f"{tag} {key}={v[:80]}")
                 continue
             if v and not v.startswith("#"):
                 self.loads.append(f"{tag} {key}={v}")

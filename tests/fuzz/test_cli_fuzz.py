@@ -55,7 +55,7 @@ SMALL = {
 }
 ALWAYS = {("sweep",): ["--dry-run"]}
 # commands that take most of a second a run whatever the input: fewer examples
-SLOW = {("dominance",), ("exposure",)}
+SLOW = {("dominance",), ("exposure",), ("country",), ("mineral",)}  # pages: every block
 MAX_EXAMPLES = int(os.environ.get("CRITMIN_FUZZ_EXAMPLES", "20"))
 
 # -- value pools -----------------------------------------------------------------------------

@@ -286,6 +286,7 @@ def create_app(
     from collections.abc import AsyncIterator
     from contextlib import asynccontextmanager
 
+    from critmin.api import tables
     from critmin.api.cache import CacheMiddleware, ResponseCache
     from critmin.api.cache import warm as warm_cache
     from critmin.api.routes import (
@@ -293,6 +294,7 @@ def create_app(
         dashboard,
         floor,
         ledger,
+        pages,
         pipeline,
         reference,
         scenarios,
@@ -339,6 +341,7 @@ def create_app(
 
     for module in (
         reference,
+        pages,
         supply,
         charts,
         ledger,
@@ -349,7 +352,9 @@ def create_app(
         dashboard,
     ):
         app.include_router(module.router)
+    tables.document(app)  # before the query-name check reads the OpenAPI document
     _checks_before_route(app)
+    app.add_middleware(tables.TableDownloads, api=app)  # ?format=csv|xlsx, inside gzip
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     cache = ResponseCache()
     app.state.response_cache = cache

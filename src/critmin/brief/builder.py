@@ -19,7 +19,7 @@ from typing import IO, Any, cast
 
 from critmin import __version__
 from critmin.brief.config import BriefConfig
-from critmin.brief.section import CITE_CLOSE, CITE_OPEN
+from critmin.brief.section import CITE_CLOSE, CITE_OPEN, Table
 from critmin.brief.sections import SECTIONS, Section, esc
 from critmin.errors import CritminError, InputError
 
@@ -80,6 +80,43 @@ def _row_sources(row: dict[str, Any], key: str | None) -> list[str]:
     if not v:
         return []
     return [v] if isinstance(v, str) else list(dict.fromkeys(str(i) for i in v if i))
+
+
+def table_csv(table: Table, sources: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """A brief table's "data (CSV)" and "sources (CSV)" links, each a ``data:`` URI (base64
+    UTF-8 CSV, critmin.export's cell rule) with its file name.
+
+    Data: the table's columns by key, values as computed (a share as a fraction, an amount in
+    USD: not the printed text), and when the table has sources a ``source_id`` column with
+    each row's source ids (``"; "`` between two). Sources: source_id, publisher, title, url,
+    published of every id the rows cite, in the order first cited."""
+    import base64
+
+    from critmin import export
+
+    keys = [key for key, _ in table.columns]
+    rows: list[dict[str, Any]] = [{k: row.get(k) for k in keys} for row in table.rows]
+    ids: list[str] = []
+    if table.source:
+        col = "source_id" if "source_id" not in keys else "row_sources"
+        for out, row in zip(rows, table.rows, strict=True):
+            out[col] = _row_sources(row, table.source)
+        keys.append(col)
+        ids = export.cited_ids(rows, key=col)
+
+    def uri(text: str) -> str:
+        return "data:text/csv;charset=utf-8;base64," + base64.b64encode(
+            text.encode("utf-8")
+        ).decode("ascii")
+
+    stem = f"critmin-brief-{table.id}"
+    cited = export.source_rows(ids, (sources[i] for i in ids if i in sources))
+    return {
+        "data": uri(export.to_csv(rows, keys)),
+        "data_name": f"{stem}.csv",
+        "sources": uri(export.to_csv(cited, export.SOURCE_COLUMNS)) if ids else "",
+        "sources_name": f"{stem}-sources.csv",
+    }
 
 
 _CITE = re.compile(re.escape(CITE_OPEN) + r"([^\x03]*)" + re.escape(CITE_CLOSE))
@@ -197,6 +234,7 @@ def build_brief(
     }
     figures: dict[str, Any] = {}
     views = []
+    by_id = {r["source_id"]: r for r in sources}
     for s in sections:
         charts_view = []
         for i, fig in enumerate(s.figures):
@@ -214,6 +252,7 @@ def build_brief(
         views.append(
             {
                 **s.__dict__,
+                "downloads": {t.id: table_csv(t, by_id) for t in s.tables},
                 "finding": [_link_citations(p, number) for p in s.finding],
                 "notes": [_link_citations(p, number) for p in s.notes],
                 "charts": charts_view,

@@ -60,6 +60,38 @@ def import_table(
         typer.echo(f"imported {n} rows into {table}")
 
 
+@app.command("contract")
+def contract_cmd(
+    table: str | None = typer.Argument(None, help="One table (default: every table)."),
+    as_json: bool = JSON,
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print the whole page docs/data-contract.md is."
+    ),
+) -> None:
+    """Every column of every table: type, unit, whether it may be empty, values, meaning."""
+    from critmin.contract import column_rows, data_contract_markdown
+
+    if markdown:
+        typer.echo(data_contract_markdown(), nl=False)
+        return
+    rows = column_rows()
+    if table is not None:
+        from critmin.vocab import choose
+
+        name = choose(table, list(dict.fromkeys(r["table"] for r in rows)), "table")
+        rows = [r for r in rows if r["table"] == name]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["table", "column", "unit", "type", "description"],
+        title="the data contract (docs/data-contract.md)",
+        keys=("column",),
+        drop_first=("type", "unit"),
+    )
+
+
 @app.command("coverage")
 def coverage_cmd(
     as_json: bool = JSON,

@@ -131,9 +131,11 @@ def backtest_cmd(
                 "LOO": round(loo["predicted"], 3),
                 "LOO 90%": f"{loo['p5']:.2f}-{loo['p95']:.2f}",
                 "China dom.": round(loo["china_domestic"], 3),
+                "model price": loo["price_follows"],
             }
         )
     cols = ["case", "market", "window", "observed", "in-sample", "LOO", "LOO 90%", "China dom."]
+    cols.append("model price")
     print_table(rows, cols, title=f"Backtest ({res['draws']} draws per case, seed {res['seed']})")
     for key, label in (("in_sample", "in-sample"), ("leave_one_episode_out", "leave-one-out")):
         sc = res[key]["scores"]
@@ -146,6 +148,10 @@ def backtest_cmd(
     typer.echo(
         f"2010 replay (geometric mean of 4 oxides): observed {rp['observed_geomean']:.2f}x, "
         f"leave-one-out predicted {rp['loo_predicted_geomean']:.2f}x"
+    )
+    typer.echo(
+        "targets: "
+        + ", ".join(f"{k} {'met' if ok else 'NOT MET'}" for k, ok in res["targets_met"].items())
     )
     missed = [k for k, ok in res["targets_met"].items() if not ok]
     if missed:

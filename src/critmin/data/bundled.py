@@ -84,26 +84,35 @@ _CHECKED: dict[str, tuple[float, str]] = {}
 def data_version(root: Path | None = None) -> str:
     """Fingerprint of the bundled data: sha256 over every CSV's relative path and bytes.
 
-    Memoised on the files' (path, size, mtime), which are looked at again at most every
-    ``RECHECK_S`` seconds: an edited CSV is seen by a running process within a second.
+    The bundled data (``root`` not given) includes the two tables kept as files beside their
+    engines (critmin.file_tables: the project register and the stockpile inventory), hashed
+    under ``file_tables/<name>.csv``. Memoised on the files' (path, size, mtime), which are
+    looked at again at most every ``RECHECK_S`` seconds: an edited CSV is seen by a running
+    process within a second.
     """
+    bundled = root is None
     root = root or reference_dir()
     now = time.monotonic()
-    hit = _CHECKED.get(str(root))
+    memo = f"{root}\0{bundled}"
+    hit = _CHECKED.get(memo)
     if hit is not None and now - hit[0] < RECHECK_S:
         return hit[1]
-    files = sorted(root.rglob("*.csv"))
-    stamp = (str(root), *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    files = [(f.relative_to(root).as_posix(), f) for f in sorted(root.rglob("*.csv"))]
+    if bundled:
+        from critmin.file_tables import FILE_TABLES
+
+        files += [(f"file_tables/{t.name}.csv", t.path) for t in FILE_TABLES.values()]
+    stamp = (memo, *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for _, f in files))
     if stamp not in _VERSIONS:
-        _VERSIONS[stamp] = _hash_files(root, files)
-    _CHECKED[str(root)] = (now, _VERSIONS[stamp])
+        _VERSIONS[stamp] = _hash_files(files)
+    _CHECKED[memo] = (now, _VERSIONS[stamp])
     return _VERSIONS[stamp]
 
 
-def _hash_files(root: Path, files: list[Path]) -> str:
+def _hash_files(files: list[tuple[str, Path]]) -> str:
     h = hashlib.sha256()
-    for path in files:
-        h.update(path.relative_to(root).as_posix().encode())
+    for name, path in files:
+        h.update(name.encode())
         h.update(b"\0")
         h.update(path.read_bytes())
     return h.hexdigest()[:12]

@@ -107,7 +107,7 @@ def _grid_medians(all_cases: list[Case], base: Params, seed: int) -> np.ndarray:
                     continue
                 rng = np.random.default_rng(seqs[k])
                 run = simulate_case(c, p, FIT_DRAWS, rng, china=False)
-                out[i, j, k] = float(np.median(run.row_mult))
+                out[i, j, k] = float(np.median(run.compared))
     return out
 
 
@@ -146,7 +146,7 @@ def predict(case: Case, params: Params, draws: int, seq: np.random.SeedSequence)
         case=case,
         eps_sr=params.eps_sr,
         a_ss=params.a_ss,
-        median=float(np.median(run.row_mult)),
+        median=float(np.median(run.compared)),
         p5=float(np.percentile(run.observed_like, 5)),
         p95=float(np.percentile(run.observed_like, 95)),
         peak_median=float(np.median(run.row_peak)),
@@ -238,6 +238,7 @@ def _row(p: Prediction) -> dict[str, Any]:
         "episode": c.episode.episode_id,
         "mineral": c.mineral_id,
         "market": c.market,
+        "price_follows": c.price_follows,
         "window": f"{c.before_period} -> {c.after_period}",
         "observed": c.observed,
         "predicted": p.median,
@@ -273,6 +274,7 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
         {
             "case": loo["case"],
             "market": loo["market"],
+            "price_follows": loo["price_follows"],
             "window": loo["window"],
             "observed": loo["observed"],
             "in_sample": ins["predicted"],

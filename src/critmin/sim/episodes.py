@@ -26,6 +26,8 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 CASES_CSV = DATA / "backtest_cases.csv"
 EPISODES_CSV = DATA / "backtest_episodes.csv"
+FLOWS_CSV = DATA / "backtest_export_flows.csv"
+MAX_FLOW = 4.0  # a monthly export flow above 4x the base rate is taken for a data error
 PRICES_DIR = Path(__file__).parents[1] / "data" / "reference" / "prices"
 
 
@@ -46,12 +48,30 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class FlowStep:
+    """China's observed export volume from ``start`` on, as a share of the before-year rate.
+
+    Dimensionless; (low, high) is a range the Monte Carlo draws from (low == high for a
+    figure derived from customs data; a wider range is an ASSUMPTION, said in ``basis``).
+    The step holds until the next step of the same episode and mineral.
+    """
+
+    start: dt.date
+    low: float
+    high: float
+    basis: str
+    source_ids: tuple[str, ...]
+    mineral_id: str = ""  # "" = every mineral of the episode
+
+
+@dataclass(frozen=True)
 class Episode:
     episode_id: str
     title: str
     start: dt.date
     measures: tuple[Measure, ...]
     note: str
+    flows: tuple[FlowStep, ...] = ()  # observed export flow (customs), when it is sourced
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,16 @@ class Case:
     after_basis: str
     china_share: tuple[float, float]
     china_share_basis: str
+    # which model price the series follows: "row" (outside China) or "china" (domestic)
+    price_follows: str = "row"
+    price_follows_basis: str = "a price paid outside China"
+
+    @property
+    def flows(self) -> tuple[FlowStep, ...]:
+        """The episode's observed export-flow steps for this case's mineral: the steps named
+        for the mineral if there are any, else the steps for every mineral ("")."""
+        own = tuple(f for f in self.episode.flows if f.mineral_id == self.mineral_id)
+        return own or tuple(f for f in self.episode.flows if not f.mineral_id)
 
     @property
     def observed(self) -> float:
@@ -100,8 +130,26 @@ def _measures(text: str) -> tuple[Measure, ...]:
     return tuple(out)
 
 
+def export_flows() -> dict[str, tuple[FlowStep, ...]]:
+    """The observed export-flow steps of each episode (``backtest_export_flows.csv``), by date."""
+    out: dict[str, list[FlowStep]] = {}
+    with FLOWS_CSV.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            step = FlowStep(
+                dt.date.fromisoformat(r["from"]),
+                float(r["flow_low"]),
+                float(r["flow_high"]),
+                r["basis"],
+                tuple(r["source_ids"].split("|")),
+                r["mineral_id"],
+            )
+            out.setdefault(r["episode_id"], []).append(step)
+    return {k: tuple(sorted(v, key=lambda f: f.start)) for k, v in out.items()}
+
+
 def episodes() -> dict[str, Episode]:
-    """The bundled episodes by id."""
+    """The bundled episodes by id, each with its observed export flows (if any)."""
+    flows = export_flows()
     with EPISODES_CSV.open(newline="", encoding="utf-8") as fh:
         return {
             r["episode_id"]: Episode(
@@ -110,6 +158,7 @@ def episodes() -> dict[str, Episode]:
                 dt.date.fromisoformat(r["start"]),
                 _measures(r["measures"]),
                 r["note"],
+                flows.get(r["episode_id"], ()),
             )
             for r in csv.DictReader(fh)
         }
@@ -141,6 +190,8 @@ def cases() -> list[Case]:
                     after_basis=r["after_basis"],
                     china_share=(float(r["china_share_low"]), float(r["china_share_high"])),
                     china_share_basis=r["china_share_basis"],
+                    price_follows=r["price_follows"],
+                    price_follows_basis=r["price_follows_basis"],
                 )
             )
     return out
@@ -190,4 +241,37 @@ def check_against_prices() -> list[str]:
                 problems.append(f"{c.case_id}: no prices row {c.mineral_id}/{period}/{ed}")
             elif not math.isclose(float(row["price"]), price, rel_tol=1e-12):
                 problems.append(f"{c.case_id}: {period} price {price} != table {row['price']}")
+    return problems
+
+
+def check_flows_and_markets(source_ids: set[str]) -> list[str]:
+    """Problems in the export-flow steps and the cases' price markets: a flow outside
+    [0, MAX_FLOW]
+    or with low > high, a step before its episode's before year, a source id missing from
+    ``source_ids`` (the sources tables), a ``price_follows`` other than "row" or "china"."""
+    problems = []
+    eps = episodes()
+    minerals = {(c.episode.episode_id, c.mineral_id) for c in cases()}
+    for eid, steps in export_flows().items():
+        if eid not in eps:
+            problems.append(f"export flows: unknown episode {eid!r}")
+        problems += [
+            f"{eid}: flow step for {st.mineral_id!r}, not a case of the episode"
+            for st in steps
+            if st.mineral_id and (eid, st.mineral_id) not in minerals
+        ]
+        for st in steps:
+            if not 0.0 <= st.low <= st.high <= MAX_FLOW:
+                problems.append(f"{eid} {st.start}: flow {st.low}-{st.high} not in [0, {MAX_FLOW}]")
+            problems += [
+                f"{eid} {st.start}: source {s!r} not in the sources tables"
+                for s in st.source_ids
+                if s not in source_ids
+            ]
+    for c in cases():
+        if c.price_follows not in ("row", "china"):
+            problems.append(f"{c.case_id}: price_follows {c.price_follows!r} not row/china")
+        for st in c.flows:
+            if st.start.year < c.before_year:
+                problems.append(f"{c.case_id}: flow step {st.start} before the before year")
     return problems

@@ -16,6 +16,13 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
   * licence regime: w = 1 - a(t), the approval rate a(t) = a_ss + (a_0 - a_ss) exp(-k/tau)
     moving from a_0 in the first month to a_ss over tau months (k: months in force);
   * ban_usa (a ban on one destination): w = u, the United States' share of China's exports.
+  * observed flows: where China's customs export volumes after the measure are sourced
+    (``sim/data/backtest_export_flows.csv``, one step per period, a share of the before-year
+    rate), they replace the measures' terms: f(t) = f_obs + u (1 - f_obs), u the share of the
+    fall that flows customs do not record make up (ASSUMPTION range). Exports through third
+    countries are in China's customs totals already, so no re-routing is added. A flow above
+    1 (a rush before the measure) is buying ahead: the excess m (f - 1) goes into ROW stocks
+    and use takes f = 1.
 - ROW inventories (consumers, traders, states) of S_0 months of ROW demand are drawn at the
   rate kappa x the lost imports m (1 - f(t)) while they last: d(t) = min(S(t), kappa m (1 - f)).
 - Supply outside China answers with elasticity eta(t) = eta_lr min(1, max(0, k - L)/12) after
@@ -28,6 +35,11 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
   one also carries ordinary year-to-year price noise: it is multiplied by exp(sigma sqrt(Y) z),
   z ~ N(0, 1), Y the years between the two windows, sigma the robust spread of one-year log
   price changes of all USGS MCS 2025 salient price series 2020-2023 (:func:`background_sigma`).
+- Which price a case's series is compared with (``Case.price_follows``): the ROW price for
+  every series paid outside China and for the FOB China export price under a binding quota
+  (the quota holder keeps the rent, the buyer pays the ROW price); China's domestic price for
+  the FOB China quotes of the 2025 licence regime (sourced: Europe's prices tripled while
+  China's domestic prices stayed flat, SMM 2025-04-18).
 - ROW shortfall = 1 - exp(-eps p): the share of base ROW demand not met (averaged over the
   after window); the United States buys at the ROW price, so its shortfall share is the same
   (a one-destination ban reaches it through the ROW price and re-routing).
@@ -93,7 +105,13 @@ class Params:
     a_ss: float = 0.5  # centre of the licence approval rate reached (fitted; +-0.15 drawn)
     export_share: Range = Range(0.2, 0.6, f"{A}: share of China's output exported")
     stocks_months: Range = Range(1.0, 4.0, f"{A}: ROW inventories, months of ROW demand")
-    draw_rate: Range = Range(0.3, 0.9, f"{A}: share of lost imports met from inventories")
+    draw_rate: Range = Range(
+        0.6,
+        1.0,
+        f"{A}: share of lost imports met from inventories while they last (0.3-0.9 until the"
+        " export-flow change; Fastmarkets on graphite, Dec 2023 - Feb 2024: buyers' stocks from"
+        " the November rush covered them to February, fm-2024-graphite-exports-dec/-janfeb)",
+    )
     supply_elasticity: Range = Range(0.1, 0.5, f"{A}: ROW supply elasticity after ramp-up")
     supply_lag: Range = Range(6.0, 18.0, f"{A}: months before ROW supply responds")
     eps_growth: Range = Range(1.5, 3.0, f"{A}: two-year over short-run demand elasticity")
@@ -101,6 +119,7 @@ class Params:
     approval_months: Range = Range(2.0, 6.0, f"{A}: months for approvals to settle")
     licence_leakage: Range = Range(0.05, 0.3, f"{A}: refused exports re-routed or smuggled")
     us_share: Range = Range(0.05, 0.2, f"{A}: US share of China's exports (ban_usa)")
+    unrecorded: Range = Range(0.0, 0.2, f"{A}: share of an export fall not in customs data")
     ban_leakage: Range = Range(0.3, 0.8, f"{A}: US-bound flow re-routed via third countries")
     china_supply_elasticity: Range = Range(0.1, 0.5, f"{A}: China's supply elasticity")
     # the 2010 quota: sourced (scenario chn-2010-ree-quota-replay)
@@ -133,12 +152,18 @@ class CaseRun:
 
     case: Case
     row_mult: Arr  # ROW annual-average multiplier, model only
-    observed_like: Arr  # the same with background noise (what the observation is compared to)
+    observed_like: Arr  # the case's market (below) with background noise, as observed
     row_peak: Arr
     china_mult: Arr
     row_shortfall: Arr
     at_cap: float
     extra: dict[str, Any] = field(default_factory=dict)
+    case_mult: Arr | None = None  # the multiplier of the market the case's series follows
+
+    @property
+    def compared(self) -> Arr:
+        """The model multiplier the observation is compared to (ROW unless the case says)."""
+        return self.row_mult if self.case_mult is None else self.case_mult
 
 
 def _window(case: Case) -> tuple[int, int, int, int, int]:
@@ -166,6 +191,43 @@ def _quota_withheld(path: tuple[tuple[float, float], ...], since: float) -> floa
     """Withheld share in force ``since`` months after the quota's start (step function)."""
     live = [w for m0, w in path if m0 <= since]
     return live[-1] if live else path[0][1]
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """Drawn observed export flows: step start months and levels (steps, draws)."""
+
+    starts: tuple[float, ...]
+    levels: Arr
+
+
+def _observed_flows(case: Case, p: Params, rng: np.random.Generator, n: int) -> _Observed | None:
+    """Draw the episode's observed export flows (customs), with unrecorded flows added back
+    to a fall: f = f_obs + u (1 - f_obs) where f_obs < 1, u the unrecorded share (a rush,
+    f_obs >= 1, is kept as recorded). None if the episode has no flows."""
+    steps = case.flows
+    if not steps:
+        return None
+    u = p.unrecorded.draw(rng, n)
+    starts, levels = [], []
+    for st in steps:
+        f_obs = Range(st.low, st.high, st.basis).draw(rng, n)
+        starts.append(
+            12 * (st.start.year - case.before_year)
+            + (st.start.month - 1)
+            + (st.start.day - 1) / 30.4375
+        )
+        levels.append(np.where(f_obs < 1.0, f_obs + u * (1.0 - f_obs), f_obs))  # falls only
+    return _Observed(tuple(float(m) for m in starts), np.array(levels))
+
+
+def _flow_at(obs: _Observed, t: int) -> Arr:
+    """Export flow in month t: the last observed step begun by then (1 before the first)."""
+    live = [i for i, m0 in enumerate(obs.starts) if m0 <= t + 0.5]
+    if not live:
+        return np.ones(obs.levels.shape[1])
+    out: Arr = obs.levels[live[-1]]
+    return out
 
 
 def _bisect(fun: Any, lo: float, hi: float, n: int) -> Arr:
@@ -199,6 +261,7 @@ def simulate_case(
     growth = p.eps_growth.draw(rng, n)
     eta_c = p.china_supply_elasticity.draw(rng, n)
     z = rng.standard_normal(n)
+    observed = _observed_flows(case, p, rng, n)
     starts = [_start_month(m, case.before_year) for m in case.episode.measures]
     first = min(starts)
     terms: list[_Term] = []
@@ -228,7 +291,7 @@ def simulate_case(
     short = np.zeros((months, n))
     for t in range(months):
         f = np.ones(n)
-        for term in terms:
+        for term in [] if observed is not None else terms:
             begun = min(1.0, max(0.0, t + 1 - term.start))
             if begun == 0.0:
                 continue
@@ -244,6 +307,11 @@ def simulate_case(
             else:
                 withheld = term.level
             f = f * (1.0 - inside * withheld * (1.0 - term.leakage))
+        if observed is not None:
+            f = _flow_at(observed, t)
+            # buying ahead: imports above the base rate go into ROW stocks, not into use
+            stock = stock + m_imp * np.maximum(f - 1.0, 0.0)
+            f = np.minimum(f, 1.0)
         lost = m_imp * (1.0 - f)
         d = np.minimum(stock, kappa * lost)
         stock = stock - d
@@ -259,7 +327,7 @@ def simulate_case(
         )
         prices[t] = np.exp(lp)
         short[t] = 1.0 - np.exp(-eps * lp)
-        if china:
+        if china or case.price_follows == "china":
             cq = _bisect(
                 lambda q, e=eps, ff=f: (1 - x) * np.exp(-e * q) + x * ff - np.exp(eta_c * q),
                 _LO,
@@ -269,17 +337,20 @@ def simulate_case(
             cprices[t] = np.exp(cq)
     before = prices[b0:b1].mean(axis=0)
     mult = prices[a0:a1].mean(axis=0) / before
+    cmult = cprices[a0:a1].mean(axis=0) / cprices[b0:b1].mean(axis=0)
     years = (a0 + a1 - b0 - b1) / 24.0
-    noisy = mult * np.exp(p.sigma * math.sqrt(years) * z)
+    follows = cmult if case.price_follows == "china" else mult
+    noisy = follows * np.exp(p.sigma * math.sqrt(years) * z)
     at_cap = float(np.mean((prices >= CAP * (1 - 1e-6)).any(axis=0)))
     return CaseRun(
         case=case,
         row_mult=mult,
         observed_like=noisy,
         row_peak=prices.max(axis=0),
-        china_mult=cprices[a0:a1].mean(axis=0) / cprices[b0:b1].mean(axis=0),
+        china_mult=cmult,
         row_shortfall=np.clip(short[a0:a1].mean(axis=0), 0.0, 1.0),
         at_cap=at_cap,
+        case_mult=follows,
     )
 
 

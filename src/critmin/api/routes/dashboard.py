@@ -71,6 +71,7 @@ def docs(request: Request) -> Response:
 
 APP_FILES = {
     "app.js": "text/javascript; charset=utf-8",
+    "pages.js": "text/javascript; charset=utf-8",
     "docs.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",

@@ -216,6 +216,26 @@
     return cell;
   }
 
+  // "CSV" and "Excel" links under a table: the API request that filled it, with ?format=
+  // (critmin.api.tables writes the file: the same rows, each with its source)
+  function downloads(table, path) {
+    const wrap = table.closest(".table-wrap") || table;
+    if (wrap.parentElement.classList.contains("grid2")) {
+      const cell = el("div", {}); // keep the links in the table's grid cell
+      wrap.replaceWith(cell);
+      cell.append(wrap);
+    }
+    let box = wrap.nextElementSibling;
+    if (!box || !box.classList.contains("downloads")) {
+      box = el("p", { class: "downloads" });
+      wrap.after(box);
+    }
+    const sep = path.includes("?") ? "&" : "?";
+    const link = (fmt, text) =>
+      el("a", { href: API + path + sep + "format=" + fmt, text, download: "", rel: "nofollow" });
+    box.replaceChildren("Download this table: ", link("csv", "CSV"), " | ", link("xlsx", "Excel"));
+  }
+
   // a figure built by the server from the briefing's chart builders (critmin.brief.charts)
   async function drawServed(id, path) {
     const fig = await api(path);
@@ -323,9 +343,10 @@
       const year = $("#conc-year").value;
       const token = ++this.token;
       showError("conc-error", null);
+      const path = "/concentration/" + encodeURIComponent(mineral) + query({ stage, year });
       let res;
       try {
-        res = await api("/concentration/" + encodeURIComponent(mineral) + query({ stage, year }));
+        res = await api(path);
       } catch (err) {
         if (token === this.token) showError("conc-error", err);
         return;
@@ -333,6 +354,7 @@
       if (token !== this.token) return;
       const sources = await sourceIndex();
       this.render(res, sources);
+      downloads($("#conc-table"), path);
     },
 
     render(res, sources) {
@@ -437,6 +459,7 @@
         return tr;
       });
       setRows(table, body);
+      downloads(table, "/concentration" + query({ stage }));
       table.dataset.stage = stage;
     },
   };
@@ -468,6 +491,7 @@
         this.load();
       });
       this.render(all);
+      downloads($("#ctl-table"), "/controls");
     },
 
     async load() {
@@ -479,6 +503,7 @@
       };
       try {
         this.render(await api("/controls" + query(params)));
+        downloads($("#ctl-table"), "/controls" + query(params));
       } catch (err) {
         showError("ctl-error", err);
       }
@@ -594,13 +619,15 @@
     async load() {
       showError("led-error", null);
       $("#led-history").hidden = true;
+      const path = "/ledger" + query(this.params());
       let rows;
       try {
-        rows = await api("/ledger" + query(this.params()));
+        rows = await api(path);
       } catch (err) {
         showError("led-error", err);
         return;
       }
+      downloads($("#led-table"), path);
       $("#led-count").textContent =
         rows.length + " rows" +
         (this.params().history ? " (with superseded rows)" : " (latest of each correction chain)") +
@@ -683,13 +710,15 @@
     },
 
     async loadReconcile() {
+      const path = "/ledger/reconcile" + query({ include_unverified: this.unverified() });
       let rows;
       try {
-        rows = await api("/ledger/reconcile" + query({ include_unverified: this.unverified() }));
+        rows = await api(path);
       } catch (err) {
         showError("led-error", err);
         return;
       }
+      downloads($("#led-reconcile"), path);
       setRows(
         $("#led-reconcile"),
         rows.map((r) =>
@@ -1189,6 +1218,7 @@
           )
         )
       );
+      downloads($("#sc-bt"), "/scenarios/backtest"); // the bundled backtest every forecast carries
       setRows(
         $("#sc-bt"),
         bt.cases.map((c) =>
@@ -1319,8 +1349,17 @@
   const VIEWS = { concentration: conc, controls, ledger, floor, scenarios };
   const started = {};
 
+  // pages.js (country and mineral pages, search) adds its views through this kit
+  window.critminKit = {
+    views: VIEWS,
+    api, el, query, showError, fillSelect, setRows, td, sourceCell, sourceLink, once,
+    countryNames, mineralNames, num, tonnes, pct, usd, label,
+  };
+
   function route() {
-    const name = (location.hash || "#concentration").slice(1);
+    // "#country/COD": the view, then its arguments (a view with enter() is given them)
+    const parts = (location.hash || "#concentration").slice(1).split("/").map(decodeURIComponent);
+    const name = parts[0];
     const view = VIEWS[name] ? name : "concentration";
     for (const key of Object.keys(VIEWS)) {
       document.getElementById("view-" + key).hidden = key !== view;
@@ -1339,6 +1378,7 @@
       // charts drawn while their view was hidden take the size of the visible view
       document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => critminFit.refit(d));
     }
+    if (VIEWS[view].enter) VIEWS[view].enter(parts.slice(1));
     document.body.dataset.view = view;
   }
 
