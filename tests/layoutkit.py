@@ -13,8 +13,9 @@ view) that returns a list of defects, so a failing test names every defect at on
 - ``CODES``: visible text (prose, table cells, captions, chart text: legends, tick labels,
   annotations, titles) with no ISO3 country code and no internal id. Codes may stay in
   tooltips (``title`` attributes, plotly hover text) and ``<code>`` elements; text quoted
-  from a source (``<q>``), the source list's publishers, titles and URLs and a row's source
-  cell (``td.src``: publisher and date) are printed as published.
+  from a source (``<q>``), the source list's publishers, titles and URLs, a row's source
+  cell (``td.src``: publisher and date) and a name as the source records it (``.verbatim``:
+  a ledger recipient, "Lynas USA LLC") are printed as published.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import re
 from functools import cache
 from typing import Any
 
-# companies' own names that hold a code-like word, as the ledger records them
-NOT_CODES = ("USA Rare Earth", "KAZ Minerals", "BHR Newwood", "Wyoming Rare (USA) Inc.")
+# a company's own name that starts with a code ("USA Rare Earth", in prose); a ledger
+# recipient is a name as the source records it, in a ``.verbatim`` cell
+NOT_CODES = ("USA Rare Earth",)
 
 OVERFLOW = r"""(root) => {
   const W = window.innerWidth, bad = [];
@@ -95,7 +97,7 @@ CHARTS = r"""(root) => {
 TEXTS = r"""(root) => {
   const out = [];
   const skip = 'script, style, code, q, .hoverlayer, .modebar, [hidden], ' +
-               '.sources li > b, .sources li > i, .sources .url, td.src';
+               '.sources li > b, .sources li > i, .sources .url, td.src, .verbatim';
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.textContent.trim();

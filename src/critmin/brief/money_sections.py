@@ -191,6 +191,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             source="source_id",
             id="tab-ledger-rows",
             formats={
+                "recipient": "verbatim",
                 "actor_iso3": "country",
                 "agency": "agency",
                 "host_iso3": "country",

@@ -644,7 +644,7 @@
             el("td", { text: this.agencies[r.agency] || r.agency, title: r.agency }),
             td(label(r.instrument)),
             td(r.amount_usd === null ? "not stated" : usd(r.amount_usd), "num"),
-            td(r.recipient, "wide"),
+            td(r.recipient, "wide verbatim"),
             td(r.host_iso3 ? this.countries[r.host_iso3] || r.host_iso3 : ""),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
             td(label(r.status)),
