@@ -183,11 +183,11 @@ def test_top_level_help_shows_each_description_whole(cli: Any, narrow: None) -> 
 
 
 def test_reserves_published_figures_and_parity(store: Path, cli: Any, client: Any) -> None:
-    import critmin as cm
+    from critmin import lookups
 
     # USGS, Mineral Commodity Summaries 2025, Cobalt: reserves 2024, Congo (Kinshasa)
     # 6,000,000 t and world 11,000,000 t (cobalt content)
-    res = cm.reserves("cobalt", year=2024)
+    res = lookups.reserves("cobalt", year=2024)
     assert res["edition"] == "usgs-mcs-2025" and res["product"] == "cobalt content"
     assert res["world_reported"] == 11_000_000
     assert res["rows"][0]["iso3"] == "COD" and res["rows"][0]["value"] == 6_000_000
@@ -196,16 +196,16 @@ def test_reserves_published_figures_and_parity(store: Path, cli: Any, client: An
     api = client.get(f"{API}/reserves/cobalt", params={"year": 2024})
     assert api.status_code == 200 and api.json() == res
     # pinned edition, and a year outside the series, are errors that name the field
-    pinned = cm.reserves("cobalt", year=2024, edition="usgs-mcs-2025")
+    pinned = lookups.reserves("cobalt", year=2024, edition="usgs-mcs-2025")
     assert pinned["rows"] == res["rows"] and pinned["years"] == [2024]
     r = cli("reserves", "cobalt", "--year", "1990")
     assert r.code == 2 and "'year'" in r.err and "2024" in r.err
 
 
 def test_prices_and_imports_parity_with_sources(store: Path, cli: Any, client: Any) -> None:
-    import critmin as cm
+    from critmin import lookups, queries
 
-    p = cm.prices("cobalt")
+    p = lookups.prices("cobalt")
     assert p["rows"] and {r["edition"] for r in p["rows"]} == {p["edition"]}
     assert p["edition"] == p["editions"][0]
     assert {s["source_id"] for s in p["sources"]} == {r["source_id"] for r in p["rows"]}
@@ -213,13 +213,13 @@ def test_prices_and_imports_parity_with_sources(store: Path, cli: Any, client: A
     assert client.get(f"{API}/prices/cobalt").json() == p
     older = [e for e in p["editions"] if e != p["edition"]]
     if older:
-        assert cm.prices("cobalt", edition=older[0])["edition"] == older[0]
+        assert lookups.prices("cobalt", edition=older[0])["edition"] == older[0]
 
-    i = cm.imports("cobalt")
+    i = lookups.imports("cobalt")
     # USGS gives whole percents of one period, "Other" as XOT: they add up to 100 +- rounding
     assert i["shares"] and len({s["period"] for s in i["shares"]}) == 1
     assert abs(sum(s["share_pct"] for s in i["shares"]) - 100) <= len(i["shares"]) * 0.5
-    assert i["shares"] == cm.us_supply("cobalt")["import_shares"]
+    assert i["shares"] == queries.us_supply("cobalt")["import_shares"]
     assert cli("imports", "cobalt", "--json").json() == i
     assert client.get(f"{API}/imports/cobalt").json() == i
 

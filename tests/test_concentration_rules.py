@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import critmin as cm
-from critmin import memo
+from critmin import memo, supply
 
 STAGES = ("mine", "refine")
 
@@ -46,14 +46,14 @@ def test_gallium_refining_2025_by_hand(store: Path, cli: Any) -> None:
     )
     assert res["withheld"] == [] and res["no_data"] == []
     # the exposure score counts the same China share
-    ga = next(r for r in cm.exposure(on="2025-06-01") if r["mineral"] == "gallium")
+    ga = next(r for r in supply.exposure(on="2025-06-01") if r["mineral"] == "gallium")
     assert ga["controlled_share"] == pytest.approx(900 / 909)
 
 
 def test_gallium_2024_blank_rows_are_no_data_not_withheld(store: Path) -> None:
     """USGS MCS 2025 (usgs-mcs2025-world): the US and "Other countries" gallium cells for 2024
     are blank in the source (flag NA), not W: no data, no share, not withheld."""
-    res = cm.concentration("gallium", "refine", 2024, edition="usgs-mcs-2025")
+    res = supply.concentration("gallium", "refine", 2024, edition="usgs-mcs-2025")
     assert res["withheld"] == [] and sorted(res["no_data"]) == ["USA", "XOT"]
     assert {s["iso3"] for s in res["shares"]} == {"CHN", "JPN", "KOR", "RUS"}
     # China 750 t, Japan 3, Korea 3, Russia 6: 762 t of rows over a rounded world of 760 t
@@ -78,7 +78,7 @@ def test_germanium_refining_states_no_figure(store: Path, cli: Any) -> None:
 def test_withheld_means_flag_w_only(store: Path) -> None:
     """MCS 2023 (usgs-mcs2023-world), germanium 2021: the US cell is W ("withheld to avoid
     disclosing company proprietary data"); China's and Russia's are NA (no data)."""
-    res = cm.concentration("germanium", "refine", 2021)
+    res = supply.concentration("germanium", "refine", 2021)
     assert res["withheld"] == ["USA"]
     assert sorted(res["no_data"]) == ["CHN", "RUS", "XOT"]
     assert res["hhi"] is None and "withheld by the source (W): USA" in res["reason"]
@@ -87,14 +87,14 @@ def test_withheld_means_flag_w_only(store: Path) -> None:
 @pytest.mark.parametrize("mineral", ["lanthanum", "cerium", "neodymium"])
 @pytest.mark.parametrize("stage", STAGES)
 def test_members_of_a_basket_get_no_element_figure(store: Path, mineral: str, stage: str) -> None:
-    res = cm.concentration(mineral, stage)
+    res = supply.concentration(mineral, stage)
     assert res["reported_as"] == "rare_earths" and res["hhi"] is None and res["shares"] == []
     assert res["reason"].startswith(f"reported as rare earths (basket: {res['basket']}")
     if stage == "refine":
         assert res["basket"] == "magnet rare earth elements (Nd, Pr, Dy, Tb)"
         outside = mineral != "neodymium"
         assert ("which does not hold" in res["reason"]) is outside, res["reason"]
-    group = cm.concentration("rare_earths", stage)
+    group = supply.concentration("rare_earths", stage)
     assert group["hhi"] is not None and group["reported_as"] is None
 
 
@@ -104,12 +104,12 @@ def test_exposure_never_takes_a_basket_of_other_elements(store: Path) -> None:
     in the IEA magnet basket (Nd, Pr, Dy, Tb): their controlled share is China's share of the
     rare-earth mine total, which holds every member, not its 91 % of the basket's refining;
     dysprosium, in the basket, takes the refinery stage."""
-    rows = {r["mineral"]: r for r in cm.exposure(on="2025-10-20")}
-    at_mine = {s["iso3"]: s["share"] for s in cm.concentration("rare_earths", "mine")["shares"]}
+    rows = {r["mineral"]: r for r in supply.exposure(on="2025-10-20")}
+    at_mine = {s["iso3"]: s["share"] for s in supply.concentration("rare_earths", "mine")["shares"]}
     # China's licence, plus the raw-ore bans in force (Malaysia's raw rare-earth moratorium,
     # and any other the register holds): each imposing country's mine share counts once
-    ctrl = {c["control_id"]: c["imposing_iso3"] for c in cm.controls(on="2025-10-20")}
-    basket = cm.concentration("rare_earths", "refine")["china_share"]
+    ctrl = {c["control_id"]: c["imposing_iso3"] for c in supply.controls(on="2025-10-20")}
+    basket = supply.concentration("rare_earths", "refine")["china_share"]
     for m in ("lanthanum", "cerium"):
         assert "chn-2025-061-extraterritorial-ree" in rows[m]["controls"]
         imposing = {ctrl[c] for c in rows[m]["controls"]}
@@ -125,7 +125,7 @@ def test_exposure_never_takes_a_basket_of_other_elements(store: Path) -> None:
 def test_nickel_refining_rows_add_to_the_world(store: Path) -> None:
     """IEA (iea-cmd2025-supply), refined nickel 2024, after the rest-of-world fix: the rows
     add to the world total 3 483 697 t, rest of world 518 320 t (14.9 %)."""
-    res = cm.concentration("nickel", "refine", 2024)
+    res = supply.concentration("nickel", "refine", 2024)
     assert res["countries_sum"] == pytest.approx(3_483_697) == res["world_reported"]
     assert res["denominator"] == "world total"
     assert math.fsum(s["share"] for s in res["shares"]) == pytest.approx(1.0)
@@ -161,11 +161,11 @@ def test_no_impossible_number_in_any_year(store: Path, cli: Any, stage: str) -> 
 
 def test_cached_and_uncached_answers_agree(store: Path) -> None:
     memo.clear()
-    first = cm.concentration_all("refine")
-    cached = cm.concentration_all("refine")
+    first = supply.concentration_all("refine")
+    cached = supply.concentration_all("refine")
     assert first == cached
     for row in first:
-        assert cm.concentration(row["mineral"], "refine") == row
+        assert supply.concentration(row["mineral"], "refine") == row
 
 
 def test_scenario_restrictor_share_is_the_concentration_share(store: Path, cli: Any) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import critmin as cm
+from critmin import supply
 from critmin.control_chain import STATUSES, chain_errors, status_on
 from critmin.schema import TABLES
 
@@ -154,7 +155,7 @@ def test_expired_suspensions_read_unconfirmed(store: Path, cli: Any) -> None:
 
 
 def test_targets_of_the_japan_ban_and_technology_bans(store: Path) -> None:
-    rows = {r["control_id"]: r for r in cm.controls()}
+    rows = {r["control_id"]: r for r in supply.controls()}
     assert set(rows["chn-2026-001-japan-dual-use"]["target"]) == {"JPN", "military_end_users"}
     assert rows["chn-2024-046-us-dual-use-ban"]["target"] == ["USA"]
     for r in rows.values():
@@ -420,7 +421,7 @@ def test_exposure_bounds_by_hand(store: Path) -> None:
             _event("tst-chn-tech", "2025-10-09", "effective"),
         ],
     )
-    ce = {r["mineral"]: r for r in cm.exposure(on="2026-12-03")}["cerium"]
+    ce = {r["mineral"]: r for r in supply.exposure(on="2026-12-03")}["cerium"]
     assert ce["net_import_reliance"] == pytest.approx(0.67)
     assert ce["controlled_stage"] == "mine"
     assert ce["controlled_share"] == pytest.approx(110 / 390_000)
@@ -431,7 +432,7 @@ def test_exposure_bounds_by_hand(store: Path) -> None:
     assert ce["controls"] == ["tst-mys-ore"]
     assert ce["unconfirmed_controls"] == ["tst-chn-licence"]
     # while suspended the Chinese licence counts in neither bound
-    mid = {r["mineral"]: r for r in cm.exposure(on="2026-06-01")}["cerium"]
+    mid = {r["mineral"]: r for r in supply.exposure(on="2026-06-01")}["cerium"]
     assert mid["score_low"] == mid["score_high"] == pytest.approx(0.67 * 110 / 390_000)
     assert mid["unconfirmed_controls"] == []
 

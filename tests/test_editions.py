@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-import critmin as cm
-from critmin import editions
+from critmin import editions, queries, supply
 from critmin.errors import InputError, NotFoundError
 
 
@@ -27,12 +26,12 @@ def test_antimony_2024_answers_from_mcs2026_by_default(store: Path, cli: Any) ->
     assert res["editions"] == ["usgs-mcs-2026", "usgs-mcs-2025"]
     assert res["world_reported"] == 119_000
     assert next(x for x in res["rows"] if x["iso3"] == "CHN")["value"] == 40_000
-    share = cm.concentration("antimony", "mine", 2024)
+    share = supply.concentration("antimony", "mine", 2024)
     assert share["edition"] == "usgs-mcs-2026"
     assert share["china_share"] == pytest.approx(40_000 / 119_000)
     # 2025: the country rows add to 110,720 t, above the rounded 110,000 t world total, so
     # the shares are of the sum (docs/method.md, the denominator rule)
-    y2025 = cm.concentration("antimony", "mine", 2025)
+    y2025 = supply.concentration("antimony", "mine", 2025)
     assert y2025["countries_sum"] == 110_720 and y2025["denominator"] == "sum of countries"
     assert y2025["china_share"] == pytest.approx(40_000 / 110_720)
 
@@ -52,9 +51,9 @@ def test_pinned_edition(store: Path, cli: Any) -> None:
 
 def test_unknown_edition_is_a_clear_error(store: Path) -> None:
     with pytest.raises(NotFoundError, match="editions with data: usgs-mcs-2026"):
-        cm.production("antimony", "mine", 2024, edition="usgs-mcs-1999")
+        queries.production("antimony", "mine", 2024, edition="usgs-mcs-1999")
     with pytest.raises(InputError, match="edition"):
-        cm.production("antimony", "mine", 2024, edition="latest")
+        queries.production("antimony", "mine", 2024, edition="latest")
 
 
 def test_http_api_gives_the_same_numbers(store: Path) -> None:
@@ -72,7 +71,7 @@ def test_http_api_gives_the_same_numbers(store: Path) -> None:
     assert old["edition"] == "usgs-mcs-2025"
     assert (
         old["china_share"]
-        == cm.concentration("antimony", "mine", 2024, edition="usgs-mcs-2025")["china_share"]
+        == supply.concentration("antimony", "mine", 2024, edition="usgs-mcs-2025")["china_share"]
     )
 
 
@@ -141,11 +140,11 @@ def test_a_production_csv_without_edition_is_named(tmp_path: Path) -> None:
 
 
 def test_a_series_says_which_edition_each_year_came_from(store: Path) -> None:
-    res = cm.production("antimony", "mine", 2024)
+    res = queries.production("antimony", "mine", 2024)
     assert res["year_editions"]["2024"] == "usgs-mcs-2026"
     assert res["year_editions"]["2023"] == "usgs-mcs-2025"  # MCS 2026 starts at 2024
     assert editions.mixed({int(y): e for y, e in res["year_editions"].items()})
-    dom = next(r for r in cm.dominance() if r["mineral"] == "antimony")
+    dom = next(r for r in supply.dominance() if r["mineral"] == "antimony")
     assert dom["mine_edition"] == "usgs-mcs-2026"
 
 
@@ -158,7 +157,7 @@ def test_us_supply_by_edition(store: Path, cli: Any) -> None:
     assert by_year[2024]["edition"] == "usgs-mcs-2026"
     assert by_year[2025]["net_import_reliance_pct"] == 67
     assert res["year_editions"]["2020"] == "usgs-mcs-2025"  # MCS 2026 starts at 2021
-    old = cm.us_supply("rare_earths", edition="usgs-mcs-2025")
+    old = queries.us_supply("rare_earths", edition="usgs-mcs-2025")
     assert {r["year"]: r["net_import_reliance_pct"] for r in old["rows"]}[2024] == 80
     from fastapi.testclient import TestClient
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import critmin as cm
+from critmin import queries, supply
 from critmin.queries import coverage_markdown
 
 # (year, iso3, tU) -- WNA table "Production from mines (tonnes U)"
@@ -34,7 +35,7 @@ WNA_URANIUM = [
 
 @pytest.mark.parametrize(("year", "iso3", "tonnes"), WNA_URANIUM)
 def test_wna_uranium_by_country(store: Path, year: int, iso3: str, tonnes: float) -> None:
-    res = cm.production("uranium", "mine", year)
+    res = queries.production("uranium", "mine", year)
     by = {r["iso3"]: r for r in res["rows"]}
     assert by[iso3]["value"] == pytest.approx(tonnes)
     assert res["sources"] == ["wna-world-uranium-mining-2025"]
@@ -47,7 +48,7 @@ WNA_WORLD = [(2015, 60_342), (2022, 49_614), (2024, 60_213)]
 
 @pytest.mark.parametrize(("year", "world"), WNA_WORLD)
 def test_wna_uranium_world_total_and_sum(store: Path, year: int, world: float) -> None:
-    res = cm.production("uranium", "mine", year)
+    res = queries.production("uranium", "mine", year)
     assert res["world_reported"] == pytest.approx(world)
     # the WNA "Others" row names no country and is not stored: the sum is a little below
     assert 0.99 * world <= res["world_sum"] <= world
@@ -55,7 +56,7 @@ def test_wna_uranium_world_total_and_sum(store: Path, year: int, world: float) -
 
 def test_wna_estimates_stay_flagged(store: Path) -> None:
     # WNA labels Uzbekistan, China, India, South Africa and Ukraine "(est.)"
-    rows = {r["iso3"]: r for r in cm.production("uranium", "mine", 2024)["rows"]}
+    rows = {r["iso3"]: r for r in queries.production("uranium", "mine", 2024)["rows"]}
     assert {i for i, r in rows.items() if r["estimated"]} == {"UZB", "CHN", "IND", "ZAF", "UKR"}
     assert rows["UZB"]["value"] == pytest.approx(4_000)  # "Uzbekistan (est.)" 2024
 
@@ -103,7 +104,7 @@ def test_scandium_world_total_from_mcs2026(store: Path, cli: Any) -> None:
     # USGS MCS 2026 data release, MCS2026_Commodities_Data.csv line 6550: SCANDIUM, World Mine
     # Production and Reserves, World total, "global production", 2025, 80 t (Estimated.),
     # scandium oxide equivalent; line 6549 (capacity 90 t) is not imported
-    res = cm.production("scandium", "mine", 2025)
+    res = queries.production("scandium", "mine", 2025)
     assert res["world_reported"] == pytest.approx(80)
     assert res["rows"] == [] and res["world_sum"] is None  # no country split published
     assert res["edition"] == "usgs-mcs-2026"
@@ -124,7 +125,7 @@ SFA_IRIDIUM = [(2014, 210), (2015, 280), (2016, 275), (2019, 280), (2020, 225)]
 
 @pytest.mark.parametrize(("year", "koz"), SFA_IRIDIUM)
 def test_sfa_iridium_world_supply(store: Path, year: int, koz: float) -> None:
-    res = cm.production("iridium", "mine", year)
+    res = queries.production("iridium", "mine", year)
     assert res["world_reported"] == pytest.approx(koz * 1000 * OZ_T, abs=1e-6)
     assert res["rows"] == []  # the regional rows of the table are not public
     assert res["sources"] == ["sfa-oxford-iridium-market-2022"]
@@ -158,7 +159,7 @@ WMD = [
 def test_wmd_by_country(
     store: Path, mineral: str, stage: str, year: int, iso3: str, tonnes: float
 ) -> None:
-    res = cm.production(mineral, stage, year)
+    res = queries.production(mineral, stage, year)
     by = {r["iso3"]: r for r in res["rows"]}
     assert by[iso3]["value"] == pytest.approx(tonnes)
     assert res["sources"] == ["wmd-2021-production-by-country"]
@@ -176,14 +177,14 @@ WMD_WORLD = [
 def test_wmd_countries_add_up_to_the_total(
     store: Path, mineral: str, stage: str, year: int, world: float
 ) -> None:
-    res = cm.production(mineral, stage, year)
+    res = queries.production(mineral, stage, year)
     assert res["world_reported"] == pytest.approx(world)
     assert res["world_sum"] == pytest.approx(world)  # WMD lists every producer it counts
 
 
 def test_wmd_estimates_stay_flagged(store: Path) -> None:
     # WMD codes the germanium rows of Russia, Japan, USA and Ukraine "e" (estimated)
-    rows = {r["iso3"]: r for r in cm.production("germanium", "refine", 2018)["rows"]}
+    rows = {r["iso3"]: r for r in queries.production("germanium", "refine", 2018)["rows"]}
     assert {i for i, r in rows.items() if r["estimated"]} == {"RUS", "JPN", "USA", "UKR"}
 
 
@@ -210,12 +211,12 @@ def test_platinum_group_basket_is_platinum_plus_palladium(store: Path, cli: Any)
     """USGS MCS 2026 (MCS2026_Commodities_Data.csv), mine production 2025e, t: South Africa
     platinum 120 + palladium 70 = 190; Russia 20 + 84 = 104; world 170 + 190 = 360. The
     basket names its members, so ruthenium's answer states no figure of its own."""
-    res = cm.production("platinum_group_metals", "mine", 2025)
+    res = queries.production("platinum_group_metals", "mine", 2025)
     rows = {r["iso3"]: r["value"] for r in res["rows"]}
     assert rows["ZAF"] == pytest.approx(190) and rows["RUS"] == pytest.approx(104)
     assert res["world_reported"] == pytest.approx(360)
     assert res["product"] == "platinum + palladium content (Pt, Pd)"
     ru = cli("concentration", "ruthenium", "--json").json()
     assert ru["hhi"] is None and "which does not hold Ru" in ru["reason"]
-    pgm = cm.concentration("platinum_group_metals", "mine", 2025)
+    pgm = supply.concentration("platinum_group_metals", "mine", 2025)
     assert pgm["leader"] == "ZAF"

@@ -137,7 +137,7 @@ def test_profile_blocks_agree_with_their_commands(store: Path, cli: Any) -> None
     p = country_profile("Indonesia")
     assert p.iso3 == "IDN" and p.iso2 == "ID" and p.name == "Indonesia"
     for r in p.production.rows:
-        c = cm.concentration(r["mineral"], r["stage"], r["year"])
+        c = cm.concentration(mineral=r["mineral"], stage=r["stage"], year=r["year"])
         singles = {s["iso3"]: s["share"] for s in c["shares"] if s["iso3"] not in ("XOT", "WLD")}
         assert r["share_pct"] == pytest.approx(100 * singles["IDN"])
         assert r["rank"] == 1 + sum(1 for v in singles.values() if v > singles["IDN"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import critmin as cm
+from critmin import queries, supply
 from critmin.validate import world_sum_limit
 
 # (mineral, stage, year, world total t, leading country, its t) -- USGS MCS 2025 world table
@@ -40,7 +40,7 @@ MCS2025 = [
 def test_usgs_mcs2025_world_and_leader(
     store: Path, mineral: str, stage: str, year: int, world: float, lead: str, lead_t: float
 ) -> None:
-    res = cm.production(mineral, stage, year, edition="usgs-mcs-2025")
+    res = queries.production(mineral, stage, year, edition="usgs-mcs-2025")
     assert res["edition"] == "usgs-mcs-2025"
     assert res["world_reported"] == pytest.approx(world)
     top = res["rows"][0]
@@ -61,13 +61,13 @@ MCS2026 = [
 def test_usgs_mcs2026_figures_for_2025(
     store: Path, mineral: str, stage: str, world: float, lead: str, lead_t: float
 ) -> None:
-    res = cm.production(mineral, stage, 2025)
+    res = queries.production(mineral, stage, 2025)
     assert res["world_reported"] == pytest.approx(world)
     assert (res["rows"][0]["iso3"], res["rows"][0]["value"]) == (lead, pytest.approx(lead_t))
 
 
 def test_neodymium_answers_with_the_rare_earth_group(store: Path) -> None:
-    res = cm.production("neodymium", "mine", 2024, edition="usgs-mcs-2025")
+    res = queries.production("neodymium", "mine", 2024, edition="usgs-mcs-2025")
     assert res["reported_as"] == "rare_earths"
     assert res["world_reported"] == pytest.approx(390_000)
 
@@ -97,8 +97,8 @@ CONCENTRATION = [
 def test_published_shares(
     store: Path, mineral: str, stage: str, year: int, iso3: str, share: float
 ) -> None:
-    res = cm.concentration(mineral, stage, year, edition="usgs-mcs-2025")
-    prod = cm.production(mineral, stage, year, edition="usgs-mcs-2025")
+    res = supply.concentration(mineral, stage, year, edition="usgs-mcs-2025")
+    prod = queries.production(mineral, stage, year, edition="usgs-mcs-2025")
     total = sum(r["value"] for r in prod["rows"] if r["value"] is not None)
     world = max(prod["world_reported"], total)
     assert res["denominator"] == (
@@ -113,7 +113,7 @@ def test_published_shares(
 
 
 def test_rare_earth_mine_hhi_is_highly_concentrated(store: Path) -> None:
-    res = cm.concentration("rare_earths", "mine", 2024, edition="usgs-mcs-2025")
+    res = supply.concentration("rare_earths", "mine", 2024, edition="usgs-mcs-2025")
     # the countries add to 393 950 t, above the rounded world total of 390 000 t: shares are
     # of the sum; China alone contributes (100 x 270/393.95)^2 = 4 697
     assert res["denominator"] == "sum of countries" and res["world_total"] == 393_950

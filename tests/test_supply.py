@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import critmin as cm
+from critmin import queries, supply
 from critmin.supply import control_status
 
 
@@ -132,23 +132,23 @@ def test_controls_filters(store: Path, cli: Any) -> None:
 
 
 def test_exposure_components(store: Path) -> None:
-    rows = {r["mineral"]: r for r in cm.exposure(on="2025-06-01")}
+    rows = {r["mineral"]: r for r in supply.exposure(on="2025-06-01")}
     ga = rows["gallium"]
     assert ga["score"] == pytest.approx(ga["net_import_reliance"] * ga["controlled_share"])
     # China's share of primary gallium in the latest year (USGS MCS 2026: 900 of 900 t in 2025)
-    latest = cm.concentration("gallium", "refine")
+    latest = supply.concentration("gallium", "refine")
     assert ga["controlled_share"] == pytest.approx(latest["china_share"])
     # Indonesia's ore-export ban withholds mine output, not refined nickel
     ni = rows["nickel"]
     assert ni["controlled_stage"] == "mine" and "idn-2020-nickel-ore-ban" in ni["controls"]
     # a ban aimed at Japan alone does not count against US supply
     assert all("japan" not in c for r in rows.values() for c in r["controls"])
-    scores = [r["score"] for r in cm.exposure() if r["score"] is not None]
+    scores = [r["score"] for r in supply.exposure() if r["score"] is not None]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_exposure_before_any_control_is_zero(store: Path) -> None:
-    rows = cm.exposure(on="2005-01-01")
+    rows = supply.exposure(on="2005-01-01")
     assert all((r["score"] or 0.0) == 0.0 for r in rows)
 
 
@@ -201,8 +201,8 @@ def test_drc_cobalt_control_equals_hand_sum(store: Path, cli: Any) -> None:
 
 
 def test_control_world_denominator(store: Path) -> None:
-    host = cm.control("cobalt", "COD", 2024)
-    world = cm.control("cobalt", None, 2024)
+    host = supply.control("cobalt", "COD", 2024)
+    world = supply.control("cobalt", None, 2024)
     # same assets, world (302 000 t) instead of DRC (226 000 t) production (MCS 2026 for 2024,
     # MCS2026_Commodities_Data.csv lines 1863 and 1854)
     h = {x["iso3"]: x["share"] for x in host["by_owner_iso3"]}
@@ -219,8 +219,8 @@ def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> No
     from critmin.data.bundled import reference_dir
     from critmin.store import import_csv
 
-    before = cm.production("cobalt", "mine", 2025)
-    res = cm.concentration("cobalt", "mine", 2025)
+    before = queries.production("cobalt", "mine", 2025)
+    res = supply.concentration("cobalt", "mine", 2025)
     assert res["denominator"] == "sum of countries" and res["world_reported"] == 310_000
     assert res["shares"][0]["share"] == pytest.approx(230 / 314.6)
     drc = next(r for r in before["rows"] if r["iso3"] == "COD")
@@ -231,8 +231,8 @@ def test_an_import_changes_the_answer_at_once(store: Path, tmp_path: Path) -> No
     new = tmp_path / "p.csv"
     new.write_text(f"{lines[0]}\n{row.replace(',230000,', ',300000,')}\n", encoding="utf-8")
     assert import_csv("production", new) == 1
-    after = cm.production("Co", "mine", 2025)
+    after = queries.production("Co", "mine", 2025)
     assert next(r for r in after["rows"] if r["iso3"] == "COD")["value"] == 300_000
     assert after["world_sum"] == pytest.approx(384_600)
-    share = cm.concentration("cobalt", "mine", 2025)["shares"]
+    share = supply.concentration("cobalt", "mine", 2025)["shares"]
     assert share[0]["iso3"] == "COD" and share[0]["share"] == pytest.approx(300 / 384.6)

@@ -1,7 +1,14 @@
 """critmin: critical-minerals supply security, as sourced numbers.
 
 The Python API. ``import critmin as cm`` is cheap: the functions below are imported on first
-use, so the command line starts fast.
+use, so the command line starts fast. Each capability is a function of keyword arguments
+returning a :class:`critmin.results.Result` (``.to_dict()``, ``.to_polars()``,
+``.to_pandas()``), the same answer as the command's ``--json``::
+
+    cm.concentration(mineral="cobalt").to_polars()
+    cm.floor(preset="mp-ndpr", sigma=0.5)["expected_cost_usd"]
+
+docs/python-api.md lists them.
 """
 
 from __future__ import annotations
@@ -11,7 +18,13 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that defines it. The capabilities (critmin.capabilities.*) take
+# keyword arguments and return a critmin.results.Result (docs/python-api.md); the reference
+# tables (minerals, sources, read_table) are polars DataFrames.
+_SUPPLY = "critmin.capabilities.supply"
+_LEDGER = "critmin.capabilities.ledger"
+_SIM = "critmin.capabilities.sim"
+_FLOOR = "critmin.capabilities.floor"
 _API = {
     "connect": "critmin.store",
     "db_info": "critmin.store",
@@ -21,23 +34,39 @@ _API = {
     "minerals": "critmin.queries",
     "source": "critmin.queries",
     "sources": "critmin.queries",
-    "production": "critmin.queries",
-    "us_supply": "critmin.queries",
     "revisions": "critmin.queries",
     "coverage": "critmin.queries",
     "resolve_mineral": "critmin.queries",
-    "prices": "critmin.lookups",
-    "reserves": "critmin.lookups",
-    "imports": "critmin.lookups",
-    "concentration": "critmin.supply",
-    "concentration_all": "critmin.supply",
-    "dominance": "critmin.supply",
-    "control": "critmin.supply",
-    "controls": "critmin.supply",
-    "control_events": "critmin.supply",
-    "exposure": "critmin.supply",
+    "production": _SUPPLY,
+    "us_supply": _SUPPLY,
+    "prices": _SUPPLY,
+    "reserves": _SUPPLY,
+    "imports": _SUPPLY,
+    "concentration": _SUPPLY,
+    "concentration_all": _SUPPLY,
+    "dominance": _SUPPLY,
+    "control": _SUPPLY,
+    "controls": _SUPPLY,
+    "control_events": _SUPPLY,
+    "exposure": _SUPPLY,
+    "ledger_list": _LEDGER,
+    "ledger_summary": _LEDGER,
+    "ledger_reconcile": _LEDGER,
+    "ledger_history": _LEDGER,
+    "ledger_gap": _LEDGER,
+    "floor": _FLOOR,
+    "floor_band": _FLOOR,
+    "scenario_run": _SIM,
+    "scenario_backtest": _SIM,
+    "stockpile_plan": _SIM,
+    "stockpile_frontier": _SIM,
+    "stockpile_days": _SIM,
+    "pipeline_run": _SIM,
+    "pipeline_backtest": _SIM,
+    "sweep_run": _SIM,
     "country_profile": "critmin.profiles",
     "mineral_sheet": "critmin.profiles",
+    "Result": "critmin.results",
     "simulate_floor": "critmin.sim.floor",
     "load_floor_preset": "critmin.sim.floor",
     "validate": "critmin.validate",

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from critmin.api.tables import TABLES, filename
+from critmin.api.tables import PAGES, TABLES, filename
 
 API = "/api/v1"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -282,14 +282,15 @@ def test_every_get_endpoint_is_classed_and_documented(client: TestClient) -> Non
         "/api/v1/charts/hhi",
         "/api/v1/charts/controls-timeline",
         "/api/v1/charts/ledger-summary",
-        # a page of several tables (critmin.profiles blocks), not one table
-        "/api/v1/countries/{country}",
-        "/api/v1/minerals/{mineral}/sheet",
     }
     spec = client.get("/openapi.json").json()["paths"]
     gets = {p for p, ops in spec.items() if p.startswith(API) and "get" in ops}
-    assert set(TABLES) <= gets
-    assert gets == set(TABLES) | not_tables
+    assert set(TABLES) | set(PAGES) <= gets
+    assert gets == set(TABLES) | set(PAGES) | not_tables
+    for path, blocks in PAGES.items():  # a page: format, and block naming one of its tables
+        params = {p["name"]: p for p in spec[path]["get"].get("parameters", [])}
+        assert "format" in params, path
+        assert params["block"]["schema"]["enum"] == list(blocks)
     for path in TABLES:
         params = {p["name"] for p in spec[path]["get"].get("parameters", [])}
         assert "format" in params, path
@@ -332,3 +333,70 @@ def test_busy_store_while_writing_the_sources_sheet_is_503(
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["detail"].startswith("server busy")
     assert client.get(f"{API}/production/cobalt?format=csv").status_code == 200  # no lookup
+
+
+# -- a page (country profile, mineral sheet): one block per file -----------------------------
+
+PAGE_CASES = [
+    ("/countries/COD", "production"),
+    ("/countries/COD", "commitments_received"),
+    ("/countries/IDN", "controls_imposed"),
+    ("/minerals/cobalt/sheet", "production"),
+    ("/minerals/cobalt/sheet", "prices"),
+    ("/minerals/gallium/sheet", "hhi"),
+]
+
+
+@pytest.mark.parametrize(("path", "block"), PAGE_CASES)
+def test_a_page_block_as_csv_equals_its_json_rows(
+    client: TestClient, path: str, block: str
+) -> None:
+    answer = client.get(API + path).json()
+    rows = answer[block]["rows"]
+    assert rows, (path, block)
+    r = client.get(f"{API}{path}?format=csv&block={block}")
+    assert r.status_code == 200, r.text
+    name = "critmin-" + "-".join(p for p in path.split("/") if p) + f"-block-{block}.csv"
+    assert r.headers["content-disposition"] == f'attachment; filename="{name}"'
+    own = any("source_id" in row or isinstance(row.get("sources"), list) for row in rows)
+    assert_csv_equals_json(r.text, rows, [] if own else ["sources"])
+
+
+def test_a_page_block_as_xlsx_lists_the_blocks_sources(client: TestClient) -> None:
+    answer = client.get(f"{API}/countries/COD").json()["production"]
+    r = client.get(f"{API}/countries/COD?format=xlsx&block=production")
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    book = zipfile.ZipFile(io.BytesIO(r.content))
+    assert len(sheet_rows(book, 1)) == len(answer["rows"]) + 1
+    cited = {row[0] for row in sheet_rows(book, 2)[1:]}
+    assert cited and cited <= {s["source_id"] for s in answer["sources"]} | {
+        row.get("source_id") for row in answer["rows"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "value"),
+    [
+        ("?format=csv", None),  # a page is several tables: which one?
+        ("?format=csv&block=owners", "owners"),
+        ("?format=csv&block=production&block=ownership", "ownership"),
+        ("?block=production", "production"),  # block without a file format
+        ("?format=json&block=production", "production"),
+    ],
+)
+def test_a_page_file_needs_one_known_block(client: TestClient, query: str, value: Any) -> None:
+    r = client.get(f"{API}/countries/COD{query}")
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"] == "block" and body["value"] == value
+    assert "block" in body["detail"] and "\n" not in body["detail"]
+
+
+def test_block_on_a_single_table_endpoint_is_refused(client: TestClient) -> None:
+    r = client.get(f"{API}/production/cobalt?format=csv&block=production")
+    assert r.status_code == 422 and r.json()["field"] == "block"
+
+
+def test_a_page_file_of_an_unknown_country_is_the_routes_422(client: TestClient) -> None:
+    r = client.get(f"{API}/countries/XYZ?format=csv&block=production")
+    assert r.status_code == 422 and r.json()["field"] != "block"

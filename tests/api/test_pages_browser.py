@@ -154,6 +154,16 @@ def test_country_page_renders_and_fits(server: str, browser: Browser, width: int
             "#cp-ownership tbody td:nth-child(3)", "cs => cs.map(c => c.textContent)"
         )
         assert "China" in owners and "CHN" not in owners
+        # each table has its CSV and Excel link; the CSV has one line per row of the table
+        links = page.eval_on_selector_all(
+            "#cp-body .page-block .downloads a", "as => as.map(a => a.getAttribute('href'))"
+        )
+        assert len(links) == 2 * tables
+        csv_link = next(h for h in links if "block=production" in h and "format=csv" in h)
+        with urllib.request.urlopen(server + csv_link) as resp:
+            assert resp.headers["content-type"] == "text/csv; charset=utf-8"
+            lines = resp.read().decode("utf-8").splitlines()
+        assert len(lines) == 1 + len(api["production"]["rows"])
         assert _bare_codes(page, "#cp-body") == []
         assert _fits(page) <= 0, width
         _shot(page, f"country-COD-{width}")

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
-from critmin.defaults import BUDGET_USD, SEED
+from critmin.defaults import BUDGET_USD, DRAWS, FLOOR_PATHS, SEED
 from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
 from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
@@ -495,7 +495,7 @@ class FloorRequest(Request):
     )
     contract: FloorContract | None = None
     price_model: PriceModel | None = None
-    paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = 100_000
+    paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = FLOOR_PATHS
     seed: Seed = SEED
 
 
@@ -565,7 +565,7 @@ class StockpileEconomics(Request):
     loss_rate: Rate = 0.0
     cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
     minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
-    draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = 10_000
+    draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = DRAWS
     seed: Seed | None = None
 
 
@@ -616,7 +616,7 @@ class StockpilePlan(Out):
 class PipelineRequest(Request):
     """The project-pipeline Monte Carlo over the bundled register (``critmin pipeline run``)."""
 
-    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = DRAWS
     seed: Seed = SEED
     horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
     common_factor: bool = Field(
@@ -629,7 +629,7 @@ class PipelineBacktestRequest(Request):
     2012 rare-earth cohort unless ``cohort`` gives the rows (the CSV's columns)."""
 
     years: Annotated[int, Field(ge=1, le=50)] = 10
-    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = 10_000
+    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = DRAWS
     seed: Seed = 0
     common_factor: bool = True
     leave_one_out: bool = Field(

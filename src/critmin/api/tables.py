@@ -13,6 +13,10 @@ API and the brief):
   publisher, title, URL and publication date of each source id the table cites.
 - ``format=json`` (the default): the JSON answer, unchanged.
 
+A page (a country profile, a mineral sheet: :data:`PAGES`) is several tables: a file of one
+needs ``block=`` naming it (``/api/v1/countries/COD?format=csv&block=production``), and
+``block`` without a file format, or on another endpoint, is a 422.
+
 Either file is sent as an attachment named ``critmin-<endpoint>-<parameters>.<ext>``
 (``critmin-concentration-cobalt-stage-refine.csv``). Another format value is a 422 naming
 ``format`` and the value; ``format=csv`` on an endpoint whose answer is not a table (a chart,
@@ -36,6 +40,7 @@ from starlette.responses import Response
 from critmin import export
 from critmin.api.app import RETRY_AFTER_S, error
 from critmin.errors import CritminError, StoreBusyError
+from critmin.profiles import CountryProfile, MineralSheet
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -78,6 +83,12 @@ TABLES: dict[str, str | None] = {
     "/api/v1/scenarios": None,
     "/api/v1/scenarios/backtest": "cases",
     "/api/v1/pipeline/projects": None,
+}
+
+# page endpoints (critmin.profiles): several tables, one chosen with ``block=`` for a file
+PAGES: dict[str, tuple[str, ...]] = {
+    "/api/v1/countries/{country}": CountryProfile.BLOCKS,
+    "/api/v1/minerals/{mineral}/sheet": MineralSheet.BLOCKS,
 }
 
 FORMAT_PARAMETER: dict[str, Any] = {
@@ -140,20 +151,34 @@ def render(
     return export.to_xlsx(sheets), name
 
 
+def block_parameter(blocks: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI description of ``block``: which table of a page a file holds."""
+    return {
+        "name": "block",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(blocks)},
+        "description": "with format=csv or xlsx: the page's table to write (required then).",
+    }
+
+
 def document(app: FastAPI) -> None:
-    """Add ``format`` to the OpenAPI document of every table endpoint, with the CSV and XLSX
-    media types of its 200 answer (the check of query names reads the same document)."""
+    """Add ``format`` (and ``block`` on a page) to the OpenAPI document of every table
+    endpoint, with the CSV and XLSX media types of its 200 answer (the check of query names
+    reads the same document)."""
     base = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = base()
         for path, ops in schema.get("paths", {}).items():
             op = ops.get("get")
-            if path not in TABLES or op is None:
+            if (path not in TABLES and path not in PAGES) or op is None:
                 continue
             params = op.setdefault("parameters", [])
             if not any(p.get("name") == "format" and p.get("in") == "query" for p in params):
                 params.append(dict(FORMAT_PARAMETER))
+            if path in PAGES and not any(p.get("name") == "block" for p in params):
+                params.append(block_parameter(PAGES[path]))
             content = op.get("responses", {}).get("200", {}).setdefault("content", {})
             for media in MEDIA_TYPES.values():
                 content.setdefault(media.split(";")[0], {"schema": {"type": "string"}})
@@ -192,12 +217,18 @@ class TableDownloads:
             return
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         asked = [v for k, v in pairs if k == "format"]
-        if not asked:
-            await self.app(scope, receive, send)
-            return
+        blocks = [v for k, v in pairs if k == "block"]
 
         async def reply(response: Response) -> None:
             await response(scope, receive, send)
+
+        if blocks and not asked:  # documented on pages, so the route's name check lets it by
+            msg = "block: names the table of a page for format=csv or xlsx; ask with format"
+            await reply(error(422, msg, "block", blocks[0]))
+            return
+        if not asked:
+            await self.app(scope, receive, send)
+            return
 
         if len(asked) > 1:
             await reply(error(422, "format: given more than once", "format", asked[1]))
@@ -207,14 +238,26 @@ class TableDownloads:
             msg = f"format: unknown format {asked[0]!r}; use json, csv or xlsx"
             await reply(error(422, msg, "format", asked[0]))
             return
-        rest = [(k, v) for k, v in pairs if k != "format"]
+        rest = [(k, v) for k, v in pairs if k not in ("format", "block")]
         inner = {**scope, "query_string": urlencode(rest).encode("ascii")}
-        if fmt == "json":
+        route = self._route(scope["path"])
+        if blocks and (fmt == "json" or route not in PAGES):
+            msg = "block: names the table of a page (countries, mineral sheets) for csv or xlsx"
+            await reply(error(422, msg, "block", blocks[0]))
+            return
+        if fmt == "json" or route is None:  # route None: no such endpoint, the app's own 404
             await self.app(inner, receive, send)
             return
-        route = self._route(scope["path"])
-        if route is None:  # no such endpoint: the app's own 404
-            await self.app(inner, receive, send)
+        if route in PAGES:
+            block = blocks[0].strip().lower() if len(blocks) == 1 else None
+            if block not in PAGES[route]:
+                shown = "given more than once" if len(blocks) > 1 else "missing or unknown"
+                msg = f"block: {shown}; a page is several tables, name one of " + ", ".join(
+                    PAGES[route]
+                )
+                await reply(error(422, msg, "block", blocks[-1] if blocks else None))
+                return
+            await self._file(inner, receive, send, route, [*rest, ("block", block)], fmt, block)
             return
         if route not in TABLES:
             msg = (
@@ -233,7 +276,9 @@ class TableDownloads:
         route: str,
         params: list[tuple[str, str]],
         fmt: str,
+        block: str | None = None,
     ) -> None:
+        """Run the route, then answer its table (a page's ``block``) as a ``fmt`` file."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -253,10 +298,12 @@ class TableDownloads:
             await send({"type": "http.response.body", "body": body})
             return
         response: Response
+        answer = json.loads(body)
+        key = TABLES.get(route)
+        if block is not None:  # a page's block: {title, columns, rows, note, sources}
+            answer, key = answer[block], "rows"
         try:
-            content, name = await run_in_threadpool(
-                render, json.loads(body), TABLES[route], scope["path"], params, fmt
-            )
+            content, name = await run_in_threadpool(render, answer, key, scope["path"], params, fmt)
         except StoreBusyError as exc:
             response = error(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_S)})
         except CritminError as exc:

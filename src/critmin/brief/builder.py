@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -190,7 +191,14 @@ def build_brief(
     check_config(cfg)
     t0 = time.perf_counter()
     sections: list[Section] = []
-    for title, make in SECTIONS:
+    from critmin.brief.profile_sections import country_section
+    from critmin.vocab import resolve_country
+
+    # the six fixed sections, then one per country asked for (--country), numbered on
+    makers: list[tuple[str, Callable[[BriefConfig], Section]]] = list(SECTIONS)
+    for iso3 in dict.fromkeys(resolve_country(c, "countries") for c in cfg.countries):
+        makers.append((f"Country profile {iso3}", country_section(iso3, len(makers) + 1)))
+    for title, make in makers:
         if progress:
             progress(title)
         try:

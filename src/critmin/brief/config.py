@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from critmin.defaults import BUDGET_USD, SEED
+from critmin.defaults import BUDGET_USD, FLOOR_PATHS, SEED
 
 
 class BriefConfig(BaseModel):
@@ -34,12 +34,17 @@ class BriefConfig(BaseModel):
     )
     control_minerals: list[str] = Field(default_factory=lambda: ["cobalt", "copper"])
     floor_preset: str = "mp-ndpr"
-    floor_paths: int = Field(100_000, ge=1_000, le=5_000_000)
+    floor_paths: int = Field(FLOOR_PATHS, ge=1_000, le=5_000_000)
     scenario: str = "chn-2025-ree-april"
     scenario_draws: int = Field(5_000, ge=100, le=200_000)
     stockpile_budget_usd: float = Field(BUDGET_USD, gt=0)
     stockpile_draws: int = Field(5_000, ge=100, le=200_000)
     pipeline_draws: int = Field(2_000, ge=100, le=100_000)
+    countries: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="optional country profiles, one section each (ISO3, ISO2 or name)",
+    )
 
 
 def load_config(path: Path | None) -> BriefConfig:
@@ -83,6 +88,10 @@ def check_config(cfg: BriefConfig, db: Path | str | None = None) -> None:
                     field=f"{option}.{i}",
                     value=name,
                 ) from None
+    from critmin.vocab import resolve_country
+
+    for i, name in enumerate(cfg.countries):
+        resolve_country(name, f"countries.{i}", db)
     if cfg.control_host not in set(read_table("countries", db)["iso3"].to_list()):
         raise InputError("unknown country code", field="control_host", value=cfg.control_host)
     if cfg.floor_preset not in list_presets():

@@ -12,7 +12,7 @@ from critmin.brief.section import Section, Table, cite, country, esc, name, pct,
 
 def supply_section(cfg: BriefConfig) -> Section:
     """1. Who controls supply."""
-    import critmin as cm
+    from critmin import supply as cm  # the engine's dicts (cm.concentration is a Result)
     from critmin.errors import CritminError
 
     s = Section("supply", "1. Who controls supply")
@@ -210,7 +210,7 @@ def supply_section(cfg: BriefConfig) -> Section:
 
 def controls_section(cfg: BriefConfig) -> Section:
     """2. Export controls and US exposure."""
-    import critmin as cm
+    from critmin import supply as cm  # the engine's dicts (cm.concentration is a Result)
 
     s = Section("controls", "2. Export controls")
     today = dt.date.today()

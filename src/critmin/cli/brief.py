@@ -16,6 +16,11 @@ def brief_cmd(
     force: bool = typer.Option(False, "--force", help="Replace an existing regular file."),
     seed: int | None = typer.Option(None, "--seed", help="Master seed of the simulations."),
     config: Path | None = typer.Option(None, "--config", help="YAML file of brief options."),
+    country: list[str] = typer.Option(
+        [],
+        "--country",
+        help="Add a country profile section (ISO3, ISO2 or name); repeatable.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """Write one offline HTML briefing: maps, rankings, ledger, floor, scenarios, sources."""
@@ -33,6 +38,8 @@ def brief_cmd(
 
             raise InputError("must be an integer >= 0", field="--seed", value=seed)
         cfg = cfg.model_copy(update={"seed": seed})
+    if country:
+        cfg = cfg.model_copy(update={"countries": [*cfg.countries, *country]})
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

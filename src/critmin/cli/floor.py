@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from critmin.cli.output import print_json, print_table
-from critmin.defaults import SEED
+from critmin.defaults import FLOOR_PATHS, SEED
 
 if TYPE_CHECKING:
     from critmin.sim.floor import FloorContract, FloorResult, PriceModel
@@ -59,41 +59,16 @@ def _build(
     model_kind: str | None,
     model_set: dict[str, Any],
 ) -> tuple[str, FloorContract, PriceModel]:
-    """Contract and model from a preset or YAML file, with the options laid over them.
+    """Contract and model from a preset or YAML file, with the options laid over them
+    (critmin.capabilities.floor.build, the Python API's builder); an error names the option.
 
     ``model_set`` entries that are None are not set; a ``jumps`` entry of None removes jumps.
     """
+    from critmin.capabilities.floor import build
     from critmin.errors import InputError
-    from critmin.sim.floor import FloorContract, PriceModel, load_definition, load_preset
-    from critmin.sim.floor import validated as check
 
-    title, contract_data, model_data = "price floor", dict[str, Any](), dict[str, Any]()
-    given = {k for k, v in model_set.items() if v is not None}
-    if preset is not None or definition is not None:
-        spec = (
-            load_definition(definition, "--definition")
-            if definition is not None
-            else load_preset(preset or "")
-        )
-        title = f"{spec.title} ({spec.name})"
-        contract_data = spec.contract.model_dump()
-        kind = model_kind or spec.default_model
-        if kind in {m.kind for m in spec.models}:
-            model_data = spec.model(kind).model_dump()
-        else:  # the other kind: keep the preset's spot, sigma and jumps
-            base = spec.model()
-            model_data = {"spot": base.spot, "sigma": base.sigma, "jumps": base.jumps}
-        model_data["kind"] = kind
-    else:
-        required = [("floor", "--floor"), ("term_years", "--years"), ("volume_tpy", "--volume")]
-        for key, opt in [*required, ("spot", "--spot"), ("sigma", "--vol")]:
-            if contract_set.get(key) is None and model_set.get(key) is None:
-                raise InputError("required without --preset or --definition", field=opt)
-        model_data["kind"] = model_kind or ("ou" if given & {"kappa", "theta_level"} else "gbm")
-    contract_data.update({k: v for k, v in contract_set.items() if v is not None})
-    model_data.update({k: v for k, v in model_set.items() if v is not None or k == "jumps"})
     try:
-        return title, check(FloorContract, contract_data), check(PriceModel, model_data)
+        return build(preset, definition, contract_set, model_kind, model_set, "--definition")
     except InputError as exc:
         head = (exc.field or "").split(".")[0]
         if head not in _OPTION:
@@ -195,7 +170,7 @@ def floor_cmd(
     ),
     rate: float | None = typer.Option(None, "--rate", help="Discount rate (continuous, a year)."),
     cap: float | None = typer.Option(None, "--cap", help="Cap on a contract year's payout (USD)."),
-    paths: int = typer.Option(100_000, "--paths", help="Monte Carlo paths."),
+    paths: int = typer.Option(FLOOR_PATHS, "--paths", help="Monte Carlo paths."),
     seed: int = typer.Option(SEED, "--seed", help="Random seed (results depend on it only)."),
     workers: int = typer.Option(1, "--workers", help="Threads (results do not depend on it)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),

@@ -120,10 +120,19 @@ def list_cmd(
 ) -> None:
     """Ledger rows (the latest of each chain unless --history). Filters ignore case; an
     unknown value fails with the closest valid ones."""
-    from critmin.ledger import filter_rows, latest, ledger
+    from critmin.capabilities.ledger import ledger_list
 
-    rows = ledger() if history_ else latest(ledger())
-    rows = filter_rows(rows, actor, agency, instrument, mineral, host, status, since, verification)
+    rows = ledger_list(
+        actor=actor,
+        agency=agency,
+        instrument=instrument,
+        mineral=mineral,
+        host=host,
+        status=status,
+        since=since,
+        verification=verification,
+        history=history_,
+    ).to_dict()
     if as_json:
         print_json(rows)
         return

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import math
 from typing import TYPE_CHECKING, Any
+
+from critmin.jsonform import dumps
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _clean(value: Any) -> Any:
-    # JSON has no NaN or Infinity: a missing number is null
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def print_json(obj: Any) -> None:
-    print(json.dumps(_clean(obj), default=_default, ensure_ascii=False, indent=2))
+    print(dumps(obj, indent=2))
 
 
 def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:

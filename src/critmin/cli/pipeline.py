@@ -12,7 +12,7 @@ import typer
 
 from critmin.cli.output import print_json, print_table
 from critmin.cli.params import choice_callback
-from critmin.defaults import SEED
+from critmin.defaults import DRAWS, SEED
 
 app = typer.Typer(
     help="Project pipeline: odds, delays and delivered tonnes of publicly backed projects.",
@@ -43,7 +43,7 @@ def run_cmd(
     stage_model: Path | None = typer.Option(
         None, "--stage-model", help="YAML with stage-model parameters to override."
     ),
-    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
+    draws: int = typer.Option(DRAWS, "--draws", help="Monte Carlo draws (1 to 200,000)."),
     seed: int = typer.Option(SEED, "--seed", help="Random seed (same seed, same result)."),
     horizon: int | None = typer.Option(None, "--horizon", help="Last year reported."),
     independent: bool = typer.Option(
@@ -117,7 +117,7 @@ def backtest_cmd(
         None, "--cohort", help="Cohort CSV (default: the bundled 2012 rare-earth cohort)."
     ),
     years: int = typer.Option(10, "--years", help="Years after the cohort date (1 to 50)."),
-    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws (1 to 200,000)."),
+    draws: int = typer.Option(DRAWS, "--draws", help="Monte Carlo draws (1 to 200,000)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
     independent: bool = typer.Option(
         False, "--independent", help="Draw projects independently (no common price factor)."

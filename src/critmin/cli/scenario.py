@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from critmin.cli.output import print_json, print_table
+from critmin.defaults import DRAWS
 
 app = typer.Typer(
     help="Export-disruption scenarios: shortfall, price spike, days of stockpile cover.",
@@ -52,7 +53,7 @@ def show_cmd(
 @app.command("run")
 def run_cmd(
     name: str = typer.Argument(..., help="Bundled scenario name or a YAML file."),
-    draws: int = typer.Option(10_000, "--draws", min=1, max=10_000_000, help="Monte Carlo draws."),
+    draws: int = typer.Option(DRAWS, "--draws", min=1, max=10_000_000, help="Monte Carlo draws."),
     seed: int | None = typer.Option(None, "--seed", help="Seed (default: the fixed default)."),
     as_json: bool = JSON,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 from critmin.cli.output import print_json, print_table
 from critmin.cli.params import mineral_callback
 from critmin.defaults import BUDGET_USD
+from critmin.defaults import DRAWS as DEFAULT_DRAWS
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
@@ -17,7 +18,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DRAWS = typer.Option(10_000, "--draws", help="Monte Carlo draws per mineral.")
+DRAWS = typer.Option(DEFAULT_DRAWS, "--draws", help="Monte Carlo draws per mineral.")
 SEED = typer.Option(None, "--seed", help="Seed (default: the fixed default).")
 PROB = typer.Option(0.05, "--probability", help="Annual probability of a disruption [0, 1].")
 FIN = typer.Option(0.0503, "--financing-rate", help="Financing, a year (EXIM CIRR 15 y).")

@@ -160,7 +160,8 @@ def gather(path: Path | str | None = None) -> tuple[list[MineralFigures], list[d
     from critmin.errors import NotFoundError
     from critmin.queries import minerals, us_supply
     from critmin.store import read_table
-    from critmin.supply import _latest_nir, concentration_all
+    from critmin.supply import concentration_all
+    from critmin.us_exposure import latest_nir
 
     table = minerals(path).to_dicts()
     group = {r["mineral_id"]: r["reported_as"] for r in table}
@@ -196,7 +197,7 @@ def gather(path: Path | str | None = None) -> tuple[list[MineralFigures], list[d
                 left.append({"mineral": m, "reason": f"price unit not convertible to USD/t{seen}"})
             continue
         cons = [x for x in rows if x["apparent_consumption"] is not None]
-        nir_row = _latest_nir(rows)
+        nir_row = latest_nir(rows)
         lead = leaders.get(m) or leaders.get(group.get(m) or "")
         reason = []
         if not cons or (cons and max(cons, key=lambda x: x["year"])["apparent_consumption"] <= 0):

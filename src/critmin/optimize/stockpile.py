@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from critmin.defaults import BUDGET_USD, SEED
+from critmin.defaults import BUDGET_USD, DRAWS, SEED
 from critmin.errors import InputError
 from critmin.optimize import inputs as I
 from critmin.optimize import solver as S
 from critmin.optimize.shortfall import Draws, draw_shortfalls
 
 DEFAULT_BUDGET_USD = BUDGET_USD  # Project Vault (critmin.defaults)
-DEFAULT_DRAWS = 10_000
+DEFAULT_DRAWS = DRAWS  # critmin.defaults
 DEFAULT_SEED = SEED
 MAX_BUDGET_USD = 1e13
 FRONTIER_MAX_USD = 20e9

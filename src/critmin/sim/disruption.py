@@ -449,7 +449,7 @@ def resolve_inputs(scenario: Scenario, path: Path | str | None = None) -> list[R
     """
     from critmin.queries import minerals, production
     from critmin.store import read_table
-    from critmin.supply import _latest_nir
+    from critmin.us_exposure import latest_nir
 
     table = {r["mineral_id"]: r for r in minerals(path).to_dicts()}
     usa = scenario.target == "USA"
@@ -492,7 +492,7 @@ def resolve_inputs(scenario: Scenario, path: Path | str | None = None) -> list[R
             "apparent_consumption_t",
             inp,
         )
-        nir_row = _latest_nir([r for r in rows if year is None or r["year"] == year])
+        nir_row = latest_nir([r for r in rows if year is None or r["year"] == year])
         nir_store = None
         if nir_row is not None:
             v = (

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from critmin.defaults import SEED
+from critmin.defaults import FLOOR_PATHS, SEED
 from critmin.errors import InputError
 from critmin.sim import rng
 from critmin.sim.floor_closed import Analytic, analytic_cost, schedule
@@ -317,7 +317,7 @@ def simulate_floor(
     contract: FloorContract,
     model: PriceModel,
     *,
-    paths: int = 100_000,
+    paths: int = FLOOR_PATHS,
     seed: int = SEED,
     workers: int = 1,
     chunk_blocks: int = 16,

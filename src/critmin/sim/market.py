@@ -28,7 +28,18 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
 - Supply outside China answers with elasticity eta(t) = eta_lr min(1, max(0, k - L)/12) after
   a lag of L months; demand (use and substitution) with elasticity
   eps(t) = eps_sr (1 + (g - 1) min(1, k/24)) rising from eps_sr to g eps_sr over two years.
-- ROW price p = ln(P/P0) clears  exp(-eps p) = s exp(eta p) + m f + d  (solved by bisection);
+- Backstop (issue 21: caps are guards only): above a backstop multiple M_b the net demand on
+  primary supply falls with a second, larger elasticity eps_b: use is destroyed or substituted,
+  scrap is recycled, holders and states release stocks, idle capacity outside China restarts
+  (the NYT on the 2011 rare-earth peak: users drew down inventories, switched materials and
+  curtailed output; Argus on the 2025 antimony peak: new metal offers from Laos and Cambodia).
+  ROW net demand is D(p) = exp(-eps p - eps_b max(0, p - ln M_b)). M_b is drawn log-uniformly
+  between the smallest and the largest peak multiple observed under China's export controls
+  (antimony Rotterdam about 5x its 2023 level, Argus 2024-05-23 and 2025-06-24; cerium oxide
+  USD 170/kg in August 2011 against the 2009 FOB average 3.88, 44x, NYT 2011-11-16 and the
+  Lynas table); eps_b is an ASSUMPTION range (0.5-2). Both ranges were set from these sources
+  before the backtest was run with them, and not tuned on its score.
+- ROW price p = ln(P/P0) clears  D(p) = s exp(eta p) + m f + d  (solved by bisection);
   China's domestic price q clears  (1 - x) exp(-eps q) + x f = exp(eta_c q): the withheld
   exports stay in China and its price falls.
 - The annual-average multiplier is mean(P, after year) / mean(P, before year); the observed
@@ -40,7 +51,7 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
   (the quota holder keeps the rent, the buyer pays the ROW price); China's domestic price for
   the FOB China quotes of the 2025 licence regime (sourced: Europe's prices tripled while
   China's domestic prices stayed flat, SMM 2025-04-18).
-- ROW shortfall = 1 - exp(-eps p): the share of base ROW demand not met (averaged over the
+- ROW shortfall = 1 - D(p): the share of base ROW demand not met (averaged over the
   after window); the United States buys at the ROW price, so its shortfall share is the same
   (a one-destination ban reaches it through the ROW price and re-routing).
 
@@ -122,6 +133,21 @@ class Params:
     unrecorded: Range = Range(0.0, 0.2, f"{A}: share of an export fall not in customs data")
     ban_leakage: Range = Range(0.3, 0.8, f"{A}: US-bound flow re-routed via third countries")
     china_supply_elasticity: Range = Range(0.1, 0.5, f"{A}: China's supply elasticity")
+    # backstop: drawn log-uniformly (module docstring; sources xh-argus-2024-antimony-record,
+    # xh-argus-2025-antimony-softens, xh-nyt-2011-ree-prices-decline, px07-raremetalblog-lynas-2010)
+    backstop_multiple: Range = Range(
+        5.0,
+        44.0,
+        "observed peak multiples under China's export controls: antimony Rotterdam about 5x"
+        " (Argus 2024-05-23, 2025-06-24) to cerium oxide 44x (NYT 2011-11-16; Lynas 2009 FOB);"
+        " drawn log-uniformly",
+    )
+    backstop_elasticity: Range = Range(
+        0.5,
+        2.0,
+        f"{A}: elasticity of ROW net demand above the backstop multiple (demand destruction,"
+        " substitution, recycling, stock releases, idle capacity restarting outside China)",
+    )
     # the 2010 quota: sourced (scenario chn-2010-ree-quota-replay)
     quota_cut: float = 0.3966
     quota_leakage: float = 0.4805
@@ -230,6 +256,15 @@ def _flow_at(obs: _Observed, t: int) -> Arr:
     return out
 
 
+def net_demand(p: Arr, eps: Arr, p_back: Arr, eps_back: Arr) -> Arr:
+    """ROW net demand on primary supply, a share of base demand (dimensionless), at the log
+    price multiple p = ln(P/P0): exp(-eps p - eps_b max(0, p - ln M_b)), the short-run
+    elasticity eps below the backstop multiple M_b = exp(p_back) and eps + eps_b above it
+    (module docstring: sources of M_b, ASSUMPTION range of eps_b)."""
+    out: Arr = np.exp(-eps * p - eps_back * np.maximum(p - p_back, 0.0))
+    return out
+
+
 def _bisect(fun: Any, lo: float, hi: float, n: int) -> Arr:
     """Root of a decreasing vectorised function on [lo, hi] (the bracket end if none)."""
     a, b = np.full(n, lo), np.full(n, hi)
@@ -286,6 +321,9 @@ def simulate_case(
             terms.append(_Term(m.kind, s0, w, zero, zero, lam, end))
         else:
             raise ValueError(f"unknown measure kind {m.kind!r}")
+    lo_b, hi_b = p.backstop_multiple.low, p.backstop_multiple.high
+    p_back = Range(math.log(lo_b), math.log(hi_b), "log-uniform").draw(rng, n)
+    eps_back = p.backstop_elasticity.draw(rng, n)
     prices = np.ones((months, n))
     cprices = np.ones((months, n))
     short = np.zeros((months, n))
@@ -320,13 +358,15 @@ def simulate_case(
         eta = eta_lr * np.clip((k0 - lag) / 12.0, 0.0, 1.0)
         flow = m_imp * f + d
         lp = _bisect(
-            lambda q, e=eps, h=eta, fl=flow: np.exp(-e * q) - s_own * np.exp(h * q) - fl,
+            lambda q, e=eps, h=eta, fl=flow: (
+                net_demand(q, e, p_back, eps_back) - s_own * np.exp(h * q) - fl
+            ),
             _LO,
             _HI,
             n,
         )
         prices[t] = np.exp(lp)
-        short[t] = 1.0 - np.exp(-eps * lp)
+        short[t] = 1.0 - net_demand(lp, eps, p_back, eps_back)
         if china or case.price_follows == "china":
             cq = _bisect(
                 lambda q, e=eps, ff=f: (1 - x) * np.exp(-e * q) + x * ff - np.exp(eta_c * q),

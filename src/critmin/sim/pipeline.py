@@ -24,584 +24,74 @@ random numbers) and results depend on the seed only.
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import datetime as dt
-import hashlib
 import itertools
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
     ValidationError,
-    model_validator,
 )
 
-from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
-from critmin.defaults import SEED
+from critmin.defaults import DRAWS, SEED
 from critmin.errors import InputError
-from critmin.schema import INSTRUMENTS
-
-DATA = Path(__file__).parent / "data"
-PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
-PrePhase = Literal["exploration", "feasibility", "financing", "construction"]
-PRE_PRODUCTION: tuple[PrePhase, ...] = ("exploration", "feasibility", "financing", "construction")
-MAX_DRAWS = 200_000
-GAP_KEYS = ("project", "mineral")
-Floats = NDArray[np.float64]
-
-
-def _blank(v: Any) -> Any:
-    v = no_controls(v)  # the text rule of the table contract (schema.py)
-    return (v.strip() or None) if isinstance(v, str) else v
-
-
-def _ids(v: Any) -> Any:
-    if isinstance(v, list | tuple):
-        return tuple(v)
-    return tuple(p.strip() for p in (v or "").split("|") if p.strip())
-
-
-# text limits written once, in schema.py
-Text = Annotated[str, BeforeValidator(_blank), Field(min_length=1, max_length=MAX_TEXT)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
-# tonnes a year or USD: at most 10^12 (a trillion), which keeps sums over a register finite
-OptNonNeg = Annotated[Annotated[float, Field(ge=0, le=1e12)] | None, BeforeValidator(_blank)]
-Plan = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
-
-
-class Project(BaseModel):
-    """One row of the register: a named project with public support, as its sponsor plans it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    project_id: Slug
-    name: Text
-    sponsor: Text
-    mineral_id: Slug
-    host_iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    stage: Literal["mine", "refine", "magnet", "recycling"]
-    current_phase: Literal[
-        "exploration", "feasibility", "financing", "construction", "ramp_up", "producing"
-    ]
-    product: Text
-    planned_capacity_t: OptNonNeg = None
-    planned_start: Annotated[Plan | None, BeforeValidator(_blank)] = None
-    capex_usd: OptNonNeg = None
-    capex_year: Annotated[
-        Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_blank)
-    ] = None
-    ledger_ids: Annotated[tuple[Slug, ...], BeforeValidator(_ids), Field(max_length=MAX_LIST)] = ()
-    source_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=MAX_URL)]
-    source_title: Text
-    publisher: Text
-    published: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
-    note: Annotated[Annotated[str, Field(max_length=MAX_NOTE)] | None, BeforeValidator(_blank)] = (
-        None
-    )
-
-
-COLUMNS = tuple(Project.model_fields)
-
-
-class _Sourced(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    source: str | None = None
-    assumption: str | None = None
-
-    @model_validator(mode="after")
-    def _cited(self) -> _Sourced:
-        if not (self.source or self.assumption):
-            raise ValueError("every parameter needs its source: or assumption:")
-        return self
-
-
-class Prob(_Sourced):
-    """A probability (or share) with its basis."""
-
-    value: float = Field(ge=0, le=1)
-
-
-Years = Annotated[float, Field(ge=-100, le=100)]
-
-
-class Dist(_Sourced):
-    """fixed (value), lognormal (shift + median * exp(sigma Z)) or triangular (low, mode,
-    high); with probability ``p_zero`` a draw is exactly 0."""
-
-    kind: Literal["fixed", "lognormal", "triangular"]
-    # years or a ratio: bounds far beyond any plan, which keep every draw and sum finite
-    value: Years = 0.0
-    median: float = Field(default=1.0, gt=0, le=100)
-    sigma: float = Field(default=0.0, ge=0, le=5)
-    shift: Years = 0.0
-    low: Years = 0.0
-    mode: Years = 0.0
-    high: Years = 0.0
-    p_zero: float = Field(default=0.0, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _params(self) -> Dist:
-        need = {"fixed": "value", "lognormal": "median sigma", "triangular": "low mode high"}
-        for name in need[self.kind].split():
-            if name not in self.model_fields_set:
-                raise ValueError(f"a {self.kind} distribution needs {name}")
-        if self.kind == "triangular" and not self.low <= self.mode <= self.high:
-            raise ValueError("a triangular distribution needs low <= mode <= high")
-        return self
-
-    def sample(self, rng: np.random.Generator, n: int) -> Floats:
-        """``n`` draws; always consumes 2n uniforms, whatever the kind and parameters."""
-        from scipy.special import ndtri
-
-        u0, v = rng.random(n), rng.random(n)
-        if self.kind == "fixed":
-            x = np.full(n, self.value)
-        elif self.kind == "lognormal":
-            x = self.shift + self.median * np.exp(self.sigma * np.asarray(ndtri(v), dtype=float))
-        else:
-            a, c, b = self.low, self.mode, self.high
-            w = b - a if b > a else 1.0
-            lo, hi = a + np.sqrt(v * w * (c - a)), b - np.sqrt((1 - v) * w * (b - c))
-            x = np.where(v < (c - a) / w, lo, hi)
-        return np.where(u0 < self.p_zero, 0.0, x).astype(np.float64)
-
-    def mean(self) -> float:
-        """Expected value, in closed form."""
-        m = {
-            "fixed": self.value,
-            "lognormal": self.shift + self.median * float(np.exp(self.sigma**2 / 2)),
-            "triangular": (self.low + self.mode + self.high) / 3,
-        }[self.kind]
-        return (1 - self.p_zero) * m
-
-
-class PhaseModel(BaseModel):
-    """One pre-production phase: chance to get through it, slip beyond plan, capex overrun."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    p_success: Prob
-    delay_years: Dist
-    capex_overrun: Dist | None = None
-
-
-class RampModel(BaseModel):
-    """Ramp-up: chance to reach nameplate, years to get there, share held if it never does."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    p_success: Prob
-    duration_years: Dist
-    plateau: Prob
-
-
-def _within(dist: Dist, low: float, high: float, what: str) -> Dist:
-    """``dist`` if every draw it can make lies in [low, high], else ValueError."""
-    lo, hi = {
-        "fixed": (dist.value, dist.value),
-        "triangular": (dist.low, dist.high),
-        "lognormal": (-np.inf, np.inf),
-    }[dist.kind]
-    if dist.p_zero > 0:
-        lo = min(lo, 0.0)
-    if not (low <= lo and hi <= high):
-        raise ValueError(
-            f"{what} must be a fixed or triangular distribution within [{low}, {high}]"
-        )
-    return dist
-
-
-class Adjustment(BaseModel):
-    """What a host country or a project stage changes: a factor on the total slip beyond plan
-    (drawn per project and draw) and phase success probabilities that replace the base ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    delay_scale: Dist | None = None
-    p_success: dict[PrePhase, Prob] = {}
-
-    @model_validator(mode="after")
-    def _scale(self) -> Adjustment:
-        if self.delay_scale is not None:
-            _within(self.delay_scale, 0.0, 10.0, "delay_scale")
-        return self
-
-
-class PriceFactor(BaseModel):
-    """The common price factor: rho, the share of the variance of a project's latent pass/fail
-    variable that all projects of one mineral share (a one-factor Gaussian copula)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    correlation: Dist
-
-    @model_validator(mode="after")
-    def _rho(self) -> PriceFactor:
-        _within(self.correlation, 0.0, 0.95, "correlation")
-        return self
-
-
-class Exponent(_Sourced):
-    """k in p_j -> p_j^k for the study phases (exploration, feasibility): k > 1 makes projects
-    still in studies less likely to reach production, k = 1 changes nothing. Fitted on past
-    cohorts (critmin.sim.pipeline_cohort.calibrate)."""
-
-    value: float = Field(ge=0.05, le=50)
-
-
-STUDY_PHASES: tuple[PrePhase, ...] = ("exploration", "feasibility")
-Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
-# a share of the committed amount, drawn within [0, 1]
-LossShare = Annotated[Dist, AfterValidator(lambda d: _within(d, 0.0, 1.0, "a loss given failure"))]
-
-
-class StageModel(BaseModel):
-    """The stage model: phases, ramp-up, the as-of date of the register and the horizon, with
-    host-country and stage adjustments, the common price factor and the loss given failure of
-    each instrument of public money."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    as_of: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")]
-    horizon: int = Field(ge=1950, le=2100)
-    phases: dict[PrePhase, PhaseModel]
-    ramp_up: RampModel
-    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Adjustment] = {}
-    stages: dict[Literal["mine", "refine", "magnet", "recycling"], Adjustment] = {}
-    price_factor: PriceFactor | None = None
-    loss_given_failure: dict[Instrument, LossShare] = {}
-    study_exponent: Exponent | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> StageModel:
-        missing = [p for p in PRE_PRODUCTION if p not in self.phases]
-        if missing:
-            raise ValueError(f"phase {missing[0]} is missing")
-        if self.horizon < int(self.as_of[:4]):
-            raise ValueError("horizon is before as_of")
-        return self
-
-    def p_success(self, phase: PrePhase, project: Project) -> float:
-        """P(pass ``phase``) for ``project``: its stage's value, else its host's, else the base;
-        raised to ``study_exponent`` in the study phases."""
-        p = self.phases[phase].p_success.value
-        for adj in (self.stages.get(project.stage), self.countries.get(project.host_iso3)):
-            if adj is not None and phase in adj.p_success:
-                p = adj.p_success[phase].value
-                break
-        if self.study_exponent is not None and phase in STUDY_PHASES:
-            p = p**self.study_exponent.value
-        return p
-
-    def start_time(self) -> float:
-        """as_of in decimal years (start of the month or day)."""
-        y, m = int(self.as_of[:4]), int(self.as_of[5:7])
-        if len(self.as_of) == 7:
-            return y + (m - 1) / 12
-        day = dt.date.fromisoformat(self.as_of).timetuple().tm_yday
-        return y + (day - 1) / (366 if y % 4 == 0 else 365)
-
-    def fingerprint(self) -> str:
-        """Hash of the parameters (sha256 of their canonical JSON), to cite a run."""
-        text = json.dumps(self.model_dump(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _period(text: str) -> tuple[float, float]:
-    """(middle, end) of a ``YYYY`` or ``YYYY-MM`` period in decimal years."""
-    y = int(text[:4])
-    if len(text) == 4:
-        return y + 0.5, y + 1.0
-    m = int(text[5:7])
-    return y + (m - 0.5) / 12, y + m / 12
-
-
-# -- loading ---------------------------------------------------------------------------------
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge; a mapping that states its ``kind`` or ``value`` replaces the old one whole."""
-    out = dict(base)
-    for k, v in over.items():
-        whole = isinstance(v, Mapping) and ("kind" in v or "value" in v)
-        nest = isinstance(v, Mapping) and isinstance(out.get(k), dict) and not whole
-        out[k] = _merge(out[k], v) if nest else v
-    return out
-
-
-def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
-    from critmin.memo import read_yaml  # kept per file state
-
-    data = read_yaml(path, field=field)
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping of parameters", field=field, value=str(path))
-    return data
-
-
-def _where(exc: ValidationError, data: Any) -> tuple[str, str, Any]:
-    """(dotted field, message, offending value) of the first validation error."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err.get("loc", ())]
-    value: Any = data
-    for part in loc:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return ".".join(loc) or "row", str(err["msg"]), None if isinstance(value, Mapping) else value
-
-
-def load_stage_model(
-    file: Path | str | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    field: str = "stage_model",
-) -> StageModel:
-    """The bundled stage model, with the parameters of ``file`` (YAML) and ``overrides`` on top
-    (``field``: what ``file`` was given as, named when it cannot be read)."""
-    data = _read_yaml(DATA / "stage_model.yaml")
-    if file is not None:
-        data = _merge(data, _read_yaml(Path(file), field))
-    data = _merge(data, overrides or {})
-    try:
-        return StageModel.model_validate(data)
-    except ValidationError as exc:
-        field, msg, value = _where(exc, data)
-        raise InputError(msg, field=field, value=value, file=str(file) if file else None) from None
-
-
-def check_header(fieldnames: Sequence[str] | None, columns: Sequence[str], path: Path) -> None:
-    """The first missing or unknown column of a CSV header, as an InputError (line 1)."""
-    header = list(fieldnames or [])
-    for col in [*(c for c in columns if c not in header), *(c for c in header if c not in columns)]:
-        msg = "missing column" if col in columns else "unknown column"
-        raise InputError(msg, file=str(path), line=1, column=col)
-
-
-def load_projects(file: Path | str | None = None) -> list[Project]:
-    """The project register (the bundled one unless ``file`` names another CSV).
-
-    Refused with the file, line and column: unknown or missing columns, bad cells, duplicate
-    project ids, and a ledger row linked to two projects (one row counts for one project).
-    """
-    path = Path(file) if file is not None else DATA / "projects.csv"
-    from critmin.data.bundled import csv_errors, csv_text
-    from critmin.files import MAX_TABLE_BYTES, read_input_text
-
-    text = read_input_text(path, "projects", MAX_TABLE_BYTES, encoding="utf-8-sig")
-    reader = csv.DictReader(csv_text(text))
-    check_header(reader.fieldnames, COLUMNS, path)
-    out: list[Project] = []
-    owner: dict[str, str] = {}
-    for rec in csv_errors(reader, str(path)):
-
-        def bad(msg: str, column: str, value: Any) -> InputError:
-            return InputError(msg, file=str(path), line=reader.line_num, column=column, value=value)
-
-        try:
-            p = Project.model_validate(rec)
-        except ValidationError as exc:
-            field, msg, value = _where(exc, rec)
-            raise bad(msg, field, value) from None
-        if p.project_id in {q.project_id for q in out}:
-            raise bad("duplicate project", "project_id", p.project_id)
-        for i in p.ledger_ids:
-            if i in owner:
-                raise bad(f"ledger row already linked to {owner[i]}", "ledger_ids", i)
-            owner[i] = p.project_id
-        out.append(p)
-    return out
-
-
-# -- public money and the funding gap -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Money:
-    """Public money linked to one project, by the latest row of each linked chain."""
-
-    committed_usd: float
-    loi_usd: float
-    rows: Mapping[str, tuple[str, ...]]  # committed, letter_of_interest, cancelled, no_amount
-    cheques: tuple[float, ...]
-    by_instrument: Mapping[str, float] = dataclasses.field(default_factory=dict)  # committed USD
-
-
-def public_money(
-    projects: Sequence[Project], rows: Iterable[Mapping[str, Any]]
-) -> dict[str, Money]:
-    """Per project: committed = sum of amount_usd of the latest row of each linked chain that
-    is neither cancelled (nor superseded) nor a letter of interest; letters of interest apart.
-
-    ``rows`` is the whole ledger history (``critmin.ledger.ledger()``): a linked id that has
-    been superseded counts through the latest row of its chain, and two links that end in the
-    same row count once. An id that names no ledger row is an InputError.
-    """
-    from critmin.ledger import DEAD_STATUSES, chains, is_loi
-
-    by_id = {r["id"]: r for r in rows}
-    # the one chain walker (critmin.ledger.chains): a forked chain is refused, never guessed
-    last = {r["id"]: c[-1]["id"] for c in chains(by_id.values()) for r in c}
-    out: dict[str, Money] = {}
-    for p in projects:
-        heads: list[str] = []
-        for i in p.ledger_ids:
-            if i not in by_id:
-                raise InputError(
-                    f"no ledger row (project {p.project_id})", field="ledger_ids", value=i
-                )
-            i = last[i]
-            heads += [] if i in heads else [i]
-        sorts: dict[str, list[str]] = defaultdict(list)
-        cheques: list[float] = []
-        by_instrument: dict[str, float] = defaultdict(float)
-        loi = 0.0
-        for h in heads:
-            r, amount = by_id[h], by_id[h].get("amount_usd")
-            if r["status"] in DEAD_STATUSES:
-                sorts["cancelled"].append(h)
-            elif is_loi(r):
-                sorts["letter_of_interest"].append(h)
-                loi += amount or 0.0
-            else:
-                sorts["committed"].append(h)
-                sorts["no_amount" if amount is None else "with_amount"].append(h)
-                cheques += [] if amount is None else [float(amount)]
-                by_instrument[r["instrument"]] += float(amount or 0.0)
-        keys = ("committed", "letter_of_interest", "cancelled", "no_amount")
-        out[p.project_id] = Money(
-            sum(cheques),
-            loi,
-            {k: tuple(sorts[k]) for k in keys},
-            tuple(cheques),
-            dict(by_instrument),
-        )
-    return out
-
-
-def cheque_sizes(amounts: Iterable[float]) -> dict[str, Any]:
-    """count, min, p25, median, p75, max of amounts (USD); quantiles interpolate linearly."""
-    a = np.asarray(list(amounts), dtype=np.float64)
-    names = ("min", "p25", "median", "p75", "max")
-    if a.size == 0:
-        return {"count": 0} | dict.fromkeys(names)
-    values = np.quantile(a, [0.0, 0.25, 0.5, 0.75, 1.0])
-    return {"count": int(a.size)} | {k: float(v) for k, v in zip(names, values, strict=True)}
-
-
-def _ledger_rows(rows: Iterable[Mapping[str, Any]] | None, path: Path | str | None) -> list[Any]:
-    if rows is not None:
-        return list(rows)
-    from critmin.ledger import ledger
-
-    return list(ledger(path))
-
-
-def _money_record(p: Project, m: Money) -> dict[str, Any]:
-    need = p.capex_usd
-    return {
-        "project": p.project_id,
-        "name": p.name,
-        "mineral": p.mineral_id,
-        "host": p.host_iso3,
-        "current_phase": p.current_phase,
-        "need_usd": need,
-        "capex_year": p.capex_year,
-        "committed_usd": m.committed_usd,
-        "loi_usd": m.loi_usd,
-        "gap_usd": None if need is None else need - m.committed_usd,
-        "coverage": m.committed_usd / need if need else None,
-        "rows": {k: list(v) for k, v in m.rows.items()},
-        "cheques": cheque_sizes(m.cheques),
-    }
-
-
-SUMMED = (
-    "need_usd",
-    "committed_usd",
-    "loi_usd",
-    "gap_usd",
-    "expected_need_usd",
-    "expected_gap_usd",
-    "public_at_risk_usd",
+from critmin.sim.pipeline_model import (
+    DATA,
+    GAP_KEYS,
+    MAX_DRAWS,
+    PHASES,
+    PRE_PRODUCTION,
+    STUDY_PHASES,
+    Adjustment,
+    Dist,
+    Floats,
+    Project,
+    StageModel,
+    _period,
+    load_projects,
+    load_stage_model,
+)
+from critmin.sim.pipeline_money import (
+    Money,
+    _by_mineral,
+    _ledger_rows,
+    _money_record,
+    cheque_sizes,
+    gap,
+    public_money,
 )
 
-
-def _by_mineral(
-    records: Sequence[Mapping[str, Any]], money: Mapping[str, Money]
-) -> list[dict[str, Any]]:
-    """Sum the numeric fields of project records by mineral (a missing need counts 0 in need
-    and gap, and is counted in projects_need_unknown); coverage over projects with a need."""
-    out: dict[str, dict[str, Any]] = {}
-    fields = [f for f in SUMMED if any(f in r for r in records)]
-    for r in records:
-        g = out.setdefault(
-            r["mineral"],
-            {
-                "mineral": r["mineral"],
-                "projects": [],
-                "projects_need_unknown": 0,
-                "_known": 0.0,
-                "_cheques": [],
-            },
-        )
-        g["projects"].append(r["project"])
-        g["projects_need_unknown"] += r["need_usd"] is None
-        g["_known"] += 0.0 if r["need_usd"] is None else r["committed_usd"]
-        g["_cheques"] += money[r["project"]].cheques
-        for f in fields:
-            g[f] = g.get(f, 0.0) + (r.get(f) or 0.0)
-    for g in out.values():
-        if g["projects_need_unknown"] == len(g["projects"]):  # no need known: no sums of it
-            g.update({f: None for f in fields if "need" in f or "gap" in f})
-        known = g.pop("_known")
-        g["coverage"] = known / g["need_usd"] if g.get("need_usd") else None
-        g["cheques"] = cheque_sizes(g.pop("_cheques"))
-    return sorted(out.values(), key=lambda g: (-g["committed_usd"], g["mineral"]))
-
-
-def gap(
-    by: str = "project",
-    path: Path | str | None = None,
-    projects_file: Path | str | None = None,
-    rows: Iterable[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Funding gap: estimated need (the register's capex) vs public money committed.
-
-    Per project: need_usd = capex_usd (announced; unknown = null); committed_usd and loi_usd
-    as :func:`public_money`; gap_usd = need_usd - committed_usd; coverage = committed / need.
-    Per mineral: sums over its projects; need and gap count projects with a known need only
-    (``projects_need_unknown`` says how many lack one; their committed money stays in
-    committed_usd). Cheques: :func:`cheque_sizes` of amount_usd over the committed rows.
-    """
-    if by not in GAP_KEYS:
-        raise InputError(f"choose one of {', '.join(GAP_KEYS)}", field="by", value=by)
-    projects = load_projects(projects_file)
-    money = public_money(projects, _ledger_rows(rows, path))
-    records = [_money_record(p, money[p.project_id]) for p in projects]
-    every = list(money.values())
-    return {
-        "by": by,
-        "rows": records if by == "project" else _by_mineral(records, money),
-        "projects": len(projects),
-        "need_usd": sum(p.capex_usd or 0.0 for p in projects),
-        "committed_usd": sum(m.committed_usd for m in every),
-        "letters_of_interest": {
-            "amount_usd": sum(m.loi_usd for m in every),
-            "included": False,
-            "count": sum(len(m.rows["letter_of_interest"]) for m in every),
-        },
-        "cheques": cheque_sizes(c for m in every for c in m.cheques),
-    }
+# the definitions and the money live in pipeline_model and pipeline_money; callers import
+# them from here, the module the CLI, the API and the brief name
+__all__ = [
+    "DATA",
+    "GAP_KEYS",
+    "MAX_DRAWS",
+    "PHASES",
+    "PRE_PRODUCTION",
+    "STUDY_PHASES",
+    "Dist",
+    "Draws",
+    "Money",
+    "Project",
+    "StageModel",
+    "check_draws",
+    "cheque_sizes",
+    "delivered",
+    "factor_draws",
+    "gap",
+    "load_projects",
+    "load_stage_model",
+    "loss_draws",
+    "planned",
+    "public_money",
+    "run",
+    "simulate",
+]
 
 
 # -- simulation --------------------------------------------------------------------------------
@@ -784,7 +274,7 @@ def loss_draws(
 
 
 def run(
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = SEED,
     *,
     projects: Sequence[Project] | None = None,

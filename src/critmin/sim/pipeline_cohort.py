@@ -31,8 +31,10 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from critmin.columns import MAX_NOTE, MAX_SLUG, MAX_URL
+from critmin.defaults import DRAWS
 from critmin.errors import InputError
-from critmin.sim.pipeline import (
+from critmin.sim.pipeline import simulate
+from critmin.sim.pipeline_model import (
     DATA,
     PHASES,
     OptNonNeg,
@@ -45,7 +47,6 @@ from critmin.sim.pipeline import (
     _where,
     check_header,
     load_stage_model,
-    simulate,
 )
 
 COHORT = DATA / "cohort_ree_2012.csv"
@@ -186,7 +187,7 @@ def backtest(
     model: StageModel | None = None,
     as_of: str = COHORT_DATE,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     common_factor: bool = True,
 ) -> dict[str, Any]:
@@ -305,7 +306,7 @@ def calibrate(
     estimate) keeps k finite when no project in studies produced, where the plain maximum sits
     at the edge of the grid. Searched over ``grid`` with the same random numbers at every k.
     Nothing else in the stage model is refitted."""
-    from critmin.sim.pipeline import STUDY_PHASES
+    from critmin.sim.pipeline_model import STUDY_PHASES
 
     base = model if model is not None else load_stage_model()
     # per cohort, the places among its simulated rows (those with a known phase) still in studies
@@ -386,7 +387,7 @@ def cross_validate(
     cohorts: dict[str, tuple[list[CohortRow], str]] | None = None,
     model: StageModel | None = None,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     by_project: bool = True,
 ) -> list[dict[str, Any]]:
@@ -430,7 +431,7 @@ def report(
     rows: Sequence[CohortRow] | None = None,
     as_of: str = COHORT_DATE,
     years: int = YEARS,
-    draws: int = 10_000,
+    draws: int = DRAWS,
     seed: int = 0,
     common_factor: bool = True,
     by_project: bool = True,

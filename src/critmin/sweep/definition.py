@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from critmin.defaults import SEED
+from critmin.defaults import DRAWS, SEED
 from critmin.errors import InputError
 
 CELL_CAP = 100_000
@@ -65,7 +65,7 @@ class SweepDefinition(_Strict):
     engine: Literal["floor", "scenario", "pipeline"]
     seed: Annotated[int, Field(ge=0)] = SEED
     seeding: Literal["per_cell", "common"] = "per_cell"
-    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 10_000
+    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = DRAWS
     base: dict[str, Any] = Field(default_factory=dict)
     axes: dict[str, Axis] = Field(default_factory=dict)
     _root: Path | None = PrivateAttr(default=None)

@@ -98,22 +98,15 @@ class _Builder:
 
     # floor: {"contract": {...}, "model": {...}}
     def _base_floor(self, sel: dict[str, Any]) -> dict[str, Any]:
-        from critmin.sim.floor import load_definition, load_preset
+        from critmin.capabilities.floor import preset_base
 
         preset, definition, kind = sel["preset"], sel["definition"], sel["model_kind"]
         if preset is not None and definition is not None:
             raise InputError("give preset or definition, not both", field="base.preset")
         if preset is None and definition is None:
             return {"contract": {}, "model": {"kind": kind} if kind else {}}
-        spec = load_definition(definition) if definition else load_preset(str(preset))
-        kind = kind or spec.default_model
-        if kind in {m.kind for m in spec.models}:
-            model = spec.model(kind).model_dump()
-        else:  # the other kind: keep the preset's spot, sigma and jumps
-            b = spec.model()
-            model = {"kind": kind, "spot": b.spot, "sigma": b.sigma, "jumps": b.jumps}
-            model["jumps"] = None if b.jumps is None else b.jumps.model_dump()
-        return {"contract": spec.contract.model_dump(), "model": model}
+        _, contract, model = preset_base(None if definition else str(preset), definition, kind)
+        return {"contract": contract, "model": model}
 
     def _build_floor(self, doc: dict[str, Any], sel: dict[str, Any]) -> Any:
         from critmin.sim.floor import FloorContract, PriceModel

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -30,10 +29,9 @@ _GATE = threading.Lock()
 
 def jsonable(obj: Any) -> Any:
     """``obj`` as the CLI's ``--json`` prints it, parsed back into Python values."""
-    from critmin.cli.output import _clean, _default  # the CLI's encoder, on purpose
+    from critmin.jsonform import jsonable as form  # the CLI's encoder (critmin.jsonform)
 
-    text = json.dumps(_clean(obj), default=_default, ensure_ascii=False)
-    return _clean(json.loads(text))
+    return form(obj)
 
 
 def call(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

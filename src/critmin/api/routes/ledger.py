@@ -36,10 +36,11 @@ IncludeUnverified = Annotated[
 ]
 
 
-def _rows(history: bool, *filters: Any) -> list[dict[str, Any]]:
-    from critmin.ledger import filter_rows, latest, ledger
+def _rows(history: bool, **filters: Any) -> list[dict[str, Any]]:
+    from critmin.capabilities.ledger import ledger_list
 
-    return filter_rows(ledger() if history else latest(ledger()), *filters)
+    rows: list[dict[str, Any]] = ledger_list(history=history, **filters).to_dict()
+    return rows
 
 
 @router.get("", response_model=list[LedgerRow], summary="Ledger rows")
@@ -69,7 +70,16 @@ def rows(
     """The latest row of each correction chain (every row with ``history``), filtered
     (`critmin ledger list`). An unknown filter value is a 422 naming the closest valid ones."""
     return call(
-        _rows, history, actor, agency, instrument, mineral, host, status, since, verification
+        _rows,
+        history,
+        actor=actor,
+        agency=agency,
+        instrument=instrument,
+        mineral=mineral,
+        host=host,
+        status=status,
+        since=since,
+        verification=verification,
     )
 
 

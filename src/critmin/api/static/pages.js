@@ -70,6 +70,20 @@
     );
   }
 
+  // the page on screen: its API path and answer, so a block can name itself for ?block=
+  const page = { path: null, res: null };
+
+  // "CSV | Excel" of one block: GET <page>?format=...&block=<its key in the answer>
+  function blockDownloads(b) {
+    const origin = b.origin || b;
+    const key = page.res && Object.keys(page.res).find((k) => page.res[k] === origin);
+    if (!key) return null;
+    const sep = page.path.includes("?") ? "&" : "?";
+    const link = (fmt, text) =>
+      el("a", { href: "/api/v1" + page.path + sep + query({ format: fmt, block: key }).slice(1), text, download: "", rel: "nofollow" });
+    return el("p", { class: "downloads" }, "Download this table: ", link("csv", "CSV"), " | ", link("xlsx", "Excel"));
+  }
+
   // one block: title, note, table (rows from cells(row)), source line
   function block(container, key, b, heads, cells, opts) {
     const o = opts || {};
@@ -91,6 +105,8 @@
       });
       const table = el("table", { class: "data" }, el("thead", {}, head), el("tbody", {}, ...rows));
       wrap.append(el("div", { class: "table-wrap" }, table));
+      const files = blockDownloads(b);
+      if (files) wrap.append(files);
       if (b.note) wrap.append(el("p", { class: "hint", text: b.note }));
     }
     const line = el("p", { class: "source" }, "Sources: ");
@@ -158,9 +174,10 @@
       const out = document.getElementById("cp-body");
       showError("cp-error", null);
       document.getElementById("cp-status").textContent = "loading " + (cname(id) || id) + " ...";
-      let res;
+      let res, path;
       try {
-        res = await api("/countries/" + encodeURIComponent(id) + query({ as_of: document.getElementById("cp-date").value }));
+        path = "/countries/" + encodeURIComponent(id) + query({ as_of: document.getElementById("cp-date").value });
+        res = await api(path);
       } catch (err) {
         if (token === this.token) {
           showError("cp-error", err);
@@ -169,6 +186,7 @@
         return;
       }
       if (token !== this.token) return;
+      Object.assign(page, { path, res });
       document.getElementById("cp-country").value = res.iso3;
       document.getElementById("cp-title").textContent = res.name;
       document.getElementById("cp-status").textContent = "Status of controls and ownership on " + res.as_of + ".";
@@ -232,7 +250,7 @@
       return cv - av || a.iso3.localeCompare(c.iso3);
     });
     const title = b.title + (stage ? (stage === "mine" ? ": mine production" : ": refined production") : "");
-    const fake = Object.assign({}, b, { title, rows: order.map((o) => ({ iso3: o.iso3, values: o.values, sources: [...o.sources] })) });
+    const fake = Object.assign({}, b, { origin: b, title, rows: order.map((o) => ({ iso3: o.iso3, values: o.values, sources: [...o.sources] })) });
     const heads = ["country", ...years.map((y) => "#" + y)];
     const wrap = block(container, key + (stage ? "-" + stage : ""), fake, heads, (r) => [
       countryCell(r.iso3),
@@ -316,9 +334,10 @@
       const out = document.getElementById("ms-body");
       showError("ms-error", null);
       document.getElementById("ms-status").textContent = "loading " + mname(id) + " ...";
-      let res;
+      let res, path;
       try {
-        res = await api("/minerals/" + encodeURIComponent(id) + "/sheet");
+        path = "/minerals/" + encodeURIComponent(id) + "/sheet";
+        res = await api(path);
       } catch (err) {
         if (token === this.token) {
           showError("ms-error", err);
@@ -327,6 +346,7 @@
         return;
       }
       if (token !== this.token) return;
+      Object.assign(page, { path, res });
       document.getElementById("ms-mineral").value = res.mineral;
       document.getElementById("ms-title").textContent = res.name + (res.symbol ? " (" + res.symbol + ")" : "");
       document.getElementById("ms-status").textContent =

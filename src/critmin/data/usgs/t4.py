@@ -232,11 +232,11 @@ def t4_rows(path: Path | str | None = None, recon: Path | None = None) -> list[d
     Table 4's data run to (``T4_AS_OF``) and its status in words."""
     import datetime as dt
 
-    from critmin.supply import _chains, control_status
+    from critmin.controls_register import control_chains, control_status
 
     rows = read_reconciliation(recon)
     day = dt.date.fromisoformat(T4_AS_OF)
-    table, events = _chains(path)
+    table, events = control_chains(path)
     status = {
         c["control_id"]: control_status(c, events.get(c["control_id"], []), day) for c in table
     }

@@ -1,0 +1,142 @@
+"""The brief's optional country sections (``critmin brief --country COD``): a country profile
+(critmin.profiles.country_profile) as a finding and one table per block, the same rows
+``critmin country COD --json`` prints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from critmin.brief import names
+from critmin.brief.config import BriefConfig
+from critmin.brief.section import Section, Table, cite, esc, pct, usd
+
+
+def _with_fraction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with ``share`` = share_pct / 100: the brief's tables print fractions in %."""
+    return [
+        {**r, "share": None if r.get("share_pct") is None else r["share_pct"] / 100} for r in rows
+    ]
+
+
+def _controls(title: str, rows: list[dict[str, Any]], who: bool) -> Table:
+    columns = [("control_id", "control"), ("mineral_ids", "minerals")]
+    if who:
+        columns.append(("imposing_iso3", "imposed by"))
+    columns += [("measure", "measure"), ("status_text", "status on the date")]
+    return Table(
+        title,
+        columns,
+        rows,
+        source="sources",
+        formats={"mineral_ids": "mineral", "imposing_iso3": "country", "measure": "words"},
+    )
+
+
+def _ledger(title: str, rows: list[dict[str, Any]], other: str, header: str) -> Table:
+    return Table(
+        title,
+        [
+            ("date", "date"),
+            (other, header),
+            ("recipient", "recipient"),
+            ("instrument", "instrument"),
+            ("amount_usd", "amount"),
+            ("status", "status"),
+            ("counted", "in the total"),
+        ],
+        rows,
+        source="source_id",
+        formats={other: "country", "amount_usd": "usd", "instrument": "words", "status": "words"},
+    )
+
+
+def _in_words(text: str) -> str:
+    """A block's note for readers: country codes as names, the CLI's field names in words."""
+    text = text.replace("share_pct", "share").replace("owner_iso3 empty", "no owner")
+    text = text.replace("--include-unverified adds them", "`ledger summary --include-unverified`")
+    return re.sub(r"\b[A-Z]{3}\b", lambda m: names.country(m.group(0)), text)
+
+
+def country_section(iso3: str, number: int) -> Callable[[BriefConfig], Section]:
+    """The maker of section ``number`` (after the six fixed ones): the profile of ``iso3``
+    on today's date."""
+    return lambda cfg: _country_section(iso3, number)
+
+
+def _country_section(iso3: str, number: int) -> Section:
+    from critmin.profiles import country_profile
+
+    p = country_profile(iso3)
+    s = Section(f"country-{p.iso3.lower()}", f"{number}. Country profile: {p.name}")
+    prod = _with_fraction(p.production.rows)
+    leading = [r for r in prod if r.get("rank") == 1]
+    if leading:
+        parts = [
+            f"{names.mineral(r['mineral'])} ({r['stage']}, {r['year']}: {pct(r['share'], 0)})"
+            for r in leading
+        ]
+        ids = {i for r in leading for i in r.get("sources", [])}
+        s.finding.append(
+            esc(f"{p.name} is the world's largest producer of {', '.join(parts)}.") + cite(ids)
+        )
+    elif prod:
+        s.finding.append(esc(f"{p.name} leads no mineral's production in the data."))
+    counted = [r for r in p.commitments_received.rows if r.get("counted")]
+    received = sum(r.get("amount_usd") or 0.0 for r in counted)
+    if received:
+        ids = {r["source_id"] for r in counted}
+        s.finding.append(
+            esc(
+                f"States have committed {usd(received)} to projects in {p.name} "
+                "(sourced, announced to disbursed; the table lists what the total leaves out)."
+            )
+            + cite(ids)
+        )
+    s.tables.append(
+        Table(
+            p.production.title,
+            [
+                ("mineral", "mineral"),
+                ("stage", "stage"),
+                ("year", "year"),
+                ("value_t", "output"),
+                ("share", "share of world"),
+                ("rank", "rank"),
+            ],
+            prod,
+            source="sources",
+            formats={"mineral": "mineral", "value_t": "t", "share": "pct"},
+        )
+    )
+    s.tables.append(
+        Table(
+            p.ownership.title,
+            [
+                ("mineral", "mineral"),
+                ("year", "year"),
+                ("owner_iso3", "owner nationality"),
+                ("share", "share of output"),
+            ],
+            [
+                {**r, "owner_iso3": r.get("owner_iso3") or "unattributed"}
+                for r in _with_fraction(p.ownership.rows)
+            ],
+            source="sources",
+            formats={"mineral": "mineral", "owner_iso3": "country", "share": "pct"},
+        )
+    )
+    s.tables.append(_controls(p.controls_imposed.title, p.controls_imposed.rows, who=False))
+    s.tables.append(_controls(p.controls_faced.title, p.controls_faced.rows, who=True))
+    s.tables.append(
+        _ledger(p.commitments_received.title, p.commitments_received.rows, "actor_iso3", "from")
+    )
+    s.tables.append(_ledger(p.commitments_made.title, p.commitments_made.rows, "host_iso3", "host"))
+    for key in p.BLOCKS:
+        block = getattr(p, key)
+        if block.note:
+            s.notes.append(esc(_in_words(f"{block.title}: {block.note}")))
+        s.sources.update(src.source_id for src in block.sources)
+    s.facts[f"country_{p.iso3}_received_usd"] = received
+    return s
