@@ -198,7 +198,7 @@ def status_on(
         "until": until if status == "suspended" else None,
         "text": text
         + (
-            f" (from its first {implied}; no effective date recorded)"
+            f" (from its first {implied.replace('_', ' ')}; no effective date recorded)"
             if implied and status == "active"
             else ""
         ),

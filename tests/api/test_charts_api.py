@@ -89,6 +89,23 @@ def test_countries_carry_the_printed_name(client: TestClient) -> None:
     assert rows["CHE"]["label"] == "Switzerland"
 
 
+def test_agencies_carry_the_printed_name_for_every_ledger_agency(client: TestClient) -> None:
+    """The dashboard's ledger table and the brief print an agency's name, never its id."""
+    from critmin.brief import names
+
+    rows = {r["agency_id"]: r for r in client.get(f"{API}/agencies").json()}
+    # the agencies table's name without its bracketed note
+    assert rows["usa-dow"]["name"].startswith("Department of War (")
+    assert rows["usa-dow"]["label"] == "Department of War"
+    assert rows["usa-dla"]["label"] == "Defense Logistics Agency"
+    used = {r["agency"] for r in client.get(f"{API}/ledger?history=true").json()}
+    assert used and used <= set(rows)
+    assert all(rows[a]["label"] == names.agency(a) != a for a in used)
+    fig = client.get(f"{API}/charts/ledger-summary?by=agency").json()
+    assert "Department of War" in fig["data"][0]["y"]
+    assert not set(fig["data"][0]["y"]) & used  # labels are names, the ids stay in hover
+
+
 def test_exposure_rows_carry_their_sources(client: TestClient) -> None:
     rows = client.get(f"{API}/exposure").json()
     known = {r["source_id"] for r in client.get(f"{API}/sources").json()}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from browserkit import launch, needs_chromium
+from layoutkit import check_root
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -335,10 +336,13 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
 ) -> None:
     """No sideways scrolling; every chart drew a mark and, unless it is a map, titles both
     axes (plotly.js draws an axis title only from ``title: {text}``); no bare country code
-    in a table cell the dashboard fills from a code."""
+    in a table cell the dashboard fills from a code. Then the brief's layout checks
+    (tests/layoutkit.py) on each whole view: no element off the viewport outside a table that
+    scrolls sideways, no chart text clipped, no code or internal id in visible text."""
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     errors: list[str] = []
+    defects: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(server + "/")
@@ -350,6 +354,12 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
             )
             for cid in charts:
                 _plot_ready(page, f"#{cid}")
+                # a map draws once its topojson has loaded, after the plot itself
+                wait_js(
+                    page,
+                    f"document.getElementById({cid!r}).querySelectorAll("
+                    "'.point, .choroplethlocation, .js-line, .bars path').length > 0",
+                )
             drawn = page.evaluate(
                 f"""[...document.querySelectorAll('#view-{view} .js-plotly-plot')].map(d => ({{
                     id: d.id,
@@ -370,6 +380,10 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, (width, view, overflow)
+            page.wait_for_timeout(300)  # a chart's axis titles are refitted once drawn
+            found = check_root(page, f"#view-{view}")
+            for kind in ("overflow", "charts", "codes"):
+                defects.extend(f"{width}px {view} {kind}: {d}" for d in found[kind])
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"dashboard-{view}-{width}.png"), full_page=True)
         page.click("nav a[href='#controls']")
@@ -385,6 +399,58 @@ def test_every_view_fits_and_every_chart_has_titled_axes(
     finally:
         page.close()
     assert errors == []
+    assert defects == [], f"{len(defects)} defects:\n" + "\n".join(defects[:30])
+
+
+A4_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the @page margins, at 96 px an inch
+A4_HEIGHT_PX = round((297 - 28) / 25.4 * 96)
+
+
+def test_every_view_prints_on_a4_without_splitting_a_chart(
+    server: str, browser: BrowserContext
+) -> None:
+    """Printed, each view's charts are redrawn at most an A4 page wide and tall, and a chart,
+    which may not break inside, therefore never splits across pages; links print their
+    targets."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": A4_WIDTH_PX, "height": A4_HEIGHT_PX})
+    bad: list[str] = []
+    try:
+        page.goto(server + "/")
+        page_rules = page.evaluate(
+            "[...document.styleSheets].flatMap(s => [...s.cssRules])"
+            ".filter(r => r instanceof CSSPageRule).map(r => r.style.getPropertyValue('size'))"
+        )
+        assert "a4" in [p.lower() for p in page_rules]
+        for view in VIEWS:
+            page.click(f"nav a[href='#{view}']")
+            wait_js(page, f"!document.getElementById('view-{view}').hidden")
+            for cid in page.evaluate(
+                f"[...document.querySelectorAll('#view-{view} .chart')].map(d => d.id)"
+            ):
+                _plot_ready(page, f"#{cid}")
+            page.emulate_media(media="print")
+            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+            page.wait_for_timeout(300)
+            boxes = page.evaluate(
+                f"""[...document.querySelectorAll('#view-{view} .chart')].map(d => ({{
+                    id: d.id, avoid: getComputedStyle(d).breakInside,
+                    w: d.querySelector('.main-svg').getBoundingClientRect().width,
+                    h: d.getBoundingClientRect().height}}))"""
+            )
+            for b in boxes:
+                if b["avoid"] != "avoid" or b["w"] > A4_WIDTH_PX + 1 or b["h"] > A4_HEIGHT_PX:
+                    bad.append(f"{view}: {b}")
+            links = page.evaluate(
+                "[...document.querySelectorAll('a[href^=\"http\"]')]"
+                ".map(a => [a.href, getComputedStyle(a, '::after').content])"
+            )
+            bad += [f"{view}: {href} prints {after}" for href, after in links if href not in after]
+            page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+            page.emulate_media(media="screen")
+    finally:
+        page.close()
+    assert bad == [], "\n".join(bad[:20])
 
 
 # view -> the tables the dashboard fills from one GET: each offers CSV and Excel of that GET

@@ -104,6 +104,8 @@ class _Text(HTMLParser):
             return
         if self._inside("section", ident="sources") or self._inside("q"):
             return  # source titles and claims are quoted as published
+        if self._inside("td", "verbatim"):
+            return  # a recipient's name as recorded ("Lynas USA LLC")
         if self._inside("td") or self._inside("th") or self._inside("caption"):
             self.cells.append(data)
         elif self._inside("div", "finding") or self._inside("p", "note"):

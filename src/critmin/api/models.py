@@ -114,6 +114,14 @@ class Figure(Out):
     sources: list[str] = Field(default_factory=list)
 
 
+class Agency(Out):
+    agency_id: str
+    name: str
+    label: str = Field(description="The name tables and charts print, without a bracketed note.")
+    parent: str | None = None
+    actor_iso3: str
+
+
 class Country(Out):
     iso3: str
     name: str

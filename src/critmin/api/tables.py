@@ -59,6 +59,7 @@ TABLES: dict[str, str | None] = {
     "/api/v1/minerals": None,
     "/api/v1/sources": None,
     "/api/v1/countries": None,
+    "/api/v1/agencies": None,
     "/api/v1/coverage": None,
     "/api/v1/concentration": None,
     "/api/v1/concentration/{mineral}": "shares",

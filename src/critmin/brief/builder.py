@@ -57,6 +57,8 @@ def _fmt(v: Any, kind: str | None = None) -> str:
         return ", ".join(names.country(c) for c in v) if isinstance(v, list) else names.country(v)
     if kind == "mineral":
         return ", ".join(names.mineral(m) for m in v) if isinstance(v, list) else names.mineral(v)
+    if kind == "agency":
+        return names.agency(v)
     if kind == "words":
         return names.words(", ".join(v) if isinstance(v, list) else str(v))
     if isinstance(v, bool):
@@ -158,6 +160,11 @@ def script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def fit_js() -> str:
+    """The chart-fitting script the brief inlines and the dashboard serves (assets/fit.js)."""
+    return (resources.files("critmin.brief") / "assets" / "fit.js").read_text(encoding="utf-8")
+
+
 def build_brief(
     out: Path | str = "brief.html",
     config: BriefConfig | None = None,
@@ -209,6 +216,7 @@ def build_brief(
         for fig in sec.figures:
             sec.sources.update(fig.get("sources", []))
         for t in sec.tables:
+            sec.sources.update(t.cite)
             for row in t.rows:
                 sec.sources.update(_row_sources(row, t.source))
     cited = set().union(*(s.sources for s in sections))
@@ -273,6 +281,7 @@ def build_brief(
         row_sources=_row_sources,
         number=number,
         plotly_js=Markup(get_plotlyjs()),
+        fit_js=Markup(fit_js()),
         world_topojson=Markup(topo),
         figures_json=Markup(script_json(figures)),
     )

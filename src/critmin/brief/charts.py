@@ -208,22 +208,64 @@ def hhi_ranking(mine: list[dict[str, Any]], refine: list[dict[str, Any]]) -> Fig
     }
 
 
+def thin_labels(
+    points: list[tuple[float, float, str]], px_x: float, px_y: float, font: float = 11
+) -> list[bool]:
+    """Which point labels to draw so no two drawn labels overlap: greedy, in the order given
+    (the caller puts the most important first). A label is a box ``len * 0.56 * font`` px wide
+    and ``1.3 * font`` px tall centred above its point; ``px_x`` and ``px_y`` are pixels per
+    data unit on each axis for the chart size the labels are thinned for."""
+    boxes: list[tuple[float, float, float, float]] = []
+    keep = []
+    for x, y, text in points:
+        w = len(text) * 0.56 * font
+        h = 1.3 * font
+        cx, cy = x * px_x, y * px_y + 0.5 * h + 6
+        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        free = all(
+            box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes
+        )
+        if free:
+            boxes.append(box)
+        keep.append(free)
+    return keep
+
+
 def dual_dominance(rows: list[dict[str, Any]]) -> Figure:
-    """China's mine share vs refine share per mineral."""
+    """China's mine share vs refine share per mineral.
+
+    Every mineral is a marker with its name in the hover text; names are written next to the
+    markers only where they do not overlap (:func:`thin_labels`: minerals with the larger
+    refine share first), for a wide chart (about 900 x 340 px of plot) and, in the narrow
+    variant critminFit draws below 600 px, for about 300 x 340 px."""
     both = [
         r for r in rows if r["mine_china_share"] is not None and r["refine_china_share"] is not None
     ]
+    both.sort(key=lambda r: (-r["refine_china_share"], -r["mine_china_share"], r["mineral"]))
+    xs = [round(100 * r["mine_china_share"], 1) for r in both]
+    ys = [round(100 * r["refine_china_share"], 1) for r in both]
+    label = [names.mineral(r["mineral"]) for r in both]
+
+    def texts(px_x: float, px_y: float) -> list[str]:
+        keep = thin_labels(list(zip(xs, ys, label, strict=True)), px_x, px_y)
+        return [t if k else "" for t, k in zip(label, keep, strict=True)]
+
+    # labels run left of a marker near the right edge and right of one near the left edge
+    position = ["top left" if x > 80 else "top right" if x < 20 else "top center" for x in xs]
     china = {
         "type": "scatter",
         "mode": "markers+text",
         "name": "China",
-        "x": [round(100 * r["mine_china_share"], 1) for r in both],
-        "y": [round(100 * r["refine_china_share"], 1) for r in both],
-        "text": [names.mineral(r["mineral"]) for r in both],
-        "textposition": "top center",
+        "x": xs,
+        "y": ys,
+        "text": texts(9.0, 3.4),
+        "customdata": label,
+        "textposition": position,
+        "textfont": {"size": 11},
         "marker": {"color": CHINA, "size": 11},
-        "hovertemplate": "%{text}: China mines %{x} %, refines %{y} %<extra></extra>",
+        "hovertemplate": "%{customdata}: China mines %{x} %, refines %{y} %<extra></extra>",
     }
+    shown = sum(bool(t) for t in china["text"])
     layout = _layout(
         "Dual dominance: China's share of mining (x) and refining (y), latest year",
         xaxis=axis("China, % of world mine production", range=[-2, 102], gridcolor="#eee"),
@@ -241,6 +283,26 @@ def dual_dominance(rows: list[dict[str, Any]]) -> Figure:
         height=460,
         showlegend=False,
     )
+    note = {
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1,
+        "yshift": 6,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "align": "left",
+        "font": {"size": 11, "color": "#555"},
+        "text": "Unlabelled markers: hover or tap for the mineral's name.",
+    }
+    if shown < len(both):
+        layout["annotations"] = [note]
+        layout["margin"] = {"l": 60, "r": 20, "t": 75, "b": 50}
+    narrow = texts(3.0, 3.4)
+    layout["meta"] = {"narrow": {"data": [{"text": narrow}]}}
+    if sum(bool(t) for t in narrow) < len(both):
+        layout["meta"]["narrow"]["layout"] = {"annotations": [note], "margin": {"t": 75}}
     return {"data": [china], "layout": layout}
 
 
@@ -337,16 +399,24 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
     )
     if undated:
         title += f"; {undated} undated are listed, not drawn"
+    order = [labels[r["control_id"]] for r in dated]
+    first = min((r["effective"] or r["announced"] for r in dated), default=today)
+    last = max(
+        [today, *(max(r["effective"] or r["announced"], r["lifted"] or today) for r in dated)]
+    )
+    xrange = [dt.date(first.year, 1, 1).isoformat(), dt.date(last.year + 1, 1, 1).isoformat()]
     layout = _layout(
         title,
         barmode="overlay",
         height=max(420, 20 * len(dated) + 150),
-        xaxis=axis("start date to lift date (or today)", type="date", gridcolor="#eee"),
+        xaxis=axis(
+            "start date to lift date (or today)", type="date", gridcolor="#eee", range=xrange
+        ),
         yaxis=axis(
             "control (imposing country: minerals [measure], start year)",
             type="category",
             categoryorder="array",
-            categoryarray=[labels[r["control_id"]] for r in dated],
+            categoryarray=order,
             autorange="reversed",
             tickfont={"size": 10},
         ),
@@ -364,8 +434,56 @@ def controls_timeline(rows: list[dict[str, Any]], today: dt.date) -> Figure:
             }
         ],
     )
+    # narrow screens (critminFit, below 600 px): each control's label on its own line above
+    # its bar, the bars the full width; one row per control, none stacked
+    layout["meta"] = {
+        "narrow": labels_above(order, top_first=True, ytitle="control (label above its bar)")
+    }
     sources = sorted({s for r in rows for s in r.get("sources", [])})
     return {"data": data, "layout": layout, "sources": sources}
+
+
+def labels_above(
+    order: list[str], top_first: bool, ytitle: str, row_px: int = 50, extra_px: int = 170
+) -> dict[str, Any]:
+    """The narrow variant (critminFit, below 600 px) of a horizontal bar chart whose row
+    labels would take most of a phone's width: each label written on its own line above its
+    bar (wrapped if long), the tick labels hidden, the bars the full width, ``row_px`` a row.
+
+    ``order`` is the category order as the y axis lists it; ``top_first`` says whether the
+    axis is reversed (first category on top) or not (first at the bottom)."""
+    n = len(order)
+    # room above the top bar for its label, clear of a legend or note over the plot
+    yrange = [n - 0.5, -1.3] if top_first else [-0.5, n - 0.5 + 0.8]
+    return {
+        "layout": {
+            "height": row_px * n + extra_px,
+            "yaxis": {
+                "showticklabels": False,
+                "title": {"text": ytitle},
+                "autorange": False,
+                "range": yrange,
+            },
+            "margin": {"l": 30, "r": 10},
+            "bargap": 0.6,
+            "annotations": [
+                {
+                    "xref": "paper",
+                    "x": 0,
+                    "xanchor": "left",
+                    "yref": "y",
+                    "y": lab,
+                    "yanchor": "bottom",
+                    "yshift": 11,
+                    "text": lab,
+                    "showarrow": False,
+                    "align": "left",
+                    "font": {"size": 10, "color": "#333"},
+                }
+                for lab in order
+            ],
+        }
+    }
 
 
 def _control_label(r: dict[str, Any]) -> str:
@@ -450,26 +568,38 @@ def bar(
                 "text": f"{unstated or 'no data'} (not drawn, not zero): " + ", ".join(missing),
             }
         )
+    labels = [to_label(r[y]) for r in drawn]
+    layout = _layout(
+        title,
+        height=max(300, 22 * len(drawn) + 130 + (30 if missing else 0)),
+        xaxis=axis(xtitle, gridcolor="#eee"),
+        yaxis=axis(ytitle or names.words(y)),
+        margin={"l": 20, "r": 20, "t": 75 if missing else 50, "b": 50},
+        annotations=notes,
+    )
+    if max(map(len, labels), default=0) > 16:  # long labels: above their bars on a phone
+        narrow = labels_above(
+            labels,
+            top_first=False,
+            ytitle=f"{ytitle or names.words(y)} (label above its bar)",
+            row_px=44,
+            extra_px=140 + (30 if missing else 0),
+        )
+        narrow["layout"]["annotations"] = notes + narrow["layout"]["annotations"]
+        layout["meta"] = {"narrow": narrow}
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [to_label(r[y]) for r in drawn],
+                "y": labels,
                 "x": [r[x] * scale for r in drawn],
                 "customdata": [str(r[y]) for r in drawn],
                 "marker": {"color": color},
                 "hovertemplate": "%{y}: %{x:" + fmt + "}<extra>%{customdata}</extra>",
             }
         ],
-        "layout": _layout(
-            title,
-            height=max(300, 22 * len(drawn) + 130 + (30 if missing else 0)),
-            xaxis=axis(xtitle, gridcolor="#eee"),
-            yaxis=axis(ytitle or names.words(y)),
-            margin={"l": 20, "r": 20, "t": 75 if missing else 50, "b": 50},
-            annotations=notes,
-        ),
+        "layout": layout,
     }
 
 

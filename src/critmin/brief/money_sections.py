@@ -6,6 +6,9 @@ from critmin.brief import charts, names
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, country, esc, pct, see_table, usd
 
+# the ledger's charts sum the rows of the counted-commitments table, which cites each row
+LEDGER_ROWS = {"source_table": "tab-ledger-rows"}
+
 
 def ledger_section(cfg: BriefConfig) -> Section:
     """3. What states committed."""
@@ -42,7 +45,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "letters of interest, which are shown apart. The United States accounts for "
             f"{usd(actors.get('USA', 0.0))}, EU institutions for {usd(actors.get('EUU', 0.0))}."
         )
-        + see_table("tab-ledger-1", "rows with sources")
+        + see_table("tab-ledger-rows", "rows with sources")
     )
     if left["count"]:
         parts = ", ".join(
@@ -94,6 +97,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             ytitle="instrument",
             unstated="no amount stated",
         )
+        | LEDGER_ROWS
     )
     s.figures.append(
         charts.bar(
@@ -101,10 +105,13 @@ def ledger_section(cfg: BriefConfig) -> Section:
             "amount_usd",
             "key",
             "Largest agencies (USD billion)",
-            "USD billion",
+            "USD billion (nominal)",
             scale=1e-9,
             fmt=",.2f",
+            ytitle="agency",
+            label=names.agency,
         )
+        | LEDGER_ROWS
     )
     s.figures.append(
         charts.bar(
@@ -119,6 +126,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             label=names.mineral,
             unstated="no amount stated",
         )
+        | LEDGER_ROWS
     )
     sizes = [
         r["amount_usd"]
@@ -132,6 +140,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
     s.facts["cheque_count"] = len(sizes)
     s.figures.append(
         charts.cheque_sizes(sizes, f"Cheque sizes: {len(sizes)} commitments that state an amount")
+        | LEDGER_ROWS
     )
     s.tables.append(
         Table(
@@ -180,8 +189,11 @@ def ledger_section(cfg: BriefConfig) -> Section:
             ],
             shown,
             source="source_id",
+            id="tab-ledger-rows",
             formats={
+                "recipient": "verbatim",
                 "actor_iso3": "country",
+                "agency": "agency",
                 "host_iso3": "country",
                 "amount_usd": "usd",
                 "instrument": "words",
@@ -239,7 +251,7 @@ def pipeline_section(cfg: BriefConfig) -> Section:
             f"{usd(t['loss']['p90_usd'])} in one draw of ten (p90), with failures of one "
             "mineral's projects correlated through its price."
         )
-        + see_table("tab-pipeline-0", "projects with sources")
+        + see_table("tab-pipeline-projects", "projects with sources")
     )
     cohort = load_cohort()
     bt = cohort_backtest(cohort, draws=cfg.pipeline_draws, seed=cfg.seed)
@@ -261,6 +273,7 @@ def pipeline_section(cfg: BriefConfig) -> Section:
         charts.fan_chart(
             res["by_year"], "Delivered capacity vs the announced plan (p10-p90 band, median)"
         )
+        | {"source_table": "tab-pipeline-projects"}
     )
     from critmin.sim.pipeline import load_projects
 
@@ -292,6 +305,7 @@ def pipeline_section(cfg: BriefConfig) -> Section:
             ],
             [{**r, "sources": [f"project-{r['project']}"]} for r in projects],
             source="sources",
+            id="tab-pipeline-projects",
             formats={
                 "mineral": "mineral",
                 "host": "country",

@@ -40,6 +40,25 @@ def _minerals() -> dict[str, str]:
     return {r["mineral_id"]: r["name"] for r in rows}
 
 
+@cache
+def _agencies() -> dict[str, str]:
+    import re
+
+    from critmin.store import read_table
+
+    rows = read_table("agencies").select("agency_id", "name").to_dicts()
+    # "Department of War (Department of Defense until September 2025)" -> "Department of War"
+    return {r["agency_id"]: re.sub(r"\s*\([^)]*\)$", "", r["name"]) for r in rows}
+
+
+def agency(agency_id: str | None) -> str:
+    """``'usa-dla'`` -> ``'Defense Logistics Agency'`` (the agencies table's name without a
+    trailing note in brackets); an unknown id is returned in words."""
+    if not agency_id:
+        return ""
+    return _agencies().get(agency_id, words(agency_id))
+
+
 def country(iso3: str | None) -> str:
     """``'COD'`` -> ``'DR Congo'``; an unknown code is returned as it is (never invented)."""
     if not iso3:

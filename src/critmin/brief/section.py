@@ -21,10 +21,15 @@ class Table:
     rows: list[dict[str, Any]]
     # key of each row's source id(s) (a str or a list); the page adds a linked source column
     source: str | None = None
-    # key -> "pct" | "usd" | "t" | "x" | "country" | "mineral" | "words" | "quote" (text quoted
-    # from a source, printed as written) | a format spec such as ".1f": how a cell is shown
+    # key -> "pct" | "usd" | "t" | "x" | "country" | "mineral" | "agency" | "words" | "quote"
+    # (text quoted from a source, printed as written) | "verbatim" (a name as the source
+    # records it, a company's "Lynas USA LLC": printed as written, never read as a code) | a
+    # format spec such as ".1f": how a cell is shown
     formats: dict[str, str] = field(default_factory=dict)
     id: str = ""  # anchor, set by the builder when empty
+    # source ids for the whole table (a model's output resting on these inputs), linked in
+    # its caption; a row's own sources go in ``source``
+    cite: list[str] = field(default_factory=list)
 
 
 @dataclass

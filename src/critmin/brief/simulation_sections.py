@@ -67,6 +67,7 @@ def floor_section(cfg: BriefConfig) -> Section:
             "Distribution of the ten-year cost across simulated price paths",
             {"mean": d["expected_cost_usd"], "p95": d["p95_usd"]},
         )
+        | {"sources": floor_ids}
     )
     s.figures.append(
         charts.bar(
@@ -82,6 +83,7 @@ def floor_section(cfg: BriefConfig) -> Section:
             fmt=",.0f",
             ytitle="contract year",
         )
+        | {"sources": floor_ids}
     )
     if spec.band is not None:
         _band_table(s, spec, cfg.seed)
@@ -142,6 +144,7 @@ def _band_table(s: Section, spec: Any, seed: int) -> None:
                 }
                 for r in band["rows"]
             ],
+            cite=[src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources)],
         )
     )
     for g in li["guarantees_max"]:
@@ -180,7 +183,7 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
             "Backtest of the market model: annual-average price multiplier, observed and "
             "predicted (critmin scenario backtest)",
             [
-                ("case", "case"),
+                ("case", "mineral, episode"),
                 ("market", "price series"),
                 ("window", "window"),
                 ("observed", "observed x"),
@@ -190,7 +193,8 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
             ],
             [
                 {
-                    "case": c["case"],
+                    "case": _case_words(c["case"]),
+                    "sources": c["sources"],
                     "market": c["market"],
                     "window": c["window"],
                     "observed": f"{c['observed']:.2f}",
@@ -200,6 +204,7 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
                 }
                 for c in bt["cases"]
             ],
+            source="sources",
             id="tab-market-backtest",
         )
     )
@@ -223,8 +228,22 @@ def _market_model_and_backtest(s: Section, mm: dict[str, Any]) -> None:
                 }
                 for fit, sc in (("in-sample", ins), ("leave one episode out", loo))
             ],
+            cite=sorted({src for c in bt["cases"] for src in c["sources"]}),
         )
     )
+
+
+def _case_words(case_id: str) -> str:
+    """A backtest case id in words: ``'e2023a-gallium'`` -> ``'Gallium, 2023 episode (a)'``
+    (the episode's year and letter, the mineral's name); an id of another shape is returned
+    in words."""
+    import re
+
+    m = re.fullmatch(r"e(\d{4})([a-z]?)-(.+)", case_id)
+    if not m:
+        return names.words(case_id)
+    year, letter, mineral = m.groups()
+    return f"{names.mineral(mineral)}, {year} episode" + (f" ({letter})" if letter else "")
 
 
 def disruption_section(cfg: BriefConfig) -> Section:
@@ -271,7 +290,7 @@ def disruption_section(cfg: BriefConfig) -> Section:
             )
     s.tables.append(
         Table(
-            f"Scenario {sc['scenario']} ({sc['draws']:,} draws, seed {sc['seed']})",
+            f"Scenario: {sc['title']} ({sc['draws']:,} draws, seed {sc['seed']})",
             [
                 ("mineral", "mineral"),
                 ("sf_mean", "shortfall, mean (% of US supply)"),
@@ -378,6 +397,7 @@ def disruption_section(cfg: BriefConfig) -> Section:
             ytitle="mineral",
             label=names.mineral,
         )
+        | {"source_table": "tab-stockpile-plan"}
     )
     if st.get("lp_check"):
         s.facts["stockpile_lp_gap"] = st["lp_check"]["relative_gap"]
@@ -403,6 +423,7 @@ def disruption_section(cfg: BriefConfig) -> Section:
                 if a["tonnes"] > 0
             ],
             source="sources",
+            id="tab-stockpile-plan",
             formats={
                 "mineral": "mineral",
                 "tonnes": "t",
@@ -422,6 +443,8 @@ def disruption_section(cfg: BriefConfig) -> Section:
                 ("marginal_benefit_per_usd", "marginal benefit per USD (USD a year)"),
             ],
             fr["points"],
+            # the frontier reruns the plan at each budget, on every mineral's inputs
+            cite=sorted({v["source"] for a in st["allocations"] for v in a["inputs"].values()}),
             formats={
                 "budget_usd": "usd",
                 "damage_avoided_usd_per_yr": "usd",

@@ -96,12 +96,22 @@ def supply_section(cfg: BriefConfig) -> Section:
     if ref_maps:
         s.figures.append(charts.share_map(ref_maps, "refine"))
     s.figures.append(charts.hhi_ranking(all_mine, all_refine))
-    s.figures.append(charts.dual_dominance(dom))
     stage_sources = {
         (r["mineral"], stage): r["sources"]
         for stage, rows in (("mine", mine), ("refine", refine))
         for r in rows
     }
+    dual = charts.dual_dominance(dom)
+    dual["sources"] = sorted(
+        {
+            src
+            for r in dom
+            if r["mine_china_share"] is not None and r["refine_china_share"] is not None
+            for stage in ("mine", "refine")
+            for src in stage_sources.get((r["mineral"], stage), [])
+        }
+    )
+    s.figures.append(dual)
     same = [r for r in dom if r["mine_leader"] and r["mine_leader"] == r["refine_leader"]]
     s.facts["one_leader_both_stages"] = [(r["mineral"], r["mine_leader"]) for r in same]
     s.tables.append(
@@ -281,6 +291,7 @@ def controls_section(cfg: BriefConfig) -> Section:
             ytitle="mineral",
             label=_mineral_label,
         )
+        | {"source_table": "tab-controls-0"}
     )
     missing = [r["mineral"] for r in exp if r["score"] is None]
     if missing:

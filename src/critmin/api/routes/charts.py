@@ -59,6 +59,8 @@ def _ledger(
         if by in ("actor", "host")
         else names.mineral
         if by == "mineral"
+        else names.agency
+        if by == "agency"
         else (lambda v: names.words(str(v)))
     )
     return charts.bar(

@@ -22,7 +22,8 @@ from fastapi.responses import FileResponse
 from critmin.errors import NotFoundError
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-WORLD = Path(__file__).resolve().parents[2] / "brief" / "assets" / "world_110m.json"
+BRIEF_ASSETS = Path(__file__).resolve().parents[2] / "brief" / "assets"
+WORLD = BRIEF_ASSETS / "world_110m.json"
 CACHE_LONG = "public, max-age=86400"
 CACHE_REVALIDATE = "no-cache"
 
@@ -77,8 +78,16 @@ APP_FILES = {
 }
 
 
+# the chart-fitting script the brief inlines (one copy, so the two draw charts alike)
+SHARED_FILES = {"fit.js": BRIEF_ASSETS / "fit.js"}
+
+
 @router.get("/static/app/{name}")
 def app_file(name: str, request: Request) -> Response:
+    if name in SHARED_FILES:
+        return _file(
+            request, SHARED_FILES[name], "text/javascript; charset=utf-8", CACHE_REVALIDATE
+        )
     if name not in APP_FILES:
         raise NotFoundError("not found")
     return _file(request, STATIC / name, APP_FILES[name], CACHE_REVALIDATE)

@@ -1,4 +1,4 @@
-"""Reference tables: minerals, sources, countries, data coverage."""
+"""Reference tables: minerals, sources, countries, agencies, data coverage."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from critmin.api.models import Country, Coverage, ErrorBody, Mineral, Source
+from critmin.api.models import Agency, Country, Coverage, ErrorBody, Mineral, Source
 from critmin.api.routes import call
 
 router = APIRouter(prefix="/api/v1", tags=["reference"], responses={503: {"model": ErrorBody}})
@@ -21,6 +21,10 @@ def _table(name: str) -> list[dict[str, Any]]:
         from critmin.brief.names import country
 
         rows = [{**r, "label": country(r["iso3"])} for r in rows]
+    if name == "agencies":  # the name the brief prints (critmin.brief.names.agency)
+        from critmin.brief.names import agency
+
+        rows = [{**r, "label": agency(r["agency_id"])} for r in rows]
     return rows
 
 
@@ -59,6 +63,13 @@ def source(
 def countries() -> Any:
     """ISO 3166-1 alpha-3 codes, names and aliases (the ``countries`` table)."""
     return call(_table, "countries")
+
+
+@router.get("/agencies", response_model=list[Agency], summary="Agency ids and names")
+def agencies() -> Any:
+    """The public agencies ledger rows name by id (the ``agencies`` table), with the name
+    tables print (``label``)."""
+    return call(_table, "agencies")
 
 
 @router.get("/coverage", response_model=list[Coverage], summary="What the store holds")

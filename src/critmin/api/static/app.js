@@ -73,6 +73,23 @@
 
   const label = (id) => String(id || "").replace(/_/g, " ");
 
+  // country codes inside a sentence from the API ("withheld by the source (W): USA") as names
+  const inWords = (text, countries) =>
+    String(text || "").replace(/\b[A-Z]{3}\b/g, (c) => (countries && countries[c]) || c);
+
+  // text naming API fields (price_multiplier, market_model): the field names as code
+  const withCode = (text) =>
+    String(text || "")
+      .split(/\b([a-z]+(?:_[a-z0-9]+)+)\b/)
+      .map((part, i) => (i % 2 ? el("code", { text: part }) : document.createTextNode(part)));
+
+  // a backtest case id in words: "e2023a-gallium" -> "Gallium, 2023 episode (a)"
+  function caseWords(id, names) {
+    const m = /^e(\d{4})([a-z]?)-(.+)$/.exec(id);
+    if (!m) return label(id);
+    return (names[m[3]] || label(m[3])) + ", " + m[1] + " episode" + (m[2] ? " (" + m[2] + ")" : "");
+  }
+
   class ApiError extends Error {
     constructor(detail, field, status) {
       super(detail);
@@ -156,8 +173,9 @@
     );
   }
 
+  // fitted to the chart's width as the brief does (fit.js: wrapped titles, narrow variants)
   function draw(id, data, lay) {
-    return Plotly.react(id, data, lay, PLOT_CONFIG);
+    return critminFit.plot(id, data, lay, PLOT_CONFIG);
   }
 
   function card(title, value, sub) {
@@ -234,6 +252,12 @@
     const rows = await once("countries", "/countries");
     const names = {};
     rows.forEach((r) => (names[r.iso3] = r.label || r.name));
+    return names;
+  }
+  async function agencyNames() {
+    const rows = await once("agencies", "/agencies");
+    const names = {};
+    rows.forEach((r) => (names[r.agency_id] = r.label || r.name));
     return names;
   }
   async function mineralNames() {
@@ -339,7 +363,7 @@
       const note = $("#conc-note");
       if (res.reason) {
         note.hidden = false;
-        note.textContent = name + ": " + res.reason + ".";
+        note.textContent = name + ": " + inWords(res.reason, this.countries) + ".";
       } else {
         note.hidden = true;
       }
@@ -418,7 +442,7 @@
           td(this.names[r.mineral] || label(r.mineral)),
           td(String(r.year), "num"),
           td(r.hhi === null ? "no data" : num(r.hhi), "num"),
-          td(r.hhi_band || r.reason || ""),
+          td(r.hhi_band || inWords(r.reason, this.countries)),
           td(pct(r.top3_share), "num"),
           td(pct(r.china_share), "num"),
           el("td", { text: r.leader ? this.countries[r.leader] || r.leader : "", title: r.leader || "" })
@@ -520,7 +544,7 @@
             el("td", { text: this.countries[r.imposing_iso3] || r.imposing_iso3, title: r.imposing_iso3 }),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
             td(label(r.measure)),
-            td(r.target.join(", ")),
+            el("td", { text: r.target.map((t) => this.countries[t] || label(t)).join(", "), title: r.target.join(", ") }),
             td(r.effective || r.announced || "not recorded", "nw"),
             el(
               "td",
@@ -540,13 +564,15 @@
 
   const ledger = {
     async init() {
-      const [all, countries, names, sources] = await Promise.all([
+      const [all, countries, names, sources, agencies] = await Promise.all([
         api("/ledger?history=true"),
         countryNames(),
         mineralNames(),
         sourceIndex(),
+        agencyNames(),
       ]);
       this.countries = countries;
+      this.agencies = agencies;
       this.names = names;
       this.sources = sources;
       const form = $("#led-form");
@@ -554,7 +580,7 @@
       const opts = (values, name) => values.map((v) => [v, name ? name(v) : label(v)]);
       const countryName = (c) => countries[c] || c;
       fillSelect(form.elements.actor, opts(distinct((r) => [r.actor_iso3]), countryName), true);
-      fillSelect(form.elements.agency, opts(distinct((r) => [r.agency]), String), true);
+      fillSelect(form.elements.agency, opts(distinct((r) => [r.agency]), (g) => agencies[g] || g), true);
       fillSelect(form.elements.instrument, opts(distinct((r) => [r.instrument])), true);
       fillSelect(
         form.elements.mineral,
@@ -615,10 +641,10 @@
             td(r.id, "nw"),
             td(r.date, "nw"),
             td(this.countries[r.actor_iso3] || r.actor_iso3),
-            td(r.agency),
+            el("td", { text: this.agencies[r.agency] || r.agency, title: r.agency }),
             td(label(r.instrument)),
             td(r.amount_usd === null ? "not stated" : usd(r.amount_usd), "num"),
-            td(r.recipient, "wide"),
+            td(r.recipient, "wide verbatim"),
             td(r.host_iso3 ? this.countries[r.host_iso3] || r.host_iso3 : ""),
             td(r.mineral_ids.map((m) => this.names[m] || label(m)).join(", ")),
             td(label(r.status)),
@@ -1153,7 +1179,7 @@
 
     // the structural market model's forecast with its backtest table next to it
     market(res, nameOf) {
-      $("#sc-rule").textContent = res.price_rule ? res.price_rule.label : "";
+      $("#sc-rule").replaceChildren(...withCode(res.price_rule ? res.price_rule.label : ""));
       const mm = res.market_model;
       if (!mm) return;
       const bt = mm.backtest;
@@ -1199,7 +1225,7 @@
           el(
             "tr",
             {},
-            td(c.case),
+            el("td", { text: caseWords(c.case, this.names), title: c.case }),
             td(c.market),
             td(c.window),
             td(num(c.observed, 2), "num"),
@@ -1310,10 +1336,11 @@
           showlegend: false,
         })
       );
-      const skipped = res.not_in_scope.map((s) => label(s.mineral) + " (" + s.reason + ")");
+      const mineralName = (m) => this.names[m] || label(m);
+      const skipped = res.not_in_scope.map((s) => mineralName(s.mineral) + " (" + s.reason + ")");
       $("#sp-note").textContent =
         "Objective: expected damage avoided (consumer loss from the demand curve) minus holding cost, USD a year (docs/stockpile.md). Binding minerals: " +
-        (res.binding_minerals.join(", ") || "none") + "." + (skipped.length ? " Not in scope: " + skipped.join("; ") + "." : "");
+        (res.binding_minerals.map(mineralName).join(", ") || "none") + "." + (skipped.length ? " Not in scope: " + skipped.join("; ") + "." : "");
     },
   };
 
@@ -1349,13 +1376,27 @@
       });
     } else {
       // charts drawn while their view was hidden take the size of the visible view
-      document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => Plotly.Plots.resize(d));
+      document.querySelectorAll("#view-" + view + " .js-plotly-plot").forEach((d) => critminFit.refit(d));
     }
     if (VIEWS[view].enter) VIEWS[view].enter(parts.slice(1));
     document.body.dataset.view = view;
   }
 
   window.addEventListener("hashchange", route);
+  // titles re-wrapped and narrow variants switched when the width changes; printed, the
+  // charts are redrawn at the A4 text width and at most a page tall (as the brief does)
+  let printing = false;
+  const refitAll = (opts) =>
+    document.querySelectorAll(".view:not([hidden]) .js-plotly-plot").forEach((d) => critminFit.refit(d, opts));
+  window.addEventListener("resize", debounce(() => printing || refitAll(), 200));
+  window.addEventListener("beforeprint", () => {
+    printing = true;
+    refitAll({ width: 700, maxHeight: 960 });
+  });
+  window.addEventListener("afterprint", () => {
+    printing = false;
+    refitAll();
+  });
   document.addEventListener("DOMContentLoaded", () => {
     route();
     fetch("/healthz")
