@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from browserkit import launch, needs_chromium
+from layoutkit import check_root
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -165,6 +166,10 @@ def test_country_page_renders_and_fits(server: str, browser: Browser, width: int
             lines = resp.read().decode("utf-8").splitlines()
         assert len(lines) == 1 + len(api["production"]["rows"])
         assert _bare_codes(page, "#cp-body") == []
+        # the brief's layout checks on the whole page (tests/layoutkit.py)
+        found = check_root(page, "#view-country")
+        assert found["overflow"] == [] and found["charts"] == [], found
+        assert found["codes"] == [], found["codes"]
         assert _fits(page) <= 0, width
         _shot(page, f"country-COD-{width}")
         assert errors == []
@@ -195,6 +200,9 @@ def test_mineral_page_renders_and_fits(server: str, browser: Browser, width: int
         for key in ("hhi", "prices", "reliance", "imports", "controls", "ledger", "forecasts"):
             assert page.locator(f"#ms-{key} tbody tr").count() > 0, key
         assert _bare_codes(page, "#ms-body") == []
+        found = check_root(page, "#view-mineral")
+        assert found["overflow"] == [] and found["charts"] == [], found
+        assert found["codes"] == [], found["codes"]
         # the trend chart: titled axes, one line per producer, named
         wait_js(page, "(document.getElementById('ms-chart').data || []).length > 0")
         chart = page.evaluate(

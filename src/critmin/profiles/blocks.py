@@ -197,7 +197,7 @@ def ledger_block(
 ) -> Block:
     """Ledger rows with their totals as `critmin ledger summary --by BY` counts them; with
     ``key``, the total is that key's row (a mineral's equal share of multi-mineral rows)."""
-    from critmin.ledger import left_out_line, summary
+    from critmin.ledger import summary
 
     shown = sorted(
         ({k: r.get(k) for k in LEDGER_FIELDS} | {"counted": counted_in_total(r)} for r in rows),
@@ -221,7 +221,7 @@ def ledger_block(
             "letters_of_interest": loi,
             "aggregates": agg,
             "unverified": res["unverified"],
-            "left_out": left_out_line(res),
+            "left_out": left_out_in_words(res, path),
         }
         note = (
             f"total {total:,.0f} USD over the rows marked counted (latest row of each chain; "
@@ -229,6 +229,25 @@ def ledger_block(
             + (", multi-mineral rows split equally" if key else "")
             + f"); letters of interest {loi['amount_usd']:,.0f} USD in {loi['count']} rows "
             f"and publisher aggregates {agg['amount_usd']:,.0f} USD in {agg['count']} rows, "
-            f"not added; {left_out_line(res)}"
+            f"not added; {left_out_in_words(res, path)}"
         )
     return make_block(title, columns, shown, index, no_data, note=note, totals=totals)
+
+
+def left_out_in_words(res: Mapping[str, Any], path: Path | str | None) -> str:
+    """What a ledger summary left out (:func:`critmin.ledger.left_out_line`), with actor
+    countries named (a page is read by people; the CLI's summary keeps the codes)."""
+    from critmin.store import read_table
+
+    u = res["unverified"]
+    if u["included"] or not u["count"]:
+        return "no unverified rows left out" if not u["included"] else "unverified rows included"
+    names = {r["iso3"]: r["name"] for r in read_table("countries", path).to_dicts()}
+    parts = ", ".join(
+        f"{names.get(a['actor'], a['actor'])} {a['count']} ({a['amount_usd'] / 1e9:,.3f} bn USD)"
+        for a in u["by_actor"]
+    )
+    return (
+        f"left out: {u['count']} unverified rows, {u['amount_usd']:,.0f} USD ({parts}); "
+        "`critmin ledger summary --include-unverified` adds them"
+    )

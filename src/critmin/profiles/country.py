@@ -153,7 +153,7 @@ def _country_production(
         index,
         "no mine or refinery production of this country in the store (missing, not zero)",
         note=(
-            "share_pct = 100 x tonnes / world (the larger of the reported world total and the "
+            "share of world = 100 x tonnes / world (the larger of the reported world total and the "
             "sum of countries), latest year with data, each year from its latest edition; rank "
             "among single countries (Other countries not ranked); W = withheld by the source"
         ),
@@ -197,8 +197,8 @@ def _ownership(
         coverage.append(f"{m} {100 * res['register_coverage']:.0f} %")
     note = (
         "share of the country's mine production held by owners of each nationality, "
-        "output-weighted (sum of registered output x stake / host production); owner_iso3 "
-        "empty = unattributed (output outside the register, unowned parts, no stake in force "
+        "output-weighted (sum of registered output x stake / host production); no owner "
+        "nationality = unattributed (output outside the register, unowned parts, no stake in force "
         "on the date)"
     )
     if coverage:

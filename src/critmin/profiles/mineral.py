@@ -173,7 +173,8 @@ def _series(
         x
         for x in (
             "tonnes; each year from the latest edition reporting it (edition on every row); "
-            "WLD = reported world total; `critmin data revisions` shows earlier editions",
+            "the World row is the reported world total; `critmin data revisions` shows earlier "
+            "editions",
             group,
             gone,
         )
@@ -246,7 +247,10 @@ def _reserves(mineral_id: str, index: Mapping[str, SourceRef], path: Path | str 
         rows,
         index,
         "no reserves",
-        note=f"{latest['unit']} of {latest['product']}; WLD = reported world total{via}",
+        note=(
+            f"{latest['unit']} of {latest['product']}; the World row is the reported world "
+            f"total{via}"
+        ),
         extra_sources=[s["source_id"] for s in latest["sources"]],
     )
 
@@ -296,7 +300,10 @@ def _us_blocks(
             [dict(s) for s in shares],
             index,
             "USGS gives no import shares by source for this mineral",
-            note=f"USGS, period {period}, whole percent as published; XOT = other countries"
+            note=(
+                f"USGS, period {period}, whole percent as published; Other countries = the "
+                "rest USGS does not name"
+            )
             if shares
             else None,
         ),
@@ -466,7 +473,7 @@ def _forecasts(
             "no bundled disruption scenario covers this mineral",
             note=(
                 f"{FORECAST_DRAWS} draws, default seed; shortfall = share of US supply lost "
-                "over the episode (disruption engine); price_x = rest-of-world price "
+                "over the episode (disruption engine); price multiplier = rest-of-world price "
                 "multiplier over 12 months (structural market model), p50 and 90 % range; "
                 + bt_note
             )

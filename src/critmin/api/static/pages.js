@@ -109,7 +109,7 @@
       if (files) wrap.append(files);
       if (b.note) wrap.append(el("p", { class: "hint", text: b.note }));
     }
-    const line = el("p", { class: "source" }, "Sources: ");
+    const line = el("p", { class: "source verbatim" }, "Sources: "); // publishers as they sign
     (b.sources || []).forEach((s, i) => {
       if (i) line.append("; ");
       line.append(kit.sourceLink(s.source_id, indexOf(b)));
@@ -123,7 +123,7 @@
   const ledgerCells = (who) => (r) => [
     td(r.date, "nw"),
     countryCell(r[who]),
-    el("td", { text: r.recipient || "", title: r.id }),
+    el("td", { class: "verbatim", text: r.recipient || "", title: r.id }), // a name as recorded
     td(label(r.instrument)),
     td(money(r.amount_usd), "num"),
     td(label(r.status)),
@@ -291,7 +291,8 @@
         hovertemplate: cname(iso3) + " (" + iso3 + "), %{x}: %{y:,} t (%{customdata})<extra></extra>",
       };
     });
-    Plotly.react(
+    // fitted to the chart's width as the other views are (fit.js: wrapped titles, narrow variant)
+    critminFit.plot(
       div,
       traces,
       {
