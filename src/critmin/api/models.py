@@ -12,69 +12,134 @@ Simulation requests are capped (MAX_* below) so that one request cannot hold the
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import Field
 
-from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, no_controls
-from critmin.defaults import BUDGET_USD, DRAWS, FLOOR_PATHS, SEED
-from critmin.optimize.inputs import MAX_CAP_DAYS
-from critmin.schema import INSTRUMENTS, MAX_AMOUNT, STATUSES, VERIFICATION
-from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
-from critmin.sim.floor import FloorContract, PriceModel
-from critmin.sim.pipeline_cohort import CohortRow
+from critmin.api.model_base import (
+    MAX_BODY_BYTES,
+    MAX_FLOOR_PATH_STEPS,
+    MAX_FLOOR_PATHS,
+    MAX_PIPELINE_DRAWS,
+    MAX_SCENARIO_DRAWS,
+    MAX_SEED,
+    MAX_STOCKPILE_DRAWS,
+    ErrorBody,
+    Health,
+    Instrument,
+    Iso3,
+    Note,
+    OptText,
+    Out,
+    Request,
+    Seed,
+    Slug,
+    Status,
+    Text,
+    Verification,
+)
+from critmin.api.sim_models import (
+    ActorLeftOut,
+    Allocation,
+    FloorPreset,
+    FloorRequest,
+    FloorResult,
+    FloorYear,
+    FundingGap,
+    LedgerEntry,
+    LedgerRow,
+    LedgerSummary,
+    LeftOut,
+    LettersOfInterest,
+    PipelineBacktestRequest,
+    PipelineBacktestResult,
+    PipelineRequest,
+    PipelineResult,
+    Rate,
+    Reconciliation,
+    ScenarioInfo,
+    ScenarioResult,
+    ScenarioRunRequest,
+    StockpileDaysRequest,
+    StockpileEconomics,
+    StockpileFrontierRequest,
+    StockpilePlan,
+    StockpileRequest,
+    SummaryRow,
+)
 
-# -- caps: one request must not starve the server (DESIGN.md section 7) -------------------------
-
-MAX_FLOOR_PATHS = 200_000
-MAX_FLOOR_PATH_STEPS = 30_000_000  # paths x settlement dates: about a second on one core
-MAX_SCENARIO_DRAWS = 20_000
-MAX_STOCKPILE_DRAWS = 20_000
-MAX_PIPELINE_DRAWS = 20_000
-MAX_BODY_BYTES = 64 * 1024
-MAX_SEED = 2**63 - 1
-
-Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-Verification = Literal[VERIFICATION]  # type: ignore[valid-type]
-Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USA"])]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=MAX_SLUG)]
-# free text of a request: the limits and the control-character rule of the table contract
-Text = Annotated[
-    Annotated[str, Field(min_length=1, max_length=MAX_TEXT)], BeforeValidator(no_controls)
+# the base and the ledger and simulation models live in model_base and sim_models; routes
+# import every model from here
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_FLOOR_PATHS",
+    "MAX_FLOOR_PATH_STEPS",
+    "MAX_PIPELINE_DRAWS",
+    "MAX_SCENARIO_DRAWS",
+    "MAX_SEED",
+    "MAX_STOCKPILE_DRAWS",
+    "STATUS_WORDS",
+    "ActorLeftOut",
+    "Agency",
+    "Allocation",
+    "Citation",
+    "Concentration",
+    "Control",
+    "ControlChain",
+    "ControlEventOut",
+    "ControlFigure",
+    "Country",
+    "Coverage",
+    "Dominance",
+    "ErrorBody",
+    "ExportControl",
+    "Exposure",
+    "Figure",
+    "FloorPreset",
+    "FloorRequest",
+    "FloorResult",
+    "FloorYear",
+    "FundingGap",
+    "Health",
+    "Instrument",
+    "Iso3",
+    "LedgerEntry",
+    "LedgerRow",
+    "LedgerSummary",
+    "LeftOut",
+    "LettersOfInterest",
+    "Mineral",
+    "Note",
+    "OptText",
+    "Out",
+    "OwnerShare",
+    "PipelineBacktestRequest",
+    "PipelineBacktestResult",
+    "PipelineRequest",
+    "PipelineResult",
+    "ProjectControl",
+    "ProjectHeld",
+    "Rate",
+    "Reconciliation",
+    "Request",
+    "ScenarioInfo",
+    "ScenarioResult",
+    "ScenarioRunRequest",
+    "Seed",
+    "Share",
+    "Slug",
+    "Source",
+    "Stake",
+    "Status",
+    "StockpileDaysRequest",
+    "StockpileEconomics",
+    "StockpileFrontierRequest",
+    "StockpilePlan",
+    "StockpileRequest",
+    "SummaryRow",
+    "Text",
+    "Verification",
 ]
-OptText = Annotated[Annotated[str, Field(max_length=MAX_TEXT)], BeforeValidator(no_controls)]
-Note = Annotated[Annotated[str, Field(max_length=MAX_NOTE)], BeforeValidator(no_controls)]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
-
-
-class Out(BaseModel):
-    """Base of every response: documented fields, and any further field passed through."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class Request(BaseModel):
-    """Base of every request body: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-# -- errors and health ---------------------------------------------------------------------------
-
-
-class ErrorBody(BaseModel):
-    """Every error: one line, the field it concerns (when one does) and the offending value."""
-
-    detail: str = Field(description="What is wrong, in one line.")
-    field: str | None = Field(None, description="The request field at fault, dotted.")
-    value: Any = Field(None, description="The offending value, when short.")
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    version: str
-
 
 # -- reference -----------------------------------------------------------------------------------
 
@@ -360,295 +425,3 @@ class Exposure(Out):
         default_factory=list,
         description="Source ids: the net import reliance's and the counted controls'.",
     )
-
-
-# -- ledger (Q4) ---------------------------------------------------------------------------------
-
-
-class LedgerRow(Out):
-    id: str
-    date: dt.date
-    actor_iso3: str
-    agency: str
-    instrument: str
-    amount: float | None = None
-    currency: str | None = None
-    amount_usd: float | None = None
-    recipient: str
-    host_iso3: str | None = None
-    mineral_ids: list[str]
-    status: str
-    source_id: str
-    recorded_at: str = Field(description="UTC, ISO 8601.")
-    supersedes: str | None = None
-    verification: str = Field(description="primary, press or unverified.")
-
-
-class SummaryRow(Out):
-    key: str
-    amount_usd: float
-    count: float
-
-
-class LettersOfInterest(Out):
-    amount_usd: float
-    count: int
-    included: bool
-
-
-class ActorLeftOut(Out):
-    actor: str
-    count: int
-    amount_usd: float
-
-
-class LeftOut(Out):
-    included: bool = Field(description="True when the total counts these rows.")
-    count: int
-    amount_usd: float
-    by_actor: list[ActorLeftOut]
-
-
-class LedgerSummary(Out):
-    by: str
-    since: dt.date | None = None
-    status: list[str]
-    rows: list[SummaryRow]
-    total_usd: float
-    rows_without_amount: int
-    letters_of_interest: LettersOfInterest
-    aggregates: LettersOfInterest = Field(description="Publisher aggregates, never added.")
-    unverified: LeftOut = Field(description="Rows with an unverified source.")
-
-
-class FundingGap(Out):
-    by: str
-    rows: list[dict[str, Any]]
-    projects: int
-    need_usd: float
-    committed_usd: float
-    letters_of_interest: LettersOfInterest
-    cheques: dict[str, Any]
-
-
-class Reconciliation(Out):
-    claim: str
-    text: str
-    expected_usd: float | None = None
-    ledger_usd: float
-    unverified_usd: float
-    tolerance: float
-    rows: list[str]
-    unverified_rows: list[str]
-    status: Literal["matches", "partial", "no amount to compare"]
-    missing: list[str] = Field(description="What the ledger lacks (partial only).")
-    source_id: str
-
-
-class LedgerEntry(Request):
-    """One commitment to append (``critmin ledger add``); id and recorded_at are assigned."""
-
-    id: Slug | None = Field(None, description="Assigned (iv-NNNN) when absent.")
-    date: dt.date
-    actor_iso3: Iso3
-    agency: Text
-    instrument: Instrument
-    amount: Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    fx_date: dt.date | None = None
-    recipient: Text
-    host_iso3: Iso3 | None = None
-    mineral_ids: Annotated[list[Slug], Field(max_length=MAX_LIST)] = []
-    asset_id: Slug | None = None
-    stage: OptText | None = None
-    status: Status
-    estimated: bool = False
-    source_id: Slug
-    note: Note | None = None
-    supersedes: Slug | None = None
-    claim_ids: Annotated[list[Slug], Field(max_length=MAX_LIST)] = []
-    verification: Verification
-
-
-# -- simulations (Q5-Q8) -------------------------------------------------------------------------
-
-
-class FloorPreset(Out):
-    name: str
-    title: str
-    description: str
-    contract: dict[str, Any]
-    models: list[dict[str, Any]]
-    default_model: str
-
-
-class FloorRequest(Request):
-    """A price-floor contract and price model to simulate (``critmin floor``).
-
-    Give a ``preset`` (its contract and default model), or a ``contract`` and a
-    ``price_model``; with both, the contract or model given replaces the preset's.
-    """
-
-    preset: Slug | None = Field(None, examples=["mp-ndpr"])
-    model_kind: Literal["gbm", "ou"] | None = Field(
-        None, description="Which of the preset's models (default: its default_model)."
-    )
-    contract: FloorContract | None = None
-    price_model: PriceModel | None = None
-    paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = FLOOR_PATHS
-    seed: Seed = SEED
-
-
-class FloorYear(Out):
-    year: int
-    expected_payout_usd: float
-    pv_usd: float
-    analytic_usd: float | None = None
-
-
-class FloorResult(Out):
-    expected_cost_usd: float
-    pv_cost_usd: float
-    stderr_usd: float | None = None
-    p50_usd: float
-    p95_usd: float
-    p99_usd: float
-    prob_any_payout: float
-    analytic_expected_cost_usd: float | None = None
-    analytic_pv_cost_usd: float | None = None
-    analytic_note: str | None = None
-    paths: int
-    seed: int
-    yearly: list[FloorYear]
-    histogram: dict[str, list[float]]
-    contract: dict[str, Any]
-    model: dict[str, Any]
-
-
-class ScenarioInfo(Out):
-    name: str
-    title: str
-    kind: str
-    restricting_iso3: str
-    minerals: list[str]
-    stage: str
-    start: dt.date
-    target: str
-
-
-class ScenarioRunRequest(Request):
-    draws: Annotated[int, Field(ge=1, le=MAX_SCENARIO_DRAWS)] = DEFAULT_DRAWS
-    seed: Seed = DEFAULT_SEED
-
-
-class ScenarioResult(Out):
-    scenario: str
-    title: str
-    draws: int
-    seed: int
-    target: str
-    restricting_iso3: str
-    stage: str
-    minerals: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
-
-
-Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-class StockpileEconomics(Request):
-    """The planner's economic parameters (``critmin stockpile plan --probability ...``)."""
-
-    probability: Rate = 0.05
-    financing_rate: Rate = 0.0503
-    storage_rate: Rate = 0.01
-    loss_rate: Rate = 0.0
-    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
-    minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
-    draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = DRAWS
-    seed: Seed | None = None
-
-
-class StockpileRequest(StockpileEconomics):
-    """The optimal stockpile for a budget (``critmin stockpile plan``)."""
-
-    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = BUDGET_USD
-    lp_check: bool = True
-
-
-class StockpileDaysRequest(StockpileEconomics):
-    """Days-of-net-imports rules beside the optimal plan (``critmin stockpile days``)."""
-
-    budget_usd: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = BUDGET_USD
-
-
-class StockpileFrontierRequest(StockpileEconomics):
-    """The efficient frontier (``critmin stockpile frontier``)."""
-
-    max_budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 20e9
-    step_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 1e9
-
-
-class Allocation(Out):
-    mineral: str
-    tonnes: float
-    usd: float
-    days_of_net_imports: float | None = None
-
-
-class StockpilePlan(Out):
-    budget_usd: float
-    spent_usd: float
-    budget_binding: bool
-    damage_avoided_usd_per_yr: float
-    holding_cost_usd_per_yr: float
-    net_value_usd_per_yr: float
-    binding_minerals: list[str]
-    last_dollar: dict[str, Any] | None
-    stops_paying: dict[str, Any] | None
-    allocations: list[Allocation]
-    not_in_scope: list[dict[str, Any]]
-    minerals_in_scope: int
-    draws: int
-    seed: int
-
-
-class PipelineRequest(Request):
-    """The project-pipeline Monte Carlo over the bundled register (``critmin pipeline run``)."""
-
-    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = DRAWS
-    seed: Seed = SEED
-    horizon: Annotated[int, Field(ge=2000, le=2100)] | None = None
-    common_factor: bool = Field(
-        True, description="Correlate project failures through a common price factor per mineral."
-    )
-
-
-class PipelineBacktestRequest(Request):
-    """The stage model's backtest on a past cohort (``critmin pipeline backtest``): the bundled
-    2012 rare-earth cohort unless ``cohort`` gives the rows (the CSV's columns)."""
-
-    years: Annotated[int, Field(ge=1, le=50)] = 10
-    draws: Annotated[int, Field(ge=1, le=MAX_PIPELINE_DRAWS)] = DRAWS
-    seed: Seed = 0
-    common_factor: bool = True
-    leave_one_out: bool = Field(
-        False, description="Also predict each project with k fitted on the others (slow)."
-    )
-    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=60)] | None = None
-
-
-class PipelineBacktestResult(Out):
-    backtest: dict[str, Any]
-    study_exponent: float | None
-    uncalibrated: dict[str, Any]
-    leave_one_project_out: dict[str, Any] | None
-
-
-class PipelineResult(Out):
-    draws: int
-    seed: int
-    horizon: int
-    by_year: list[dict[str, Any]]
-    projects: list[dict[str, Any]]
-    totals: dict[str, Any]
