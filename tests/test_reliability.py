@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from polars.testing import assert_frame_equal
 
-from critmin.backup import check_db, restore_backup
+from critmin.backup import restore_backup
+from critmin.db_check import check_db
 from critmin.schema import TABLES
 from critmin.store import read_table
 

@@ -262,7 +262,7 @@ def test_backup_on_full_disk_leaves_no_file_and_no_wal(
 ) -> None:
     import critmin.backup
 
-    monkeypatch.setattr(critmin.backup, "_fsync", _enospc)
+    monkeypatch.setattr(critmin.backup, "fsync_file", _enospc)
     out = tmp_path / "bk.duckdb"
     r = cli("db", "backup", "--out", str(out))
     assert r.code == 2 and "no space left on device" in r.err and r.err.count("\n") == 1
@@ -400,7 +400,7 @@ def test_sweep_out_refuses_specials_and_foreign_files(
 def test_restore_refuses_backup_with_a_view_over_files(
     store: Path, tmp_path: Path, cli: Any
 ) -> None:
-    from critmin.backup import check_db
+    from critmin.db_check import check_db
 
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET", encoding="utf-8")

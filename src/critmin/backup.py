@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from critmin.errors import InputError, StoreBusyError, StoreError
-from critmin.files import output_path, write_error
+from critmin.files import fsync_file, output_path, temp_beside, write_error
 from critmin.schema import TABLES, ddl, to_cell
 from critmin.store import (
     _VERIFIED,
@@ -191,10 +191,10 @@ def backup_db(
 
     p = ensure_store(path)
     out = output_path(out, "--out", force)
-    tmp = _temp_beside(out, "backup")
+    tmp = temp_beside(out, "backup")
     con = duckdb.connect()
     try:
-        _retry_busy(lambda: con.execute(f"ATTACH '{_sql_path(p)}' AS src (READ_ONLY)"), p)
+        retry_busy(lambda: con.execute(f"ATTACH '{_sql_path(p)}' AS src (READ_ONLY)"), p)
         con.execute(f"ATTACH '{_sql_path(tmp)}' AS bk")
         con.execute("COPY FROM DATABASE src TO bk")
         counts = {
@@ -204,7 +204,7 @@ def backup_db(
         con.execute("CHECKPOINT bk")
         con.execute("DETACH bk")
         con.close()
-        _fsync(tmp)
+        fsync_file(tmp)
         os.replace(tmp, out)
     except OSError as exc:
         _discard(con, tmp)
@@ -222,27 +222,6 @@ def backup_db(
     return {"out": str(out), "source": str(p), "tables": counts}
 
 
-def _temp_beside(target: Path, what: str) -> Path:
-    """A fresh name beside ``target`` for DuckDB to create (it wants no file there yet)."""
-    try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.name}.{what}-", suffix=".part", dir=target.parent
-        )
-    except OSError as exc:
-        raise write_error(exc, "--out", target) from None
-    os.close(fd)
-    os.unlink(name)
-    return Path(name)
-
-
-def _fsync(p: Path) -> None:
-    fd = os.open(p, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _discard(con: Any, tmp: Path) -> None:
     """Close ``con`` (errors ignored) and remove ``tmp`` and its ``.wal``."""
     with contextlib.suppress(Exception):
@@ -256,7 +235,7 @@ def _sql_path(p: Path) -> str:
     return str(p).replace("'", "''")
 
 
-def _retry_busy(action: Any, p: Path) -> Any:
+def retry_busy(action: Any, p: Path) -> Any:
     """Run ``action`` (which opens ``p``), retrying while another process holds the lock."""
     import duckdb
 
@@ -289,7 +268,7 @@ def _open_backup(file: Path) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
-def _base_tables_only(con: duckdb.DuckDBPyConnection) -> list[str]:
+def base_tables_only(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Problems that make a file no critmin backup: a view anywhere, or a table of
     schema.TABLES (or meta) that is missing, not a BASE TABLE, or lacks a column."""
     problems = []
@@ -336,7 +315,7 @@ def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str
     file = input_file(file, "file", max_bytes=1 << 62)
     con = _open_backup(file)
     try:
-        problems = _base_tables_only(con)
+        problems = base_tables_only(con)
         meta = _meta(con) if not problems else {}
         if not problems and meta.get("schema_version") != schema_version():
             problems.append(
@@ -413,7 +392,7 @@ def _replace_store(
         }
         if not p.parent.is_dir():
             raise InputError("folder does not exist", field="CRITMIN_DB", value=str(p))
-        tmp = _temp_beside(p, "restore")
+        tmp = temp_beside(p, "restore")
         con = duckdb.connect(str(tmp))
         try:
             con.execute(META_DDL)
@@ -433,7 +412,7 @@ def _replace_store(
                 con.unregister("_incoming")
             con.execute("CHECKPOINT")
             con.close()
-            _fsync(tmp)
+            fsync_file(tmp)
             with contextlib.suppress(OSError):
                 os.chmod(tmp, stat.S_IMODE(p.stat().st_mode))  # keep the store's mode
             os.replace(tmp, p)  # a new inode: store._stamp (and every cache keyed on it) moves
@@ -474,75 +453,6 @@ def _other_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any]]:
         if name in TABLES or name == "meta":
             continue
         out.append((name, sql, con.sql(f'SELECT * FROM "{name}"').to_arrow_table()))
-    return out
-
-
-def check_db(path: Path | str | None = None) -> dict[str, Any]:
-    """What is wrong with a store file, without changing it.
-
-    Checks: the file exists and opens as DuckDB (a truncated or foreign file does not); it was
-    written by critmin (meta table) with this schema; every table is present as a base table
-    with its columns, and no view (a view would run on read; it is reported, never run: the
-    file is opened with external access off); the stored rows pass the (non-strict)
-    consistency rules. ``problems`` is empty when all hold.
-    """
-    import duckdb
-
-    p = db_path(path)
-    out: dict[str, Any] = {"db_path": str(p), "ok": False, "problems": [], "tables": {}}
-    problems: list[str] = out["problems"]
-    if not p.exists():
-        problems.append("no store file at this path (it is created on first use)")
-        return out
-    try:
-        con = _retry_busy(
-            lambda: duckdb.connect(
-                str(p), read_only=True, config={"enable_external_access": False}
-            ),
-            p,
-        )
-    except StoreError as exc:
-        problems.append(f"not a readable DuckDB file ({str(exc).split(': ', 1)[-1]})")
-        return out
-    meta: dict[str, str] = {}
-    try:
-        meta = _meta(con)
-        if not meta:
-            problems.append("not a critmin store: no meta table")
-            return out
-        if meta.get("schema_version") != schema_version():
-            problems.append(
-                f"schema {meta.get('schema_version')} differs from this critmin's "
-                f"{schema_version()} (it is rebuilt, keeping the ledger, on next write)"
-            )
-        problems.extend(_base_tables_only(con))
-        frames = {}
-        if not problems:
-            for name in TABLES:
-                out["tables"][name] = int(
-                    con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
-                )
-            # read every base table in the file whole (count(*) may not touch the data
-            # blocks), so a damaged block anywhere fails its checksum here
-            listed = (
-                "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
-            )
-            for schema, name in con.execute(listed).fetchall():
-                frame = query(con, f'SELECT * FROM "{schema}"."{name}"')
-                if name in TABLES and schema == "main":
-                    frames[name] = frame
-    except duckdb.Error as exc:
-        problems.append(f"read failed: {str(exc).splitlines()[0]}")
-        return out
-    finally:
-        con.close()
-    if not problems:
-        from critmin.validate import validate_frames
-
-        problems.extend(str(f) for f in validate_frames(frames)[:20])
-    out["ok"] = not problems
-    out.update({k: meta.get(k) for k in ("data_version", "schema_version", "loaded_at")})
     return out
 
 

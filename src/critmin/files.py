@@ -191,3 +191,25 @@ def _umask() -> int:
 def _unlink(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def temp_beside(target: Path, what: str) -> Path:
+    """A fresh name beside ``target`` for DuckDB to create (it wants no file there yet)."""
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.name}.{what}-", suffix=".part", dir=target.parent
+        )
+    except OSError as exc:
+        raise write_error(exc, "--out", target) from None
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
+
+
+def fsync_file(p: Path) -> None:
+    """Flush ``p`` to disk (a rename is durable only after its file is)."""
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -89,7 +89,7 @@ def backup(
 @app.command("check")
 def check(as_json: bool = JSON) -> None:
     """Say what is wrong with the store file (corrupt, foreign, old schema, broken rules)."""
-    from critmin.backup import check_db
+    from critmin.db_check import check_db
 
     res = check_db()
     if as_json:
