@@ -21,7 +21,14 @@ from typing import Any
 
 from critmin.data.bundled import read_csv
 from critmin.schema import TABLES
-from critmin.store import _insert, ensure_store, import_csv, raw_connection, read_table, upsert_rows
+from critmin.store import (
+    ensure_store,
+    import_csv,
+    insert_rows,
+    raw_connection,
+    read_table,
+    upsert_rows,
+)
 
 COLS = TABLES["production"].columns
 
@@ -64,7 +71,7 @@ def old_upsert(rows: list[dict[str, Any]], store: Path) -> None:
             f"DELETE FROM production WHERE ({keys}) = ({marks})",
             [[r[c] for c in spec.key] for r in rows],
         )
-        _insert(con, "production", rows)
+        insert_rows(con, "production", rows)
         con.execute("COMMIT")
 
 

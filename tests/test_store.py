@@ -75,7 +75,7 @@ def test_failed_load_leaves_previous_state(store: Path, monkeypatch: pytest.Monk
     with raw_connection(store) as con:
         con.execute("UPDATE meta SET value = 'old' WHERE key = 'data_version'")
     calls = {"n": 0}
-    real_insert = st._insert
+    real_insert = st.insert_rows
 
     def failing_insert(con, table, rows):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -83,10 +83,10 @@ def test_failed_load_leaves_previous_state(store: Path, monkeypatch: pytest.Monk
             raise OSError("disk full (simulated)")
         return real_insert(con, table, rows)
 
-    monkeypatch.setattr(st, "_insert", failing_insert)
+    monkeypatch.setattr(st, "insert_rows", failing_insert)
     with pytest.raises(OSError):
         ensure_store(store)
-    monkeypatch.setattr(st, "_insert", real_insert)
+    monkeypatch.setattr(st, "insert_rows", real_insert)
     with raw_connection(store, read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key='data_version'").fetchall() == [
             ("old",)

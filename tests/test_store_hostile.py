@@ -123,7 +123,7 @@ def test_full_disk_during_ledger_add_is_named(
         raise duckdb.IOException('Could not write file "x.wal": No space left on device')
 
     before = _ids(store)
-    monkeypatch.setattr(critmin.store, "_insert", full)
+    monkeypatch.setattr(critmin.store, "insert_rows", full)
     spec = tmp_path / "row.yaml"
     spec.write_text(
         "date: 2026-02-01\nactor_iso3: USA\nagency: DOE\ninstrument: loan\namount: 5\n"

@@ -26,7 +26,6 @@ from critmin.schema import TABLES, ddl, to_cell
 from critmin.store import (
     _VERIFIED,
     META_DDL,
-    _meta,
     _open,
     db_path,
     ensure_store,
@@ -34,6 +33,7 @@ from critmin.store import (
     is_no_space,
     no_space_error,
     query,
+    read_meta,
     read_table,
     schema_version,
 )
@@ -316,7 +316,7 @@ def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str
     con = _open_backup(file)
     try:
         problems = base_tables_only(con)
-        meta = _meta(con) if not problems else {}
+        meta = read_meta(con) if not problems else {}
         if not problems and meta.get("schema_version") != schema_version():
             problems.append(
                 f"schema {meta.get('schema_version')} differs from this critmin's "
@@ -368,7 +368,7 @@ def _replace_store(
             lock = None  # too damaged to open: it is replaced
         if lock is not None:
             try:
-                old_meta = _meta(lock)
+                old_meta = read_meta(lock)
                 held = query(lock, "SELECT * FROM interventions").to_dicts()
                 extras = _other_tables(lock)
                 lock.execute("CHECKPOINT")  # the WAL is folded in, so none is left to replay

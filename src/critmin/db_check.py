@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from critmin.errors import StoreError
 from critmin.schema import TABLES
 from critmin.store import (
-    _meta,
     db_path,
     query,
+    read_meta,
     schema_version,
 )
 
@@ -50,7 +50,7 @@ def check_db(path: Path | str | None = None) -> dict[str, Any]:
         return out
     meta: dict[str, str] = {}
     try:
-        meta = _meta(con)
+        meta = read_meta(con)
         if not meta:
             problems.append("not a critmin store: no meta table")
             return out

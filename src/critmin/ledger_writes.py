@@ -187,10 +187,10 @@ def _append(con: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ledger rows; a second copy of an id (the table's key) is one InputError."""
     import duckdb
 
-    from critmin.store import _insert
+    from critmin.store import insert_rows
 
     try:
-        _insert(con, "interventions", rows)
+        insert_rows(con, "interventions", rows)
     except duckdb.ConstraintException:
         # the transaction is aborted now: name the id from the rows, not from a query
         raise InputError(
