@@ -91,7 +91,7 @@ def test_countries_carry_the_printed_name(client: TestClient) -> None:
 
 def test_agencies_carry_the_printed_name_for_every_ledger_agency(client: TestClient) -> None:
     """The dashboard's ledger table and the brief print an agency's name, never its id."""
-    from critmin.brief import names
+    from critmin import names
 
     rows = {r["agency_id"]: r for r in client.get(f"{API}/agencies").json()}
     # the agencies table's name without its bracketed note

@@ -290,7 +290,7 @@ def test_shares_in_tables_print_in_percent(html: str) -> None:
 
 
 def test_names_for_codes() -> None:
-    from critmin.brief import names
+    from critmin import names
 
     assert names.country("CHE") == "Switzerland"  # not read as Chile
     assert names.country("COD") == "DR Congo"

@@ -38,7 +38,7 @@ class BriefResult:
 def _fmt(v: Any, kind: str | None = None) -> str:
     """A table cell as the brief prints it; ``kind`` (a Table's ``formats``) says what the
     number is: shares print in %, money as USD, codes as names."""
-    from critmin.brief import names
+    from critmin import names
     from critmin.brief.section import pct, usd
 
     if v is None:

@@ -21,7 +21,7 @@ import itertools
 import math
 from typing import Any
 
-from critmin.brief import names
+from critmin import names
 from critmin.brief.chart_style import (
     ACCENT,
     CHINA,

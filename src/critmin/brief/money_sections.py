@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from critmin.brief import charts, names
+from critmin import names
+from critmin.brief import charts
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, country, esc, pct, see_table, usd
 

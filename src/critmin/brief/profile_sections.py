@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from critmin.brief import names
+from critmin import names
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, esc, pct, usd
 

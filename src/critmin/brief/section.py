@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from critmin.brief import charts, names
+from critmin import names
+from critmin.brief import charts
 
 # a citation marker in escaped finding text; the builder turns it into numbered links
 CITE_OPEN, CITE_CLOSE = "\x02cite:", "\x03"

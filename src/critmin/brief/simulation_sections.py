@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from critmin.brief import charts, names
+from critmin import names
+from critmin.brief import charts
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, esc, name, pct, see_table, usd
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from critmin.brief import names
+from critmin import names
 from critmin.brief.chart_style import (
     ACCENT,
     CHINA,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from critmin.brief import charts, names
+from critmin import names
+from critmin.brief import charts
 from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, country, esc, name, pct, see_table
 

@@ -155,7 +155,7 @@ def concentration_cmd(
     if res["hhi"] is None:
         typer.echo(f"{res['mineral']} {stage} {res['year']}: {res['reason']}")
         return
-    from critmin.brief.names import country
+    from critmin.names import country
 
     rows = [  # shares in %, as the title says (JSON keeps the fraction)
         {

@@ -81,7 +81,7 @@ def country_profile(
       `critmin ledger summary` does (primary or press sources, statuses announced to
       disbursed, letters of interest and publisher aggregates apart) and say what is left out.
     """
-    from critmin.brief.names import country as country_name
+    from critmin.names import country as country_name
     from critmin.store import read_table
     from critmin.vocab import resolve_country
 

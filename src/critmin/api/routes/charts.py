@@ -50,8 +50,8 @@ def _timeline(country: str | None, mineral: str | None, on: dt.date | None) -> d
 def _ledger(
     by: str, since: dt.date | None, status: list[str] | None, include_unverified: bool
 ) -> dict[str, Any]:
-    from critmin import ledger
-    from critmin.brief import charts, names
+    from critmin import ledger, names
+    from critmin.brief import charts
 
     res = ledger.summary(by, since, status, include_unverified=include_unverified)
     label = (

@@ -18,11 +18,11 @@ def _table(name: str) -> list[dict[str, Any]]:
     frame = getattr(cm, name)() if name in ("minerals", "sources") else cm.read_table(name)
     rows: list[dict[str, Any]] = frame.to_dicts()
     if name == "countries":  # the short name the brief and the charts print (DR Congo)
-        from critmin.brief.names import country
+        from critmin.names import country
 
         rows = [{**r, "label": country(r["iso3"])} for r in rows]
-    if name == "agencies":  # the name the brief prints (critmin.brief.names.agency)
-        from critmin.brief.names import agency
+    if name == "agencies":  # the name the brief prints (critmin.names.agency)
+        from critmin.names import agency
 
         rows = [{**r, "label": agency(r["agency_id"])} for r in rows]
     return rows
