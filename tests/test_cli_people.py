@@ -268,3 +268,44 @@ def test_rows_read_without_polars_equal_the_polars_read(store: Path) -> None:
     rows = read_many_rows(tuple(TABLES), store)
     for name in TABLES:
         assert rows[name] == read_table(name, store).to_dicts(), name
+
+
+# -- shares print in percent (issue 24: "0.0009677" under a title in %) -----------------------
+
+
+def _table_cells(text: str) -> list[list[str]]:
+    """The rows of a printed table (columns split on two or more spaces) below its rule."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("─")) + 1
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[start:] if line.strip()]
+
+
+def test_dominance_prints_shares_in_percent_equal_to_its_json(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from critmin.cli.output import percent
+
+    monkeypatch.setenv("COLUMNS", "200")
+    rows = {r["mineral"]: r for r in cli("dominance", "--json").json()}
+    text = cli("dominance").out
+    assert not re.search(r"\s0\.\d{3,}\s", text)  # no bare fraction anywhere
+    printed = {cells[0]: cells for cells in _table_cells(text)}
+    both = [m for m, r in rows.items() if r["mine_leader_share"] and r["refine_leader_share"]]
+    assert both
+    for m in both:
+        r = rows[m]
+        assert percent(r["mine_leader_share"]) in printed[m]
+        assert percent(r["refine_leader_share"]) in printed[m]
+
+
+def test_small_shares_and_percent_columns_read_as_percent() -> None:
+    from critmin.cli.output import _fmt, percent
+
+    assert percent(0.7483) == "74.8 %"
+    assert percent(0.0009677) == "0.1 %"
+    assert percent(0.0004) == "<0.1 %"
+    assert percent(0.0) == "0.0 %"
+    assert _fmt(0.25, "top3_share") == "25.0 %"
+    assert _fmt(0.25, "score_low") == "0.25"  # a score is not a share
+    assert _fmt(1.7, "share") == "1.7"  # not a fraction: printed as it is
+    assert _fmt(95.0, "net_import_reliance_pct") == "95.0 %"

@@ -78,7 +78,8 @@ def print_table(
     from rich.text import Text
 
     cells = [
-        [printable(_fmt(r.get(c))) if r.get(c) is not None else "" for c in columns] for r in rows
+        [printable(_fmt(r.get(c), c)) if r.get(c) is not None else "" for c in columns]
+        for r in rows
     ]
     key_set = {columns[0], *keys, *KEY_COLUMNS} if columns else set()
     console = Console()
@@ -147,7 +148,34 @@ def _header(name: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def _fmt(v: Any) -> str:
+# columns holding a fraction 0-1 that a person reads in percent (--json keeps the fraction)
+FRACTION_COLUMNS = frozenset({"net_import_reliance", "china_dual_dominance", "dual_dominance"})
+
+
+def is_fraction_column(column: str) -> bool:
+    """A share (``share``, ``*_share``, ``*_share_high``) or one of :data:`FRACTION_COLUMNS`."""
+    return (
+        column in FRACTION_COLUMNS
+        or column == "share"
+        or column.endswith("_share")
+        or column.endswith("_share_high")
+    )
+
+
+def percent(v: float, digits: int = 1) -> str:
+    """``0.7483`` -> ``'74.8 %'``; a positive share too small to show is ``'<0.1 %'``."""
+    if 0 < v < 0.5 * 10 ** -(digits + 2):
+        return f"<{10**-digits:g} %"
+    return f"{100 * v:.{digits}f} %"
+
+
+def _fmt(v: Any, column: str | None = None) -> str:
+    number = isinstance(v, int | float) and not isinstance(v, bool)
+    if number and column is not None:
+        if is_fraction_column(column) and -1e-9 <= v <= 1 + 1e-9:
+            return percent(float(v))
+        if column.endswith("_pct"):  # already in percent
+            return f"{v:,.1f} %"
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     if isinstance(v, list):
