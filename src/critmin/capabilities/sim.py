@@ -147,12 +147,26 @@ def scenario_backtest(
     )
 
 
-def _economics(
-    probability: float, financing_rate: float, storage_rate: float, loss_rate: float, cap: float
-) -> Any:
+def _stockpile_inputs(
+    lead: dict[str, Any],
+    minerals: Iterable[str] | str | None,
+    draws: int,
+    seed: int,
+    economics: dict[str, float],
+    path: StorePath,
+) -> tuple[list[str] | None, int, int, Any, dict[str, Any]]:
+    """The resolved minerals, draw count, seed and Economics of a stockpile question, and the
+    request as the Result records it (``lead``: the function's own arguments first)."""
     from critmin.optimize.inputs import Economics
 
-    return Economics(probability, financing_rate, storage_rate, loss_rate, cap)
+    mins = arg.minerals(minerals, path)
+    n = arg.count(draws, "draws", 1)
+    s = _seed(seed)
+    e = economics
+    econ = Economics(
+        e["probability"], e["financing_rate"], e["storage_rate"], e["loss_rate"], e["cap_days"]
+    )
+    return mins, n, s, econ, {**lead, "minerals": mins, "draws": n, "seed": s, **economics}
 
 
 def stockpile_plan(
@@ -183,22 +197,21 @@ def stockpile_plan(
     """
     from critmin.optimize.stockpile import plan
 
-    mins = arg.minerals(minerals, path)
-    n = arg.count(draws, "draws", 1)
-    s = _seed(seed)
-    econ = _economics(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    req = {
-        "budget": budget,
-        "minerals": mins,
-        "draws": n,
-        "seed": s,
-        "probability": probability,
-        "financing_rate": financing_rate,
-        "storage_rate": storage_rate,
-        "loss_rate": loss_rate,
-        "cap_days": cap_days,
-        "lp_check": lp_check,
-    }
+    mins, n, s, econ, req = _stockpile_inputs(
+        {"budget": budget},
+        minerals,
+        draws,
+        seed,
+        dict(
+            probability=probability,
+            financing_rate=financing_rate,
+            storage_rate=storage_rate,
+            loss_rate=loss_rate,
+            cap_days=cap_days,
+        ),
+        path,
+    )
+    req["lp_check"] = lp_check
     ans = plan(budget, econ, mins, n, s, bool(lp_check), path)
     return StockpilePlan.of("stockpile_plan", req, ans, table=("allocations",))
 
@@ -228,22 +241,20 @@ def stockpile_frontier(
     """
     from critmin.optimize.stockpile import frontier
 
-    mins = arg.minerals(minerals, path)
-    n = arg.count(draws, "draws", 1)
-    s = _seed(seed)
-    econ = _economics(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    req = {
-        "max_budget": max_budget,
-        "step": step,
-        "minerals": mins,
-        "draws": n,
-        "seed": s,
-        "probability": probability,
-        "financing_rate": financing_rate,
-        "storage_rate": storage_rate,
-        "loss_rate": loss_rate,
-        "cap_days": cap_days,
-    }
+    mins, n, s, econ, req = _stockpile_inputs(
+        {"max_budget": max_budget, "step": step},
+        minerals,
+        draws,
+        seed,
+        dict(
+            probability=probability,
+            financing_rate=financing_rate,
+            storage_rate=storage_rate,
+            loss_rate=loss_rate,
+            cap_days=cap_days,
+        ),
+        path,
+    )
     ans = frontier(max_budget, step, econ, mins, n, s, path)
     return StockpileFrontier.of("stockpile_frontier", req, ans, table=("points",))
 
@@ -274,21 +285,20 @@ def stockpile_days(
     from critmin.optimize.days_cover import days_table
     from critmin.optimize.stockpile import model
 
-    mins = arg.minerals(minerals, path)
-    n = arg.count(draws, "draws", 1)
-    s = _seed(seed)
-    econ = _economics(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    req = {
-        "budget": budget,
-        "minerals": mins,
-        "draws": n,
-        "seed": s,
-        "probability": probability,
-        "financing_rate": financing_rate,
-        "storage_rate": storage_rate,
-        "loss_rate": loss_rate,
-        "cap_days": cap_days,
-    }
+    mins, n, s, econ, req = _stockpile_inputs(
+        {"budget": budget},
+        minerals,
+        draws,
+        seed,
+        dict(
+            probability=probability,
+            financing_rate=financing_rate,
+            storage_rate=storage_rate,
+            loss_rate=loss_rate,
+            cap_days=cap_days,
+        ),
+        path,
+    )
     ans = days_table(model(budget, econ, mins, n, s, path))
     return StockpileDays.of("stockpile_days", req, ans, table=("rows",))
 
