@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from browserkit import launch, needs_chromium
+from browserkit import launch, needs_chromium, serve_app
 from layoutkit import check_root
 
 if TYPE_CHECKING:
@@ -31,40 +28,11 @@ ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS", "artifacts"))
 pytestmark = needs_chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn serving create_app() in a thread, on its own copy of the store."""
-    import uvicorn
-
-    from critmin.api import create_app
-
-    db = tmp_path_factory.mktemp("dashboard") / "critmin.duckdb"
-    shutil.copy(built_store, db)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRITMIN_DB", str(db))
-        mp.delenv("CRITMIN_API_TOKEN", raising=False)
-        port = _free_port()
-        config = uvicorn.Config(
-            create_app(), host="127.0.0.1", port=port, log_level="warning", workers=1
-        )
-        srv = uvicorn.Server(config)
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not srv.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            srv.should_exit = True
-            thread.join(10)
+    with serve_app(built_store, tmp_path_factory.mktemp("dashboard")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

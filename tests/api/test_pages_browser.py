@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from browserkit import launch, needs_chromium
+from browserkit import launch, needs_chromium, serve_app
 from layoutkit import check_root
 
 if TYPE_CHECKING:
@@ -30,32 +27,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    from critmin.api import create_app
-
-    db = tmp_path_factory.mktemp("pages") / "critmin.duckdb"
-    shutil.copy(built_store, db)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRITMIN_DB", str(db))
-        mp.delenv("CRITMIN_API_TOKEN", raising=False)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        srv = uvicorn.Server(
-            uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not srv.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            srv.should_exit = True
-            thread.join(10)
+    """uvicorn serving create_app() in a thread, on its own copy of the store."""
+    with serve_app(built_store, tmp_path_factory.mktemp("pages")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
