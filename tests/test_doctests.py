@@ -17,7 +17,9 @@ MODULES = [
     "critmin.capabilities.supply",
     "critmin.capabilities.ledger",
     "critmin.capabilities.floor",
-    "critmin.capabilities.sim",
+    "critmin.capabilities.scenario",
+    "critmin.capabilities.stockpile",
+    "critmin.capabilities.pipeline",
 ]
 
 

@@ -23,7 +23,9 @@ __version__ = "0.1.0"
 # tables (minerals, sources, read_table) are polars DataFrames.
 _SUPPLY = "critmin.capabilities.supply"
 _LEDGER = "critmin.capabilities.ledger"
-_SIM = "critmin.capabilities.sim"
+_SCENARIO = "critmin.capabilities.scenario"
+_STOCKPILE = "critmin.capabilities.stockpile"
+_PIPELINE = "critmin.capabilities.pipeline"
 _FLOOR = "critmin.capabilities.floor"
 _API = {
     "connect": "critmin.store",
@@ -56,14 +58,14 @@ _API = {
     "ledger_gap": _LEDGER,
     "floor": _FLOOR,
     "floor_band": _FLOOR,
-    "scenario_run": _SIM,
-    "scenario_backtest": _SIM,
-    "stockpile_plan": _SIM,
-    "stockpile_frontier": _SIM,
-    "stockpile_days": _SIM,
-    "pipeline_run": _SIM,
-    "pipeline_backtest": _SIM,
-    "sweep_run": _SIM,
+    "scenario_run": _SCENARIO,
+    "scenario_backtest": _SCENARIO,
+    "stockpile_plan": _STOCKPILE,
+    "stockpile_frontier": _STOCKPILE,
+    "stockpile_days": _STOCKPILE,
+    "pipeline_run": _PIPELINE,
+    "pipeline_backtest": _PIPELINE,
+    "sweep_run": "critmin.capabilities.sweep",
     "country_profile": "critmin.profiles",
     "mineral_sheet": "critmin.profiles",
     "Result": "critmin.results",

@@ -83,3 +83,12 @@ def year(value: Any, field: str = "year") -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError("expected a year such as 2024", field=field, value=value)
     return value
+
+
+def seed(value: Any, field: str = "seed") -> int:
+    """A Monte Carlo seed: an integer >= 0 (bool is refused), checked as the engines check it."""
+    from critmin.sim.rng import check_seed
+
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError("must be an integer >= 0", field=field, value=value)
+    return int(check_seed(value))
