@@ -145,7 +145,8 @@ class Params:
         f"{A}: share of the withheld exports kept off China's domestic market by output quotas,"
         " closures and state or producer stock buying (China's rare-earth prices doubled in"
         " Q1 2011 under the quota, Xinhua 2011-03-30; Baotou bought stock to hold prices,"
-        " Reuters 2011-09-23: xh-xinhua-2011-ree-domestic-prices, xh-reuters-2011-baotou-stockpile)",
+        " Reuters 2011-09-23: xh-xinhua-2011-ree-domestic-prices,"
+        " xh-reuters-2011-baotou-stockpile)",
     )
     # backstop: drawn log-uniformly (module docstring; sources xh-argus-2024-antimony-record,
     # xh-argus-2025-antimony-softens, xh-nyt-2011-ree-prices-decline, px07-raremetalblog-lynas-2010)
