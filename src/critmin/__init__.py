@@ -66,6 +66,8 @@ _API = {
     "pipeline_run": _PIPELINE,
     "pipeline_backtest": _PIPELINE,
     "sweep_run": "critmin.capabilities.sweep",
+    "countries": "critmin.capabilities.reference",
+    "agencies": "critmin.capabilities.reference",
     "country_profile": "critmin.profiles",
     "mineral_sheet": "critmin.profiles",
     "Result": "critmin.results",

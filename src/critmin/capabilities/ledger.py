@@ -183,3 +183,11 @@ def ledger_gap(
     ans = gap(key, path=path, projects_file=projects)
     req = {"by": key, "projects": None if projects is None else str(projects)}
     return FundingGap.of("ledger_gap", req, ans, table=("rows",))
+
+
+def summary_keys() -> tuple[str, ...]:
+    """The keys :func:`ledger_summary` groups by (actor, agency, office, instrument, mineral,
+    host, month, status, verification): the HTTP API's ``by`` values."""
+    from critmin.ledger_rows import SUMMARY_KEYS
+
+    return SUMMARY_KEYS
