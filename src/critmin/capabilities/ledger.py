@@ -16,6 +16,7 @@ from pathlib import Path
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
+from critmin.ledger_rows import SUMMARY_KEYS as SUMMARY_KEYS  # ledger_summary's `by`
 from critmin.results import Result
 
 
@@ -183,11 +184,3 @@ def ledger_gap(
     ans = gap(key, path=path, projects_file=projects)
     req = {"by": key, "projects": None if projects is None else str(projects)}
     return FundingGap.of("ledger_gap", req, ans, table=("rows",))
-
-
-def summary_keys() -> tuple[str, ...]:
-    """The keys :func:`ledger_summary` groups by (actor, agency, office, instrument, mineral,
-    host, month, status, verification): the HTTP API's ``by`` values."""
-    from critmin.ledger_rows import SUMMARY_KEYS
-
-    return SUMMARY_KEYS

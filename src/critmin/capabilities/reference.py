@@ -1,16 +1,14 @@
-"""The reference tables as users ask for them: minerals, sources, countries, agencies, what
-the store covers, and one production figure across editions.
+"""The reference tables as users ask for them: minerals, sources, countries, agencies and
+what the store covers.
 
 Each function answers what the command of the same name prints with ``--json`` and what the
 HTTP API returns (``critmin minerals --json`` = ``GET /api/v1/minerals`` =
 ``reference.minerals().to_dict()``). Every row is read from the store (the bundled tables
-under ``critmin/data/reference``); nothing here computes a figure except
-:func:`revisions`' change between two editions.
+under ``critmin/data/reference``); nothing here computes a figure.
 """
 
 from __future__ import annotations
 
-from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
 from critmin.results import Result
 
@@ -26,18 +24,6 @@ class Source(Result):
 
 class Coverage(Result):
     """What the store holds per mineral and what is missing; table: the answer."""
-
-    def markdown(self) -> str:
-        """The coverage as the Markdown table of docs/coverage.md
-        (``critmin data coverage --markdown``)."""
-        from critmin.queries import coverage_markdown
-
-        return coverage_markdown(self.rows())
-
-
-class Revisions(Result):
-    """One production figure across editions; table: ``years`` (year, latest edition,
-    figures of each edition, change_pct)."""
 
 
 def minerals(*, path: StorePath = None) -> Table:
@@ -133,35 +119,6 @@ def coverage(*, path: StorePath = None) -> Coverage:
     from critmin.queries import coverage as engine
 
     return Coverage.of("coverage", {}, engine(path))
-
-
-def revisions(
-    *, mineral: str, stage: str = "mine", country: str = "WLD", path: StorePath = None
-) -> Revisions:
-    """One production figure across editions: the headline production of ``country`` (ISO3,
-    ISO2 or name; default WLD, the reported world total) of ``mineral`` at ``stage`` for each
-    year, in tonnes, as each edition of the USGS Mineral Commodity Summaries published it,
-    the latest edition first. change_pct = 100 x (latest / previous edition - 1), None when
-    either figure is missing.
-
-    >>> from critmin.capabilities.reference import revisions
-    >>> res = revisions(mineral="cobalt")
-    >>> res["country"], res.rows()[0]["figures"][0]["edition"].startswith("usgs-mcs-")
-    ('WLD', True)
-    """
-    from critmin.capabilities.supply import STAGES
-    from critmin.queries import revisions as engine
-
-    m = arg.mineral(mineral, path)
-    st = arg.choice(stage, STAGES, "stage")
-    if not isinstance(country, str):
-        from critmin.errors import InputError
-
-        raise InputError("expected a country ISO3, ISO2 or name", field="country", value=country)
-    iso3 = "WLD" if country.strip().upper() == "WLD" else arg.country(country, "country", path)
-    req = {"mineral": m, "stage": st, "country": iso3}
-    ans = engine(m, st, str(iso3), path)
-    return Revisions.of("revisions", req, ans, table=("years",))
 
 
 def mineral_id(*, mineral: str, path: StorePath = None) -> str:

@@ -16,7 +16,7 @@ from pydantic import Field
 from critmin.api.models import ErrorBody, Figure
 from critmin.api.routes import call
 from critmin.api.routes.supply import MineralName, Stage, Year
-from critmin.capabilities.ledger import summary_keys
+from critmin.capabilities.ledger import SUMMARY_KEYS
 
 router = APIRouter(
     prefix="/api/v1/charts",
@@ -108,7 +108,7 @@ def controls_timeline(
 
 @router.get("/ledger-summary", response_model=Figure, summary="Ledger totals as bars")
 def ledger_summary(
-    by: Literal[summary_keys()] = "actor",  # type: ignore[valid-type]
+    by: Literal[SUMMARY_KEYS] = "actor",  # type: ignore[valid-type]
     since: Annotated[dt.date | None, Query(description="Rows dated on or after.")] = None,
     status: Annotated[
         list[Annotated[str, Field(max_length=200)]] | None,
