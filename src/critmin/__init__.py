@@ -39,6 +39,8 @@ _API = {
     "revisions": "critmin.queries",
     "coverage": "critmin.queries",
     "resolve_mineral": "critmin.queries",
+    "countries": "critmin.capabilities.reference",
+    "agencies": "critmin.capabilities.reference",
     "production": _SUPPLY,
     "us_supply": _SUPPLY,
     "prices": _SUPPLY,

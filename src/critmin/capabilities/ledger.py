@@ -16,6 +16,7 @@ from pathlib import Path
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
+from critmin.ledger_rows import SUMMARY_KEYS as SUMMARY_KEYS  # ledger_summary's `by`
 from critmin.results import Result
 
 
