@@ -100,9 +100,7 @@ def test_an_import_that_rewrites_a_row_writes_nothing(store: Path, tmp_path: Pat
     assert _held(store) == before
 
 
-def test_the_cli_writes_through_the_same_functions(
-    store: Path, cli: Any, tmp_path: Path
-) -> None:
+def test_the_cli_writes_through_the_same_functions(store: Path, cli: Any, tmp_path: Path) -> None:
     f = tmp_path / "row.yaml"
     f.write_text("".join(f"{k}: {v}\n" for k, v in ROW.items()), encoding="utf-8")
     r = cli("ledger", "add", "--file", str(f), "--json")

@@ -215,6 +215,11 @@ def ledger_add(*, record: Mapping[str, Any], path: StorePath = None) -> LedgerWr
     always. All or nothing: an unknown field, mineral, country, source or claim id, a
     negative or missing amount, a currency without an FX rate, or a ``supersedes`` naming no
     row is an InputError naming the field, and nothing is written.
+
+    >>> import critmin as cm
+    >>> cm.ledger_add(record={"instrument": "lone"})
+    Traceback (most recent call last):
+    critmin.errors.InputError: field 'instrument': unknown value; did you mean loan? ...
     """
     from critmin.errors import InputError
     from critmin.ledger import add
@@ -229,7 +234,15 @@ def ledger_import(*, file: str | Path, path: StorePath = None) -> LedgerWrite:
     """Append the rows of a ledger CSV in the ``ledger export`` format (``critmin ledger
     import``): ``{"added": n, "unchanged": m}``. All or nothing, in one transaction: a row
     whose id is held with other content, or a correction that would fork or loop a chain,
-    is refused naming the row; rows held identically are skipped."""
+    is refused naming the row; rows held identically are skipped.
+
+    >>> import pathlib, tempfile
+    >>> import critmin as cm
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "ledger.csv"
+    >>> n = cm.ledger_export(out=out)["rows"]
+    >>> cm.ledger_import(file=out).to_dict() == {"added": 0, "unchanged": n}
+    True
+    """
     from critmin.ledger import import_rows
 
     res = import_rows(file, path)
@@ -239,7 +252,15 @@ def ledger_import(*, file: str | Path, path: StorePath = None) -> LedgerWrite:
 def ledger_export(*, out: str | Path, force: bool = False, path: StorePath = None) -> LedgerWrite:
     """Write the whole ledger history (superseded rows included) to the CSV ``out``, which
     ``ledger_import`` reads back exactly (``critmin ledger export``): ``{"out", "rows"}``.
-    ``out`` must be new, or with ``force`` an existing regular file."""
+    ``out`` must be new, or with ``force`` an existing regular file.
+
+    >>> import pathlib, tempfile
+    >>> import critmin as cm
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "ledger.csv"
+    >>> res = cm.ledger_export(out=out)
+    >>> res["rows"] == len(cm.ledger_list(history=True).to_dict())
+    True
+    """
     from critmin.ledger import export_rows
 
     n = export_rows(out, path, force=bool(force))

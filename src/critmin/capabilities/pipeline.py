@@ -195,7 +195,13 @@ def pipeline_projects(*, projects: str | Path | None = None) -> ProjectRows:
 def pipeline_cohort(*, cohort: str | Path | None = None) -> ProjectRows:
     """A past cohort's rows (the bundled 2012 rare-earth cohort, or the CSV ``cohort``): each
     project's phase and plan at the cohort date, its outcome since, the list that named it
-    (``list_source_id``) and the outcome's source (publisher, title, URL, date)."""
+    (``list_source_id``) and the outcome's source (publisher, title, URL, date).
+
+    >>> import critmin as cm
+    >>> mp = next(r for r in cm.pipeline_cohort().rows() if r["project_id"] == "mountain-pass")
+    >>> mp["cohort_phase"], mp["first_production"]
+    ('construction', '2012-08')
+    """
     rows = [r.model_dump(mode="json") for r in _cohort(cohort)]
     req = {"cohort": None if cohort is None else str(cohort)}
     return ProjectRows.of("pipeline_cohort", req, rows)
