@@ -89,28 +89,15 @@ def resolve_callback(resolve: Callable[[str], str]) -> Callable[..., Any]:
     return callback
 
 
-def _statuses() -> Iterable[str]:
-    from critmin.schema import STATUSES
+def _schema(name: str) -> Callable[[], Iterable[str]]:
+    """The fixed values ``critmin.schema.<name>``, read when first needed (none at start)."""
 
-    return STATUSES
+    def get() -> Iterable[str]:
+        from critmin import schema
 
+        return tuple(getattr(schema, name))
 
-def _instruments() -> Iterable[str]:
-    from critmin.schema import INSTRUMENTS
-
-    return INSTRUMENTS
-
-
-def _verification() -> Iterable[str]:
-    from critmin.schema import VERIFICATION
-
-    return VERIFICATION
-
-
-def _measures() -> Iterable[str]:
-    from critmin.schema import MEASURES
-
-    return MEASURES
+    return get
 
 
 def _control_statuses() -> Iterable[str]:
@@ -125,10 +112,10 @@ def _agency(value: str) -> str:
     return agency_id(value)
 
 
-STATUS_CALLBACK = choice_callback(_statuses)  # ledger rows
-INSTRUMENT_CALLBACK = choice_callback(_instruments)
-VERIFICATION_CALLBACK = choice_callback(_verification)
-MEASURE_CALLBACK = choice_callback(_measures)
+STATUS_CALLBACK = choice_callback(_schema("STATUSES"))  # ledger rows
+INSTRUMENT_CALLBACK = choice_callback(_schema("INSTRUMENTS"))
+VERIFICATION_CALLBACK = choice_callback(_schema("VERIFICATION"))
+MEASURE_CALLBACK = choice_callback(_schema("MEASURES"))
 CONTROL_STATUS_CALLBACK = choice_callback(_control_statuses)
 AGENCY_CALLBACK = resolve_callback(_agency)
 
@@ -137,7 +124,7 @@ AGENCY_CALLBACK = resolve_callback(_agency)
 def options(**names: str) -> Iterator[None]:
     """Inside, an InputError naming a keyword argument of the Python API (``projects``) names
     the option the user typed instead (``options(projects="--projects")``); its message,
-    value, file, line and column are kept."""
+    value, file and line are kept (an error pointing at a column is left as it is)."""
     from critmin.errors import InputError
 
     try:
