@@ -372,3 +372,11 @@ def us_supply(*, mineral: str, edition: str | None = None, path: StorePath = Non
     m = arg.mineral(mineral, path)
     ans = engine(m, path=path, edition=edition)
     return Lookup.of("us_supply", {"mineral": m, "edition": edition}, ans, table=("rows",))
+
+
+def control_statuses() -> tuple[str, ...]:
+    """The statuses an export control can have on a day (its event chain's states), the
+    values ``controls(status=...)`` accepts."""
+    from critmin.control_chain import STATUSES
+
+    return tuple(STATUSES)
