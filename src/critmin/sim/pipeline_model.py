@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
-from critmin.errors import InputError
+from critmin.errors import InputError, from_validation
 from critmin.schema import INSTRUMENTS
 
 DATA = Path(__file__).parent / "data"
@@ -325,16 +325,6 @@ def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
     return data
 
 
-def _where(exc: ValidationError, data: Any) -> tuple[str, str, Any]:
-    """(dotted field, message, offending value) of the first validation error."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err.get("loc", ())]
-    value: Any = data
-    for part in loc:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return ".".join(loc) or "row", str(err["msg"]), None if isinstance(value, Mapping) else value
-
-
 def load_stage_model(
     file: Path | str | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -349,8 +339,8 @@ def load_stage_model(
     try:
         return StageModel.model_validate(data)
     except ValidationError as exc:
-        field, msg, value = _where(exc, data)
-        raise InputError(msg, field=field, value=value, file=str(file) if file else None) from None
+        where = str(file) if file else None
+        raise from_validation(exc, data, default=field, model=StageModel, file=where) from None
 
 
 def check_header(fieldnames: Sequence[str] | None, columns: Sequence[str], path: Path) -> None:
@@ -384,8 +374,9 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
         try:
             p = Project.model_validate(rec)
         except ValidationError as exc:
-            field, msg, value = _where(exc, rec)
-            raise bad(msg, field, value) from None
+            raise from_validation(
+                exc, rec, default="row", file=str(path), line=reader.line_num, as_column=True
+            ) from None
         if p.project_id in {q.project_id for q in out}:
             raise bad("duplicate project", "project_id", p.project_id)
         for i in p.ledger_ids:
