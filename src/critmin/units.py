@@ -35,11 +35,11 @@ KG: dict[str, float] = {
     "g": 1e-3,
     "t": 1e3,
     "lb": 0.45359237,
-    "oz": 0.45359237 / 16,
-    "troy oz": 31.1034768e-3,
-    "short ton": 2000 * 0.45359237,
-    "long ton": 2240 * 0.45359237,
-    "flask": 76 * 0.45359237,
+    "oz": 0.028349523125,  # lb / 16
+    "troy oz": 0.0311034768,  # 480 grains of 64.79891 mg
+    "short ton": 907.18474,  # 2 000 lb
+    "long ton": 1016.0469088,  # 2 240 lb
+    "flask": 34.47302012,  # 76 lb
 }
 
 # other spellings of the units above, compared in lower case without spaces, dots or a plural s

@@ -139,7 +139,9 @@ def test_unit_conversion_to_usd_per_tonne() -> None:
     assert d.usd_per_tonne(1070, "USD/t") == pytest.approx(1070)
     assert d.usd_per_tonne(1, "USD/g") == pytest.approx(1e6)
     assert d.usd_per_tonne(1, "EUR/kg") is None
-    assert d.usd_per_tonne(1, "USD/flask") is None
+    # a mercury flask is 76 lb (critmin.units); a metric ton unit (mtu) is not a mass of product
+    assert d.usd_per_tonne(1, "USD/flask") == pytest.approx(1000 / (76 * 0.45359237))
+    assert d.usd_per_tonne(1, "USD/mtu") is None
 
 
 # -- bundled scenarios and data ----------------------------------------------------------------
