@@ -17,10 +17,9 @@ Definitions (exact unless said otherwise):
   pound agreement of 1959).
 - troy ounce (troy oz) = 480 grains = 31.103 476 8 g, the grain being 64.798 91 mg: NIST SP 811,
   appendix B.8 and B.9. Precious-metal prices are quoted per troy ounce.
-- flask of mercury = 76 lb = 34.473 020 12 kg: the unit in which the U.S. Bureau of Mines and
-  its successor the USGS quote mercury (34.473 kg rounded; Myers, "History of the mercury
-  flask", Journal of Chemical Education 28 (1951) 127, on the Bureau's adoption of the 76-lb
-  flask in 1927).
+- flask of mercury = 76 lb = 34.473 020 12 kg (34.473 kg rounded): the U.S. trade unit of
+  mercury, adopted by the U.S. Bureau of Mines in 1927 (D. K. Myers, "History of the mercury
+  flask", Journal of Chemical Education 28 (1951) 127).
 
 The spellings a price or a file may use ("pound", "troy ounces", "tonne") are in
 :data:`ALIASES`; context-bound abbreviations stay with their reader (the USGS importers read

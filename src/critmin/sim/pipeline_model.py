@@ -26,6 +26,7 @@ from pydantic import (
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
 from critmin.errors import InputError, from_validation
 from critmin.schema import INSTRUMENTS
+from critmin.sim.dist_form import dist_form
 
 DATA = Path(__file__).parent / "data"
 PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
@@ -115,7 +116,7 @@ class Dist(_Sourced):
     """fixed (value), lognormal (shift + median * exp(sigma Z)) or triangular (low, mode,
     high); with probability ``p_zero`` a draw is exactly 0."""
 
-    kind: Literal["fixed", "lognormal", "triangular"]
+    kind: Literal["fixed", "lognormal", "triangular"]  # written ``dist:`` (or ``kind:``)
     # years or a ratio: bounds far beyond any plan, which keep every draw and sum finite
     value: Years = 0.0
     median: float = Field(default=1.0, gt=0, le=100)
@@ -125,6 +126,11 @@ class Dist(_Sourced):
     mode: Years = 0.0
     high: Years = 0.0
     p_zero: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form(cls, data: Any) -> Any:
+        return dist_form(data, key="kind")  # the one parser of distributions (sim.dist_form)
 
     @model_validator(mode="after")
     def _params(self) -> Dist:
@@ -307,10 +313,11 @@ def _period(text: str) -> tuple[float, float]:
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge; a mapping that states its ``kind`` or ``value`` replaces the old one whole."""
+    """Deep merge; a mapping that states its ``dist`` (or ``kind``) or ``value`` replaces the
+    old one whole."""
     out = dict(base)
     for k, v in over.items():
-        whole = isinstance(v, Mapping) and ("kind" in v or "value" in v)
+        whole = isinstance(v, Mapping) and bool({"dist", "kind", "value"} & set(v))
         nest = isinstance(v, Mapping) and isinstance(out.get(k), dict) and not whole
         out[k] = _merge(out[k], v) if nest else v
     return out

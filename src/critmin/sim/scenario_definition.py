@@ -11,10 +11,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from critmin.defaults import SEED
 from critmin.errors import InputError, NotFoundError, from_validation
+from critmin.sim.dist_form import dist_form
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 NDS_CSV = Path(__file__).parent / "data" / "nds_inventory.csv"
@@ -86,7 +87,12 @@ class Lognormal(_Model):
     sigma: float = Field(ge=0, le=5)
 
 
-Dist = Annotated[Fixed | Uniform | Triangular | Lognormal, Field(discriminator="dist")]
+# the family under ``dist:`` (``kind:`` accepted: critmin.sim.dist_form, the one parser)
+Dist = Annotated[
+    Fixed | Uniform | Triangular | Lognormal,
+    Field(discriminator="dist"),
+    BeforeValidator(dist_form),
+]
 Param = Number | Dist
 # what a parameter accepts, for the error when a value fits neither form
 PARAM_FORMS = "give a number or a distribution {dist: fixed, uniform, triangular or lognormal, ...}"
