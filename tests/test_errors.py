@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from critmin.errors import InputError, first_problem, from_validation
+from critmin.errors import InputError, all_problems, first_problem, from_validation
 
 
 class _M(BaseModel):
@@ -170,3 +170,34 @@ def test_request_locations(errors: list[dict[str, Any]], body: Any, field: str, 
 
 def test_no_errors_at_all() -> None:
     assert first_problem(_RequestError([]), default="x").message == "invalid input"
+
+
+class _Row(_M):
+    year: int
+    ids: Annotated[tuple[Annotated[str, Field(pattern=r"^[a-z]+$")], ...], Field()] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        return {**data, "ids": tuple(str(data.get("ids", "")).split("|"))}
+
+
+def test_every_bad_cell_of_a_row_names_its_column() -> None:
+    rec = {"year": "20x5", "ids": "ok|B4D"}
+    try:
+        _Row.model_validate(rec)
+    except ValidationError as exc:
+        found = all_problems(exc, rec)
+    # the index into the split cell is not a column: the column is named
+    assert [(p.field, p.message.split(",")[0]) for p in found] == [
+        ("year", "Input should be a valid integer"),
+        ("ids", "String should match pattern '^[a-z]+$'"),
+    ]
+
+
+def test_a_missing_key_is_named_even_when_a_value_spells_it() -> None:
+    # a location part the input lacks but states as a value is a union's tag (``uniform`` of
+    # ``{dist: uniform}``): dropped, except as the key a "missing" error names
+    data = {"inner": {"dist": "uniform", "note": "high"}}
+    missing = {"type": "missing", "loc": ("inner", "uniform", "high"), "msg": "Field required"}
+    assert first_problem(_RequestError([missing]), data).field == "inner.high"

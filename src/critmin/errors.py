@@ -128,17 +128,19 @@ def _is_tag(part: Any, node: Any) -> bool:
     return isinstance(node, Mapping) and any(v == part for v in node.values())
 
 
-def _path(loc: Sequence[Any], data: Any) -> tuple[list[str], bool]:
+def _path(loc: Sequence[Any], data: Any, missing: bool = False) -> tuple[list[str], bool]:
     """The parts of ``loc`` that name input keys, walked through ``data`` (the validated input)
     when given, and whether a union branch's tag was dropped on the way. A key the input lacks
-    (a missing field, one checked at its default) is kept; an index into a cell that a
-    validator split is not."""
+    (``missing``: the last part; a field checked at its default) is kept; an index into a cell
+    that a validator split is not."""
     parts: list[str] = []
     dropped = False
     here = data
-    for part in loc:
+    for i, part in enumerate(loc):
         if data is not None and _has(here, part):
             keep, here = True, here[part]
+        elif missing and i == len(loc) - 1:  # the key that is missing
+            keep = True
         elif _is_tag(part, here):
             keep, dropped = False, True
         else:
@@ -157,6 +159,26 @@ def _rank(err: Mapping[str, Any], dropped: bool) -> int:
     if dropped and kind in _WRONG_BRANCH:
         return 3
     return {"extra_forbidden": 0, "missing": 2}.get(str(kind), 1)
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    """pydantic's message on one line, without its "Value error, " prefix."""
+    msg = str(err.get("msg") or "invalid")
+    for prefix in _PREFIXES:
+        msg = msg.removeprefix(prefix)
+    return " ".join(msg.split())
+
+
+def all_problems(exc: Any, data: Any = None, *, default: str = "row") -> list[Problem]:
+    """Every error of a pydantic ``ValidationError``, in order, as :class:`Problem` (for
+    validators that report each bad cell of a table: ``field`` is the path through ``data``,
+    ``default`` for a check across fields; the value is left to the caller, who has the cell as
+    written)."""
+    out = []
+    for err in exc.errors():
+        parts, _ = _path(list(err.get("loc") or ()), data, err.get("type") == "missing")
+        out.append(Problem(".".join(parts) or default, _message(err)))
+    return out
 
 
 def first_problem(
@@ -196,13 +218,10 @@ def first_problem(
             loc = loc[1:2]
         elif request and len(loc) > 1 and loc[0] == "body":
             loc, where = loc[1:], body if isinstance(body, Mapping | list) else None
-        parts, dropped = _path(loc, where)
+        parts, dropped = _path(loc, where, err.get("type") == "missing")
         scored.append((_rank(err, dropped), len(scored), err, parts, dropped))
     rank, _, err, parts, _ = min(scored, key=lambda s: s[:2])
-    msg = str(err.get("msg") or "invalid")
-    for prefix in _PREFIXES:
-        msg = msg.removeprefix(prefix)
-    msg = " ".join(msg.split())
+    msg = _message(err)
     if rank == 3 and union is not None and len(errors) > 1:
         msg = union
     value = None if err.get("type") == "missing" else err.get("input")
