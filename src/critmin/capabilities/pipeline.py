@@ -8,11 +8,15 @@ Formulas and sources: docs/pipeline.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
 from critmin.defaults import DRAWS, SEED
 from critmin.results import Result
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 COHORT_YEARS = 10
 COHORT_SEED = 0  # the pipeline backtest's published seed (docs/pipeline.md)
@@ -114,3 +118,11 @@ def pipeline_backtest(
         "common_factor": common_factor,
     }
     return PipelineBacktest.of("pipeline_backtest", req, ans, table=("backtest", "rows"))
+
+
+def cohort_row_model() -> type[BaseModel]:
+    """The pydantic model of one cohort row (the cohort CSV's columns), for the HTTP API's
+    ``pipeline/backtest`` request."""
+    from critmin.sim.pipeline_cohort import CohortRow
+
+    return CohortRow

@@ -13,9 +13,14 @@ from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
 from critmin.defaults import SEED
 from critmin.results import Result
-from critmin.sim.backtest import DEFAULT_DRAWS as BACKTEST_DRAWS
-from critmin.sim.backtest import DEFAULT_SEED as BACKTEST_SEED
-from critmin.sim.disruption import DEFAULT_DRAWS as SCENARIO_DRAWS
+from critmin.sim.backtest import DEFAULT_DRAWS as _BACKTEST_DRAWS
+from critmin.sim.backtest import DEFAULT_SEED as _BACKTEST_SEED
+from critmin.sim.disruption import DEFAULT_DRAWS as _SCENARIO_DRAWS
+
+# the defaults, written in the engines, for the front ends' options and request models
+BACKTEST_DRAWS: int = _BACKTEST_DRAWS
+BACKTEST_SEED: int = _BACKTEST_SEED  # the backtest's published seed
+SCENARIO_DRAWS: int = _SCENARIO_DRAWS
 
 
 class Scenario(Result):
