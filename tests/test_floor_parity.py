@@ -116,3 +116,19 @@ def test_a_partial_override_that_breaks_the_model_names_the_field(store: Path) -
     with pytest.raises(InputError) as err:
         cm.floor_preset(name=3)  # type: ignore[arg-type]
     assert err.value.field == "name"
+
+
+def test_the_stockpile_command_defaults_are_the_python_apis() -> None:
+    """The CLI writes the planner's defaults for its --help (no engine import at start-up);
+    they are the Python API's (critmin.capabilities.stockpile, from critmin.optimize.inputs)."""
+    from critmin.capabilities import stockpile as cap
+    from critmin.cli import stockpile as cli_mod
+
+    for name in ("PROBABILITY", "FINANCING_RATE", "STORAGE_RATE", "LOSS_RATE", "CAP_DAYS"):
+        assert getattr(cli_mod, name) == getattr(cap, name), name
+    assert (cli_mod.FRONTIER_MAX_USD, cli_mod.FRONTIER_STEP_USD) == (
+        cap.FRONTIER_MAX_USD,
+        cap.FRONTIER_STEP_USD,
+    )
+    # EXIM CIRR, 15-year direct loans, March 2023: 5.03 % (source exim-cirr-2023-03)
+    assert cap.FINANCING_RATE == 0.0503

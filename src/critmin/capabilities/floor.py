@@ -402,15 +402,13 @@ def floor_closed_form(**kwargs: Any) -> FloorClosedForm:
 
     setup = floor_setup(**kwargs)
     an, note = analytic_cost(setup.contract, setup.model)
+    yearly = [] if an is None else list(zip(an.yearly_nominal, an.yearly_pv, strict=True))
     ans = {
         "nominal_usd": None if an is None else an.nominal,
         "pv_usd": None if an is None else an.pv,
         "note": note,
-        "yearly": []
-        if an is None
-        else [
-            {"year": i + 1, "nominal_usd": v, "pv_usd": an.yearly_pv[i]}
-            for i, v in enumerate(an.yearly_nominal)
+        "yearly": [
+            {"year": i + 1, "nominal_usd": v, "pv_usd": p} for i, (v, p) in enumerate(yearly)
         ],
     }
     req = {k: v for k, v in setup.request().items() if k not in ("paths", "seed")}
