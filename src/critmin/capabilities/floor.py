@@ -8,12 +8,11 @@ contract and model.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from critmin.defaults import FLOOR_PATHS, SEED
 from critmin.errors import InputError, NotFoundError
@@ -290,17 +289,8 @@ def floor_setup(
             else load_preset(preset or "")
         )
         has_band = spec.band is not None
-    return FloorSetup(
-        preset=preset,
-        definition=None if definition is None else str(definition),
-        title=title,
-        contract=c,
-        model=m,
-        paths=n,
-        seed=s,
-        workers=w,
-        has_band=has_band,
-    )
+    where = None if definition is None else str(definition)
+    return FloorSetup(preset, where, title, c, m, n, s, w, has_band)
 
 
 def run_floor(
@@ -483,7 +473,7 @@ def override_models() -> tuple[type[BaseModel], type[BaseModel]]:
     FloorContract and PriceModel, each optional (None: the preset's), with the same bounds
     (the HTTP API's ``contract`` and ``price_model``; :func:`floor_setup` lays them over the
     preset and checks the whole)."""
-    from pydantic import ConfigDict, create_model
+    from pydantic import ConfigDict, Field, create_model
 
     from critmin.sim.floor import FloorContract, PriceModel
 
@@ -491,9 +481,11 @@ def override_models() -> tuple[type[BaseModel], type[BaseModel]]:
     for cls, name in ((FloorContract, "ContractFields"), (PriceModel, "PriceModelFields")):
         fields: dict[str, Any] = {}
         for key, info in cls.model_fields.items():
-            part = copy.copy(info)
-            part.default, part.default_factory, part.validate_default = None, None, False
-            fields[key] = (cast(Any, info.annotation) | None, part)
+            # the bounds stay on the value (None is "not given", never checked against them)
+            ann: Any = info.annotation
+            if info.metadata:
+                ann = Annotated[(ann, *info.metadata)]
+            fields[key] = (ann | None, Field(None, description=info.description))
         config = ConfigDict(extra="forbid", allow_inf_nan=False)
         doc = f"Fields of {cls.__name__} to lay over the preset's; any may be left out."
         out.append(create_model(name, __config__=config, __doc__=doc, **fields))
