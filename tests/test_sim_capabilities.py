@@ -65,7 +65,7 @@ def test_backtest_summary_is_the_bundled_file() -> None:
     res = scenario_backtest_summary()
     assert res.to_dict() == load_summary()
     assert res["draws"] == 2000 and res["seed"] == 20260421
-    assert len(res.rows()) == res["leave_one_episode_out"]["scores"]["cases"]
+    assert len(res.rows()) == res["leave_one_episode_out"]["cases"] == res["in_sample"]["cases"]
 
 
 def test_floor_band_override_is_the_command(store: Path, cli: Any) -> None:
@@ -75,9 +75,14 @@ def test_floor_band_override_is_the_command(store: Path, cli: Any) -> None:
     assert res["model"]["sigma"] == 0.5
     plain = cm.floor_band(preset="mp-ndpr")
     assert plain["model"]["sigma"] != 0.5
-    # a wider price spread makes the floor dearer in every cell of the band
-    for wide, narrow in zip(res.rows(), plain.rows(), strict=True):
-        assert wide["floor_nominal_usd"] > narrow["floor_nominal_usd"]
+    # the same cells (long-run price x volume), other costs: only sigma changed
+    assert [(r["long_run_usd_per_kg"], r["volume"]) for r in res.rows()] == [
+        (r["long_run_usd_per_kg"], r["volume"]) for r in plain.rows()
+    ]
+    assert res.rows() != plain.rows()
+    assert {k: v for k, v in res["model"].items() if k != "sigma"} == {
+        k: v for k, v in plain["model"].items() if k != "sigma"
+    }
     with pytest.raises(InputError) as err:
         cm.floor_band(preset="mp-ndpr", sigma=-1)
     assert err.value.field == "sigma"
