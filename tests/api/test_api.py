@@ -498,8 +498,16 @@ def test_scenario_names_never_reach_the_file_system(client: TestClient) -> None:
         ({"preset": "mp-ndpr", "seed": -1}, "seed"),
         ({"preset": "mp-ndpr", "bogus": 1}, "bogus"),
         ({"preset": "no-such-preset"}, None),
-        ({"model_kind": "gbm"}, "model_kind"),
-        ({"contract": {"floor": 110, "term_years": 10, "volume_tpy": [1]}}, "price_model"),
+        # without a preset, the contract and the model's spot and sigma are required
+        ({"model_kind": "gbm"}, "contract.floor"),
+        ({"contract": {"floor": 110, "term_years": 10, "volume_tpy": [1]}}, "price_model.spot"),
+        ({"preset": "mp-ndpr", "contract": {"bogus": 1}}, "contract.bogus"),
+        ({"preset": "mp-ndpr", "price_model": {"sigma": -0.1}}, "price_model.sigma"),
+        # a field laid over the preset is checked with the preset's others: gbm takes no kappa
+        (
+            {"preset": "mp-ndpr", "model_kind": "gbm", "price_model": {"kappa": 1}},
+            "price_model.kappa",
+        ),
         (
             {
                 "contract": {"floor": -5, "term_years": 10, "volume_tpy": [1]},

@@ -24,13 +24,25 @@ from critmin.api.model_base import (
     Text,
     Verification,
 )
+from critmin.capabilities.floor import override_models
+from critmin.capabilities.pipeline import cohort_row_model
+from critmin.capabilities.scenario import SCENARIO_DRAWS
+from critmin.capabilities.stockpile import (
+    CAP_DAYS,
+    FINANCING_RATE,
+    FRONTIER_MAX_USD,
+    FRONTIER_STEP_USD,
+    LOSS_RATE,
+    MAX_CAP_DAYS,
+    PROBABILITY,
+    STORAGE_RATE,
+)
 from critmin.columns import MAX_LIST
 from critmin.defaults import BUDGET_USD, DRAWS, FLOOR_PATHS, SEED
-from critmin.optimize.inputs import MAX_CAP_DAYS
 from critmin.schema import MAX_AMOUNT
-from critmin.sim.disruption import DEFAULT_DRAWS, DEFAULT_SEED
-from critmin.sim.floor import FloorContract, PriceModel
-from critmin.sim.pipeline_cohort import CohortRow
+
+ContractFields, PriceModelFields = override_models()
+CohortRow = cohort_row_model()
 
 # -- ledger (Q4) ---------------------------------------------------------------------------------
 
@@ -156,15 +168,21 @@ class FloorRequest(Request):
     """A price-floor contract and price model to simulate (``critmin floor``).
 
     Give a ``preset`` (its contract and default model), or a ``contract`` and a
-    ``price_model``; with both, the contract or model given replaces the preset's.
+    ``price_model``. With a preset, the fields given in ``contract`` and ``price_model`` are
+    laid over the preset's one by one (``{"preset": "mp-ndpr", "price_model": {"sigma":
+    0.5}}`` is ``critmin floor --preset mp-ndpr --vol 0.5`` and ``cm.floor(preset="mp-ndpr",
+    sigma=0.5)``); ``"jumps": null`` removes the preset's jumps.
     """
 
     preset: Slug | None = Field(None, examples=["mp-ndpr"])
     model_kind: Literal["gbm", "ou"] | None = Field(
-        None, description="Which of the preset's models (default: its default_model)."
+        None,
+        description="gbm or ou: which of the preset's models (default: its default_model), "
+        "or the kind of the model given (default: price_model.kind, else ou when kappa or "
+        "theta_level is given, else gbm).",
     )
-    contract: FloorContract | None = None
-    price_model: PriceModel | None = None
+    contract: ContractFields | None = None  # type: ignore[valid-type]
+    price_model: PriceModelFields | None = None  # type: ignore[valid-type]
     paths: Annotated[int, Field(ge=1, le=MAX_FLOOR_PATHS)] = FLOOR_PATHS
     seed: Seed = SEED
 
@@ -207,8 +225,8 @@ class ScenarioInfo(Out):
 
 
 class ScenarioRunRequest(Request):
-    draws: Annotated[int, Field(ge=1, le=MAX_SCENARIO_DRAWS)] = DEFAULT_DRAWS
-    seed: Seed = DEFAULT_SEED
+    draws: Annotated[int, Field(ge=1, le=MAX_SCENARIO_DRAWS)] = SCENARIO_DRAWS
+    seed: Seed = SEED
 
 
 class ScenarioResult(Out):
@@ -229,11 +247,11 @@ Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 class StockpileEconomics(Request):
     """The planner's economic parameters (``critmin stockpile plan --probability ...``)."""
 
-    probability: Rate = 0.05
-    financing_rate: Rate = 0.0503
-    storage_rate: Rate = 0.01
-    loss_rate: Rate = 0.0
-    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = 365.0
+    probability: Rate = PROBABILITY
+    financing_rate: Rate = FINANCING_RATE
+    storage_rate: Rate = STORAGE_RATE
+    loss_rate: Rate = LOSS_RATE
+    cap_days: Annotated[float, Field(gt=0, le=MAX_CAP_DAYS, allow_inf_nan=False)] = CAP_DAYS
     minerals: Annotated[list[Slug], Field(min_length=1, max_length=60)] | None = None
     draws: Annotated[int, Field(ge=1, le=MAX_STOCKPILE_DRAWS)] = DRAWS
     seed: Seed | None = None
@@ -255,8 +273,8 @@ class StockpileDaysRequest(StockpileEconomics):
 class StockpileFrontierRequest(StockpileEconomics):
     """The efficient frontier (``critmin stockpile frontier``)."""
 
-    max_budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 20e9
-    step_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = 1e9
+    max_budget_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = FRONTIER_MAX_USD
+    step_usd: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)] = FRONTIER_STEP_USD
 
 
 class Allocation(Out):
@@ -305,7 +323,7 @@ class PipelineBacktestRequest(Request):
     leave_one_out: bool = Field(
         False, description="Also predict each project with k fitted on the others (slow)."
     )
-    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=60)] | None = None
+    cohort: Annotated[list[CohortRow], Field(min_length=1, max_length=60)] | None = None  # type: ignore[valid-type]
 
 
 class PipelineBacktestResult(Out):

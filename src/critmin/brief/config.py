@@ -72,31 +72,32 @@ def check_config(cfg: BriefConfig, db: Path | str | None = None) -> None:
     scenario. A name that does not is one InputError naming the option; the briefing is not
     written with a section that "could not be computed" because of a typing error (sections
     that lack data for a mineral that does exist still say so in the briefing)."""
+    from critmin.capabilities import inputs as arg
+    from critmin.capabilities.floor import preset_names
+    from critmin.capabilities.scenario import bundled_names
     from critmin.errors import CritminError, InputError
-    from critmin.queries import resolve_mineral
-    from critmin.sim.disruption import bundled_names
-    from critmin.sim.floor import list_presets
-    from critmin.store import read_table
 
     for option in ("map_minerals", "control_minerals"):
         for i, name in enumerate(getattr(cfg, option)):
             try:
-                resolve_mineral(name, db)
+                arg.mineral(name, db, f"{option}.{i}")
             except CritminError:
                 raise InputError(
                     "unknown mineral; `critmin minerals` lists them",
                     field=f"{option}.{i}",
                     value=name,
                 ) from None
-    from critmin.vocab import resolve_country
-
     for i, name in enumerate(cfg.countries):
-        resolve_country(name, f"countries.{i}", db)
-    if cfg.control_host not in set(read_table("countries", db)["iso3"].to_list()):
+        arg.country(name, f"countries.{i}", db)
+    try:
+        known_host = arg.country(cfg.control_host, "control_host", db) == cfg.control_host
+    except CritminError:
+        known_host = False
+    if not known_host:
         raise InputError("unknown country code", field="control_host", value=cfg.control_host)
-    if cfg.floor_preset not in list_presets():
+    if cfg.floor_preset not in preset_names():
         raise InputError(
-            f"unknown preset; choose one of {', '.join(list_presets())}",
+            f"unknown preset; choose one of {', '.join(preset_names())}",
             field="floor_preset",
             value=cfg.floor_preset,
         )

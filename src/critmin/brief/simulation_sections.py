@@ -10,16 +10,18 @@ from critmin.brief.config import BriefConfig
 from critmin.brief.section import Section, Table, cite, esc, name, pct, see_table, usd
 
 
+def _floor_ids(spec: dict[str, Any]) -> list[str]:
+    return [src.get("source_id") or f"{spec['name']}-{i}" for i, src in enumerate(spec["sources"])]
+
+
 def floor_section(cfg: BriefConfig) -> Section:
     """4. What a price floor costs: the preset's Monte Carlo beside its closed form."""
-    from critmin.sim.floor import analytic_cost, load_preset, simulate_floor
+    from critmin.capabilities.floor import floor, floor_closed_form, floor_preset
 
     s = Section("floor", "4. What a price floor costs")
-    spec = load_preset(cfg.floor_preset)
-    model = spec.model()
-    res = simulate_floor(spec.contract, model, paths=cfg.floor_paths, seed=cfg.seed)
-    d = res.to_dict()
-    c = spec.contract
+    spec = floor_preset(name=cfg.floor_preset).to_dict()
+    d = floor(preset=cfg.floor_preset, paths=cfg.floor_paths, seed=cfg.seed).to_dict()
+    c, model = d["contract"], d["model"]
     s.facts.update(
         floor_expected_cost_usd=d["expected_cost_usd"],
         floor_pv_cost_usd=d["pv_cost_usd"],
@@ -27,12 +29,13 @@ def floor_section(cfg: BriefConfig) -> Section:
         floor_prob_any_payout=d["prob_any_payout"],
         floor_analytic_usd=d["analytic_expected_cost_usd"],
     )
-    floor_ids = [src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources)]
+    floor_ids = _floor_ids(spec)
+    unit = f"{c['currency']}/{c['unit']}"
     s.finding.append(
         esc(
-            f"{spec.title}: a floor of {c.floor:g} {c.currency}/{c.unit} for "
-            f"{c.term_years:g} years. Starting from {model.spot:g} {c.currency}/{c.unit}, the "
-            f"{model.kind.upper()} price model "
+            f"{spec['title']}: a floor of {c['floor']:g} {unit} for "
+            f"{c['term_years']:g} years. Starting from {model['spot']:g} {unit}, the "
+            f"{model['kind'].upper()} price model "
             f"gives an expected cost of {usd(d['expected_cost_usd'])} "
             f"({usd(d['pv_cost_usd'])} discounted), with a 1-in-20 outcome of {usd(d['p95_usd'])}; "
             f"{d['expected_payout_settlements']:.1f} of {d['steps']} settlements pay on average."
@@ -49,15 +52,15 @@ def floor_section(cfg: BriefConfig) -> Section:
             )
             + cite(floor_ids)
         )
-    other = "gbm" if model.kind == "ou" else "ou"
-    if other in {m.kind for m in spec.models}:
-        alt, _ = analytic_cost(c, spec.model(other))
+    other = "gbm" if model["kind"] == "ou" else "ou"
+    if other in {m["kind"] for m in spec["models"]}:
+        alt = floor_closed_form(preset=cfg.floor_preset, model=other)["nominal_usd"]
         if alt is not None:
-            s.facts["floor_other_model_analytic_usd"] = alt.nominal
+            s.facts["floor_other_model_analytic_usd"] = alt
             s.finding.append(
                 esc(
                     f"Model risk: without mean reversion ({other.upper()}, same volatility) the "
-                    f"expected cost is {usd(alt.nominal)} (closed form)."
+                    f"expected cost is {usd(alt)} (closed form)."
                 )
                 + cite(floor_ids)
             )
@@ -86,27 +89,28 @@ def floor_section(cfg: BriefConfig) -> Section:
         )
         | {"sources": floor_ids}
     )
-    if spec.band is not None:
+    if spec.get("band") is not None:
         _band_table(s, spec, cfg.seed)
-    s.notes.extend(esc(a) for a in spec.assumptions)
+    s.notes.extend(esc(a) for a in spec["assumptions"])
     s.extra_sources.extend(
         {
-            "source_id": src.source_id or f"{spec.name}-{i}",
-            "publisher": src.publisher,
-            "title": src.title,
-            "url": src.url,
-            "published": src.published,
+            "source_id": sid,
+            "publisher": src["publisher"],
+            "title": src["title"],
+            "url": src["url"],
+            "published": src["published"],
         }
-        for i, src in enumerate(spec.sources)
+        for sid, src in zip(floor_ids, spec["sources"], strict=True)
     )
     return s
 
 
-def _band_table(s: Section, spec: Any, seed: int) -> None:
-    """The band (critmin.sim.floor_band): the same numbers as `critmin floor --band --json`."""
-    from critmin.sim.floor_band import floor_band
+def _band_table(s: Section, spec: dict[str, Any], seed: int) -> None:
+    """The band (critmin.capabilities.floor.floor_band): the same numbers as `critmin floor
+    --band --json`."""
+    from critmin.capabilities.floor import floor_band
 
-    band = floor_band(spec, seed=seed)
+    band = floor_band(preset=spec["name"], seed=seed).to_dict()
     s.facts["floor_band"] = band
     li = band["liabilities"]
     cell = band["default_cell"]
@@ -121,7 +125,7 @@ def _band_table(s: Section, spec: Any, seed: int) -> None:
             f"{usd(li['upside_share_received']['nominal_usd'])}; the band below spans the "
             "long-run price and the volume."
         )
-        + cite(src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources))
+        + cite(_floor_ids(spec))
     )
     s.tables.append(
         Table(
@@ -145,7 +149,7 @@ def _band_table(s: Section, spec: Any, seed: int) -> None:
                 }
                 for r in band["rows"]
             ],
-            cite=[src.source_id or f"{spec.name}-{i}" for i, src in enumerate(spec.sources)],
+            cite=_floor_ids(spec),
         )
     )
     for g in li["guarantees_max"]:
@@ -248,13 +252,13 @@ def _case_words(case_id: str) -> str:
 
 
 def disruption_section(cfg: BriefConfig) -> Section:
-    """5. What a cutoff does (critmin.sim.disruption) and what a stockpile buys
-    (critmin.optimize.stockpile)."""
-    from critmin.optimize.stockpile import plan
-    from critmin.sim.disruption import run_scenario
+    """5. What a cutoff does (critmin.capabilities.scenario) and what a stockpile buys
+    (critmin.capabilities.stockpile)."""
+    from critmin.capabilities.scenario import scenario_run
+    from critmin.capabilities.stockpile import stockpile_frontier, stockpile_plan
 
     s = Section("disruption", "5. What a cutoff does and what a stockpile buys")
-    sc = run_scenario(cfg.scenario, cfg.scenario_draws, cfg.seed)
+    sc = scenario_run(name=cfg.scenario, draws=cfg.scenario_draws, seed=cfg.seed).to_dict()
     s.extra_sources.extend(
         {
             "source_id": src.get("source_id") or f"{sc['scenario']}-{i}",
@@ -337,10 +341,9 @@ def disruption_section(cfg: BriefConfig) -> Section:
             "cover come from the same engine (critmin scenario run labels it the same way)."
         )
     )
-    from critmin.optimize.stockpile import frontier
-
-    st = plan(cfg.stockpile_budget_usd, None, None, cfg.stockpile_draws, cfg.seed)
-    fr = frontier(20e9, 1e9, None, None, cfg.stockpile_draws, cfg.seed)
+    draws = cfg.stockpile_draws
+    st = stockpile_plan(budget=cfg.stockpile_budget_usd, draws=draws, seed=cfg.seed).to_dict()
+    fr = stockpile_frontier(draws=draws, seed=cfg.seed).to_dict()
     s.facts.update(
         stockpile_spent_usd=st["spent_usd"],
         stockpile_budget_usd=st["budget_usd"],

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
 from critmin.defaults import DRAWS, SEED
 from critmin.results import Result
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 COHORT_YEARS = 10
 COHORT_SEED = 0  # the pipeline backtest's published seed (docs/pipeline.md)
@@ -149,7 +152,7 @@ def _cohort(cohort: str | Path | Sequence[Any] | None) -> Any:
         return load_cohort(cohort)
     from pydantic import ValidationError
 
-    from critmin.errors import InputError
+    from critmin.errors import InputError, from_validation
 
     rows = []
     for i, r in enumerate(cohort):
@@ -161,10 +164,9 @@ def _cohort(cohort: str | Path | Sequence[Any] | None) -> Any:
         try:
             rows.append(CohortRow.model_validate(dict(r)))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            field = f"cohort[{i}].{where}"
-            raise InputError(err["msg"], field=field, value=err.get("input")) from None
+            raise from_validation(
+                exc, dict(r), prefix_field=f"cohort[{i}]", model=CohortRow
+            ) from None
     if not rows:
         raise InputError("give at least one row", field="cohort")
     return check_rows(rows)
@@ -205,3 +207,11 @@ def pipeline_cohort(*, cohort: str | Path | None = None) -> ProjectRows:
     rows = [r.model_dump(mode="json") for r in _cohort(cohort)]
     req = {"cohort": None if cohort is None else str(cohort)}
     return ProjectRows.of("pipeline_cohort", req, rows)
+
+
+def cohort_row_model() -> type[BaseModel]:
+    """The pydantic model of one cohort row (the cohort CSV's columns), for the HTTP API's
+    ``pipeline/backtest`` request."""
+    from critmin.sim.pipeline_cohort import CohortRow
+
+    return CohortRow

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
 
 from critmin.cli.output import print_json, print_table
 from critmin.defaults import FLOOR_PATHS, SEED
 
-if TYPE_CHECKING:
-    from critmin.sim.floor import FloorContract, FloorResult, PriceModel
+T = TypeVar("T")
 
 # contract / model field -> the option that sets it (errors name the option the user typed)
 _OPTION = {
@@ -40,35 +40,25 @@ def _floats(text: str, option: str) -> list[float]:
         raise InputError("expected numbers separated by commas", field=option, value=text) from None
 
 
-def _jumps(text: str) -> dict[str, float] | None:
+def _jumps(text: str) -> list[float] | bool:
     from critmin.errors import InputError
 
     if text.strip().lower() in {"none", "off", "0"}:
-        return None
+        return False
     vals = _floats(text, "--jumps")
     if len(vals) != 3:
         reason = "give LAMBDA,MEAN,SD (jumps a year, log-jump mean and sd)"
         raise InputError(reason, field="--jumps", value=text)
-    return {"intensity": vals[0], "mean": vals[1], "sd": vals[2]}
+    return vals
 
 
-def _build(
-    preset: str | None,
-    definition: str | None,
-    contract_set: dict[str, Any],
-    model_kind: str | None,
-    model_set: dict[str, Any],
-) -> tuple[str, FloorContract, PriceModel]:
-    """Contract and model from a preset or YAML file, with the options laid over them
-    (critmin.capabilities.floor.build, the Python API's builder); an error names the option.
-
-    ``model_set`` entries that are None are not set; a ``jumps`` entry of None removes jumps.
-    """
-    from critmin.capabilities.floor import build
+def _named(fn: Callable[..., T], **kw: Any) -> T:
+    """``fn(**kw)`` (a floor capability) with an error on a contract or model field renamed
+    to the option that sets it."""
     from critmin.errors import InputError
 
     try:
-        return build(preset, definition, contract_set, model_kind, model_set, "--definition")
+        return fn(definition_field="--definition", **kw)
     except InputError as exc:
         head = (exc.field or "").split(".")[0]
         if head not in _OPTION:
@@ -77,69 +67,83 @@ def _build(
         raise InputError(reason, field=_OPTION[head], value=exc.value) from None
 
 
-def _print_summary(title: str, res: FloorResult) -> None:
+def _print_summary(title: str, d: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
     from critmin.cli.output import printable
 
-    c, m, an = res.contract, res.model, res.analytic
-    vol = ", ".join(f"{v:,.0f}" for v in c.volume_tpy)
-    params = f"mu {m.mu:g}" if m.kind == "gbm" else f"kappa {m.kappa:g}, theta {m.theta_level:g}"
-    j = m.jumps
-    jumps = "" if j is None else f", jumps {j.intensity:g}/yr N({j.mean:g}, {j.sd:g}^2)"
+    c, m = d["contract"], d["model"]
+    vol = ", ".join(f"{v:,.0f}" for v in c["volume_tpy"])
+    if m["kind"] == "gbm":
+        params = f"mu {m['mu']:g}"
+    else:
+        params = f"kappa {m['kappa']:g}, theta {m['theta_level']:g}"
+    j = m["jumps"]
+    jumps = "" if j is None else f", jumps {j['intensity']:g}/yr N({j['mean']:g}, {j['sd']:g}^2)"
+    cap = c["annual_cap_usd"]
     out = Console()
     out.print(f"[bold]{escape(printable(title))}[/bold]")
     out.print(
-        f"floor {c.floor:g} {c.currency}/{c.unit} for {c.term_years:g} years, {c.settlement}; "
-        f"volume {vol} t/yr; discount {c.discount_rate:.2%}"
-        + ("" if c.annual_cap_usd is None else f"; annual cap ${c.annual_cap_usd:,.0f}"),
+        f"floor {c['floor']:g} {c['currency']}/{c['unit']} for {c['term_years']:g} years, "
+        f"{c['settlement']}; volume {vol} t/yr; discount {c['discount_rate']:.2%}"
+        + ("" if cap is None else f"; annual cap ${cap:,.0f}"),
         markup=False,
     )
-    out.print(f"model {m.kind}: spot {m.spot:g}, sigma {m.sigma:g}, {params}{jumps}", markup=False)
+    out.print(
+        f"model {m['kind']}: spot {m['spot']:g}, sigma {m['sigma']:g}, {params}{jumps}",
+        markup=False,
+    )
 
     def b(x: float | None) -> str:
         if x is None:
             return "n/a"
         return f"${x / 1e9:,.3f}B" if abs(x) >= 1e9 else f"${x / 1e6:,.2f}M"
 
-    q, pq = res.quantiles_usd, res.pv_quantiles_usd
     cols = ["", "Monte Carlo", "+/- 1 s.e.", "closed form"]
     rows = [
         [
             "expected cost (nominal)",
-            b(res.expected_cost_usd),
-            b(res.stderr_usd),
-            b(an.nominal if an else None),
+            b(d["expected_cost_usd"]),
+            b(d["stderr_usd"]),
+            b(d["analytic_expected_cost_usd"]),
         ],
-        ["expected cost (PV)", b(res.pv_cost_usd), b(res.pv_stderr_usd), b(an.pv if an else None)],
-        ["p50 / p95 / p99 (nominal)", f"{b(q['p50'])} / {b(q['p95'])} / {b(q['p99'])}"],
-        ["p50 / p95 / p99 (PV)", f"{b(pq['p50'])} / {b(pq['p95'])} / {b(pq['p99'])}"],
-        ["probability of any payout", f"{res.prob_any_payout:.2%}"],
+        [
+            "expected cost (PV)",
+            b(d["pv_cost_usd"]),
+            b(d["pv_stderr_usd"]),
+            b(d["analytic_pv_cost_usd"]),
+        ],
+        ["p50 / p95 / p99 (nominal)", f"{b(d['p50_usd'])} / {b(d['p95_usd'])} / {b(d['p99_usd'])}"],
+        [
+            "p50 / p95 / p99 (PV)",
+            f"{b(d['pv_p50_usd'])} / {b(d['pv_p95_usd'])} / {b(d['pv_p99_usd'])}",
+        ],
+        ["probability of any payout", f"{d['prob_any_payout']:.2%}"],
         [
             "expected paying settlements / years",
-            f"{res.expected_payout_settlements:.1f} / {res.expected_payout_years:.1f}",
+            f"{d['expected_payout_settlements']:.1f} / {d['expected_payout_years']:.1f}",
         ],
     ]
     print_table([dict(zip(cols, r, strict=False)) for r in rows], cols, title="cost to the payer")
-    if res.analytic_note:
-        out.print(f"closed form: {res.analytic_note}", markup=False)
+    if d["analytic_note"]:
+        out.print(f"closed form: {d['analytic_note']}", markup=False)
     cols = ["year", "expected payout", "PV", "closed form"]
     yearly = [
         dict(
             zip(
                 cols,
-                [y + 1, b(v), b(res.yearly_pv_usd[y]), b(an.yearly_nominal[y] if an else None)],
+                [y["year"], b(y["expected_payout_usd"]), b(y["pv_usd"]), b(y["analytic_usd"])],
                 strict=True,
             )
         )
-        for y, v in enumerate(res.yearly_expected_usd)
+        for y in d["yearly"]
     ]
     print_table(yearly, cols, title="by contract year")
-    z = res.z_score()
+    z = d["mc_minus_analytic_in_stderr"]
     out.print(
-        f"{res.paths:,} paths x {res.steps} steps, seed {res.seed}, {res.runtime_s:.2f} s"
-        f" ({res.path_steps_per_s / 1e6:,.0f}M path-steps/s); quantiles {res.quantile_method}"
+        f"{d['paths']:,} paths x {d['steps']} steps, seed {d['seed']}, {d['runtime_s']:.2f} s"
+        f" ({d['path_steps_per_s'] / 1e6:,.0f}M path-steps/s); quantiles {d['quantile_method']}"
         + ("" if z is None else f"; Monte Carlo - closed form = {z:+.2f} s.e.")
     )
 
@@ -182,34 +186,55 @@ def floor_cmd(
     ),
 ) -> None:
     """Cost of a price floor: expected, discounted, quantiles; closed form beside Monte Carlo."""
+    from critmin.capabilities.floor import floor_band, floor_setup, run_floor
     from critmin.errors import InputError
-    from critmin.sim.floor import PERIODS, simulate_floor
 
     if preset is not None and definition is not None:
         raise InputError("give --preset or --definition, not both", field="--preset")
     for opt, val, low in (("--paths", paths, 1), ("--seed", seed, 0), ("--workers", workers, 1)):
         if val < low:
             raise InputError(f"must be an integer >= {low}", field=opt, value=val)
-    contract_set = {
-        "floor": floor,
-        "term_years": years,
-        "volume_tpy": None if volume is None else _floats(volume, "--volume"),
-        "settlement": settlement,
-        "discount_rate": rate,
-        "annual_cap_usd": cap,
-    }
-    model_set: dict[str, Any] = {"spot": spot, "sigma": vol, "mu": mu, "kappa": kappa}
-    model_set["theta_level"] = theta
-    if jumps is not None:
-        model_set["jumps"] = _jumps(jumps)
     if model is not None and model not in {"gbm", "ou"}:
         raise InputError("choose gbm or ou", field="--model", value=model)
-    title, contract, price_model = _build(preset, definition, contract_set, model, model_set)
+    model_opts = {"spot": spot, "sigma": vol, "mu": mu, "kappa": kappa, "theta_level": theta}
+    setup = _named(
+        floor_setup,
+        preset=preset,
+        definition=definition,
+        floor=floor,
+        term_years=years,
+        volume_tpy=None if volume is None else _floats(volume, "--volume"),
+        settlement=settlement,
+        discount_rate=rate,
+        annual_cap_usd=cap,
+        model=model,
+        jumps=None if jumps is None else _jumps(jumps),
+        paths=paths,
+        seed=seed,
+        workers=workers,
+        **model_opts,
+    )
+
+    def show_band() -> None:
+        if preset is None and definition is None:
+            raise InputError("the band needs --preset or --definition", field="--band")
+        out = _named(
+            floor_band,
+            preset=preset,
+            definition=definition,
+            model=model,
+            jumps=None if jumps is None else _jumps(jumps),
+            **model_opts,
+        )
+        if as_json:
+            print_json(out.to_dict())
+        else:
+            print_band(out.to_dict())
+
     if band:
-        _band(preset, definition, price_model, model_set, as_json)
+        show_band()
         return
-    steps = round(contract.term_years * PERIODS[contract.settlement])
-    if sys.stderr.isatty() and paths * steps >= LONG_RUN_PATH_STEPS:
+    if sys.stderr.isatty() and setup.paths * setup.steps >= LONG_RUN_PATH_STEPS:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -220,55 +245,15 @@ def floor_cmd(
             def tick(done: int, _total: int) -> None:
                 bar.update(task, completed=done)
 
-            res = simulate_floor(
-                contract, price_model, paths=paths, seed=seed, workers=workers, progress=tick
-            )
+            res = run_floor(setup, progress=tick)
     else:
-        res = simulate_floor(contract, price_model, paths=paths, seed=seed, workers=workers)
+        res = run_floor(setup)
     if as_json:
         print_json(res.to_dict())
         return
-    _print_summary(title, res)
-    if band is None and (preset is not None or definition is not None):
-        spec = _spec(preset, definition)
-        if spec.band is not None and price_model.kind == "ou":
-            _band(preset, definition, price_model, model_set, as_json)
-
-
-def _spec(preset: str | None, definition: str | None) -> Any:
-    from critmin.sim.floor import load_definition, load_preset
-
-    if definition is not None:
-        return load_definition(definition, "--definition")
-    return load_preset(preset or "")
-
-
-def _band(
-    preset: str | None,
-    definition: str | None,
-    price_model: PriceModel,
-    model_set: dict[str, Any],
-    as_json: bool,
-) -> None:
-    """Print the band table: the preset's (or --definition's) band with the model options."""
-    from critmin.errors import InputError
-    from critmin.sim.floor_band import floor_band
-
-    if preset is None and definition is None:
-        raise InputError("the band needs --preset or --definition", field="--band")
-    spec = _spec(preset, definition)
-    given = {k: v for k, v in model_set.items() if v is not None and k != "jumps"}
-    try:
-        out = floor_band(spec, model=price_model if given else None, spot=given.get("spot"))
-    except InputError as exc:
-        head = (exc.field or "").split(".")[0]
-        if head not in _OPTION:
-            raise
-        raise InputError(exc.message, field=_OPTION[head], value=exc.value) from None
-    if as_json:
-        print_json(out)
-        return
-    print_band(out)
+    _print_summary(setup.title, res.to_dict())
+    if band is None and setup.has_band and setup.model.kind == "ou":
+        show_band()
 
 
 def _b(x: float) -> str:

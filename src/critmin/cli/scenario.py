@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from critmin.cli.output import print_json, print_table
-from critmin.defaults import DRAWS
+from critmin.defaults import DRAWS, SEED
 
 app = typer.Typer(
     help="Export-disruption scenarios: shortfall, price spike, days of stockpile cover.",
@@ -19,9 +19,9 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 @app.command("list")
 def list_cmd(as_json: bool = JSON) -> None:
     """The bundled scenarios."""
-    from critmin.sim.disruption import list_scenarios
+    from critmin.capabilities.scenario import scenario_list
 
-    rows = list_scenarios()
+    rows = scenario_list().to_dict()
     if as_json:
         print_json(rows)
         return
@@ -38,10 +38,9 @@ def show_cmd(
     as_json: bool = JSON,
 ) -> None:
     """A scenario's full definition: parameters, inputs, sources and assumptions."""
-    from critmin.sim.disruption import load_scenario
+    from critmin.capabilities.scenario import scenario_definition
 
-    sc = load_scenario(name)
-    data = sc.model_dump(mode="json", exclude_none=True)
+    data = scenario_definition(name=name).to_dict()
     if as_json:
         print_json(data)
         return
@@ -58,9 +57,9 @@ def run_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Shortfall (t, share of demand), price multiplier and days of cover, per mineral."""
-    from critmin.sim.disruption import DEFAULT_SEED, run_scenario
+    from critmin.capabilities.scenario import scenario_run
 
-    res = run_scenario(name, draws, DEFAULT_SEED if seed is None else seed)
+    res = scenario_run(name=name, draws=draws, seed=SEED if seed is None else seed).to_dict()
     if as_json:
         print_json(res)
         return
@@ -111,10 +110,9 @@ def backtest_cmd(
 ) -> None:
     """Structural market model against observed price multipliers (in-sample and
     leave-one-episode-out), with the no-change forecast on the same cases."""
-    from critmin.sim.backtest import DEFAULT_SEED, run_backtest
-    from critmin.sim.rng import check_seed
+    from critmin.capabilities.scenario import BACKTEST_SEED, scenario_backtest
 
-    res = run_backtest(draws, check_seed(DEFAULT_SEED if seed is None else seed))
+    res = scenario_backtest(draws=draws, seed=BACKTEST_SEED if seed is None else seed).to_dict()
     if as_json:
         print_json(res)
         return
@@ -174,11 +172,11 @@ def from_control_cmd(
     as_json: bool = JSON,
 ) -> None:
     """The market model's 12-month forecast for a register control, with its backtest."""
-    from critmin.sim.backtest import DEFAULT_SEED
-    from critmin.sim.forecast import from_control
-    from critmin.sim.rng import check_seed
+    from critmin.capabilities.scenario import BACKTEST_SEED, scenario_from_control
 
-    res = from_control(control_id, draws, check_seed(DEFAULT_SEED if seed is None else seed))
+    res = scenario_from_control(
+        control_id=control_id, draws=draws, seed=BACKTEST_SEED if seed is None else seed
+    ).to_dict()
     if as_json:
         print_json(res)
         return

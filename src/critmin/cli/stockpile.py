@@ -10,6 +10,12 @@ from critmin.cli.output import print_json, print_table
 from critmin.cli.params import mineral_callback
 from critmin.defaults import BUDGET_USD
 from critmin.defaults import DRAWS as DEFAULT_DRAWS
+from critmin.defaults import SEED as DEFAULT_SEED
+
+# the planner's defaults (critmin.optimize.inputs), written here for the --help text only: a
+# test holds them equal to the Python API's (critmin.capabilities.stockpile)
+PROBABILITY, FINANCING_RATE, STORAGE_RATE, LOSS_RATE, CAP_DAYS = 0.05, 0.0503, 0.01, 0.0, 365.0
+FRONTIER_MAX_USD, FRONTIER_STEP_USD = 20e9, 1e9
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",
@@ -20,11 +26,11 @@ app = typer.Typer(
 
 DRAWS = typer.Option(DEFAULT_DRAWS, "--draws", help="Monte Carlo draws per mineral.")
 SEED = typer.Option(None, "--seed", help="Seed (default: the fixed default).")
-PROB = typer.Option(0.05, "--probability", help="Annual probability of a disruption [0, 1].")
-FIN = typer.Option(0.0503, "--financing-rate", help="Financing, a year (EXIM CIRR 15 y).")
-STORE = typer.Option(0.01, "--storage-rate", help="Storage, a year (fraction of value).")
-LOSS = typer.Option(0.0, "--loss-rate", help="Loss or obsolescence, a year.")
-CAP = typer.Option(365.0, "--cap-days", help="Cap per mineral, days of US consumption.")
+PROB = typer.Option(PROBABILITY, "--probability", help="Annual probability of a disruption [0, 1].")
+FIN = typer.Option(FINANCING_RATE, "--financing-rate", help="Financing, a year (EXIM CIRR 15 y).")
+STORE = typer.Option(STORAGE_RATE, "--storage-rate", help="Storage, a year (fraction of value).")
+LOSS = typer.Option(LOSS_RATE, "--loss-rate", help="Loss or obsolescence, a year.")
+CAP = typer.Option(CAP_DAYS, "--cap-days", help="Cap per mineral, days of US consumption.")
 MINERALS = typer.Option(
     None,
     "--minerals",
@@ -34,10 +40,14 @@ MINERALS = typer.Option(
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
-def _econ(probability: float, fin: float, storage: float, loss: float, cap: float) -> Any:
-    from critmin.optimize.inputs import Economics
+def _ask(fn: str, minerals: list[str] | None, seed: int | None, **kw: Any) -> dict[str, Any]:
+    """The Python API's answer (critmin.capabilities.stockpile) to a stockpile command."""
+    from critmin.capabilities import stockpile
 
-    return Economics(probability, fin, storage, loss, cap)
+    res = getattr(stockpile, fn)(
+        minerals=_minerals(minerals), seed=DEFAULT_SEED if seed is None else seed, **kw
+    )
+    return res.to_dict()  # type: ignore[no-any-return]
 
 
 def _minerals(items: list[str] | None) -> list[str] | None:
@@ -67,10 +77,19 @@ def plan_cmd(
 ) -> None:
     """Tonnes, dollars and days per mineral that maximise expected damage avoided minus the
     holding cost; the binding minerals and what the last dollar buys."""
-    from critmin.optimize.stockpile import plan
-
-    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    res = plan(budget, econ, _minerals(minerals), draws, seed, lp_check)
+    res = _ask(
+        "stockpile_plan",
+        minerals,
+        seed,
+        budget=budget,
+        draws=draws,
+        probability=probability,
+        financing_rate=financing_rate,
+        storage_rate=storage_rate,
+        loss_rate=loss_rate,
+        cap_days=cap_days,
+        lp_check=lp_check,
+    )
     if as_json:
         print_json(res)
         return
@@ -118,8 +137,8 @@ def plan_cmd(
 
 @app.command("frontier")
 def frontier_cmd(
-    max_budget: float = typer.Option(20e9, "--max-budget", help="Largest budget, USD."),
-    step: float = typer.Option(1e9, "--step", help="Budget step, USD."),
+    max_budget: float = typer.Option(FRONTIER_MAX_USD, "--max-budget", help="Largest budget, USD."),
+    step: float = typer.Option(FRONTIER_STEP_USD, "--step", help="Budget step, USD."),
     minerals: list[str] | None = MINERALS,
     draws: int = DRAWS,
     seed: int | None = SEED,
@@ -131,10 +150,19 @@ def frontier_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Expected damage avoided against budget, with the marginal benefit of a dollar."""
-    from critmin.optimize.stockpile import frontier
-
-    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    res = frontier(max_budget, step, econ, _minerals(minerals), draws, seed)
+    res = _ask(
+        "stockpile_frontier",
+        minerals,
+        seed,
+        max_budget=max_budget,
+        step=step,
+        draws=draws,
+        probability=probability,
+        financing_rate=financing_rate,
+        storage_rate=storage_rate,
+        loss_rate=loss_rate,
+        cap_days=cap_days,
+    )
     if as_json:
         print_json(res)
         return
@@ -166,11 +194,18 @@ def days_cmd(
 ) -> None:
     """Days of net imports per mineral: IEA 90 days, Korea 100 days, one year and the optimal
     plan side by side, with their costs."""
-    from critmin.optimize.days_cover import days_table
-    from critmin.optimize.stockpile import model
-
-    econ = _econ(probability, financing_rate, storage_rate, loss_rate, cap_days)
-    res = days_table(model(budget, econ, _minerals(minerals), draws, seed))
+    res = _ask(
+        "stockpile_days",
+        minerals,
+        seed,
+        budget=budget,
+        draws=draws,
+        probability=probability,
+        financing_rate=financing_rate,
+        storage_rate=storage_rate,
+        loss_rate=loss_rate,
+        cap_days=cap_days,
+    )
     if as_json:
         print_json(res)
         return

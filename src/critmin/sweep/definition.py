@@ -91,9 +91,9 @@ class SweepDefinition(_Strict):
             if isinstance(axis, list) and not axis:
                 raise ValueError(f"axis {name} has no values")
         if self.engine == "pipeline":
-            from critmin.sim.pipeline import MAX_DRAWS as PIPELINE_MAX
+            from critmin.capabilities.sweep import pipeline_max_draws
 
-            if self.draws > PIPELINE_MAX:
+            if self.draws > (PIPELINE_MAX := pipeline_max_draws()):
                 raise ValueError(f"the pipeline engine takes at most {PIPELINE_MAX:,} draws")
         n = math.prod(len(v) for _, v in self.axis_values())
         if n > CELL_CAP:
@@ -107,7 +107,7 @@ class SweepDefinition(_Strict):
             if isinstance(axis, Range):
                 out.append((name, axis.values()))
             elif axis == "bundled":
-                from critmin.sim.disruption import bundled_names
+                from critmin.capabilities.scenario import bundled_names
 
                 out.append((name, list[Any](bundled_names())))
             else:

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 
-from critmin.errors import InputError, from_validation
+from critmin.errors import InputError
 from critmin.sweep.definition import FILE_SELECTORS, SELECTORS, SweepDefinition
 
 Metrics = dict[str, float | None]
@@ -71,7 +70,6 @@ class _Builder:
         self._bases: dict[str, dict[str, Any]] = {}
         self._inputs: dict[str, Any] = {}
         self._projects: dict[str, Any] = {}
-        self._rows: list[dict[str, Any]] | None = None
 
     def _file(self, value: Any) -> Any:
         if isinstance(value, str) and self.d._root is not None:
@@ -109,85 +107,54 @@ class _Builder:
         return {"contract": contract, "model": model}
 
     def _build_floor(self, doc: dict[str, Any], sel: dict[str, Any]) -> Any:
-        from critmin.sim.floor import FloorContract, PriceModel
+        from critmin.capabilities.floor import MODEL_FIELDS, floor_setup
 
         extra = sorted(set(doc) - {"contract", "model"})
         if extra:
             raise InputError("the floor engine takes contract.* and model.*", field=extra[0])
-        out: list[BaseModel] = []
-        for key, cls in (("contract", FloorContract), ("model", PriceModel)):
-            try:
-                out.append(cls.model_validate(doc[key]))
-            except ValidationError as exc:
-                raise from_validation(exc, doc[key], prefix_field=key, model=cls) from None
-        return tuple(out)
+        try:
+            setup = floor_setup(contract=doc["contract"], price_model=doc["model"])
+        except InputError as exc:
+            field = exc.field or ""
+            head = field.split(".")[0]
+            if head in ("contract", "price_model"):
+                where = field.replace("price_model", "model", 1)
+            else:
+                where = f"{'model' if head in {*MODEL_FIELDS, 'kind'} else 'contract'}.{field}"
+            raise InputError(exc.message, field=where, value=exc.value) from None
+        return (setup.contract, setup.model)
 
     # scenario: the scenario's fields
     def _base_scenario(self, sel: dict[str, Any]) -> dict[str, Any]:
-        from critmin.sim.disruption import load_scenario
+        from critmin.capabilities.scenario import scenario_base
 
         if sel["scenario"] is None:
             raise InputError("name a scenario (bundled name or YAML file)", field="base.scenario")
-        return load_scenario(str(sel["scenario"])).model_dump()
-
-    # the Scenario fields the engine alone reads; every other field may change resolve_inputs
-    SIMULATION_ONLY = (
-        "withheld_share",
-        "duration_months",
-        "horizon_months",
-        "leakage",
-        "buffer_months",
-        "ramp_up",
-        "elasticity",
-        "price_cap",
-        "stockpile_release",
-    )
+        return scenario_base(name=str(sel["scenario"]))
 
     def _build_scenario(self, doc: dict[str, Any], sel: dict[str, Any]) -> Any:
-        from critmin.sim.disruption import parse_scenario, resolve_inputs
+        from critmin.capabilities.scenario import scenario_case
 
-        sc = parse_scenario(doc, str(sel["scenario"]))
-        key = sc.model_dump_json(exclude=set(self.SIMULATION_ONLY))
-        if key not in self._inputs:
-            self._inputs[key] = resolve_inputs(sc, self.db)
-        return (sc, self._inputs[key])
+        case = scenario_case(
+            definition=doc, file=str(sel["scenario"]), path=self.db, cache=self._inputs
+        )
+        return (case.scenario, case.inputs)
 
     # pipeline: the stage model's fields
     def _base_pipeline(self, sel: dict[str, Any]) -> dict[str, Any]:
-        from critmin.sim.pipeline import load_stage_model
+        from critmin.capabilities.sweep import pipeline_base
 
-        return load_stage_model(sel["stage_model"]).model_dump()
+        return pipeline_base(stage_model=sel["stage_model"])
 
     def _build_pipeline(self, doc: dict[str, Any], sel: dict[str, Any]) -> Any:
-        from critmin.sim.pipeline import StageModel, load_projects, public_money
+        from critmin.capabilities.sweep import pipeline_register, pipeline_stage_model
 
-        try:
-            model = StageModel.model_validate(doc)
-        except ValidationError as exc:
-            raise from_validation(exc, doc, default="sweep", model=StageModel) from None
+        model = pipeline_stage_model(doc)
         pkey = str(sel["projects"])
         if pkey not in self._projects:
-            projects = load_projects(sel["projects"])
-            rows = self._ledger()
-            public_money(projects, rows)  # unknown ledger ids fail here, in the parent
-            child = {r["supersedes"]: r["id"] for r in rows if r.get("supersedes")}
-            keep = set()
-            for p in projects:  # the rows of the chains the projects link to, no others
-                for i in p.ledger_ids:
-                    keep.add(i)
-                    while i in child:
-                        i = child[i]
-                        keep.add(i)
-            self._projects[pkey] = (projects, [r for r in rows if r["id"] in keep])
+            self._projects[pkey] = pipeline_register(projects=sel["projects"], path=self.db)
         projects, rows = self._projects[pkey]
         return (projects, model, rows)
-
-    def _ledger(self) -> list[dict[str, Any]]:
-        if self._rows is None:
-            from critmin.ledger import ledger
-
-            self._rows = ledger(self.db)
-        return self._rows
 
 
 # -- cells (run in the workers: no store, no I/O) ----------------------------------------------
@@ -247,19 +214,20 @@ def _num(v: Any) -> float | None:
 
 
 def _floor_cell(t: CellTask) -> Metrics:
-    from critmin.sim.floor import simulate_floor
+    from critmin.capabilities.floor import FloorSetup, run_floor
 
     contract, model = t.payload
-    res = simulate_floor(contract, model, paths=t.draws, seed=t.seed).to_dict()
+    setup = FloorSetup(None, None, "sweep cell", contract, model, t.draws, t.seed, 1, False)
+    res = run_floor(setup).to_dict()
     return {k: _num(res[k]) for k in FLOOR_METRICS}
 
 
 def _scenario_cell(t: CellTask) -> Metrics:
-    from critmin.sim.disruption import simulate, summarise
+    from critmin.capabilities.scenario import ScenarioCase, scenario_outcome
 
-    scenario, inputs = t.payload
+    case = ScenarioCase(*t.payload)
     out: Metrics = {}
-    for m in summarise(simulate(scenario, inputs, t.draws, t.seed))["minerals"]:
+    for m in scenario_outcome(case, draws=t.draws, seed=t.seed)["minerals"]:
         if not m["computable"]:
             continue
         for key in SCENARIO_STATS:
@@ -270,10 +238,10 @@ def _scenario_cell(t: CellTask) -> Metrics:
 
 
 def _pipeline_cell(t: CellTask) -> Metrics:
-    from critmin.sim.pipeline import run
+    from critmin.capabilities.sweep import pipeline_outcome
 
     projects, model, rows = t.payload
-    res = run(t.draws, t.seed, projects=projects, model=model, rows=rows)
+    res = pipeline_outcome(projects, model, rows, draws=t.draws, seed=t.seed)
     totals = res["totals"]
     out: Metrics = {
         f"totals.{k}": _num(v) for k, v in totals.items() if k not in ("loss", "common_factor")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -15,9 +15,6 @@ from critmin.api.models import (
 )
 from critmin.api.routes import call
 
-if TYPE_CHECKING:
-    from critmin.sim.floor import FloorDefinition
-
 router = APIRouter(
     prefix="/api/v1/floor",
     tags=["price floor"],
@@ -25,19 +22,16 @@ router = APIRouter(
 )
 
 
-def _preset(name: str) -> FloorDefinition:
-    from critmin.errors import NotFoundError
-    from critmin.sim.floor import list_presets, load_preset
-
-    if name not in list_presets():
-        raise NotFoundError(f"no floor preset {name!r}; presets: {', '.join(list_presets())}")
-    return load_preset(name)
-
-
 def _presets() -> list[dict[str, Any]]:
-    from critmin.sim.floor import list_presets
+    from critmin.capabilities.floor import floor_presets
 
-    return [_preset(name).model_dump(mode="json") for name in list_presets()]
+    return floor_presets().to_dict()  # type: ignore[no-any-return]
+
+
+def _preset(name: str) -> dict[str, Any]:
+    from critmin.capabilities.floor import floor_preset
+
+    return floor_preset(name=name).to_dict()  # type: ignore[no-any-return]
 
 
 @router.get("/presets", response_model=list[FloorPreset], summary="Built-in floor presets")
@@ -54,7 +48,7 @@ def presets() -> Any:
 )
 def preset(name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,79}$")]) -> Any:
     """A preset's contract, price models, calibration notes, assumptions and sources."""
-    return call(lambda: _preset(name).model_dump(mode="json"))
+    return call(_preset, name)
 
 
 @router.get(
@@ -68,38 +62,58 @@ def band(name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,79}$")]) ->
     quarters that pay, p5-p95), the liabilities apart and the mean-reversion range: the same
     JSON as `critmin floor --preset NAME --band --json` (critmin.sim.floor_band)."""
 
-    def run() -> dict[str, Any]:
-        from critmin.sim.floor_band import floor_band
+    return call(_band, name)
 
-        return floor_band(_preset(name))
 
-    return call(run)
+def _band(name: str) -> dict[str, Any]:
+    from critmin.capabilities.floor import floor_band
+
+    _preset(name)  # an unknown name is a 404
+    return floor_band(preset=name).to_dict()  # type: ignore[no-any-return]
+
+
+# a field the floor capability names -> where it sits in the request body
+_MODEL_FIELDS = {"kind", "spot", "sigma", "mu", "kappa", "theta_level", "jumps"}
+_TOP = {"preset", "paths", "seed", "model_kind"}
+
+
+def _where(field: str | None) -> str | None:
+    """The request-body path of a field the capability names (``sigma`` ->
+    ``price_model.sigma``, ``floor`` -> ``contract.floor``)."""
+    if field is None:
+        return None
+    head = field.split(".")[0]
+    if head == "model":
+        return "model_kind"
+    if head in _TOP or head in {"contract", "price_model"}:
+        return field
+    return f"price_model.{field}" if head in _MODEL_FIELDS else f"contract.{field}"
 
 
 def _simulate(req: FloorRequest) -> dict[str, Any]:
+    from critmin.capabilities.floor import floor_setup, run_floor
     from critmin.errors import InputError
-    from critmin.sim.floor import PERIODS, simulate_floor
 
-    contract, model = req.contract, req.price_model
-    if req.preset is not None:
-        spec = _preset(req.preset)
-        contract = contract or spec.contract
-        model = model or spec.model(req.model_kind)
-    elif req.model_kind is not None:
-        raise InputError("model_kind picks a preset's model; give a preset", field="model_kind")
-    if contract is None or model is None:
-        missing = "contract" if contract is None else "price_model"
-        raise InputError("give a preset, or a contract and a price_model", field=missing)
-    steps = round(contract.term_years * PERIODS[contract.settlement])
-    if req.paths * steps > MAX_FLOOR_PATH_STEPS:
-        raise InputError(
-            f"paths x settlement dates must be at most {MAX_FLOOR_PATH_STEPS:,} per request "
-            f"(this contract settles {steps} times: at most {MAX_FLOOR_PATH_STEPS // steps:,} "
-            "paths); run larger studies with `critmin floor`",
-            field="paths",
-            value=req.paths,
+    try:
+        setup = floor_setup(
+            preset=req.preset,
+            model=req.model_kind,
+            contract=None if req.contract is None else req.contract.model_dump(exclude_unset=True),
+            price_model=None
+            if req.price_model is None
+            else req.price_model.model_dump(exclude_unset=True),
+            paths=req.paths,
+            seed=req.seed,
         )
-    return simulate_floor(contract, model, paths=req.paths, seed=req.seed).to_dict()
+        return run_floor(setup, max_path_steps=MAX_FLOOR_PATH_STEPS).to_dict()  # type: ignore[no-any-return]
+    except InputError as exc:
+        where = _where(exc.field)
+        if where == exc.field and where != "paths":
+            raise
+        msg = exc.message
+        if where == "paths":
+            msg += "; run larger studies with `critmin floor`"
+        raise InputError(msg, field=where, value=exc.value) from None
 
 
 @router.post("", response_model=FloorResult, summary="Cost of a price floor")

@@ -18,8 +18,8 @@ router = APIRouter(
 
 def bundled(name: str, field: str) -> str:
     """``name`` when it is a bundled scenario; the HTTP API never reads a file a client names."""
+    from critmin.capabilities.scenario import bundled_names
     from critmin.errors import NotFoundError
-    from critmin.sim.disruption import bundled_names
 
     if name not in bundled_names():
         raise NotFoundError(
@@ -32,22 +32,18 @@ def bundled(name: str, field: str) -> str:
 def scenarios() -> Any:
     """One line per bundled scenario: restricting country, minerals, stage, start, target
     (`critmin scenario list`)."""
-    from critmin.sim.disruption import list_scenarios
+    return call(lambda: _answer("scenario_list"))
 
-    return call(list_scenarios)
+
+def _answer(fn: str, **kw: Any) -> Any:
+    """The Python API's answer (critmin.capabilities.scenario) as ``--json`` prints it."""
+    from critmin.capabilities import scenario
+
+    return getattr(scenario, fn)(**kw).to_dict()
 
 
 def _check(body: dict[str, Any]) -> dict[str, Any]:
-    from critmin.errors import InputError
-    from critmin.queries import minerals
-    from critmin.sim.disruption import parse_scenario
-
-    sc = parse_scenario(body, "request body")
-    known = set(minerals().get_column("mineral_id").to_list())
-    for i, m in enumerate(sc.minerals):
-        if m not in known:
-            raise InputError("unknown mineral id", field=f"minerals.{i}", value=m)
-    return {"valid": True, "name": sc.name, "minerals": sc.minerals}
+    return _answer("scenario_check", definition=body, file="request body")  # type: ignore[no-any-return]
 
 
 @router.post(
@@ -68,17 +64,11 @@ def backtest() -> Any:
     run (scores and per-case table, as every forecast carries it). `critmin scenario backtest
     --json` recomputes it in full (a minute on two cores); the test suite checks that a fresh
     run equals the bundled summary."""
-    from critmin.sim.backtest import load_summary
-
-    return call(load_summary)
+    return call(lambda: _answer("scenario_backtest_summary"))
 
 
 def _show(name: str) -> dict[str, Any]:
-    from critmin.sim.disruption import load_scenario
-
-    data: dict[str, Any] = load_scenario(bundled(name, "name")).model_dump(
-        mode="json", exclude_none=True
-    )
+    data: dict[str, Any] = _answer("scenario_definition", name=bundled(name, "name"))
     return data
 
 
@@ -95,9 +85,7 @@ def show(name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")]) -> 
 
 
 def _run(name: str, draws: int, seed: int) -> dict[str, Any]:
-    from critmin.sim.disruption import run_scenario
-
-    return run_scenario(bundled(name, "name"), draws, seed)
+    return _answer("scenario_run", name=bundled(name, "name"), draws=draws, seed=seed)  # type: ignore[no-any-return]
 
 
 @router.post(

@@ -15,6 +15,7 @@ from critmin.api.models import (
     StockpileRequest,
 )
 from critmin.api.routes import call
+from critmin.defaults import SEED
 
 router = APIRouter(
     prefix="/api/v1/stockpile",
@@ -23,31 +24,35 @@ router = APIRouter(
 )
 
 
-def _econ(req: StockpileEconomics) -> Any:
-    from critmin.optimize.inputs import Economics
+def _ask(fn: str, req: StockpileEconomics, **kw: Any) -> dict[str, Any]:
+    """The Python API's answer (critmin.capabilities.stockpile), the request's economics
+    passed as they are."""
+    from critmin.capabilities import stockpile
 
-    return Economics(
-        req.probability, req.financing_rate, req.storage_rate, req.loss_rate, req.cap_days
+    res = getattr(stockpile, fn)(
+        minerals=req.minerals,
+        draws=req.draws,
+        seed=SEED if req.seed is None else req.seed,
+        probability=req.probability,
+        financing_rate=req.financing_rate,
+        storage_rate=req.storage_rate,
+        loss_rate=req.loss_rate,
+        cap_days=req.cap_days,
+        **kw,
     )
+    return res.to_dict()  # type: ignore[no-any-return]
 
 
 def _plan(req: StockpileRequest) -> dict[str, Any]:
-    from critmin.optimize.stockpile import plan
-
-    return plan(req.budget_usd, _econ(req), req.minerals, req.draws, req.seed, req.lp_check)
+    return _ask("stockpile_plan", req, budget=req.budget_usd, lp_check=req.lp_check)
 
 
 def _frontier(req: StockpileFrontierRequest) -> dict[str, Any]:
-    from critmin.optimize.stockpile import frontier
-
-    return frontier(req.max_budget_usd, req.step_usd, _econ(req), req.minerals, req.draws, req.seed)
+    return _ask("stockpile_frontier", req, max_budget=req.max_budget_usd, step=req.step_usd)
 
 
 def _days(req: StockpileDaysRequest) -> dict[str, Any]:
-    from critmin.optimize.days_cover import days_table
-    from critmin.optimize.stockpile import model
-
-    return days_table(model(req.budget_usd, _econ(req), req.minerals, req.draws, req.seed))
+    return _ask("stockpile_days", req, budget=req.budget_usd)
 
 
 @router.post("/plan", response_model=StockpilePlan, summary="Plan a stockpile budget")
