@@ -82,7 +82,13 @@ def store_check(*, path: StorePath = None) -> StoreCheck:
     """What is wrong with the store file, without changing it (``critmin db check``): it
     exists and opens as DuckDB, was written by critmin with this schema, holds every table
     as a base table with its columns and no view (reported, never run), and its rows pass
-    the non-strict consistency rules. ``ok`` is true when ``problems`` is empty."""
+    the non-strict consistency rules. ``ok`` is true when ``problems`` is empty.
+
+    >>> import critmin as cm
+    >>> res = cm.store_check()
+    >>> res["ok"], res["problems"], res["tables"]["minerals"] == cm.read_table("minerals").height
+    (True, [], True)
+    """
     from critmin.db_check import check_db
 
     return StoreCheck.of("store_check", {"path": _text(path)}, check_db(path))
@@ -93,7 +99,14 @@ def store_export(
 ) -> StoreWrite:
     """Write every table to ``out/<table>.parquet`` (or ``.csv`` in the bundled-file
     format): a new folder, written beside and renamed into place; with ``force`` an
-    existing export folder whose table files are replaced one by one, each atomically."""
+    existing export folder whose table files are replaced one by one, each atomically.
+
+    >>> import critmin as cm, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "export"
+    >>> res = cm.store_export(out=folder, format="csv")
+    >>> pathlib.Path(res["files"][0]).name, (folder / "minerals.csv").is_file()
+    ('sources.csv', True)
+    """
     from critmin.backup import export_db
     from critmin.errors import InputError
 
@@ -108,7 +121,14 @@ def store_export(
 def store_backup(*, out: str | Path, force: bool = False, path: StorePath = None) -> StoreWrite:
     """Copy the whole store to a new DuckDB file ``out`` (a consistent snapshot, read-only
     attach: a writer makes it wait, never copies half a write); ``force`` replaces an
-    existing regular file. Answer: ``out``, ``source`` and the row count per table."""
+    existing regular file. Answer: ``out``, ``source`` and the row count per table.
+
+    >>> import critmin as cm, pathlib, tempfile
+    >>> copy = pathlib.Path(tempfile.mkdtemp()) / "copy.duckdb"
+    >>> res = cm.store_backup(out=copy)
+    >>> res["tables"]["sources"] == cm.read_table("sources").height, copy.is_file()
+    (True, True)
+    """
     from critmin.backup import backup_db
 
     req = {"out": str(out), "force": force, "path": _text(path)}
@@ -119,7 +139,15 @@ def store_restore(*, source: str | Path, path: StorePath = None) -> StoreWrite:
     """Replace the store's tables with those of ``source``: a folder of
     :func:`store_export`, or a file of :func:`store_backup` (all or nothing; refused when it
     would drop or change a ledger row the store holds). Answer: ``restored``, rows per
-    table."""
+    table. A missing folder is an InputError naming ``path``, a file that is not a critmin
+    backup one naming ``file`` (the words of ``critmin db restore``).
+
+    >>> import critmin as cm, pathlib, tempfile
+    >>> copy = pathlib.Path(tempfile.mkdtemp()) / "copy.duckdb"
+    >>> _ = cm.store_backup(out=copy)
+    >>> cm.store_restore(source=copy)["restored"]["sources"] == cm.read_table("sources").height
+    True
+    """
     from critmin.backup import restore_backup, restore_db
 
     src = Path(source)

@@ -161,7 +161,10 @@ def import_usgs(
     """Import USGS Mineral Commodity Summaries tables (world production, reserves, salient
     statistics) into the store, all or nothing. Flags (W, NA, estimated) stay flags."""
     from critmin.capabilities.data import data_import_usgs
+    from critmin.errors import InputError
 
+    if not path.exists():  # named as the command line names it
+        raise InputError("no such file or folder", field="path", value=str(path))
     res = data_import_usgs(source=path)
     if as_json:
         print_json(res.to_dict())
