@@ -221,3 +221,41 @@ def test_an_unknown_sweep_names_the_id(store: Path) -> None:
 def test_docstring_examples(store: Path, module: Any) -> None:
     res = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_a_store_object_goes_where_a_path_goes(store: Path, tmp_path: Path) -> None:
+    import dataclasses
+    import os
+
+    from critmin.store import Store
+
+    s = Store.at()
+    assert s == Store.at(str(store)) == Store(store) and Store.at(s) is s
+    assert os.fspath(s) == str(s) == str(store) and hash(s) == hash(Store(store))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.path = tmp_path  # type: ignore[misc]
+    with pytest.raises(InputError) as err:
+        Store.at("")
+    assert err.value.field == "path"
+    # an engine or a capability typed for a path takes the Store (an os.PathLike) unchanged
+    by_path = cm.concentration(mineral="cobalt", year=2024, path=str(store)).to_dict()
+    assert cm.concentration(mineral="cobalt", year=2024, path=s).to_dict() == by_path  # type: ignore[arg-type]
+    assert cm.store_info(path=s).to_dict() == cm.store_info().to_dict() == s.info()
+    with s.connect() as con:
+        n = con.execute("SELECT count(*) FROM minerals").fetchall()[0][0]
+    assert n == s.read_table("minerals").height == cm.read_table("minerals").height
+    other = Store.at(tmp_path / "other.duckdb")
+    assert cm.store_info(path=other)["db_path"] == str(tmp_path / "other.duckdb")
+
+
+def test_the_stamp_moves_with_every_write(store: Path, tmp_path: Path) -> None:
+    from critmin.store import Store
+
+    s = Store.at()
+    s.ensure()
+    before = s.stamp()
+    assert before[0] is not None and s.stamp() == before  # a read changes nothing
+    cm.store_export(out=tmp_path / "exp", format="csv", path=s)
+    assert s.stamp() == before
+    cm.data_import(table="sources", file=tmp_path / "exp" / "sources.csv", path=s)
+    assert s.stamp() != before

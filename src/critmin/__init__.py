@@ -68,6 +68,7 @@ _API = {
     "pipeline_run": _PIPELINE,
     "pipeline_backtest": _PIPELINE,
     "sweep_run": "critmin.capabilities.sweep",
+    "Store": "critmin.store",
     "store_info": _STORE,
     "store_check": _STORE,
     "store_export": _STORE,

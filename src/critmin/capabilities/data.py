@@ -12,11 +12,14 @@ the first bad cell stops them with its file, line and column) and never touch th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from critmin.capabilities import inputs as arg
-from critmin.capabilities.inputs import StorePath
-from critmin.capabilities.store import _text
+from critmin.capabilities.store import _p, _text
 from critmin.results import Result
+
+if TYPE_CHECKING:
+    from critmin.capabilities.store import StoreArg
 
 STAGES = ("mine", "refine")
 
@@ -78,7 +81,7 @@ class Revisions(Result):
     change_pct)."""
 
 
-def data_import(*, table: str, file: str | Path, path: StorePath = None) -> Imported:
+def data_import(*, table: str, file: str | Path, path: StoreArg = None) -> Imported:
     """Import one CSV in the contract format (docs/data-contract.md) into ``table``: rows
     whose key exists are replaced, all or nothing (the first bad cell stops it, naming file,
     line and column; the store is left as it was). The ledger is append-only: refused.
@@ -92,12 +95,12 @@ def data_import(*, table: str, file: str | Path, path: StorePath = None) -> Impo
     """
     from critmin.store import import_csv
 
-    n = import_csv(table, file, path)
+    n = import_csv(table, file, _p(path))
     req = {"table": table, "file": str(file), "path": _text(path)}
     return Imported.of("data_import", req, {"table": table, "file": str(file), "rows": n})
 
 
-def data_import_usgs(*, source: str | Path, path: StorePath = None) -> Imported:
+def data_import_usgs(*, source: str | Path, path: StoreArg = None) -> Imported:
     """Import a USGS Mineral Commodity Summaries data release (a CSV or a folder of them:
     world production, reserves, salient statistics, trend tables) into the store in one
     transaction. Flags (W withheld, NA, estimated) stay flags; commodities outside the
@@ -119,7 +122,7 @@ def data_import_usgs(*, source: str | Path, path: StorePath = None) -> Imported:
     if not src.exists():
         raise InputError("no such file or folder", field="source", value=str(source))
     result = read_usgs(src)
-    counts = upsert_rows({k: v for k, v in result.rows.items() if v}, path)
+    counts = upsert_rows({k: v for k, v in result.rows.items() if v}, _p(path))
     answer = {
         "path": str(source),
         "rows": counts,
@@ -132,7 +135,7 @@ def data_import_usgs(*, source: str | Path, path: StorePath = None) -> Imported:
 
 
 def data_validate(
-    *, strict: bool = False, folder: str | Path | None = None, path: StorePath = None
+    *, strict: bool = False, folder: str | Path | None = None, path: StoreArg = None
 ) -> Validation:
     """Check every rule of the table contract (DESIGN.md section 3: keys, references, world
     sums within 2 % plus rounding, shares in [0, 1], event chains in order; ``strict`` adds
@@ -145,13 +148,13 @@ def data_validate(
     """
     from critmin.validate import validate, validate_store
 
-    failures = validate(strict, folder) if folder is not None else validate_store(strict, path)
+    failures = validate(strict, folder) if folder is not None else validate_store(strict, _p(path))
     answer = {"strict": strict, "ok": not failures, "failures": [f.as_dict() for f in failures]}
     req = {"strict": strict, "folder": _text(folder), "path": _text(path)}
     return Validation.of("data_validate", req, answer, table=("failures",))
 
 
-def data_coverage(*, path: StorePath = None) -> Coverage:
+def data_coverage(*, path: StoreArg = None) -> Coverage:
     """Per mineral: the production stages and years the store holds (directly or through
     the group it is reported as), whether reserves, US supply, end uses and prices exist,
     and ``missing``: each absent item, never filled (docs/coverage.md).
@@ -163,10 +166,10 @@ def data_coverage(*, path: StorePath = None) -> Coverage:
     """
     from critmin.queries import coverage
 
-    return Coverage.of("data_coverage", {"path": _text(path)}, coverage(path))
+    return Coverage.of("data_coverage", {"path": _text(path)}, coverage(_p(path)))
 
 
-def data_leaders(*, path: StorePath = None) -> Leaders:
+def data_leaders(*, path: StoreArg = None) -> Leaders:
     """critmin's leading producer and its share per mineral beside USGS's own (MCS 2026
     Table 7, 2025): ``pct_of_world`` = the USGS leader's production / the reported world
     total x 100 (USGS's method); ``status`` "agrees" within 0.5 point, else "differs" with a
@@ -179,10 +182,10 @@ def data_leaders(*, path: StorePath = None) -> Leaders:
     """
     from critmin.crosscheck import usgs_leaders
 
-    return Leaders.of("data_leaders", {"path": _text(path)}, usgs_leaders(path))
+    return Leaders.of("data_leaders", {"path": _text(path)}, usgs_leaders(_p(path)))
 
 
-def data_t4(*, file: str | Path | None = None, path: StorePath = None) -> T4:
+def data_t4(*, file: str | Path | None = None, path: StoreArg = None) -> T4:
     """USGS MCS 2026 Table 4 (export controls in force) reconciled with the register: each
     item with its control and that control's status on Table 4's date, or the reason it is
     not held (docs/controls-t4.md). With ``file`` (a Table 4 CSV), first check that every
@@ -201,12 +204,12 @@ def data_t4(*, file: str | Path | None = None, path: StorePath = None) -> T4:
         from critmin.store import read_table
 
         items = read_t4(Path(file))
-        ids = set(read_table("export_controls", path)["control_id"].to_list())
+        ids = set(read_table("export_controls", _p(path))["control_id"].to_list())
         problems = reconcile(items, read_reconciliation(), ids)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise InputError(problems[0] + more, field="file", value=str(file))
-    return T4.of("data_t4", {"file": _text(file), "path": _text(path)}, t4_rows(path))
+    return T4.of("data_t4", {"file": _text(file), "path": _text(path)}, t4_rows(_p(path)))
 
 
 def data_contract(*, table: str | None = None) -> Contract:
@@ -230,7 +233,7 @@ def data_contract(*, table: str | None = None) -> Contract:
 
 
 def data_revisions(
-    *, mineral: str, stage: str = "mine", country: str = "WLD", path: StorePath = None
+    *, mineral: str, stage: str = "mine", country: str = "WLD", path: StoreArg = None
 ) -> Revisions:
     """One production figure (tonnes) across USGS editions: each year of ``country`` (ISO3;
     default the reported world total, WLD) as each edition published it, latest edition
@@ -245,11 +248,11 @@ def data_revisions(
     """
     from critmin.queries import revisions
 
-    m = arg.mineral(mineral, path)
+    m = arg.mineral(mineral, _p(path))
     st = arg.choice(stage, STAGES, "stage")
-    c = arg.country(country, "country", path) or "WLD"
+    c = arg.country(country, "country", _p(path)) or "WLD"
     req = {"mineral": m, "stage": st, "country": c, "path": _text(path)}
-    return Revisions.of("data_revisions", req, revisions(m, st, c, path), table=("years",))
+    return Revisions.of("data_revisions", req, revisions(m, st, c, _p(path)), table=("years",))
 
 
 def bundled_data_version() -> str:

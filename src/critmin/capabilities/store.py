@@ -11,11 +11,17 @@ Each function answers what the command of the same name prints with ``--json``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from critmin.capabilities.inputs import StorePath
 from critmin.results import Result
+
+if TYPE_CHECKING:
+    from critmin.store import Store
+
+    # where the store is: a path, or a critmin.store.Store (an os.PathLike); None: CRITMIN_DB
+    StoreArg: TypeAlias = Path | str | Store | None
 
 FORMATS = ("parquet", "csv")
 
@@ -35,25 +41,25 @@ class StoreWrite(Result):
     (export), or none."""
 
 
-def store_path(path: StorePath = None) -> Path:
+def store_path(path: StoreArg = None) -> Path:
     """The store file ``path`` names, or ``CRITMIN_DB``'s (the user data folder by default);
     neither created nor opened. A name that cannot be a file (``""``, ``..``) or a path that
     is not UTF-8 text is an InputError naming ``path`` or ``CRITMIN_DB``."""
     from critmin.store import db_path
 
-    return db_path(path)
+    return db_path(_p(path))
 
 
-def open_store(path: StorePath = None) -> Path:
+def open_store(path: StoreArg = None) -> Path:
     """The store file, built (or rebuilt, ledger kept) from the bundled data when it is
     missing or out of date with this critmin's schema and data (critmin.store.ensure_store);
     checked once per process while the file does not change."""
     from critmin.store import ensure_store
 
-    return ensure_store(path)
+    return ensure_store(_p(path))
 
 
-def store_stamp(path: StorePath = None) -> tuple[Any, ...]:
+def store_stamp(path: StoreArg = None) -> tuple[Any, ...]:
     """(inode, size, modification time in ns) of the store file and of its write-ahead log
     (None for an absent file): any write to the store changes it, so a cache keyed on it
     never answers from data the store no longer holds."""
@@ -62,7 +68,7 @@ def store_stamp(path: StorePath = None) -> tuple[Any, ...]:
     return _stamp(store_path(path))
 
 
-def store_info(*, path: StorePath = None) -> StoreInfo:
+def store_info(*, path: StoreArg = None) -> StoreInfo:
     """Tables of the store with their row counts, the data version (sha256 of the bundled
     CSVs it was built from, first 12 hex digits), the schema version (of the DDL), the
     critmin version and when the bundled data were loaded (UTC). Builds the store on first
@@ -75,10 +81,10 @@ def store_info(*, path: StorePath = None) -> StoreInfo:
     """
     from critmin.store import db_info
 
-    return StoreInfo.of("store_info", {"path": _text(path)}, db_info(path), table=("tables",))
+    return StoreInfo.of("store_info", {"path": _text(path)}, db_info(_p(path)), table=("tables",))
 
 
-def store_check(*, path: StorePath = None) -> StoreCheck:
+def store_check(*, path: StoreArg = None) -> StoreCheck:
     """What is wrong with the store file, without changing it (``critmin db check``): it
     exists and opens as DuckDB, was written by critmin with this schema, holds every table
     as a base table with its columns and no view (reported, never run), and its rows pass
@@ -91,11 +97,11 @@ def store_check(*, path: StorePath = None) -> StoreCheck:
     """
     from critmin.db_check import check_db
 
-    return StoreCheck.of("store_check", {"path": _text(path)}, check_db(path))
+    return StoreCheck.of("store_check", {"path": _text(path)}, check_db(_p(path)))
 
 
 def store_export(
-    *, out: str | Path, format: str = "parquet", force: bool = False, path: StorePath = None
+    *, out: str | Path, format: str = "parquet", force: bool = False, path: StoreArg = None
 ) -> StoreWrite:
     """Write every table to ``out/<table>.parquet`` (or ``.csv`` in the bundled-file
     format): a new folder, written beside and renamed into place; with ``force`` an
@@ -118,7 +124,7 @@ def store_export(
     return StoreWrite.of("store_export", req, answer)
 
 
-def store_backup(*, out: str | Path, force: bool = False, path: StorePath = None) -> StoreWrite:
+def store_backup(*, out: str | Path, force: bool = False, path: StoreArg = None) -> StoreWrite:
     """Copy the whole store to a new DuckDB file ``out`` (a consistent snapshot, read-only
     attach: a writer makes it wait, never copies half a write); ``force`` replaces an
     existing regular file. Answer: ``out``, ``source`` and the row count per table.
@@ -132,10 +138,10 @@ def store_backup(*, out: str | Path, force: bool = False, path: StorePath = None
     from critmin.backup import backup_db
 
     req = {"out": str(out), "force": force, "path": _text(path)}
-    return StoreWrite.of("store_backup", req, backup_db(out, path, force=force))
+    return StoreWrite.of("store_backup", req, backup_db(out, _p(path), force=force))
 
 
-def store_restore(*, source: str | Path, path: StorePath = None) -> StoreWrite:
+def store_restore(*, source: str | Path, path: StoreArg = None) -> StoreWrite:
     """Replace the store's tables with those of ``source``: a folder of
     :func:`store_export`, or a file of :func:`store_backup` (all or nothing; refused when it
     would drop or change a ledger row the store holds). Answer: ``restored``, rows per
@@ -151,22 +157,29 @@ def store_restore(*, source: str | Path, path: StorePath = None) -> StoreWrite:
     from critmin.backup import restore_backup, restore_db
 
     src = Path(source)
-    counts = restore_backup(src, path) if src.is_file() else restore_db(src, path)
+    counts = restore_backup(src, _p(path)) if src.is_file() else restore_db(src, _p(path))
     req = {"source": str(source), "path": _text(path)}
     return StoreWrite.of("store_restore", req, {"restored": counts})
 
 
-def store_rows(table: str, path: StorePath = None) -> list[dict[str, Any]]:
+def store_rows(table: str, path: StoreArg = None) -> list[dict[str, Any]]:
     """One whole store table as row dicts, in key order (``sources`` for a page's source
     list); an unknown table is an InputError naming ``table``."""
     from critmin.store import read_table
 
-    rows: list[dict[str, Any]] = read_table(table, path).to_dicts()
+    rows: list[dict[str, Any]] = read_table(table, _p(path)).to_dicts()
     return rows
 
 
-def _text(path: StorePath) -> str | None:
+def _text(path: StoreArg) -> str | None:
     return None if path is None else str(path)
+
+
+def _p(path: StoreArg) -> Path | str | None:
+    """``path`` as the engines take it (a Store is an ``os.PathLike``: its file)."""
+    if path is None or isinstance(path, str | Path):
+        return path
+    return Path(os.fspath(path))
 
 
 # -- sweep cells: the sweep runner (critmin.sweep, parent process only) stores each finished
@@ -200,7 +213,7 @@ def _now() -> Any:
 
 
 def sweep_open(
-    *, sweep_id: str, name: str, engine: str, cells: int, definition: str, path: StorePath = None
+    *, sweep_id: str, name: str, engine: str, cells: int, definition: str, path: StoreArg = None
 ) -> tuple[set[int], str | None]:
     """Create the sweep tables and the sweep's row (``definition``: its JSON text) if absent,
     in one transaction; the cells the store already holds for it, and the store's data
@@ -227,7 +240,7 @@ def sweep_save(
     sweep_id: str,
     rows: list[tuple[Any, ...]],
     complete: bool = False,
-    path: StorePath = None,
+    path: StoreArg = None,
 ) -> None:
     """Insert finished cells (tuples in :data:`CELL_COLUMNS` order, params and result as JSON
     text) and, with ``complete``, mark the sweep finished: one transaction, one bulk insert
@@ -256,7 +269,7 @@ def sweep_save(
                 )
 
 
-def sweep_done(*, sweep_id: str, path: StorePath = None) -> int:
+def sweep_done(*, sweep_id: str, path: StoreArg = None) -> int:
     """How many cells of a sweep the store holds (0 if none; reads only)."""
     from critmin.store import raw_connection
 
@@ -267,7 +280,7 @@ def sweep_done(*, sweep_id: str, path: StorePath = None) -> int:
         return int(con.execute(q, [sweep_id]).fetchall()[0][0])
 
 
-def sweep_list(*, path: StorePath = None) -> list[dict[str, Any]]:
+def sweep_list(*, path: StoreArg = None) -> list[dict[str, Any]]:
     """Every sweep in the store: id, name, engine, cells done of total, versions, dates."""
     from critmin.store import raw_connection
 
@@ -284,7 +297,7 @@ def sweep_list(*, path: StorePath = None) -> list[dict[str, Any]]:
 
 
 def sweep_stored(
-    *, sweep_id: str, path: StorePath = None
+    *, sweep_id: str, path: StoreArg = None
 ) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     """A stored sweep: its row (name, engine, definition as JSON text, critmin_version,
     data_version) and its cells (cell, seed, params, result; JSON text) in cell order. An
