@@ -259,3 +259,17 @@ def test_the_stamp_moves_with_every_write(store: Path, tmp_path: Path) -> None:
     assert s.stamp() == before
     cm.data_import(table="sources", file=tmp_path / "exp" / "sources.csv", path=s)
     assert s.stamp() != before
+
+
+def test_every_answer_has_a_table_of_rows(store: Path, tmp_path: Path) -> None:
+    n = len(cm.store_info().rows())
+    check = cm.store_check()
+    assert len(check.rows()) == n and check.to_polars().columns == ["table", "rows"]
+    export = cm.store_export(out=tmp_path / "exp", format="csv")
+    assert [Path(r["file"]).name for r in export.rows()][:1] == ["sources.csv"]
+    backup = cm.store_backup(out=tmp_path / "b.duckdb")
+    assert backup.rows() == check.rows()
+    assert cm.store_restore(source=tmp_path / "b.duckdb").rows() == check.rows()
+    imported = cm.data_import(table="minerals", file=tmp_path / "exp" / "minerals.csv")
+    assert imported.rows() == [{"table": "minerals", "rows": check["tables"]["minerals"]}]
+    assert cm.data_validate().to_polars().height == 0  # no failure: an empty table

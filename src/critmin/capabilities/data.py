@@ -12,7 +12,7 @@ the first bad cell stops them with its file, line and column) and never touch th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.store import _p, _text
@@ -30,6 +30,12 @@ class Imported(Result):
     lines read, imported, dropped with the reasons), the table."""
 
     text: str = ""  # the USGS import report in words (critmin.data.usgs.report.report_text)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The USGS report's rows; for a CSV import, one row (table, rows)."""
+        if self.table:
+            return super().rows()
+        return [{"table": self.answer["table"], "rows": self.answer["rows"]}]
 
 
 class Validation(Result):

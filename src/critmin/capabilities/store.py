@@ -32,13 +32,22 @@ class StoreInfo(Result):
 
 
 class StoreCheck(Result):
-    """What is wrong with a store file (``ok``, ``problems``), its row counts per table
-    (``tables``, a mapping) and versions."""
+    """What is wrong with a store file (``ok``, ``problems``), its versions and its row
+    counts (``tables``, a mapping); :meth:`rows`: one row per table (table, rows)."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"table": k, "rows": v} for k, v in self.answer["tables"].items()]
 
 
 class StoreWrite(Result):
-    """A whole-store export, backup or restore: what was written where; table: ``files``
-    (export), or none."""
+    """A whole-store export, backup or restore: what was written where. :meth:`rows`: one
+    row per file written (export: file), or per table (backup, restore: table, rows)."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        if "files" in self.answer:
+            return [{"file": f} for f in self.answer["files"]]
+        counts = self.answer.get("tables", self.answer.get("restored", {}))
+        return [{"table": k, "rows": v} for k, v in counts.items()]
 
 
 def store_path(path: StoreArg = None) -> Path:
@@ -57,15 +66,6 @@ def open_store(path: StoreArg = None) -> Path:
     from critmin.store import ensure_store
 
     return ensure_store(_p(path))
-
-
-def store_stamp(path: StoreArg = None) -> tuple[Any, ...]:
-    """(inode, size, modification time in ns) of the store file and of its write-ahead log
-    (None for an absent file): any write to the store changes it, so a cache keyed on it
-    never answers from data the store no longer holds."""
-    from critmin.store import _stamp
-
-    return _stamp(store_path(path))
 
 
 def store_info(*, path: StoreArg = None) -> StoreInfo:
