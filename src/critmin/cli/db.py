@@ -63,9 +63,10 @@ def restore(
     ledger rows)."""
     from critmin.capabilities.store import store_restore
 
-    counts = store_restore(source=source)["restored"]
+    res = store_restore(source=source).to_dict()
+    counts = res["restored"]
     if as_json:
-        print_json({"restored": counts})
+        print_json(res)
     else:
         typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {source}")
 
