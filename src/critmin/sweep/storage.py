@@ -1,6 +1,8 @@
 """Sweep storage (parent process only; workers never open the store): the DuckDB tables
 ``sweeps`` and ``sweep_cells``, writing finished cells as they arrive, the cells a resumed sweep
-already has, and the results as a polars frame or a Parquet file.
+already has, and the results as a polars frame or a Parquet file. The SQL (the tables, one
+transaction per batch of cells) is :mod:`critmin.capabilities.store`'s; this module buffers
+the cells, shapes the results and writes the Parquet file.
 """
 
 from __future__ import annotations
