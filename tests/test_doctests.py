@@ -15,6 +15,8 @@ import pytest
 MODULES = [
     "critmin.results",
     "critmin.capabilities.supply",
+    "critmin.capabilities.reference",
+    "critmin.capabilities.profiles",
     "critmin.capabilities.ledger",
     "critmin.capabilities.floor",
     "critmin.capabilities.scenario",

@@ -386,6 +386,29 @@ def test_reconcile_says_what_is_missing(store: Path) -> None:
         "cobalt (cancelled: iv-usa-dla-cobalt-cancel-1)",
         "610,000,000 USD not accounted for by counted rows",
     ]
+    # the $245M antimony target is DLA's IDIQ ceiling with United States Antimony, announced
+    # 2025-09-23 (Investing News Network, press): iv-usa-dla-antimony-2 corrects iv-0019 and
+    # counts in its place, same amount, so the DLA total is unchanged
+    assert dla["rows"] == ["iv-0020", "iv-0021", "iv-usa-dla-antimony-2"]
+    antimony = ledger.history("iv-0019", store)[-1]
+    assert antimony["id"] == "iv-usa-dla-antimony-2" and antimony["amount_usd"] == 245e6
+    assert antimony["recipient"].startswith("United States Antimony Corporation")
+    assert (antimony["status"], antimony["verification"]) == ("committed", "press")
+    # EXIM tin: First Tin's $120M counts; the other $95M is named with its candidate
+    # recipient (Tungsten West's 2025 Hemerdon letter), which is not a ledger row because no
+    # text read gives the day of that letter
+    tin = rec["exim_loi_tin_uk_aus"]
+    assert tin["status"] == "partial" and tin["ledger_usd"] == 120e6
+    assert tin["rows"] == ["iv-usa-exim-firsttin-2"]
+    assert "Tungsten West" in tin["missing"][0]
+    assert tin["missing"][1] == "95,000,000 USD not accounted for by counted rows"
+    # the two fact-sheet aggregates stay unverified: no official or press copy was found
+    for claim, rid, usd in (
+        ("exim_loi_arkansas_lithium", "iv-0039", 400e6),
+        ("exim_loi_us_rare_earths", "iv-0038", 455e6),
+    ):
+        assert rec[claim]["status"] == "partial" and rec[claim]["ledger_usd"] == 0
+        assert rec[claim]["unverified_rows"] == [rid] and rec[claim]["unverified_usd"] == usd
     # Pentagon tally: the five counted deals sum to $1.6456B; the two June-2026 OSC loans
     # ($725M + $500M) are tagged but rest on one secondary site, and are named as such
     pg = rec["pentagon_equity_debt"]

@@ -95,6 +95,7 @@ def read(table: FileTable, path: Path | None = None) -> tuple[list[dict[str, Any
     from pydantic import ValidationError
 
     from critmin.data.bundled import csv_errors, csv_text
+    from critmin.errors import all_problems
     from critmin.files import MAX_TABLE_BYTES, read_input_text
 
     path = path or table.path
@@ -122,11 +123,9 @@ def read(table: FileTable, path: Path | None = None) -> tuple[list[dict[str, Any
         try:
             row = table.model.model_validate(rec).model_dump()
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = err.get("loc", ())
-                col = str(loc[0]) if loc else "row"
-                msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-                failures.append(Failure(table.name, str(line), col, rec.get(col), msg, name))
+            for p in all_problems(exc, rec):
+                col = str(p.field)
+                failures.append(Failure(table.name, str(line), col, rec.get(col), p.message, name))
             continue
         key = tuple(row[k] for k in table.key)
         if key in seen:

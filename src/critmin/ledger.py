@@ -86,7 +86,6 @@ __all__ = [
     "is_loi",
     "latest",
     "ledger",
-    "left_out_line",
     "reconcile",
     "resolve_agency",
     "resolve_filters",
@@ -214,20 +213,6 @@ def summary(
         "aggregates": {"amount_usd": agg_usd, "count": agg_n, "included": False},
         "unverified": _left_out(left, include_unverified),
     }
-
-
-def left_out_line(res: Mapping[str, Any]) -> str:
-    """One sentence saying what a summary left out (unverified rows, by actor)."""
-    u = res["unverified"]
-    if u["included"] or not u["count"]:
-        return "no unverified rows left out" if not u["included"] else "unverified rows included"
-    parts = ", ".join(
-        f"{a['actor']} {a['count']} ({a['amount_usd'] / 1e9:,.3f} bn USD)" for a in u["by_actor"]
-    )
-    return (
-        f"left out: {u['count']} unverified rows, {u['amount_usd']:,.0f} USD ({parts}); "
-        "--include-unverified adds them"
-    )
 
 
 def _item_found(item: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:

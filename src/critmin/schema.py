@@ -12,7 +12,6 @@ file_tables.py. docs/data-contract.md is generated from all of them (critmin.con
 from __future__ import annotations
 
 import datetime as dt
-import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -330,10 +329,10 @@ def to_cell(value: Any) -> str:
 
 def first_error_field(exc: Any) -> tuple[str, str]:
     """(field, message) of the first error of a pydantic ValidationError, for one-line reports."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ())) or "row"
-    msg = re.sub(r"\s+", " ", str(err.get("msg", "invalid")))
-    return loc, msg
+    from critmin.errors import first_problem
+
+    p = first_problem(exc, default="row")
+    return p.field or "row", p.message
 
 
 @dataclass(frozen=True)

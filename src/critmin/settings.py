@@ -71,14 +71,11 @@ def get_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        from critmin.errors import InputError
+        from critmin.errors import InputError, first_problem
 
-        err = exc.errors()[0]
-        loc = err.get("loc") or ("*",)
-        name = f"CRITMIN_{str(loc[0]).upper()}"
-        value = None if loc[0] == "api_token" else err.get("input")  # never echo a secret
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError(msg, field=name, value=value) from None
+        p = first_problem(exc, default="*", secret=("api_token",))  # never echo a secret
+        name = f"CRITMIN_{str(p.field).split('.')[0].upper()}"
+        raise InputError(p.message, field=name, value=p.value) from None
     if len(_MEMO) > 64:  # a process that keeps changing its environment (tests)
         _MEMO.clear()
     _MEMO[key] = settings

@@ -81,13 +81,13 @@ def test_section_maker_is_pure_over_the_profile(store: Path) -> None:
     import critmin as cm
 
     sec = country_section("IDN", 9)(BriefConfig())
-    profile = cm.country_profile("IDN")
+    profile = cm.country_profile(country="IDN")
     assert sec.id == "country-idn" and sec.title == "9. Country profile: Indonesia"
     assert [len(t.rows) for t in sec.tables] == [
-        len(getattr(profile, k).rows) for k in profile.BLOCKS
+        len(profile.block(k)["rows"]) for k in profile.BLOCKS
     ]
     shares = {(r["mineral"], r["stage"]): r["share"] for r in sec.tables[0].rows}
-    for r in profile.production.rows:
+    for r in profile.block("production")["rows"]:
         assert shares[(r["mineral"], r["stage"])] == pytest.approx(r["share_pct"] / 100)
 
 

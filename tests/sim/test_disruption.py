@@ -96,13 +96,15 @@ def test_missing_figures_make_a_mineral_not_computable() -> None:
     ("over", "field"),
     [
         ({"withheld_share": 1.5}, "withheld_share"),
-        ({"withheld_share": {"dist": "uniform", "low": 0.1}}, "withheld_share.uniform.high"),
+        # the path as written in the file: no union branch (``uniform``) inside it
+        ({"withheld_share": {"dist": "uniform", "low": 0.1}}, "'withheld_share.high'"),
+        ({"withheld_share": "most"}, "'withheld_share': give a number or a distribution"),
         ({"stage": "smelt"}, "stage"),
         ({"colour": "red"}, "colour"),
         ({"elasticity": 0}, "elasticity"),
         ({"basis": {}}, "basis"),
         # fuzzer: NaN passed the order check (NaN > x is False) and numpy raised OverflowError
-        ({"leakage": {"dist": "uniform", "low": float("nan"), "high": 0.1}}, "leakage.uniform.low"),
+        ({"leakage": {"dist": "uniform", "low": float("nan"), "high": 0.1}}, "'leakage.low'"),
         # huge values made inf and NaN months and shortfalls, with RuntimeWarnings
         ({"elasticity": 1e13}, "elasticity"),
         ({"buffer_months": 5000}, "buffer_months"),
@@ -137,7 +139,9 @@ def test_unit_conversion_to_usd_per_tonne() -> None:
     assert d.usd_per_tonne(1070, "USD/t") == pytest.approx(1070)
     assert d.usd_per_tonne(1, "USD/g") == pytest.approx(1e6)
     assert d.usd_per_tonne(1, "EUR/kg") is None
-    assert d.usd_per_tonne(1, "USD/flask") is None
+    # a mercury flask is 76 lb (critmin.units); a metric ton unit (mtu) is not a mass of product
+    assert d.usd_per_tonne(1, "USD/flask") == pytest.approx(1000 / (76 * 0.45359237))
+    assert d.usd_per_tonne(1, "USD/mtu") is None
 
 
 # -- bundled scenarios and data ----------------------------------------------------------------

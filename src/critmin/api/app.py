@@ -33,6 +33,7 @@ from critmin.errors import (
     NotFoundError,
     StoreBusyError,
     StoreError,
+    first_problem,
 )
 
 if TYPE_CHECKING:
@@ -122,21 +123,8 @@ async def _critmin_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
-    if not errors:
-        return error(422, "invalid request")
-    err = errors[0]
-    # a key that is empty or holds a newline (an unknown field, say) is shown quoted
-    loc = [p if p and p.isprintable() else repr(p) for p in map(str, err.get("loc", ()))]
-    if loc and loc[0] in ("query", "path", "header", "cookie") and len(loc) > 1:
-        field: str | None = loc[1]  # a repeated query parameter: its name, not name.0
-    else:
-        field = ".".join(loc[1:]) if len(loc) > 1 else (loc[0] if loc else None)
-    if err.get("type") == "json_invalid":
-        field = "body"
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    value = err.get("input") if err.get("type") != "missing" else None
-    return error(422, f"{field}: {msg}" if field else msg, field, value)
+    p = first_problem(exc, request=True)
+    return error(422, f"{p.field}: {p.message}" if p.field else p.message, p.field, p.value)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

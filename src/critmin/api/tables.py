@@ -39,8 +39,8 @@ from starlette.responses import Response
 
 from critmin import export
 from critmin.api.app import RETRY_AFTER_S, error
+from critmin.capabilities.profiles import COUNTRY_BLOCKS, SHEET_BLOCKS
 from critmin.errors import CritminError, StoreBusyError
-from critmin.profiles import CountryProfile, MineralSheet
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -85,10 +85,11 @@ TABLES: dict[str, str | None] = {
     "/api/v1/pipeline/projects": None,
 }
 
-# page endpoints (critmin.profiles): several tables, one chosen with ``block=`` for a file
+# page endpoints (critmin.capabilities.profiles): several tables, one chosen with ``block=``
+# for a file
 PAGES: dict[str, tuple[str, ...]] = {
-    "/api/v1/countries/{country}": CountryProfile.BLOCKS,
-    "/api/v1/minerals/{mineral}/sheet": MineralSheet.BLOCKS,
+    "/api/v1/countries/{country}": COUNTRY_BLOCKS,
+    "/api/v1/minerals/{mineral}/sheet": SHEET_BLOCKS,
 }
 
 FORMAT_PARAMETER: dict[str, Any] = {
@@ -128,9 +129,9 @@ def table_of(answer: Any, key: str | None) -> tuple[list[dict[str, Any]], list[s
 
 
 def _sources_table() -> list[dict[str, Any]]:
-    from critmin.queries import sources
+    from critmin.capabilities.reference import sources
 
-    rows: list[dict[str, Any]] = sources().to_dicts()
+    rows: list[dict[str, Any]] = sources().to_dict()
     return rows
 
 

@@ -13,23 +13,23 @@ LEDGER_ROWS = {"source_table": "tab-ledger-rows"}
 
 def ledger_section(cfg: BriefConfig) -> Section:
     """3. What states committed."""
-    from critmin import ledger
+    from critmin.capabilities.ledger import ledger_overview
 
     s = Section("ledger", "3. What states committed")
-    rows = ledger.ledger()
-    current = ledger.latest(rows)
-    s.sources.update(r["source_id"] for r in current)
-    by_instr = ledger.summary("instrument", rows=rows)
-    by_actor = ledger.summary("actor", rows=rows)
-    by_agency = ledger.summary("agency", rows=rows)
-    by_mineral = ledger.summary("mineral", rows=rows)
+    view = ledger_overview().to_dict()
+    n_rows, n_current = view["rows"], view["current"]
+    s.sources.update(view["sources"])
+    by_instr = view["by_instrument"]
+    by_actor = view["by_actor"]
+    by_agency = view["by_agency"]
+    by_mineral = view["by_mineral"]
     loi = by_instr["letters_of_interest"]
     actors = {r["key"]: r["amount_usd"] for r in by_actor["rows"]}
     left = by_instr["unverified"]
     agg = by_instr["aggregates"]
     s.facts.update(
-        ledger_rows=len(rows),
-        ledger_current=len(current),
+        ledger_rows=n_rows,
+        ledger_current=n_current,
         ledger_total_usd=by_instr["total_usd"],
         ledger_loi_usd=loi["amount_usd"],
         ledger_usa_usd=actors.get("USA", 0.0),
@@ -40,7 +40,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
     )
     s.finding.append(
         esc(
-            f"The ledger records {len(current)} current commitments ({len(rows)} rows with "
+            f"The ledger records {n_current} current commitments ({n_rows} rows with "
             f"corrections) worth {usd(by_instr['total_usd'])} announced or committed on a "
             f"primary or press source, not counting {usd(loi['amount_usd'])} in {loi['count']} "
             "letters of interest, which are shown apart. The United States accounts for "
@@ -58,11 +58,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 f"Left out: {left['count']} rows worth {usd(left['amount_usd'])} whose source is "
                 f"unverified (an aggregator, an estimate or a third-party copy): {parts}."
             )
-            + cite(
-                r["source_id"]
-                for r in current
-                if not ledger.is_counted(r) and r["instrument"] != ledger.AGGREGATE
-            )
+            + cite(view["unverified_sources"])
         )
     if agg["count"]:
         s.finding.append(
@@ -70,9 +66,9 @@ def ledger_section(cfg: BriefConfig) -> Section:
                 f"Publisher aggregates ({agg['count']} rows, {usd(agg['amount_usd'])}) are "
                 "shown apart and never added to the totals."
             )
-            + cite(r["source_id"] for r in current if r["instrument"] == ledger.AGGREGATE)
+            + cite(view["aggregate_sources"])
         )
-    rec = ledger.reconcile()
+    rec = view["reconcile"]
     ok = [r for r in rec if r["status"] == "matches"]
     with_amount = [r for r in rec if r["status"] != "no amount to compare"]
     s.facts["claims_matched"] = len(ok)
@@ -129,16 +125,8 @@ def ledger_section(cfg: BriefConfig) -> Section:
         )
         | LEDGER_ROWS
     )
-    sizes = [
-        r["amount_usd"]
-        for r in current
-        if r["amount_usd"]
-        and not ledger.is_loi(r)
-        and r["status"] not in ledger.DEAD_STATUSES
-        and r["instrument"] != ledger.AGGREGATE
-        and ledger.is_counted(r)
-    ]
-    s.facts["cheque_count"] = len(sizes)
+    sizes = view["cheques"]
+    s.facts["cheque_count"] = view["cheque_count"]
     s.figures.append(
         charts.cheque_sizes(sizes, f"Cheque sizes: {len(sizes)} commitments that state an amount")
         | LEDGER_ROWS
@@ -163,17 +151,7 @@ def ledger_section(cfg: BriefConfig) -> Section:
             },
         )
     )
-    shown = sorted(
-        (
-            r
-            for r in current
-            if ledger.is_counted(r)
-            and not ledger.is_loi(r)
-            and r["status"] not in ledger.DEAD_STATUSES
-            and r["instrument"] != ledger.AGGREGATE
-        ),
-        key=lambda r: -(r["amount_usd"] or 0.0),
-    )
+    shown = view["counted"]
     s.tables.append(
         Table(
             f"Counted commitments ({len(shown)} current rows on a primary or press source)",
@@ -208,13 +186,16 @@ def ledger_section(cfg: BriefConfig) -> Section:
 
 
 def pipeline_section(cfg: BriefConfig) -> Section:
-    """6. Will it deliver: the project-pipeline Monte Carlo (critmin.sim.pipeline.run)."""
-    from critmin.sim.pipeline import run
-    from critmin.sim.pipeline_cohort import backtest as cohort_backtest
-    from critmin.sim.pipeline_cohort import load_cohort
+    """6. Will it deliver: the project-pipeline Monte Carlo (critmin.capabilities.pipeline)."""
+    from critmin.capabilities.pipeline import (
+        pipeline_backtest,
+        pipeline_cohort,
+        pipeline_projects,
+        pipeline_run,
+    )
 
     s = Section("pipeline", "6. Will it deliver")
-    res = run(draws=cfg.pipeline_draws, seed=cfg.seed)
+    res = pipeline_run(draws=cfg.pipeline_draws, seed=cfg.seed).to_dict()
     t = res["totals"]
     s.facts.update(
         pipeline_projects=t["projects"],
@@ -254,9 +235,8 @@ def pipeline_section(cfg: BriefConfig) -> Section:
         )
         + see_table("tab-pipeline-projects", "projects with sources")
     )
-    cohort = load_cohort()
-    bt = cohort_backtest(cohort, draws=cfg.pipeline_draws, seed=cfg.seed)
-    cohort_sources = sorted({r.list_source_id for r in cohort})
+    bt = pipeline_backtest(draws=cfg.pipeline_draws, seed=cfg.seed, leave_one_out=False)["backtest"]
+    cohort_sources = sorted({r["list_source_id"] for r in pipeline_cohort().rows()})
     s.sources.update(cohort_sources)
     s.facts.update(pipeline_backtest_error_pp=bt["error_pp"])
     s.finding.append(
@@ -276,17 +256,15 @@ def pipeline_section(cfg: BriefConfig) -> Section:
         )
         | {"source_table": "tab-pipeline-projects"}
     )
-    from critmin.sim.pipeline import load_projects
-
-    register = {p.project_id: p for p in load_projects(None)}
+    register = {p["project_id"]: p for p in pipeline_projects().rows()}
     for p in register.values():
         s.extra_sources.append(
             {
-                "source_id": f"project-{p.project_id}",
-                "publisher": p.publisher,
-                "title": p.source_title,
-                "url": p.source_url,
-                "published": p.published,
+                "source_id": f"project-{p['project_id']}",
+                "publisher": p["publisher"],
+                "title": p["source_title"],
+                "url": p["source_url"],
+                "published": p["published"],
             }
         )
     projects = sorted(res["projects"], key=lambda r: -(r["public_usd"] or 0.0))
@@ -323,7 +301,7 @@ def pipeline_section(cfg: BriefConfig) -> Section:
             esc(
                 "Registered but not simulated (no planned start in the register): "
                 + ", ".join(
-                    f"{register[r['project']].name if r['project'] in register else r['project']}"
+                    f"{register.get(r['project'], {}).get('name', r['project'])}"
                     f" ({usd(r['public_usd'])})"
                     for r in res["not_simulated"]
                 )

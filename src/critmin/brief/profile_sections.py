@@ -1,5 +1,5 @@
 """The brief's optional country sections (``critmin brief --country COD``): a country profile
-(critmin.profiles.country_profile) as a finding and one table per block, the same rows
+(critmin.capabilities.profiles.country_profile) as a finding and one table per block, the same rows
 ``critmin country COD --json`` prints."""
 
 from __future__ import annotations
@@ -66,11 +66,14 @@ def country_section(iso3: str, number: int) -> Callable[[BriefConfig], Section]:
 
 
 def _country_section(iso3: str, number: int) -> Section:
-    from critmin.profiles import country_profile
+    from critmin.capabilities.profiles import country_profile
 
-    p = country_profile(iso3)
-    s = Section(f"country-{p.iso3.lower()}", f"{number}. Country profile: {p.name}")
-    prod = _with_fraction(p.production.rows)
+    res = country_profile(country=iso3)
+    p = res.to_dict()
+    blocks = {key: p[key] for key in res.BLOCKS}
+    iso, name = p["iso3"], p["name"]
+    s = Section(f"country-{iso.lower()}", f"{number}. Country profile: {name}")
+    prod = _with_fraction(blocks["production"]["rows"])
     leading = [r for r in prod if r.get("rank") == 1]
     if leading:
         parts = [
@@ -79,24 +82,25 @@ def _country_section(iso3: str, number: int) -> Section:
         ]
         ids = {i for r in leading for i in r.get("sources", [])}
         s.finding.append(
-            esc(f"{p.name} is the world's largest producer of {', '.join(parts)}.") + cite(ids)
+            esc(f"{name} is the world's largest producer of {', '.join(parts)}.") + cite(ids)
         )
     elif prod:
-        s.finding.append(esc(f"{p.name} leads no mineral's production in the data."))
-    counted = [r for r in p.commitments_received.rows if r.get("counted")]
+        s.finding.append(esc(f"{name} leads no mineral's production in the data."))
+    received_block, made_block = blocks["commitments_received"], blocks["commitments_made"]
+    counted = [r for r in received_block["rows"] if r.get("counted")]
     received = sum(r.get("amount_usd") or 0.0 for r in counted)
     if received:
         ids = {r["source_id"] for r in counted}
         s.finding.append(
             esc(
-                f"States have committed {usd(received)} to projects in {p.name} "
+                f"States have committed {usd(received)} to projects in {name} "
                 "(sourced, announced to disbursed; the table lists what the total leaves out)."
             )
             + cite(ids)
         )
     s.tables.append(
         Table(
-            p.production.title,
+            blocks["production"]["title"],
             [
                 ("mineral", "mineral"),
                 ("stage", "stage"),
@@ -112,7 +116,7 @@ def _country_section(iso3: str, number: int) -> Section:
     )
     s.tables.append(
         Table(
-            p.ownership.title,
+            blocks["ownership"]["title"],
             [
                 ("mineral", "mineral"),
                 ("year", "year"),
@@ -121,22 +125,20 @@ def _country_section(iso3: str, number: int) -> Section:
             ],
             [
                 {**r, "owner_iso3": r.get("owner_iso3") or "unattributed"}
-                for r in _with_fraction(p.ownership.rows)
+                for r in _with_fraction(blocks["ownership"]["rows"])
             ],
             source="sources",
             formats={"mineral": "mineral", "owner_iso3": "country", "share": "pct"},
         )
     )
-    s.tables.append(_controls(p.controls_imposed.title, p.controls_imposed.rows, who=False))
-    s.tables.append(_controls(p.controls_faced.title, p.controls_faced.rows, who=True))
-    s.tables.append(
-        _ledger(p.commitments_received.title, p.commitments_received.rows, "actor_iso3", "from")
-    )
-    s.tables.append(_ledger(p.commitments_made.title, p.commitments_made.rows, "host_iso3", "host"))
-    for key in p.BLOCKS:
-        block = getattr(p, key)
-        if block.note:
-            s.notes.append(esc(_in_words(f"{block.title}: {block.note}")))
-        s.sources.update(src.source_id for src in block.sources)
-    s.facts[f"country_{p.iso3}_received_usd"] = received
+    imposed, faced = blocks["controls_imposed"], blocks["controls_faced"]
+    s.tables.append(_controls(imposed["title"], imposed["rows"], who=False))
+    s.tables.append(_controls(faced["title"], faced["rows"], who=True))
+    s.tables.append(_ledger(received_block["title"], received_block["rows"], "actor_iso3", "from"))
+    s.tables.append(_ledger(made_block["title"], made_block["rows"], "host_iso3", "host"))
+    for block in blocks.values():
+        if block["note"]:
+            s.notes.append(esc(_in_words(f"{block['title']}: {block['note']}")))
+        s.sources.update(src["source_id"] for src in block["sources"])
+    s.facts[f"country_{iso}_received_usd"] = received
     return s

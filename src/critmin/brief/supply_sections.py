@@ -13,16 +13,16 @@ from critmin.brief.section import Section, Table, cite, country, esc, name, pct,
 
 def supply_section(cfg: BriefConfig) -> Section:
     """1. Who controls supply."""
-    from critmin import supply as cm  # the engine's dicts (cm.concentration is a Result)
+    from critmin.capabilities import supply as cap
     from critmin.errors import CritminError
 
     s = Section("supply", "1. Who controls supply")
-    all_mine = cm.concentration_all("mine")
-    all_refine = cm.concentration_all("refine")
+    all_mine = cap.concentration_all(stage="mine").to_dict()
+    all_refine = cap.concentration_all(stage="refine").to_dict()
     # a stage without country figures states no HHI (reason in words): left out of the counts
     mine = [r for r in all_mine if r["hhi"] is not None]
     refine = [r for r in all_refine if r["hhi"] is not None]
-    dom = cm.dominance()
+    dom = cap.dominance().to_dict()
     by_mine = {r["mineral"]: r for r in mine}
     by_ref = {r["mineral"]: r for r in refine}
     for r in all_mine + all_refine:
@@ -83,7 +83,7 @@ def supply_section(cfg: BriefConfig) -> Section:
     maps = []
     for m in cfg.map_minerals:
         try:
-            res = cm.concentration(m, "mine", cfg.year)
+            res = cap.concentration(mineral=m, stage="mine", year=cfg.year).to_dict()
             if res["hhi"] is None:
                 s.notes.append(esc(f"No map for {name(m)}: {names.in_words(res['reason'])}"))
             else:
@@ -160,12 +160,10 @@ def supply_section(cfg: BriefConfig) -> Section:
                 + "."
             )
         )
-    from critmin.supply import project_control
-
     controls = []
     for m in cfg.control_minerals:
         try:
-            controls.append(cm.control(m, cfg.control_host))
+            controls.append(cap.control(mineral=m, host=cfg.control_host).to_dict())
         except CritminError as exc:
             s.notes.append(
                 esc(f"No ownership control for {name(m)} in {country(cfg.control_host)}: {exc}")
@@ -193,7 +191,8 @@ def supply_section(cfg: BriefConfig) -> Section:
                 + cite(c["sources"])
             )
             try:
-                proj = project_control(c["host_iso3"], c["mineral"], c["as_of"])
+                request = {"mineral": c["mineral"], "host": c["host_iso3"], "on": c["as_of"]}
+                proj = cap.control(**request, by="projects").to_dict()
             except CritminError:
                 continue
             s.facts[f"projects_{c['mineral']}_{c['host_iso3']}_CHN"] = proj["share"]
@@ -211,11 +210,11 @@ def supply_section(cfg: BriefConfig) -> Section:
 
 def controls_section(cfg: BriefConfig) -> Section:
     """2. Export controls and US exposure."""
-    from critmin import supply as cm  # the engine's dicts (cm.concentration is a Result)
+    from critmin.capabilities import supply as cap
 
     s = Section("controls", "2. Export controls")
     today = dt.date.today()
-    rows = cm.controls()
+    rows = cap.controls().dated_rows()  # dates as dates: the timeline and the sort need them
     since_2023 = [
         r for r in rows if (r["effective"] or r["announced"] or dt.date.min) >= dt.date(2023, 1, 1)
     ]
@@ -265,7 +264,7 @@ def controls_section(cfg: BriefConfig) -> Section:
             + cite(src for r in undated for src in r["sources"])
         )
     by_id = {r["control_id"]: r for r in rows}
-    exp = cm.exposure()
+    exp = cap.exposure().to_dict()
     scored = _collapse_members([r for r in exp if r["score"] is not None])
     s.facts["exposure_top"] = [(r["mineral"], r["score"]) for r in scored[:5]]
     s.facts["exposure_top_high"] = [(r["mineral"], r["score_high"]) for r in scored[:5]]

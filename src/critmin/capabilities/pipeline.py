@@ -7,7 +7,9 @@ Formulas and sources: docs/pipeline.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
@@ -24,6 +26,10 @@ class PipelineRun(Result):
 
 class PipelineBacktest(Result):
     """Predicted vs observed share of a past cohort producing; table: ``backtest.rows``."""
+
+
+class ProjectRows(Result):
+    """Rows of a project table (the register, or a past cohort); table: the answer."""
 
 
 def pipeline_run(
@@ -77,40 +83,125 @@ def pipeline_run(
 
 def pipeline_backtest(
     *,
-    cohort: str | Path | None = None,
+    cohort: str | Path | Sequence[Any] | None = None,
     years: int = COHORT_YEARS,
     draws: int = DRAWS,
     seed: int = COHORT_SEED,
     common_factor: bool = True,
+    leave_one_out: bool = True,
 ) -> PipelineBacktest:
-    """The stage model on a past cohort (the bundled 2012 rare-earth cohort, or the CSV
-    ``cohort``): predicted against observed share of projects producing within ``years``,
-    the error in percentage points and the Brier score (mean squared error of each
-    project's probability), the model before calibration, and each project predicted with
-    the study exponent fitted on the others. Outcomes and their sources: the cohort CSV.
-    The default seed is this backtest's own (0), as ``critmin pipeline backtest``.
+    """The stage model on a past cohort (the bundled 2012 rare-earth cohort, the CSV
+    ``cohort``, or its rows given as a list of mappings with the CSV's columns): predicted
+    against observed share of projects producing within ``years``, the error in percentage
+    points and the Brier score (mean squared error of each project's probability), the
+    model before calibration, and (``leave_one_out``) each project predicted with the study
+    exponent fitted on the others (one refit per project: the slow part; null without it).
+    Outcomes and their sources: the cohort CSV. The default seed is this backtest's own (0),
+    as ``critmin pipeline backtest``.
 
     >>> import critmin as cm
     >>> res = cm.pipeline_backtest(draws=200)
     >>> res["backtest"]["years"], len(res.rows()) == res["backtest"]["projects"]
     (10, True)
     """
-    from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline_cohort import load_cohort, report
+    from critmin.sim.pipeline_cohort import report
 
     n = arg.count(draws, "draws", 1, 200_000)
     s = arg.seed(seed)
     span = arg.count(years, "years", 1, 50)
-    if cohort is not None:
-        input_file(Path(cohort), "cohort", MAX_TABLE_BYTES)
+    rows = _cohort(cohort)
     ans = report(
-        load_cohort(cohort), years=span, draws=n, seed=s, common_factor=bool(common_factor)
+        rows,
+        years=span,
+        draws=n,
+        seed=s,
+        common_factor=bool(common_factor),
+        by_project=bool(leave_one_out),
     )
     req = {
-        "cohort": None if cohort is None else str(cohort),
+        "cohort": _named(cohort, rows),
         "years": span,
         "draws": n,
         "seed": s,
         "common_factor": common_factor,
+        "leave_one_out": leave_one_out,
     }
     return PipelineBacktest.of("pipeline_backtest", req, ans, table=("backtest", "rows"))
+
+
+def _named(cohort: str | Path | Sequence[Any] | None, rows: Sequence[Any]) -> str | None:
+    """The cohort as the request states it: None (bundled), the file, or "N rows"."""
+    if cohort is None or isinstance(cohort, str | Path):
+        return None if cohort is None else str(cohort)
+    return f"{len(rows)} rows"
+
+
+def _cohort(cohort: str | Path | Sequence[Any] | None) -> Any:
+    """The cohort rows: the bundled file's (None), a CSV's, or rows given as data (checked:
+    every cell, ids once each, list sources that exist; errors name ``cohort[i].field``)."""
+    from critmin.sim.pipeline_cohort import CohortRow, check_rows, load_cohort
+
+    if cohort is None or isinstance(cohort, str | Path):
+        if cohort is not None:
+            from critmin.files import MAX_TABLE_BYTES, input_file
+
+            input_file(Path(cohort), "cohort", MAX_TABLE_BYTES)
+        return load_cohort(cohort)
+    from pydantic import ValidationError
+
+    from critmin.errors import InputError
+
+    rows = []
+    for i, r in enumerate(cohort):
+        if isinstance(r, CohortRow):
+            rows.append(r)
+            continue
+        if not isinstance(r, Mapping):
+            raise InputError("expected a mapping of column: value", field=f"cohort[{i}]")
+        try:
+            rows.append(CohortRow.model_validate(dict(r)))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            field = f"cohort[{i}].{where}"
+            raise InputError(err["msg"], field=field, value=err.get("input")) from None
+    if not rows:
+        raise InputError("give at least one row", field="cohort")
+    return check_rows(rows)
+
+
+def pipeline_projects(*, projects: str | Path | None = None) -> ProjectRows:
+    """The project register (``critmin pipeline projects``): each publicly backed project's
+    mineral, host, phase, planned capacity (t/yr) and start, capex (USD), linked ledger rows
+    and its source (publisher, title, URL, date). The bundled register, or the CSV
+    ``projects`` (refused with the file, line and column when a cell is wrong).
+
+    >>> import critmin as cm
+    >>> mp = next(r for r in cm.pipeline_projects().rows() if r["project_id"] == "mp-10x-magnets")
+    >>> mp["host_iso3"], "iv-0001" in mp["ledger_ids"]
+    ('USA', True)
+    """
+    from critmin.sim.pipeline import load_projects
+
+    if projects is not None:
+        from critmin.files import MAX_TABLE_BYTES, input_file
+
+        input_file(Path(projects), "projects", MAX_TABLE_BYTES)
+    rows = [p.model_dump(mode="json") for p in load_projects(projects)]
+    req = {"projects": None if projects is None else str(projects)}
+    return ProjectRows.of("pipeline_projects", req, rows)
+
+
+def pipeline_cohort(*, cohort: str | Path | None = None) -> ProjectRows:
+    """A past cohort's rows (the bundled 2012 rare-earth cohort, or the CSV ``cohort``): each
+    project's phase and plan at the cohort date, its outcome since, the list that named it
+    (``list_source_id``) and the outcome's source (publisher, title, URL, date).
+
+    >>> import critmin as cm
+    >>> mp = next(r for r in cm.pipeline_cohort().rows() if r["project_id"] == "mountain-pass")
+    >>> mp["cohort_phase"], mp["first_production"]
+    ('construction', '2012-08')
+    """
+    rows = [r.model_dump(mode="json") for r in _cohort(cohort)]
+    req = {"cohort": None if cohort is None else str(cohort)}
+    return ProjectRows.of("pipeline_cohort", req, rows)

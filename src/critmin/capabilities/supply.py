@@ -10,6 +10,7 @@ its source ids in ``sources``); shares are fractions of 1, tonnes are metric ton
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, ClassVar
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
@@ -40,6 +41,31 @@ class Control(Result):
 
 class Controls(Result):
     """The export-control register on a date; table: the answer (one row per control)."""
+
+    DATES: ClassVar[tuple[str, ...]] = (
+        "announced",
+        "effective",
+        "lifted",
+        "status_on",
+        "status_since",
+        "status_until",
+    )
+
+    def dated_rows(self) -> list[dict[str, Any]]:
+        """:meth:`rows` with the dates as ``datetime.date`` (``DATES``, and the date of the
+        quota and rate in force): what a chart or a date comparison needs."""
+
+        def day(value: Any) -> Any:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+        out = []
+        for row in self.rows():
+            row.update({k: day(row.get(k)) for k in self.DATES if k in row})
+            for k in ("quota", "rate"):
+                if isinstance(row.get(k), dict) and "date" in row[k]:
+                    row[k]["date"] = day(row[k]["date"])
+            out.append(row)
+        return out
 
 
 class ControlEvents(Result):
@@ -346,3 +372,11 @@ def us_supply(*, mineral: str, edition: str | None = None, path: StorePath = Non
     m = arg.mineral(mineral, path)
     ans = engine(m, path=path, edition=edition)
     return Lookup.of("us_supply", {"mineral": m, "edition": edition}, ans, table=("rows",))
+
+
+def control_statuses() -> tuple[str, ...]:
+    """The statuses an export control can have on a day (its event chain's states), the
+    values ``controls(status=...)`` accepts."""
+    from critmin.control_chain import STATUSES
+
+    return tuple(STATUSES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -51,9 +52,9 @@ def add_cmd(
 ) -> None:
     """Append one commitment (validated; nothing is written if any field is wrong)."""
 
+    from critmin.capabilities.ledger import ledger_add
     from critmin.errors import InputError
     from critmin.files import MAX_YAML_BYTES, read_input_text
-    from critmin.ledger import add
     from critmin.yaml_input import parse_yaml
 
     if file == "-":
@@ -63,7 +64,7 @@ def add_cmd(
     record = parse_yaml(text, None if file == "-" else file, field="--file")
     if not isinstance(record, dict):
         raise InputError("expected one mapping of field: value", field="--file", value=file)
-    row = add(record)
+    row = ledger_add(record=record).to_dict()
     if as_json:
         print_json(row)
     else:
@@ -147,9 +148,9 @@ def history_cmd(
     row_id: str = typer.Argument(..., help="A ledger row id."), as_json: bool = JSON
 ) -> None:
     """The correction chain a row belongs to, oldest first."""
-    from critmin.ledger import history
+    from critmin.capabilities.ledger import ledger_history
 
-    rows = history(row_id)
+    rows = ledger_history(row_id=row_id).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -173,9 +174,11 @@ def summary_cmd(
 ) -> None:
     """Totals in USD of the latest rows whose source is primary or press, grouped; letters
     of interest and publisher aggregates reported apart; says what it leaves out."""
-    from critmin.ledger import left_out_line, summary
+    from critmin.capabilities.ledger import ledger_summary
 
-    res = summary(by, since, status or None, include_unverified=include_unverified)
+    res = ledger_summary(
+        by=by, since=since, status=status or None, include_unverified=include_unverified
+    ).to_dict()
     if as_json:
         print_json(res)
         return
@@ -186,7 +189,20 @@ def summary_cmd(
         f"in {loi['count']} rows ({'included' if loi['included'] else 'not included'}); "
         f"publisher aggregates {agg['amount_usd']:,.0f} USD in {agg['count']} rows (not added)"
     )
-    typer.echo(left_out_line(res))
+    typer.echo(_left_out_line(res["unverified"]))
+
+
+def _left_out_line(u: dict[str, Any]) -> str:
+    """One sentence saying what a summary left out (its ``unverified`` part, by actor)."""
+    if u["included"] or not u["count"]:
+        return "no unverified rows left out" if not u["included"] else "unverified rows included"
+    parts = ", ".join(
+        f"{a['actor']} {a['count']} ({a['amount_usd'] / 1e9:,.3f} bn USD)" for a in u["by_actor"]
+    )
+    return (
+        f"left out: {u['count']} unverified rows, {u['amount_usd']:,.0f} USD ({parts}); "
+        "--include-unverified adds them"
+    )
 
 
 app.command("gap")(gap_cmd)
@@ -196,9 +212,9 @@ app.command("gap")(gap_cmd)
 def reconcile_cmd(include_unverified: bool = UNVERIFIED, as_json: bool = JSON) -> None:
     """Each headline figure users quote against the ledger rows that account for it: matches,
     partial (naming what the ledger lacks) or no amount to compare."""
-    from critmin.ledger import reconcile
+    from critmin.capabilities.ledger import ledger_reconcile
 
-    rows = reconcile(include_unverified=include_unverified)
+    rows = ledger_reconcile(include_unverified=include_unverified).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -218,9 +234,9 @@ def import_cmd(
     file: Path = typer.Argument(..., help="A CSV written by `ledger export`."), as_json: bool = JSON
 ) -> None:
     """Append the rows of a ledger CSV (all or nothing; identical rows are skipped)."""
-    from critmin.ledger import import_rows
+    from critmin.capabilities.ledger import ledger_import
 
-    res = import_rows(file)
+    res = ledger_import(file=file).to_dict()
     if as_json:
         print_json(res)
     else:
@@ -234,10 +250,10 @@ def export_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Write the whole ledger history to a CSV."""
-    from critmin.ledger import export_rows
+    from critmin.capabilities.ledger import ledger_export
 
-    n = export_rows(out, force=force)
+    res = ledger_export(out=out, force=force).to_dict()
     if as_json:
-        print_json({"out": str(out), "rows": n})
+        print_json(res)
     else:
-        typer.echo(f"wrote {n} rows to {out}")
+        typer.echo(f"wrote {res['rows']} rows to {out}")

@@ -29,9 +29,9 @@ def prices_cmd(
     mineral: str = mineral_argument(), edition: str | None = EDITION, as_json: bool = JSON
 ) -> None:
     """Published prices of a mineral: each product, market and period, as published."""
-    from critmin.lookups import prices
+    from critmin.capabilities.supply import prices
 
-    res = prices(mineral, edition)
+    res = prices(mineral=mineral, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return
@@ -52,9 +52,9 @@ def reserves_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Reserves by country, with the reported world total and the sum of countries."""
-    from critmin.lookups import reserves
+    from critmin.capabilities.supply import reserves
 
-    res = reserves(mineral, year, edition)
+    res = reserves(mineral=mineral, year=year, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return
@@ -72,9 +72,9 @@ def imports_cmd(
     mineral: str = mineral_argument(), edition: str | None = EDITION, as_json: bool = JSON
 ) -> None:
     """Where US imports come from: shares by source country and the sources named each year."""
-    from critmin.lookups import imports
+    from critmin.capabilities.supply import imports
 
-    res = imports(mineral, edition)
+    res = imports(mineral=mineral, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return

@@ -1,7 +1,7 @@
 """`critmin country ID` and `critmin mineral ID`: a country profile and a mineral sheet.
 
-Both print the blocks of :mod:`critmin.profiles` as tables (shares in %, tonnes, USD), each
-with its note and its sources; ``--json`` prints the same object the HTTP API returns.
+Both print the blocks of :mod:`critmin.capabilities.profiles` as tables (shares in %, tonnes,
+USD), each with its note and its sources; ``--json`` prints the same object the HTTP API returns.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def _sources_line(block: Any) -> str:
-    ids = [s.source_id for s in block.sources]
+def _sources_line(block: dict[str, Any]) -> str:
+    ids = [s["source_id"] for s in block["sources"]]
     if not ids:
         return "sources: none"
     more = len(ids) - SHOWN_SOURCES
@@ -49,23 +49,23 @@ def _sources_line(block: Any) -> str:
     return f"sources: {text} (`critmin sources ID` prints one)"
 
 
-def _print_block(block: Any, rows: list[dict[str, Any]] | None = None) -> None:
+def _print_block(block: dict[str, Any]) -> None:
     typer.echo("")
-    if block.rows:
-        shown = [{k: _cell(k, v) for k, v in r.items()} for r in (rows or block.rows)]
-        print_table(shown, block.columns, title=block.title)
+    if block["rows"]:
+        shown = [{k: _cell(k, v) for k, v in r.items()} for r in block["rows"]]
+        print_table(shown, block["columns"], title=block["title"])
     else:
-        typer.echo(block.title)
-    if block.note:
-        typer.echo(block.note)
+        typer.echo(block["title"])
+    if block["note"]:
+        typer.echo(block["note"])
     typer.echo(_sources_line(block))
 
 
 def _pivot(
-    block: Any, value: str, stage: str | None = None
+    block: dict[str, Any], value: str, stage: str | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows iso3 x year (one column per year), largest in the latest year first; WLD last."""
-    rows = [r for r in block.rows if stage is None or r.get("stage") == stage]
+    rows = [r for r in block["rows"] if stage is None or r.get("stage") == stage]
     years = sorted({r["year"] for r in rows})
     table: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -90,44 +90,44 @@ def country_cmd(
 ) -> None:
     """A country's profile: production shares by mineral and stage, owners of its mines by
     nationality, export controls it imposes and faces, commitments it receives and makes."""
-    from critmin.profiles import country_profile
+    from critmin.capabilities.profiles import country_profile
 
-    res = country_profile(country, as_of_value(as_of))
+    res = country_profile(country=country, on=as_of_value(as_of))
     if as_json:
         print_json(res.to_dict())
         return
-    typer.echo(f"{res.name} ({res.iso3}), as of {res.as_of.isoformat()}")
+    typer.echo(f"{res['name']} ({res['iso3']}), as of {res['as_of']}")
     for key in res.BLOCKS:
-        _print_block(getattr(res, key))
+        _print_block(res.block(key))
 
 
 def mineral_cmd(mineral: str = mineral_argument(), as_json: bool = JSON) -> None:
     """A mineral's sheet: production by country and year, HHI trend, prices, reserves, US
     import reliance and sources, export controls, ledger rows, scenario forecasts beside the
     market model's backtest error."""
-    from critmin.profiles import mineral_sheet
+    from critmin.capabilities.profiles import mineral_sheet
 
-    res = mineral_sheet(mineral)
+    res = mineral_sheet(mineral=mineral)
     if as_json:
         print_json(res.to_dict())
         return
-    via = f"; figures of the group {res.reported_as}" if res.reported_as else ""
-    typer.echo(f"{res.name} ({res.mineral}{', ' + res.symbol if res.symbol else ''}){via}")
+    sheet = res.to_dict()
+    via = f"; figures of the group {sheet['reported_as']}" if sheet["reported_as"] else ""
+    symbol = f", {sheet['symbol']}" if sheet["symbol"] else ""
+    typer.echo(f"{sheet['name']} ({sheet['mineral']}{symbol}){via}")
     for key in res.BLOCKS:
-        block = getattr(res, key)
-        if key in ("production", "reserves") and block.rows:
+        block = sheet[key]
+        if key in ("production", "reserves") and block["rows"]:
             value = "value_t" if key == "production" else "value"
-            stages = sorted({r.get("stage") for r in block.rows}, key=str)
+            stages = sorted({r.get("stage") for r in block["rows"]}, key=str)
             for stage in stages:
                 rows, cols = _pivot(block, value, stage)
-                part = (
-                    block.rows if stage is None else [r for r in block.rows if r["stage"] == stage]
-                )
+                part = [r for r in block["rows"] if stage is None or r["stage"] == stage]
                 typer.echo("")
-                print_table(rows, cols, title=block.title + (f": {stage}" if stage else ""))
+                print_table(rows, cols, title=block["title"] + (f": {stage}" if stage else ""))
                 typer.echo(_editions(part))
-            if block.note:
-                typer.echo(block.note)
+            if block["note"]:
+                typer.echo(block["note"])
             typer.echo(_sources_line(block))
             continue
         _print_block(block)

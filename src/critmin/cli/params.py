@@ -10,7 +10,8 @@ names are kept as hidden aliases (:func:`as_of_value` merges them).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -88,29 +89,56 @@ def resolve_callback(resolve: Callable[[str], str]) -> Callable[..., Any]:
     return callback
 
 
-def _vocab(module: str, name: str) -> Callable[[], Iterable[str]]:
-    """The fixed values ``module.name``, imported when first needed."""
+def _schema(name: str) -> Callable[[], Iterable[str]]:
+    """The fixed values ``critmin.schema.<name>``, read when first needed (none at start)."""
 
     def get() -> Iterable[str]:
-        import importlib
+        from critmin import schema
 
-        return tuple(getattr(importlib.import_module(module), name))
+        return tuple(getattr(schema, name))
 
     return get
 
 
+def _control_statuses() -> Iterable[str]:
+    from critmin.capabilities.supply import control_statuses
+
+    return control_statuses()
+
+
 def _agency(value: str) -> str:
-    from critmin.ledger import resolve_agency
+    from critmin.capabilities.ledger import agency_id
 
-    return resolve_agency(value)
+    return agency_id(value)
 
 
-STATUS_CALLBACK = choice_callback(_vocab("critmin.schema", "STATUSES"))  # ledger rows
-INSTRUMENT_CALLBACK = choice_callback(_vocab("critmin.schema", "INSTRUMENTS"))
-VERIFICATION_CALLBACK = choice_callback(_vocab("critmin.schema", "VERIFICATION"))
-MEASURE_CALLBACK = choice_callback(_vocab("critmin.schema", "MEASURES"))
-CONTROL_STATUS_CALLBACK = choice_callback(_vocab("critmin.control_chain", "STATUSES"))
+STATUS_CALLBACK = choice_callback(_schema("STATUSES"))  # ledger rows
+INSTRUMENT_CALLBACK = choice_callback(_schema("INSTRUMENTS"))
+VERIFICATION_CALLBACK = choice_callback(_schema("VERIFICATION"))
+MEASURE_CALLBACK = choice_callback(_schema("MEASURES"))
+CONTROL_STATUS_CALLBACK = choice_callback(_control_statuses)
 AGENCY_CALLBACK = resolve_callback(_agency)
+
+
+@contextmanager
+def options(**names: str) -> Iterator[None]:
+    """Inside, an InputError naming a keyword argument of the Python API (``projects``) names
+    the option the user typed instead (``options(projects="--projects")``); its message,
+    value, file and line are kept (an error pointing at a column is left as it is)."""
+    from critmin.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if exc.field not in names or exc.column is not None:
+            raise
+        raise InputError(
+            exc.message,
+            field=names[exc.field],
+            value=exc.value,
+            file=exc.file,
+            line=exc.line,
+        ) from None
 
 
 def mineral_argument(

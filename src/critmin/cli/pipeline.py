@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
-from critmin.cli.params import choice_callback
+from critmin.cli.params import choice_callback, options
 from critmin.defaults import DRAWS, SEED
 
 app = typer.Typer(
@@ -54,19 +54,17 @@ def run_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
-    from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline import load_stage_model, run
+    from critmin.capabilities.pipeline import pipeline_run
 
-    if projects is not None:
-        input_file(projects, "--projects", MAX_TABLE_BYTES)
-    res = run(
-        draws=draws,
-        seed=seed,
-        projects_file=projects,
-        model=load_stage_model(stage_model, field="--stage-model"),
-        horizon=horizon,
-        common_factor=not independent,
-    )
+    with options(projects="--projects", stage_model="--stage-model"):
+        res = pipeline_run(
+            draws=draws,
+            seed=seed,
+            projects=projects,
+            stage_model=stage_model,
+            horizon=horizon,
+            common_factor=not independent,
+        ).to_dict()
     if as_json:
         print_json(res)
         return
@@ -125,14 +123,12 @@ def backtest_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Backtest the stage model on a past cohort: predicted vs observed share producing."""
-    from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline_cohort import load_cohort, report
+    from critmin.capabilities.pipeline import pipeline_backtest
 
-    if cohort is not None:
-        input_file(cohort, "--cohort", MAX_TABLE_BYTES)
-    out = report(
-        load_cohort(cohort), years=years, draws=draws, seed=seed, common_factor=not independent
-    )
+    with options(cohort="--cohort"):
+        out = pipeline_backtest(
+            cohort=cohort, years=years, draws=draws, seed=seed, common_factor=not independent
+        ).to_dict()
     if as_json:
         print_json(out)
         return
@@ -174,13 +170,10 @@ def backtest_cmd(
 @app.command("projects")
 def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None:
     """The project register: plan, capacity, capex, linked ledger rows and source."""
-    from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline import load_projects
+    from critmin.capabilities.pipeline import pipeline_projects
 
-    if projects is not None:
-        input_file(projects, "--projects", MAX_TABLE_BYTES)
-
-    rows = [p.model_dump(mode="json") for p in load_projects(projects)]
+    with options(projects="--projects"):
+        rows = pipeline_projects(projects=projects).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -197,12 +190,10 @@ def gap_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Funding gap: estimated need (register capex) vs public money committed, cheque sizes."""
-    from critmin.files import MAX_TABLE_BYTES, input_file
-    from critmin.sim.pipeline import gap
+    from critmin.capabilities.ledger import ledger_gap
 
-    if projects is not None:
-        input_file(projects, "--projects", MAX_TABLE_BYTES)
-    res = gap(by, projects_file=projects)
+    with options(projects="--projects"):
+        res = ledger_gap(by=by, projects=projects).to_dict()
     if as_json:
         print_json(res)
         return

@@ -12,9 +12,9 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 def minerals(as_json: bool = JSON) -> None:
     """The minerals table: the USGS 2025 list, EU 2023 flags, group rows, and each critical
     mineral's primary applications (USGS MCS 2026 Table 6) in JSON."""
-    from critmin.queries import mineral_list
+    from critmin.capabilities.reference import minerals as ask
 
-    rows = mineral_list()
+    rows = ask().to_dict()
     if as_json:
         print_json(rows)
         return
@@ -43,10 +43,10 @@ def sources(
     """Every source the shipped numbers cite; with an id, that one source in full
     (publisher, title, URL, dates, licence, note)."""
     if source_id is not None:
-        import critmin as cm
+        from critmin.capabilities.reference import source
         from critmin.cli.output import printable
 
-        row = cm.source(source_id)
+        row = source(source_id=source_id).to_dict()
         if as_json:
             print_json(row)
             return
@@ -54,9 +54,9 @@ def sources(
         for key, value in row.items():
             typer.echo(f"{key:<{width}}  {printable('' if value is None else str(value))}")
         return
-    from critmin.store import read_rows  # no polars: starts fast
+    from critmin.capabilities.reference import sources as ask  # no polars: starts fast
 
-    rows = read_rows("sources")
+    rows = ask().to_dict()
     if as_json:
         print_json(rows)
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from critmin.cli.output import print_json, print_table
@@ -44,9 +46,9 @@ def production_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Production by country (tonnes), with the reported world total and the sum of countries."""
-    from critmin.queries import production
+    from critmin.capabilities.supply import production
 
-    res = production(mineral, stage, year, edition=edition)
+    res = production(mineral=mineral, stage=stage, year=year, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return
@@ -75,9 +77,9 @@ def us_supply_cmd(
 ) -> None:
     """US production, trade, apparent consumption, net import reliance and price by year,
     each year from the latest edition reporting it (or the pinned one)."""
-    from critmin.queries import us_supply
+    from critmin.capabilities.supply import us_supply
 
-    res = us_supply(mineral, edition=edition)
+    res = us_supply(mineral=mineral, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return
@@ -118,15 +120,15 @@ def concentration_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Shares, HHI (0-10 000), top-3 share and China share of one mineral or all."""
+    from critmin.capabilities.supply import concentration, concentration_all
     from critmin.errors import InputError
-    from critmin.supply import concentration, concentration_all
 
     if all_ == (mineral is not None):
         raise InputError(
             "give a MINERAL or --all, not both or neither", field="mineral", value=mineral
         )
     if all_:
-        rows = concentration_all(stage, year, edition=edition)
+        rows = concentration_all(stage=stage, year=year, edition=edition).to_dict()
         if as_json:
             print_json(rows)
             return
@@ -147,7 +149,7 @@ def concentration_cmd(
         )
         return
     assert mineral is not None
-    res = concentration(mineral, stage, year, edition=edition)
+    res = concentration(mineral=mineral, stage=stage, year=year, edition=edition).to_dict()
     if as_json:
         print_json(res)
         return
@@ -185,9 +187,9 @@ def _missing_note(res: dict[str, object]) -> None:
 
 def dominance_cmd(year: int | None = YEAR, as_json: bool = JSON) -> None:
     """Per mineral: leading country at each stage, China's shares and dual dominance."""
-    from critmin.supply import dominance
+    from critmin.capabilities.supply import dominance
 
-    rows = dominance(year)
+    rows = dominance(year=year).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -223,15 +225,14 @@ def control_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Ownership control of mine output by owner nationality, or by project count."""
+    from critmin.capabilities.supply import control
     from critmin.errors import InputError
-    from critmin.supply import control, project_control
 
-    if by not in ("output", "projects"):
-        raise InputError("expected output or projects", field="by", value=by)
+    if by == "projects" and host is None:  # the capability's check, in the option's name
+        raise InputError("--by projects needs --host", field="host", value=host)
+    ask: dict[str, Any] = {"mineral": mineral, "host": host, "year": year, "on": as_of_value(as_of)}
     if by == "projects":
-        if host is None:
-            raise InputError("--by projects needs --host", field="host", value=host)
-        proj = project_control(host, mineral, as_of, year, nationality)
+        proj = control(**ask, by="projects", nationality=nationality).to_dict()
         if as_json:
             print_json(proj)
             return
@@ -254,7 +255,7 @@ def control_cmd(
             )
         )
         return
-    res = control(mineral, host, year, as_of)
+    res = control(**ask).to_dict()
     if as_json:
         print_json(res)
         return
@@ -309,10 +310,12 @@ def controls_cmd(
     """The export-control register, with each control's status in words."""
     if ctx.invoked_subcommand is not None:
         return
-    from critmin.supply import controls
+    from critmin.capabilities.supply import controls
 
     day = as_of_value(as_of, on=on, active_on=active_on)
-    rows = controls(country, day, mineral, measure=measure, status=status)
+    rows = controls(
+        country=country, on=day, mineral=mineral, measure=measure, status=status
+    ).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -333,9 +336,9 @@ def controls_show_cmd(
     as_json: bool = JSON,
 ) -> None:
     """One export control: its dated event chain, each event with its source."""
-    from critmin.supply import control_events
+    from critmin.capabilities.supply import control_events
 
-    res = control_events(control_id, as_of_value(as_of, on=on))
+    res = control_events(control_id=control_id, on=as_of_value(as_of, on=on)).to_dict()
     if as_json:
         print_json(res)
         return
@@ -388,9 +391,9 @@ def exposure_cmd(
     as_json: bool = JSON,
 ) -> None:
     """US exposure per mineral: net import reliance x controlled share x end-use weight."""
-    from critmin.supply import exposure
+    from critmin.capabilities.supply import exposure
 
-    rows = exposure(as_of_value(as_of, on=on), sector)
+    rows = exposure(on=as_of_value(as_of, on=on), sector=sector).to_dict()
     if as_json:
         print_json(rows)
         return

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from critmin.errors import InputError, shown
+from critmin.errors import InputError, all_problems, shown
 from critmin.files import MAX_TABLE_BYTES, read_input_text
 from critmin.schema import TABLES, Failure, Table
 
@@ -137,13 +137,10 @@ def parse_rows(
         try:
             rows.append(table.model.model_validate(rec).model_dump())
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = err.get("loc", ())
-                col = str(loc[0]) if loc else "row"
+            for p in all_problems(exc, rec):
+                col = str(p.field)
                 val = rec.get(col) if col in rec else None
-                failures.append(
-                    Failure(table.name, str(line), col, val, str(err.get("msg", "")), file)
-                )
+                failures.append(Failure(table.name, str(line), col, val, p.message, file))
     return rows, failures
 
 

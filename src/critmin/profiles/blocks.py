@@ -235,7 +235,7 @@ def ledger_block(
 
 
 def left_out_in_words(res: Mapping[str, Any], path: Path | str | None) -> str:
-    """What a ledger summary left out (:func:`critmin.ledger.left_out_line`), with actor
+    """What a ledger summary left out (as `critmin ledger summary` says it), with actor
     countries named (a page is read by people; the CLI's summary keeps the codes)."""
     from critmin.store import read_table
 

@@ -27,11 +27,13 @@ from pydantic import (
     model_validator,
 )
 
-from critmin.errors import InputError
+from critmin.errors import InputError, from_validation
+from critmin.units import per_tonne
 
 Array = NDArray[np.float64]
 PERIODS = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
-UNITS_PER_TONNE = {"kg": 1000.0, "t": 1.0, "lb": 1000.0 / 0.45359237}
+# units of the contract's quantity in one metric tonne (critmin.units: 1 lb = 0.45359237 kg)
+UNITS_PER_TONNE = {u: per_tonne(u) for u in ("kg", "t", "lb")}
 HIST_BINS = 65536  # fine histogram of path costs: quantile error <= max possible cost / 65 536
 KEEP_SAMPLES_MAX = 4_000_000  # above this many paths, quantiles come from the histogram
 PRESETS = "presets"
@@ -256,15 +258,7 @@ def validated(cls: type[_Def], data: Any, file: str | None = None) -> Any:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or None
-        value = err.get("input") if not isinstance(err.get("input"), dict) else None
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if where is None:  # a check across fields names the field its message starts with
-            first = msg.split(" ", 1)[0]
-            where = first if first in cls.model_fields else cls.__name__
-            value = None
-        raise InputError(msg, field=where, value=value, file=file) from None
+        raise from_validation(exc, data, default=cls.__name__, model=cls, file=file) from None
 
 
 # -- presets and calibration -------------------------------------------------------------------

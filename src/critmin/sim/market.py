@@ -40,8 +40,14 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
   Lynas table); eps_b is an ASSUMPTION range (0.5-2). Both ranges were set from these sources
   before the backtest was run with them, and not tuned on its score.
 - ROW price p = ln(P/P0) clears  D(p) = s exp(eta p) + m f + d  (solved by bisection);
-  China's domestic price q clears  (1 - x) exp(-eps q) + x f = exp(eta_c q): the withheld
-  exports stay in China and its price falls.
+  China's domestic price q clears  (1 - x) exp(-eps q) + x (f + h (1 - f)) = exp(eta_c q):
+  of the withheld exports x (1 - f) only the share 1 - h reaches China's own market and
+  lowers its price; the share h is kept off it by output quotas, mine closures and state or
+  producer stock buying (ASSUMPTION range 0.5-1). Basis: under the 2010-11 quota China's
+  domestic rare-earth prices did not fall but doubled in the first quarter of 2011 (Xinhua,
+  2011-03-30) while output was capped, the sector consolidated and Baotou bought stock to
+  hold prices (Reuters, 2011-09-23). Until this change h was 0 (all withheld exports sold
+  at home), which put China's price at half its base in the 2010 replay.
 - The annual-average multiplier is mean(P, after year) / mean(P, before year); the observed
   one also carries ordinary year-to-year price noise: it is multiplied by exp(sigma sqrt(Y) z),
   z ~ N(0, 1), Y the years between the two windows, sigma the robust spread of one-year log
@@ -133,6 +139,15 @@ class Params:
     unrecorded: Range = Range(0.0, 0.2, f"{A}: share of an export fall not in customs data")
     ban_leakage: Range = Range(0.3, 0.8, f"{A}: US-bound flow re-routed via third countries")
     china_supply_elasticity: Range = Range(0.1, 0.5, f"{A}: China's supply elasticity")
+    china_absorbed: Range = Range(
+        0.5,
+        1.0,
+        f"{A}: share of the withheld exports kept off China's domestic market by output quotas,"
+        " closures and state or producer stock buying (China's rare-earth prices doubled in"
+        " Q1 2011 under the quota, Xinhua 2011-03-30; Baotou bought stock to hold prices,"
+        " Reuters 2011-09-23: xh-xinhua-2011-ree-domestic-prices,"
+        " xh-reuters-2011-baotou-stockpile)",
+    )
     # backstop: drawn log-uniformly (module docstring; sources xh-argus-2024-antimony-record,
     # xh-argus-2025-antimony-softens, xh-nyt-2011-ree-prices-decline, px07-raremetalblog-lynas-2010)
     backstop_multiple: Range = Range(
@@ -295,6 +310,7 @@ def simulate_case(
     eps0 = p.eps_sr * np.exp(p.eps_sigma * rng.standard_normal(n))
     growth = p.eps_growth.draw(rng, n)
     eta_c = p.china_supply_elasticity.draw(rng, n)
+    absorbed = p.china_absorbed.draw(rng, n)
     z = rng.standard_normal(n)
     observed = _observed_flows(case, p, rng, n)
     starts = [_start_month(m, case.before_year) for m in case.episode.measures]
@@ -369,7 +385,9 @@ def simulate_case(
         short[t] = 1.0 - net_demand(lp, eps, p_back, eps_back)
         if china or case.price_follows == "china":
             cq = _bisect(
-                lambda q, e=eps, ff=f: (1 - x) * np.exp(-e * q) + x * ff - np.exp(eta_c * q),
+                lambda q, e=eps, ff=f: (
+                    (1 - x) * np.exp(-e * q) + x * (ff + absorbed * (1 - ff)) - np.exp(eta_c * q)
+                ),
                 _LO,
                 0.0,
                 n,

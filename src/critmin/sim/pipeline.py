@@ -38,7 +38,7 @@ from pydantic import (
 )
 
 from critmin.defaults import DRAWS, SEED
-from critmin.errors import InputError
+from critmin.errors import InputError, first_problem
 from critmin.sim.pipeline_model import (
     DATA,
     GAP_KEYS,
@@ -306,7 +306,8 @@ def run(
         try:
             sm = StageModel.model_validate({**sm.model_dump(), "horizon": horizon})
         except ValidationError as exc:
-            raise InputError(str(exc.errors()[0]["msg"]), field="horizon", value=horizon) from None
+            msg = first_problem(exc).message
+            raise InputError(msg, field="horizon", value=horizon) from None
     money = public_money(ps, _ledger_rows(rows, path))
     sim = [p for p in ps if p.planned_start]
     d = simulate(sim, sm, draws, seed, common_factor)

@@ -32,7 +32,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from critmin.columns import MAX_NOTE, MAX_SLUG, MAX_URL
 from critmin.defaults import DRAWS
-from critmin.errors import InputError
+from critmin.errors import InputError, first_problem, from_validation
 from critmin.sim.pipeline import simulate
 from critmin.sim.pipeline_model import (
     DATA,
@@ -44,7 +44,6 @@ from critmin.sim.pipeline_model import (
     Text,
     _blank,
     _period,
-    _where,
     check_header,
     load_stage_model,
 )
@@ -136,9 +135,8 @@ def load_cohort(file: Path | str | None = None) -> list[CohortRow]:
         try:
             row = CohortRow.model_validate(rec)
         except ValidationError as exc:
-            field, msg, value = _where(exc, rec)
-            raise InputError(
-                msg, file=str(path), line=reader.line_num, column=field, value=value
+            raise from_validation(
+                exc, rec, default="row", file=str(path), line=reader.line_num, as_column=True
             ) from None
         problem = (
             ("duplicate project", "project_id", row.project_id)
@@ -202,7 +200,8 @@ def backtest(
             {**base.model_dump(), "as_of": as_of, "horizon": int(as_of[:4]) + years}
         )
     except ValidationError as exc:
-        raise InputError(str(exc.errors()[0]["msg"]), field="as_of", value=as_of) from None
+        msg = first_problem(exc).message
+        raise InputError(msg, field="as_of", value=as_of) from None
     cutoff = sm.start_time() + years
     known = [r for r in rows if r.cohort_phase is not None]
     if not known:

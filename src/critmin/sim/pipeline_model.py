@@ -24,8 +24,9 @@ from pydantic import (
 )
 
 from critmin.columns import MAX_LIST, MAX_NOTE, MAX_SLUG, MAX_TEXT, MAX_URL, no_controls
-from critmin.errors import InputError
+from critmin.errors import InputError, from_validation
 from critmin.schema import INSTRUMENTS
+from critmin.sim.dist_form import dist_form
 
 DATA = Path(__file__).parent / "data"
 PHASES = ("exploration", "feasibility", "financing", "construction", "ramp_up", "producing")
@@ -115,7 +116,7 @@ class Dist(_Sourced):
     """fixed (value), lognormal (shift + median * exp(sigma Z)) or triangular (low, mode,
     high); with probability ``p_zero`` a draw is exactly 0."""
 
-    kind: Literal["fixed", "lognormal", "triangular"]
+    kind: Literal["fixed", "lognormal", "triangular"]  # written ``dist:`` (or ``kind:``)
     # years or a ratio: bounds far beyond any plan, which keep every draw and sum finite
     value: Years = 0.0
     median: float = Field(default=1.0, gt=0, le=100)
@@ -125,6 +126,11 @@ class Dist(_Sourced):
     mode: Years = 0.0
     high: Years = 0.0
     p_zero: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form(cls, data: Any) -> Any:
+        return dist_form(data, key="kind")  # the one parser of distributions (sim.dist_form)
 
     @model_validator(mode="after")
     def _params(self) -> Dist:
@@ -307,10 +313,11 @@ def _period(text: str) -> tuple[float, float]:
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge; a mapping that states its ``kind`` or ``value`` replaces the old one whole."""
+    """Deep merge; a mapping that states its ``dist`` (or ``kind``) or ``value`` replaces the
+    old one whole."""
     out = dict(base)
     for k, v in over.items():
-        whole = isinstance(v, Mapping) and ("kind" in v or "value" in v)
+        whole = isinstance(v, Mapping) and bool({"dist", "kind", "value"} & set(v))
         nest = isinstance(v, Mapping) and isinstance(out.get(k), dict) and not whole
         out[k] = _merge(out[k], v) if nest else v
     return out
@@ -323,16 +330,6 @@ def _read_yaml(path: Path, field: str = "stage_model") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError("expected a mapping of parameters", field=field, value=str(path))
     return data
-
-
-def _where(exc: ValidationError, data: Any) -> tuple[str, str, Any]:
-    """(dotted field, message, offending value) of the first validation error."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err.get("loc", ())]
-    value: Any = data
-    for part in loc:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return ".".join(loc) or "row", str(err["msg"]), None if isinstance(value, Mapping) else value
 
 
 def load_stage_model(
@@ -349,8 +346,8 @@ def load_stage_model(
     try:
         return StageModel.model_validate(data)
     except ValidationError as exc:
-        field, msg, value = _where(exc, data)
-        raise InputError(msg, field=field, value=value, file=str(file) if file else None) from None
+        where = str(file) if file else None
+        raise from_validation(exc, data, default=field, model=StageModel, file=where) from None
 
 
 def check_header(fieldnames: Sequence[str] | None, columns: Sequence[str], path: Path) -> None:
@@ -384,8 +381,9 @@ def load_projects(file: Path | str | None = None) -> list[Project]:
         try:
             p = Project.model_validate(rec)
         except ValidationError as exc:
-            field, msg, value = _where(exc, rec)
-            raise bad(msg, field, value) from None
+            raise from_validation(
+                exc, rec, default="row", file=str(path), line=reader.line_num, as_column=True
+            ) from None
         if p.project_id in {q.project_id for q in out}:
             raise bad("duplicate project", "project_id", p.project_id)
         for i in p.ledger_ids:

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from critmin.defaults import SEED
-from critmin.errors import InputError, NotFoundError
+from critmin.errors import InputError, NotFoundError, from_validation
+from critmin.sim.dist_form import dist_form
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 NDS_CSV = Path(__file__).parent / "data" / "nds_inventory.csv"
@@ -87,8 +87,15 @@ class Lognormal(_Model):
     sigma: float = Field(ge=0, le=5)
 
 
-Dist = Annotated[Fixed | Uniform | Triangular | Lognormal, Field(discriminator="dist")]
+# the family under ``dist:`` (``kind:`` accepted: critmin.sim.dist_form, the one parser)
+Dist = Annotated[
+    Fixed | Uniform | Triangular | Lognormal,
+    Field(discriminator="dist"),
+    BeforeValidator(dist_form),
+]
 Param = Number | Dist
+# what a parameter accepts, for the error when a value fits neither form
+PARAM_FORMS = "give a number or a distribution {dist: fixed, uniform, triangular or lognormal, ...}"
 
 
 def support(p: Param) -> tuple[float, float]:
@@ -253,26 +260,6 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
-def _first_error(exc: ValidationError) -> tuple[str, str, object]:
-    """Field path, message and input of the most telling validation error.
-
-    A parameter may be a number or a distribution: when a mapping was given, the complaint of
-    the number branch ("should be a valid number") is noise, so errors inside the mapping win;
-    when a number was given, the number branch's complaint (out of range) wins.
-    """
-    number = ("float", "constrained-float")  # the number branch's tag in an error's loc
-    in_number = [e for e in exc.errors() if set(number) & set(e["loc"])]
-    # ...but when a number was given, the number branch says what is wrong with it
-    given_number = [e for e in in_number if e["type"] not in ("float_type", "float_parsing")]
-    errors = (
-        given_number or [e for e in exc.errors() if not set(number) & set(e["loc"])] or exc.errors()
-    )
-    # a misspelt key explains a "field required" elsewhere: report it first
-    err = min(errors, key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
-    loc = ".".join(str(x) for x in err["loc"] if x not in number and "union[" not in str(x))
-    return loc or "scenario", err["msg"].removeprefix("Value error, "), err.get("input")
-
-
 def parse_scenario(data: object, file: str | None = None) -> Scenario:
     """Validate a mapping as a scenario; the first problem is one InputError naming the field."""
     if not isinstance(data, dict):
@@ -280,13 +267,9 @@ def parse_scenario(data: object, file: str | None = None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        loc, msg, value = _first_error(exc)
-        shown = value if isinstance(value, str | int | float | bool) else None
-        # a whole-scenario check names its field first ("withheld_share must lie in [0, 1]")
-        named = re.match(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*) (?:must|is) ", msg)
-        if loc == "scenario" and named:
-            loc, shown = named.group(1), None
-        raise InputError(msg, file=file, field=loc, value=shown) from None
+        raise from_validation(
+            exc, data, default="scenario", model=Scenario, union=PARAM_FORMS, file=file
+        ) from None
 
 
 def load_scenario(name_or_file: str | Path) -> Scenario:

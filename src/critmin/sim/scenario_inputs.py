@@ -17,6 +17,7 @@ from critmin.sim.scenario_definition import (
     Param,
     Scenario,
 )
+from critmin.units import canonical, per_tonne
 
 # -- inputs the engine reads ---------------------------------------------------------------------
 
@@ -52,15 +53,15 @@ def _nds_rows() -> dict[str, dict[str, str]]:
         return {r["mineral_id"]: r for r in csv.DictReader(fh)}
 
 
-_LB, _OZT = 2204.62262, 32150.7466  # per tonne
-_MASS = {"t": 1.0, "tonne": 1.0, "metricton": 1.0, "mt": 1.0, "kg": 1e3, "g": 1e6, "lb": _LB}
-_MASS |= {"pound": _LB, "oz": _OZT, "troyoz": _OZT, "shortton": 1.10231131}
+# in a price quote "mt" is the metric ton and an ounce the troy ounce (critmin.units: the rest)
+_PRICE_UNITS = {"mt": "t", "oz": "troy oz", "ounce": "troy oz"}
 
 
 def usd_per_tonne(price: float, unit: str | None, currency: str = "USD") -> float | None:
     """Convert a price to USD per metric tonne ("USD/kg", "$/lb", "cents/lb", "kg" ...).
 
-    Factors: 1 t = 1 000 kg = 2 204.62262 lb = 32 150.7466 troy oz. None if the unit or
+    Factors (:mod:`critmin.units`, exact): 1 t = 1 000 kg = 2 204.622 62 lb (1 lb =
+    0.453 592 37 kg) = 32 150.746 6 troy oz (1 troy oz = 31.103 476 8 g). None if the unit or
     currency is not understood (the caller reports the price as missing, never guesses).
     """
     if unit is None or currency.upper() != "USD":
@@ -74,8 +75,8 @@ def usd_per_tonne(price: float, unit: str | None, currency: str = "USD") -> floa
             scale = 0.01
         elif cur not in ("usd", "us", ""):
             return None
-    factor = _MASS.get(u.removesuffix("s") if u not in _MASS else u)
-    return None if factor is None else price * scale * factor
+    name = _PRICE_UNITS.get(u) or _PRICE_UNITS.get(u.removesuffix("s")) or canonical(u)
+    return None if name is None else price * scale * per_tonne(name)
 
 
 def _fig(f: Figure, unit: str) -> dict[str, Any]:

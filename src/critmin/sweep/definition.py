@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from critmin.defaults import DRAWS, SEED
-from critmin.errors import InputError
+from critmin.errors import InputError, from_validation
 
 CELL_CAP = 100_000
 MAX_DRAWS = 10_000_000
@@ -125,40 +125,6 @@ class SweepDefinition(_Strict):
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def _first_error(exc: ValidationError, data: Any, union: str | None = None) -> tuple[str, str, Any]:
-    """Field path (through the input only, no union tags), message and input of the first error.
-
-    With ``union`` (what the union accepts), errors that only say a branch did not match give
-    way to the others, and where all are such, the message is ``union``.
-    """
-    wrong_branch = {
-        "list_type",
-        "literal_error",
-        "model_type",
-        "dict_type",
-        "model_attributes_type",
-    }
-    errors = exc.errors()
-    err = errors[0]
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if union is not None:
-        err = next((e for e in errors if e["type"] not in wrong_branch), errors[0])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] in wrong_branch and len(errors) > 1:
-            msg = union
-    parts, here = [], data
-    for part in err["loc"]:
-        in_map = isinstance(here, Mapping) and part in here
-        if in_map or (isinstance(here, list) and isinstance(part, int) and part < len(here)):
-            parts.append(str(part))
-            here = here[part]
-    if err["type"] == "missing":
-        parts.append(str(err["loc"][-1]))
-    value = err.get("input")
-    shown = value if isinstance(value, str | int | float | bool) else None
-    return ".".join(parts) or "sweep", msg, shown
-
-
 def parse_sweep(data: object, file: str | None = None) -> SweepDefinition:
     """Validate a mapping as a sweep definition; a problem is one InputError naming the field."""
     if not isinstance(data, dict):
@@ -167,8 +133,9 @@ def parse_sweep(data: object, file: str | None = None) -> SweepDefinition:
         out = SweepDefinition.model_validate(data)
     except ValidationError as exc:
         union = "give a list of values, a range {start, stop, num} or 'bundled'"
-        where, msg, value = _first_error(exc, data, union)
-        raise InputError(msg, file=file, field=where, value=value) from None
+        raise from_validation(
+            exc, data, default="sweep", model=SweepDefinition, union=union, file=file
+        ) from None
     for key in SELECTORS[out.engine]:
         value = out.base.get(key)
         if value is not None and not isinstance(value, str):

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from critmin.errors import InputError
-from critmin.sweep.definition import FILE_SELECTORS, SELECTORS, SweepDefinition, _first_error
+from critmin.errors import InputError, from_validation
+from critmin.sweep.definition import FILE_SELECTORS, SELECTORS, SweepDefinition
 
 Metrics = dict[str, float | None]
 
@@ -119,8 +119,7 @@ class _Builder:
             try:
                 out.append(cls.model_validate(doc[key]))
             except ValidationError as exc:
-                where, msg, value = _first_error(exc, doc[key])
-                raise InputError(msg, field=f"{key}.{where}", value=value) from None
+                raise from_validation(exc, doc[key], prefix_field=key, model=cls) from None
         return tuple(out)
 
     # scenario: the scenario's fields
@@ -165,8 +164,7 @@ class _Builder:
         try:
             model = StageModel.model_validate(doc)
         except ValidationError as exc:
-            where, msg, value = _first_error(exc, doc)
-            raise InputError(msg, field=where, value=value) from None
+            raise from_validation(exc, doc, default="sweep", model=StageModel) from None
         pkey = str(sel["projects"])
         if pkey not in self._projects:
             projects = load_projects(sel["projects"])

@@ -16,7 +16,7 @@ from pydantic import Field
 from critmin.api.models import ErrorBody, Figure
 from critmin.api.routes import call
 from critmin.api.routes.supply import MineralName, Stage, Year
-from critmin.ledger import SUMMARY_KEYS
+from critmin.capabilities.ledger import SUMMARY_KEYS
 
 router = APIRouter(
     prefix="/api/v1/charts",
@@ -26,34 +26,41 @@ router = APIRouter(
 
 
 def _share_map(mineral: str, stage: str, year: int | None) -> dict[str, Any]:
+    from critmin.api.routes.supply import ask_mineral
     from critmin.brief import charts
-    from critmin.supply import concentration
+    from critmin.capabilities.supply import concentration
 
-    return charts.share_map([concentration(mineral, stage, year)], stage)
+    res = ask_mineral(concentration, mineral, stage=stage, year=year)
+    return charts.share_map([res], stage)
 
 
 def _hhi() -> dict[str, Any]:
     from critmin.brief import charts
-    from critmin.supply import concentration_all
+    from critmin.capabilities.supply import concentration_all
 
-    return charts.hhi_ranking(concentration_all("mine"), concentration_all("refine"))
+    mine, refine = (concentration_all(stage=s).to_dict() for s in ("mine", "refine"))
+    return charts.hhi_ranking(mine, refine)
 
 
 def _timeline(country: str | None, mineral: str | None, on: dt.date | None) -> dict[str, Any]:
     from critmin.brief import charts
-    from critmin.supply import controls
+    from critmin.capabilities.supply import controls
 
     # the same rows as /api/v1/controls with the same filters; bars run to ``on`` or today
-    return charts.controls_timeline(controls(country, on, mineral), on or dt.date.today())
+    rows = controls(country=country, on=on, mineral=mineral).dated_rows()
+    return charts.controls_timeline(rows, on or dt.date.today())
 
 
 def _ledger(
     by: str, since: dt.date | None, status: list[str] | None, include_unverified: bool
 ) -> dict[str, Any]:
-    from critmin import ledger, names
+    from critmin import names
     from critmin.brief import charts
+    from critmin.capabilities.ledger import ledger_summary
 
-    res = ledger.summary(by, since, status, include_unverified=include_unverified)
+    res = ledger_summary(
+        by=by, since=since, status=status, include_unverified=include_unverified
+    ).to_dict()
     label = (
         names.country
         if by in ("actor", "host")

@@ -4,7 +4,8 @@ reconciliation with headline figures, and the one write of the API: append a com
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
@@ -18,7 +19,10 @@ from critmin.api.models import (
     Reconciliation,
 )
 from critmin.api.routes import Writer, call
-from critmin.ledger import SUMMARY_KEYS
+from critmin.capabilities.ledger import SUMMARY_KEYS
+
+if TYPE_CHECKING:
+    from critmin.results import Result
 
 router = APIRouter(
     prefix="/api/v1/ledger",
@@ -41,6 +45,11 @@ def _rows(history: bool, **filters: Any) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = ledger_list(history=history, **filters).to_dict()
     return rows
+
+
+def _answer(fn: Callable[..., Result], /, **kwargs: Any) -> Any:
+    """The answer of the capability ``fn`` asked with ``kwargs``."""
+    return fn(**kwargs).to_dict()
 
 
 @router.get("", response_model=list[LedgerRow], summary="Ledger rows")
@@ -100,18 +109,25 @@ def summary(
     """Totals of the latest rows whose source is primary or press; letters of interest and
     publisher aggregates reported apart, unverified rows left out and counted in
     ``unverified`` (`critmin ledger summary`)."""
-    from critmin.ledger import summary as fn
+    from critmin.capabilities.ledger import ledger_summary
 
-    return call(fn, by, since, status or None, include_unverified=include_unverified)
+    return call(
+        _answer,
+        ledger_summary,
+        by=by,
+        since=since,
+        status=status or None,
+        include_unverified=include_unverified,
+    )
 
 
 @router.get("/gap", response_model=FundingGap, summary="Funding gap: need vs committed")
 def gap(by: Literal["project", "mineral"] = "project") -> Any:
     """Estimated need (project capex) against public money committed, with cheque sizes
     (`critmin ledger gap`)."""
-    from critmin.sim.pipeline import gap as fn
+    from critmin.capabilities.ledger import ledger_gap
 
-    return call(fn, by)
+    return call(_answer, ledger_gap, by=by)
 
 
 @router.get(
@@ -120,9 +136,9 @@ def gap(by: Literal["project", "mineral"] = "project") -> Any:
 def reconcile(include_unverified: IncludeUnverified = False) -> Any:
     """Each figure users quote against the ledger rows that account for it: matches, partial
     (with what the ledger lacks) or no amount to compare (`critmin ledger reconcile`)."""
-    from critmin.ledger import reconcile as fn
+    from critmin.capabilities.ledger import ledger_reconcile
 
-    return call(fn, include_unverified=include_unverified)
+    return call(_answer, ledger_reconcile, include_unverified=include_unverified)
 
 
 @router.get(
@@ -135,9 +151,9 @@ def history(
     row_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")],
 ) -> Any:
     """The whole chain the row belongs to, oldest first (`critmin ledger history ID`)."""
-    from critmin.ledger import history as fn
+    from critmin.capabilities.ledger import ledger_history
 
-    return call(fn, row_id)
+    return call(_answer, ledger_history, row_id=row_id)
 
 
 @router.post(
@@ -152,6 +168,6 @@ def add(entry: LedgerEntry) -> Any:
     """Validate one commitment and append it; nothing is written if any field is wrong.
     A correction is a new row whose ``supersedes`` names the row it replaces
     (`critmin ledger add`). Needs ``Authorization: Bearer <CRITMIN_API_TOKEN>``."""
-    from critmin.ledger import add as fn
+    from critmin.capabilities.ledger import ledger_add
 
-    return call(fn, entry.model_dump(exclude_none=True))
+    return call(_answer, ledger_add, record=entry.model_dump(exclude_none=True))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from critmin.api.models import ErrorBody
 from critmin.api.routes import call
-from critmin.profiles import CountryProfile, MineralSheet
+from critmin.capabilities.profiles import CountryProfileModel, MineralSheetModel
 
 router = APIRouter(
     prefix="/api/v1",
@@ -19,18 +19,20 @@ router = APIRouter(
 
 
 def _profile(country: str, as_of: dt.date | None) -> dict[str, Any]:
-    from critmin.profiles import country_profile
+    from critmin.capabilities.profiles import country_profile
 
-    return country_profile(country, as_of).to_dict()
+    answer: dict[str, Any] = country_profile(country=country, on=as_of).to_dict()
+    return answer
 
 
 def _sheet(mineral: str) -> dict[str, Any]:
-    from critmin.profiles import mineral_sheet
+    from critmin.capabilities.profiles import mineral_sheet
 
-    return mineral_sheet(mineral).to_dict()
+    answer: dict[str, Any] = mineral_sheet(mineral=mineral).to_dict()
+    return answer
 
 
-@router.get("/countries/{country}", response_model=CountryProfile, summary="Country profile")
+@router.get("/countries/{country}", response_model=CountryProfileModel, summary="Country profile")
 def country(
     country: Annotated[
         str,
@@ -51,7 +53,7 @@ def country(
     return call(_profile, country, as_of)
 
 
-@router.get("/minerals/{mineral}/sheet", response_model=MineralSheet, summary="Mineral sheet")
+@router.get("/minerals/{mineral}/sheet", response_model=MineralSheetModel, summary="Mineral sheet")
 def mineral_sheet(
     mineral: Annotated[
         str,

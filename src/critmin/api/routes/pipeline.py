@@ -23,9 +23,10 @@ router = APIRouter(
 
 
 def _projects() -> list[dict[str, Any]]:
-    from critmin.sim.pipeline import load_projects
+    from critmin.capabilities.pipeline import pipeline_projects
 
-    return [p.model_dump(mode="json") for p in load_projects(None)]
+    rows: list[dict[str, Any]] = pipeline_projects().to_dict()
+    return rows
 
 
 @router.get("/projects", response_model=list[dict[str, Any]], summary="The project register")
@@ -41,17 +42,14 @@ def run(req: PipelineRequest) -> Any:
     delay, cost per delivered tonne and the expected loss of public money by instrument (mean
     and p90), over the bundled register
     (`critmin pipeline run --json`). Capped at 20 000 draws a request."""
-    from critmin.sim.pipeline import run as fn
+    from critmin.capabilities.pipeline import pipeline_run
 
-    return call(
-        fn,
-        draws=req.draws,
-        seed=req.seed,
-        projects_file=None,
-        stage_model_file=None,
-        horizon=req.horizon,
-        common_factor=req.common_factor,
-    )
+    def run() -> Any:
+        return pipeline_run(
+            draws=req.draws, seed=req.seed, horizon=req.horizon, common_factor=req.common_factor
+        ).to_dict()
+
+    return call(run)
 
 
 @router.post(
@@ -63,18 +61,16 @@ def backtest(req: PipelineBacktestRequest) -> Any:
     given (at most 60 rows); also the model before calibration and, with `leave_one_out`, each
     project predicted with the study exponent fitted on the others (one refit per project: the
     slow part). Capped at 20 000 draws a request."""
-    from critmin.sim.pipeline_cohort import check_rows
-    from critmin.sim.pipeline_cohort import report as fn
+    from critmin.capabilities.pipeline import pipeline_backtest
 
     def run() -> Any:
-        rows = check_rows(req.cohort) if req.cohort is not None else None
-        return fn(
-            rows,
+        return pipeline_backtest(
+            cohort=req.cohort,
             years=req.years,
             draws=req.draws,
             seed=req.seed,
             common_factor=req.common_factor,
-            by_project=req.leave_one_out,
-        )
+            leave_one_out=req.leave_one_out,
+        ).to_dict()
 
     return call(run)

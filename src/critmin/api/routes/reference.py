@@ -13,27 +13,18 @@ router = APIRouter(prefix="/api/v1", tags=["reference"], responses={503: {"model
 
 
 def _table(name: str) -> list[dict[str, Any]]:
-    import critmin as cm
+    """A reference table's rows (critmin.capabilities.reference): minerals, sources,
+    countries and agencies (these two with ``label``, the name tables print), coverage."""
+    from critmin.capabilities import reference
 
-    frame = getattr(cm, name)() if name in ("minerals", "sources") else cm.read_table(name)
-    rows: list[dict[str, Any]] = frame.to_dicts()
-    if name == "countries":  # the short name the brief and the charts print (DR Congo)
-        from critmin.names import country
-
-        rows = [{**r, "label": country(r["iso3"])} for r in rows]
-    if name == "agencies":  # the name the brief prints (critmin.names.agency)
-        from critmin.names import agency
-
-        rows = [{**r, "label": agency(r["agency_id"])} for r in rows]
+    rows: list[dict[str, Any]] = getattr(reference, name)().to_dict()
     return rows
 
 
 @router.get("/minerals", response_model=list[Mineral], summary="The minerals table")
 def minerals() -> Any:
     """The 60 USGS 2025 critical minerals, EU 2023 flags and group rows (`critmin minerals`)."""
-    from critmin.queries import mineral_list
-
-    return call(mineral_list)
+    return call(_table, "minerals")
 
 
 @router.get("/sources", response_model=list[Source], summary="Every source a number cites")
@@ -54,9 +45,9 @@ def source(
     ],
 ) -> Any:
     """Publisher, title, URL, dates, licence and note of one source (`critmin sources ID`)."""
-    import critmin as cm
+    from critmin.capabilities.reference import source as ask
 
-    return call(cm.source, source_id)
+    return call(lambda: ask(source_id=source_id).to_dict())
 
 
 @router.get("/countries", response_model=list[Country], summary="Country codes and names")
@@ -76,6 +67,4 @@ def agencies() -> Any:
 def coverage() -> Any:
     """Per mineral: production stages and years, reserves, US supply, end uses, prices, and
     what is missing (`critmin data coverage`)."""
-    from critmin.queries import coverage as coverage_
-
-    return call(coverage_)
+    return call(_table, "coverage")

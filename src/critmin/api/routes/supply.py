@@ -1,9 +1,13 @@
 """Who controls supply (Q1-Q3): concentration, dominance, ownership control, export controls,
-US exposure. Each route calls the critmin.supply function its CLI command calls."""
+US exposure, and the store's production, prices, reserves and import sources. Each route
+calls the critmin.capabilities.supply function its CLI command calls and returns its Result
+as ``--json`` prints it. A mineral named in the path is resolved first: an unknown one is a
+404 (an unknown resource), where a misspelt query value is a 422."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -56,6 +60,19 @@ Edition = Annotated[
 Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code.")]
 
 
+def ask(fn: Callable[..., Any], /, **request: Any) -> Any:
+    """``fn(**request)``, a capability's Result, as its JSON answer."""
+    return fn(**request).to_dict()
+
+
+def ask_mineral(fn: Callable[..., Any], mineral: str, /, **request: Any) -> Any:
+    """:func:`ask` for a route whose path names a mineral: resolved first (id, name or
+    symbol, any case), an unknown one a NotFoundError (404) naming the closest ids."""
+    from critmin.capabilities.reference import mineral_id
+
+    return fn(mineral=mineral_id(mineral=mineral), **request).to_dict()
+
+
 @router.get(
     "/concentration",
     response_model=list[Concentration],
@@ -64,9 +81,9 @@ Iso3Query = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="I
 def concentration_all(stage: Stage = "mine", year: Year = None, edition: Edition = None) -> Any:
     """Shares, HHI, top-3 and China share of every mineral with data, highest HHI first
     (`critmin concentration --all`). A group (rare earths) answers once for its members."""
-    from critmin.supply import concentration_all as fn
+    from critmin.capabilities.supply import concentration_all as fn
 
-    return call(fn, stage, year, None, edition)
+    return call(ask, fn, stage=stage, year=year, edition=edition)
 
 
 @router.get(
@@ -79,9 +96,9 @@ def concentration(
 ) -> Any:
     """Country shares, HHI (0-10 000), top-3 and China share of one mineral x stage x year
     (`critmin concentration MINERAL`)."""
-    from critmin.supply import concentration as fn
+    from critmin.capabilities.supply import concentration as fn
 
-    return call(fn, mineral, stage, year, None, edition)
+    return call(ask_mineral, fn, mineral, stage=stage, year=year, edition=edition)
 
 
 @router.get("/production/{mineral}", summary="Production of one mineral by country")
@@ -90,27 +107,27 @@ def production(
 ) -> Any:
     """Production by country in tonnes, the reported world total and the sum of countries,
     from the latest edition reporting the year or the pinned one (`critmin production`)."""
-    from critmin.queries import production as fn
+    from critmin.capabilities.supply import production as fn
 
-    return call(fn, mineral, stage, year, None, edition)
+    return call(ask_mineral, fn, mineral, stage=stage, year=year, edition=edition)
 
 
 @router.get("/us-supply/{mineral}", summary="US salient statistics of one mineral")
 def us_supply(mineral: MineralName, edition: Edition = None) -> Any:
     """US production, trade, apparent consumption, net import reliance and price by year,
     each year from the latest edition reporting it or the pinned one (`critmin us-supply`)."""
-    from critmin.queries import us_supply as fn
+    from critmin.capabilities.supply import us_supply as fn
 
-    return call(fn, mineral, None, edition)
+    return call(ask_mineral, fn, mineral, edition=edition)
 
 
 @router.get("/prices/{mineral}", summary="Published prices of one mineral")
 def prices(mineral: MineralName, edition: Edition = None) -> Any:
     """Every product, market and period of the latest edition with prices for the mineral,
     or the pinned one, each row with its source (`critmin prices MINERAL`)."""
-    from critmin.lookups import prices as fn
+    from critmin.capabilities.supply import prices as fn
 
-    return call(fn, mineral, edition)
+    return call(ask_mineral, fn, mineral, edition=edition)
 
 
 @router.get("/reserves/{mineral}", summary="Reserves of one mineral by country")
@@ -118,27 +135,27 @@ def reserves(mineral: MineralName, year: Year = None, edition: Edition = None) -
     """Reserves by country for a year (default the latest), the reported world total and
     the sum of countries, from the latest edition reporting the year or the pinned one
     (`critmin reserves MINERAL`)."""
-    from critmin.lookups import reserves as fn
+    from critmin.capabilities.supply import reserves as fn
 
-    return call(fn, mineral, year, edition)
+    return call(ask_mineral, fn, mineral, year=year, edition=edition)
 
 
 @router.get("/imports/{mineral}", summary="Where US imports of one mineral come from")
 def imports(mineral: MineralName, edition: Edition = None) -> Any:
     """USGS shares of US imports by source country over its latest period and the import
     sources named each year, with their sources (`critmin imports MINERAL`)."""
-    from critmin.lookups import imports as fn
+    from critmin.capabilities.supply import imports as fn
 
-    return call(fn, mineral, edition)
+    return call(ask_mineral, fn, mineral, edition=edition)
 
 
 @router.get("/dominance", response_model=list[Dominance], summary="Who leads each stage")
 def dominance(year: Year = None) -> Any:
     """Per mineral: the leading country at the mine and refinery stage, China's shares and
     its dual dominance min(mine share, refine share) (`critmin dominance`)."""
-    from critmin.supply import dominance as fn
+    from critmin.capabilities.supply import dominance as fn
 
-    return call(fn, year)
+    return call(ask, fn, year=year)
 
 
 @router.get("/control/{mineral}", response_model=Control, summary="Ownership control")
@@ -152,9 +169,9 @@ def control(
 ) -> Any:
     """Ownership-weighted control of a mineral's mine output by owner nationality, of a host
     country's production or the world's (`critmin control MINERAL`)."""
-    from critmin.supply import control as fn
+    from critmin.capabilities.supply import control as fn
 
-    return call(fn, mineral, host, year, as_of)
+    return call(ask_mineral, fn, mineral, host=host, year=year, on=as_of)
 
 
 @router.get(
@@ -174,9 +191,10 @@ def control_projects(
     """Share of the host's registered mining projects of the mineral with a stake held by
     owners of that nationality, with the register's coverage
     (`critmin control MINERAL --host H --by projects`)."""
-    from critmin.supply import project_control as fn
+    from critmin.capabilities.supply import control as fn
 
-    return call(fn, host, mineral, as_of, year, nationality)
+    request = {"host": host, "year": year, "on": as_of, "nationality": nationality}
+    return call(ask_mineral, fn, mineral, by="projects", **request)
 
 
 @router.get("/controls", response_model=list[ExportControl], summary="Export controls")
@@ -207,9 +225,11 @@ def controls(
     """The export-control register with each control's status in words, derived from its
     dated event chain (`critmin controls`). Filters are case-insensitive; an unknown value is
     a 422 naming the closest valid values, as the CLI's exit 2."""
-    from critmin.supply import controls as fn
+    from critmin.capabilities.supply import controls as fn
 
-    return call(fn, country, on, mineral, measure=measure, status=status, active_on=active_on)
+    day = on if on is not None else active_on  # active_on: the older name of ``on``
+    request = {"country": country, "mineral": mineral, "measure": measure, "status": status}
+    return call(ask, fn, on=day, **request)
 
 
 @router.get(
@@ -229,9 +249,9 @@ def control_chain(
 ) -> Any:
     """One export control: its dated events, each with its source, and its status on a day
     (`critmin controls show CONTROL_ID`)."""
-    from critmin.supply import control_events as fn
+    from critmin.capabilities.supply import control_events as fn
 
-    return call(fn, control_id, on)
+    return call(ask, fn, control_id=control_id, on=on)
 
 
 @router.get("/exposure", response_model=list[Exposure], summary="US exposure to export controls")
@@ -245,6 +265,6 @@ def exposure(
 ) -> Any:
     """Per mineral: net import reliance x controlled share of world supply x end-use weight
     (`critmin exposure`)."""
-    from critmin.supply import exposure as fn
+    from critmin.capabilities.supply import exposure as fn
 
-    return call(fn, on, sector)
+    return call(ask, fn, on=on, sector=sector)

@@ -12,22 +12,24 @@ import re
 from dataclasses import dataclass
 
 from critmin.errors import InputError
+from critmin.units import tonnes
 
 # -- units -----------------------------------------------------------------------------------
 
-# metric tonnes per published unit: UNIT_MEAS strings (MCS 2025) and column-name tokens
+# metric tonnes per published unit: UNIT_MEAS strings (MCS 2025) and column-name tokens; the
+# factors of kg and g from critmin.units
 TONNES_PER_UNIT: dict[str, float] = {
     "metric tons": 1.0,
     "thousand metric tons": 1e3,
     "thousand metric dry tons": 1e3,
     "million metric tons": 1e6,
-    "kilograms": 1e-3,
+    "kilograms": tonnes("kg"),
     "t": 1.0,
     "kt": 1e3,
     "mt": 1e6,  # Mt / mmt: million metric tons
     "mmt": 1e6,
-    "kg": 1e-3,
-    "g": 1e-6,
+    "kg": tonnes("kg"),
+    "g": tonnes("g"),
 }
 # units that are not masses (carats, cubic metres): such rows are skipped, never converted
 NOT_MASS = {"million carats", "thousand carats", "million cubic meters", "mct", "kct", "mcm"}

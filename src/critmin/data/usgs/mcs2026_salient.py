@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from critmin.data.usgs.cells import clean, join_notes, norm, parse_cell
+from critmin.data.usgs.cells import TONNES_PER_UNIT, clean, join_notes, norm, parse_cell
 from critmin.data.usgs.salient import Draft, parse_nir
 from critmin.data.usgs.sink import PRICES, Sink, source_id
 
@@ -102,7 +102,7 @@ PRICE_UNITS: dict[str, tuple[str, float]] = {
     "dollars per troy ounce": ("troy oz", 1.0),
     "dollars per gram": ("g", 1.0),
 }
-_MASS = {"metric tons": 1.0, "thousand metric tons": 1e3, "kilograms": 1e-3}
+_MASS = {k: TONNES_PER_UNIT[k] for k in ("metric tons", "thousand metric tons", "kilograms")}
 
 
 def _price_unit(ln: Line) -> tuple[str, float] | None:
