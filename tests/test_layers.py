@@ -62,16 +62,6 @@ SHARED = (
     "memo",
 )
 TOP_LEVEL_OK = {"__version__", *SHARED}
-# Front-end modules not yet moved onto the capabilities (issue 25): must shrink to empty.
-PENDING: set[str] = {
-    "brief/builder.py",
-    "cli/data.py",
-    "cli/db.py",
-    "cli/render_cache.py",
-    "cli/serve.py",
-    "sweep/executors.py",
-    "sweep/storage.py",
-}
 
 
 def _internals(path: Path) -> list[str]:
@@ -101,12 +91,8 @@ FRONT_END_MODULES = [
 
 @pytest.mark.parametrize("path", FRONT_END_MODULES, ids=lambda p: str(p.relative_to(SRC)))
 def test_a_front_end_reaches_engines_only_through_capabilities(path: Path) -> None:
-    rel = str(path.relative_to(SRC))
     bad = _internals(path)
-    if rel in PENDING:
-        assert bad, f"{rel} is clean now: take it off PENDING"
-        pytest.xfail(f"issue 25, not yet moved: {bad}")
-    assert bad == [], f"{rel} imports store or engine internals: {bad}"
+    assert bad == [], f"{path.relative_to(SRC)} imports store or engine internals: {bad}"
 
 
 def test_the_front_end_check_sees_internals(tmp_path: Path) -> None:

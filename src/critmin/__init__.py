@@ -27,6 +27,8 @@ _SCENARIO = "critmin.capabilities.scenario"
 _STOCKPILE = "critmin.capabilities.stockpile"
 _PIPELINE = "critmin.capabilities.pipeline"
 _FLOOR = "critmin.capabilities.floor"
+_STORE = "critmin.capabilities.store"
+_DATA = "critmin.capabilities.data"
 _API = {
     "connect": "critmin.store",
     "db_info": "critmin.store",
@@ -80,6 +82,20 @@ _API = {
     "pipeline_projects": _PIPELINE,
     "pipeline_cohort": _PIPELINE,
     "sweep_run": "critmin.capabilities.sweep",
+    "Store": "critmin.store",
+    "store_info": _STORE,
+    "store_check": _STORE,
+    "store_export": _STORE,
+    "store_backup": _STORE,
+    "store_restore": _STORE,
+    "data_import": _DATA,
+    "data_import_usgs": _DATA,
+    "data_validate": _DATA,
+    "data_coverage": _DATA,
+    "data_leaders": _DATA,
+    "data_t4": _DATA,
+    "data_contract": _DATA,
+    "data_revisions": _DATA,
     "country_profile": "critmin.capabilities.profiles",
     "mineral_sheet": "critmin.capabilities.profiles",
     "Result": "critmin.results",

@@ -4,6 +4,7 @@ Connections are short-lived (one per call). DuckDB admits one writing process pe
 second process meets a lock: we retry for ``CRITMIN_LOCK_TIMEOUT_S`` seconds, then raise
 StoreBusyError with one line naming the file and the holder.
 Whole-store export, backup, restore and checks live in :mod:`critmin.backup`.
+:class:`Store` is one resolved store file, accepted wherever a ``path`` argument is.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -424,3 +426,49 @@ def import_csv(table: str, file: Path | str, path: Path | str | None = None) -> 
     if failures:
         raise InputError(one_line(failures[0]))
     return upsert_rows({table: rows}, path)[table]
+
+
+@dataclass(frozen=True)
+class Store:
+    """One store file, resolved once: pass it wherever a ``path`` (or ``db``) argument picks
+    the store today (``cm.concentration(mineral="Co", path=store)``). It is an
+    ``os.PathLike``, so every function that takes a path takes it unchanged.
+
+    ``Store.at()`` is ``CRITMIN_DB``'s file (the user data folder by default),
+    ``Store.at(p)`` the file ``p`` names (a Store stays itself); neither creates the file.
+    """
+
+    path: Path
+
+    @classmethod
+    def at(cls, path: Path | str | Store | None = None) -> Store:
+        """The store ``path`` names (None: ``CRITMIN_DB``'s); an impossible name is an
+        InputError naming ``path`` or ``CRITMIN_DB``."""
+        return path if isinstance(path, Store) else cls(db_path(path))
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def ensure(self) -> Path:
+        """The file, built or rebuilt from the bundled data when missing or out of date."""
+        return ensure_store(self.path)
+
+    def connect(self, read_only: bool = True) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A short-lived connection to the (initialised) store: ``with store.connect() as con``."""
+        return connect(self.path, read_only=read_only)
+
+    def stamp(self) -> tuple[Any, ...]:
+        """(inode, size, mtime ns) of the file and of its write-ahead log (None when absent):
+        any write changes it, so a cache keyed on it never outlives the data it read."""
+        return _stamp(self.path)
+
+    def read_table(self, name: str) -> pl.DataFrame:
+        """One whole table as a polars frame, in key order."""
+        return read_table(name, self.path)
+
+    def info(self) -> dict[str, Any]:
+        """Tables with row counts, data and schema versions, the path (:func:`db_info`)."""
+        return db_info(self.path)

@@ -182,8 +182,8 @@ def build_brief(
     from plotly.offline import get_plotlyjs
 
     from critmin.brief.config import check_config
-    from critmin.data.bundled import data_version
-    from critmin.store import read_table
+    from critmin.capabilities.data import bundled_data_version
+    from critmin.capabilities.store import store_rows
 
     cfg = config or BriefConfig()
     out = Path(out)
@@ -220,7 +220,7 @@ def build_brief(
             for row in t.rows:
                 sec.sources.update(_row_sources(row, t.source))
     cited = set().union(*(s.sources for s in sections))
-    src = read_table("sources").to_dicts()
+    src = store_rows("sources")
     listed = [r for r in src if r["source_id"] in cited]
     seen = {r["source_id"] for r in listed}
     for sec in sections:
@@ -235,7 +235,7 @@ def build_brief(
         "generated_at": now.isoformat(),
         "generated_on": now.date().isoformat(),
         "critmin_version": __version__,
-        "data_version": data_version(),
+        "data_version": bundled_data_version(),
         "seed": cfg.seed,
         "parameters": json.dumps(cfg.model_dump(), sort_keys=True),
         "sources_cited": len(sources),

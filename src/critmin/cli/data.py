@@ -23,17 +23,15 @@ def validate(
     as_json: bool = JSON,
 ) -> None:
     """Check every rule of DESIGN.md section 3; list each failure; exit 2 if any."""
-    from critmin.validate import validate as validate_csv
-    from critmin.validate import validate_store
+    from critmin.capabilities.data import data_validate
 
-    failures = validate_csv(strict, folder) if folder else validate_store(strict)
+    res = data_validate(strict=strict, folder=folder or None)
+    failures = res.rows()
     if as_json:
-        print_json(
-            {"strict": strict, "ok": not failures, "failures": [f.as_dict() for f in failures]}
-        )
+        print_json(res.to_dict())
     elif failures:
         print_table(
-            [f.as_dict() for f in failures],
+            failures,
             ["table", "row", "column", "value", "message"],
             title=f"{len(failures)} failure(s)",
             drop_first=("value", "column"),  # the message names them
@@ -51,13 +49,13 @@ def import_table(
     as_json: bool = JSON,
 ) -> None:
     """Import a CSV into a table (all or nothing; rows with the same key are replaced)."""
-    from critmin.store import import_csv
+    from critmin.capabilities.data import data_import
 
-    n = import_csv(table, file)
+    res = data_import(table=table, file=file)
     if as_json:
-        print_json({"table": table, "file": str(file), "rows": n})
+        print_json(res.to_dict())
     else:
-        typer.echo(f"imported {n} rows into {table}")
+        typer.echo(f"imported {res['rows']} rows into {table}")
 
 
 @app.command("contract")
@@ -69,17 +67,12 @@ def contract_cmd(
     ),
 ) -> None:
     """Every column of every table: type, unit, whether it may be empty, values, meaning."""
-    from critmin.contract import column_rows, data_contract_markdown
+    from critmin.capabilities.data import data_contract
 
     if markdown:
-        typer.echo(data_contract_markdown(), nl=False)
+        typer.echo(data_contract().markdown(), nl=False)
         return
-    rows = column_rows()
-    if table is not None:
-        from critmin.vocab import choose
-
-        name = choose(table, list(dict.fromkeys(r["table"] for r in rows)), "table")
-        rows = [r for r in rows if r["table"] == name]
+    rows = data_contract(table=table).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -98,11 +91,12 @@ def coverage_cmd(
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
 ) -> None:
     """Per mineral: stages and years present, reserves, US supply, end uses, prices, gaps."""
-    from critmin.queries import coverage, coverage_markdown
+    from critmin.capabilities.data import data_coverage
 
-    rows = coverage()
+    res = data_coverage()
+    rows = res.to_dict()
     if markdown:
-        typer.echo(coverage_markdown(rows), nl=False)
+        typer.echo(res.markdown(), nl=False)
         return
     if as_json:
         print_json(rows)
@@ -131,11 +125,12 @@ def leaders_cmd(
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown page."),
 ) -> None:
     """critmin's leading producer and share per mineral beside USGS's own (MCS 2026 Table 7)."""
-    from critmin.crosscheck import usgs_leaders, usgs_leaders_markdown
+    from critmin.capabilities.data import data_leaders
 
-    rows = usgs_leaders()
+    res = data_leaders()
+    rows = res.to_dict()
     if markdown:
-        typer.echo(usgs_leaders_markdown(rows), nl=False)
+        typer.echo(res.markdown(), nl=False)
         return
     if as_json:
         print_json(rows)
@@ -165,32 +160,23 @@ def import_usgs(
 ) -> None:
     """Import USGS Mineral Commodity Summaries tables (world production, reserves, salient
     statistics) into the store, all or nothing. Flags (W, NA, estimated) stay flags."""
-    from critmin.data.usgs import read_usgs
-    from critmin.data.usgs.report import report_rows, report_text
+    from critmin.capabilities.data import data_import_usgs
     from critmin.errors import InputError
-    from critmin.store import upsert_rows
 
-    if not path.exists():
+    if not path.exists():  # named as the command line names it
         raise InputError("no such file or folder", field="path", value=str(path))
-    result = read_usgs(path)
-    counts = upsert_rows({k: v for k, v in result.rows.items() if v})
+    res = data_import_usgs(source=path)
     if as_json:
-        print_json(
-            {
-                "path": str(path),
-                "rows": counts,
-                "skipped": len(result.skipped),
-                "report": report_rows(result),
-            }
-        )
+        print_json(res.to_dict())
     else:
+        counts = res["rows"]
         per_table = ", ".join(f"{k} {v}" for k, v in counts.items())
         typer.echo(
             f"imported {sum(counts.values())} rows ({per_table}); "
-            f"{len(result.skipped)} rows skipped (not critical minerals or aggregates)"
+            f"{res['skipped']} rows skipped (not critical minerals or aggregates)"
         )
-        if result.report:
-            typer.echo(report_text(result))
+        if res.text:
+            typer.echo(res.text)
 
 
 @app.command("revisions")
@@ -201,9 +187,9 @@ def revisions_cmd(
     as_json: bool = JSON,
 ) -> None:
     """One production figure across editions: each year as each edition published it."""
-    from critmin.queries import revisions
+    from critmin.capabilities.data import data_revisions
 
-    res = revisions(mineral, stage, country)
+    res = data_revisions(mineral=mineral, stage=stage, country=country).to_dict()
     if as_json:
         print_json(res)
         return
@@ -243,20 +229,12 @@ def t4_cmd(
     """USGS Table 4 (export controls in force) against the register: each item with its
     control and status, or the reason it is not held. With FILE, exit 2 when an item of the
     file is not reconciled or a control id is not in the register."""
-    from critmin.data.usgs.t4 import read_reconciliation, read_t4, reconcile, t4_markdown, t4_rows
-    from critmin.errors import InputError
-    from critmin.store import read_table
+    from critmin.capabilities.data import data_t4
 
-    if file is not None:
-        items = read_t4(file)
-        ids = set(read_table("export_controls")["control_id"].to_list())
-        problems = reconcile(items, read_reconciliation(), ids)
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise InputError(problems[0] + more, field="file", value=str(file))
-    rows = t4_rows()
+    res = data_t4(file=file)
+    rows = res.to_dict()
     if markdown:
-        typer.echo(t4_markdown(rows), nl=False)
+        typer.echo(res.markdown(), nl=False)
         return
     if as_json:
         print_json(rows)

@@ -19,9 +19,9 @@ FORCE = typer.Option(
 @app.command("info")
 def info(as_json: bool = JSON) -> None:
     """Tables with row counts, data version and the DB path (creates the store on first use)."""
-    from critmin.store import db_info
+    from critmin.capabilities.store import store_info
 
-    result = db_info()
+    result = store_info().to_dict()
     if as_json:
         print_json(result)
         return
@@ -40,16 +40,16 @@ def export(
     as_json: bool = JSON,
 ) -> None:
     """Write every table to OUT/<table>.parquet (or .csv in the bundled-file format)."""
-    from critmin.backup import export_db
+    from critmin.capabilities.store import FORMATS, store_export
     from critmin.errors import InputError
 
-    if fmt not in ("parquet", "csv"):
+    if fmt not in FORMATS:
         raise InputError("choose parquet or csv", field="--format", value=fmt)
-    written = export_db(out, fmt, force=force)  # type: ignore[arg-type]
+    res = store_export(out=out, format=fmt, force=force).to_dict()
     if as_json:
-        print_json({"out": str(out), "format": fmt, "files": [str(p) for p in written]})
+        print_json(res)
     else:
-        typer.echo(f"wrote {len(written)} tables to {out}")
+        typer.echo(f"wrote {len(res['files'])} tables to {out}")
 
 
 @app.command("restore")
@@ -61,11 +61,12 @@ def restore(
 ) -> None:
     """Replace the store's tables with an export or a backup (all or nothing; never drops
     ledger rows)."""
-    from critmin.backup import restore_backup, restore_db
+    from critmin.capabilities.store import store_restore
 
-    counts = restore_backup(source) if source.is_file() else restore_db(source)
+    res = store_restore(source=source).to_dict()
+    counts = res["restored"]
     if as_json:
-        print_json({"restored": counts})
+        print_json(res)
     else:
         typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {source}")
 
@@ -77,9 +78,9 @@ def backup(
     as_json: bool = JSON,
 ) -> None:
     """Copy the whole store to a new file (a consistent snapshot; restore with `db restore`)."""
-    from critmin.backup import backup_db
+    from critmin.capabilities.store import store_backup
 
-    res = backup_db(out, force=force)
+    res = store_backup(out=out, force=force).to_dict()
     if as_json:
         print_json(res)
     else:
@@ -89,9 +90,9 @@ def backup(
 @app.command("check")
 def check(as_json: bool = JSON) -> None:
     """Say what is wrong with the store file (corrupt, foreign, old schema, broken rules)."""
-    from critmin.db_check import check_db
+    from critmin.capabilities.store import store_check
 
-    res = check_db()
+    res = store_check().to_dict()
     if as_json:
         print_json(res)
     elif res["ok"]:

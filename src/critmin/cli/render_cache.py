@@ -393,9 +393,9 @@ def run_cached(argv: list[str], run: Callable[[list[str]], int]) -> int:
 def _store_used() -> str | None:
     """The store path the command used (critmin.settings, already imported by then)."""
     try:
-        from critmin.store import db_path
+        from critmin.capabilities.store import store_path
 
-        return os.path.realpath(db_path())
+        return os.path.realpath(store_path())
     except Exception:  # a bad setting: the command said so; nothing is stored
         return None
 

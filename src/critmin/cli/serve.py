@@ -52,11 +52,11 @@ def serve_cmd(
 
     from critmin.api import create_app
     from critmin.api.app import LOOPBACK_HOSTS, host_of
+    from critmin.capabilities.store import open_store
     from critmin.settings import get_settings
-    from critmin.store import ensure_store
 
     settings = get_settings()
-    ensure_store()  # build the store before the first request, not during it
+    open_store()  # build the store before the first request, not during it
     # on a loopback address, only loopback Host names: no DNS rebinding from a web page
     local = host_of(host) in LOOPBACK_HOSTS or host.startswith("127.")
     allowed = (LOOPBACK_HOSTS | {host_of(host)}) if local else None

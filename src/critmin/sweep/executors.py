@@ -211,9 +211,9 @@ def plan(d: SweepDefinition, db: Path | str | None = None) -> tuple[str, _Builde
     """Check the grid in the parent (every listed axis value, and both ends of every range, on
     the first values of the other axes) and compute the sweep id."""
     from critmin import __version__
-    from critmin.store import ensure_store
+    from critmin.capabilities.store import open_store
 
-    p = ensure_store(db)
+    p = open_store(db)
     builder = _Builder(d, p)
     axes = d.axis_values()
     first = {name: values[0] for name, values in axes}
@@ -250,7 +250,7 @@ def run_sweep(
     or a lost worker raises :class:`SweepIncomplete`, Ctrl-C :class:`SweepInterrupted`, both
     after saving what finished.
     """
-    from critmin.store import db_path
+    from critmin.capabilities.store import store_path
 
     t0 = time.perf_counter()
     check_executor(workers, dask)
@@ -259,7 +259,7 @@ def run_sweep(
         from critmin.sweep.storage import check_out
 
         check_out(out, sweep_id, force)  # refuse before running any cell
-    p = db_path(db)
+    p = store_path(db)
     done, _ = _open_sweep(p, d, sweep_id)
     axes, total = d.axis_values(), d.n_cells
     todo = [i for i in range(total) if i not in done]

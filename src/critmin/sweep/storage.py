@@ -1,6 +1,8 @@
 """Sweep storage (parent process only; workers never open the store): the DuckDB tables
 ``sweeps`` and ``sweep_cells``, writing finished cells as they arrive, the cells a resumed sweep
-already has, and the results as a polars frame or a Parquet file.
+already has, and the results as a polars frame or a Parquet file. The SQL (the tables, one
+transaction per batch of cells) is :mod:`critmin.capabilities.store`'s; this module buffers
+the cells, shapes the results and writes the Parquet file.
 """
 
 from __future__ import annotations
@@ -16,21 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from critmin.capabilities.store import CELLS_DDL as CELLS_DDL
+from critmin.capabilities.store import SWEEPS_DDL as SWEEPS_DDL
 from critmin.errors import InputError
 from critmin.sweep.definition import SweepDefinition
 from critmin.sweep.engines import CellOutcome
 
 FLUSH_SECONDS = 2.0
 FLUSH_ROWS = 500
-
-SWEEPS_DDL = """CREATE TABLE IF NOT EXISTS sweeps (
-    sweep_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, engine VARCHAR NOT NULL,
-    cells INTEGER NOT NULL, definition JSON NOT NULL, critmin_version VARCHAR NOT NULL,
-    data_version VARCHAR, created_at TIMESTAMP NOT NULL, completed_at TIMESTAMP)"""
-CELLS_DDL = """CREATE TABLE IF NOT EXISTS sweep_cells (
-    sweep_id VARCHAR NOT NULL, cell INTEGER NOT NULL, params JSON NOT NULL,
-    seed BIGINT NOT NULL, result JSON NOT NULL, runtime_s DOUBLE, worker VARCHAR,
-    finished_at TIMESTAMP NOT NULL, PRIMARY KEY (sweep_id, cell))"""
 
 
 def _canon(obj: Any) -> Any:
@@ -67,36 +62,16 @@ def _json(obj: Any) -> str:
 
 def _open_sweep(db: Path, d: SweepDefinition, sweep_id: str) -> tuple[set[int], str | None]:
     """Create the tables and the sweep's row if absent; the cells already done, data version."""
-    from critmin import __version__
-    from critmin.store import first_row, raw_connection, rollback
+    from critmin.capabilities.store import sweep_open
 
-    with raw_connection(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(SWEEPS_DDL)
-            con.execute(CELLS_DDL)
-            row = first_row(con, "SELECT value FROM meta WHERE key = 'data_version'")
-            data_version = row[0] if row else None
-            con.execute(
-                "INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [
-                    sweep_id,
-                    d.name,
-                    d.engine,
-                    d.n_cells,
-                    _definition_json(d),
-                    __version__,
-                    data_version,
-                    _now(),
-                ],
-            )
-            done = con.execute("SELECT cell FROM sweep_cells WHERE sweep_id = ?", [sweep_id])
-            cells = {int(c) for (c,) in done.fetchall()}
-            con.execute("COMMIT")
-        except BaseException:
-            rollback(con)
-            raise
-    return cells, data_version
+    return sweep_open(
+        sweep_id=sweep_id,
+        name=d.name,
+        engine=d.engine,
+        cells=d.n_cells,
+        definition=_definition_json(d),
+        path=db,
+    )
 
 
 def _definition_json(d: SweepDefinition) -> str:
@@ -105,32 +80,9 @@ def _definition_json(d: SweepDefinition) -> str:
 
 def _save(db: Path, sweep_id: str, rows: list[tuple[Any, ...]], complete: bool = False) -> None:
     """Insert finished cells (and mark the sweep complete) in one transaction."""
-    import pyarrow as pa
+    from critmin.capabilities.store import sweep_save
 
-    from critmin.store import raw_connection, rollback
-
-    if not rows and not complete:
-        return
-    cols = ["sweep_id", "cell", "params", "seed", "result", "runtime_s", "worker", "finished_at"]
-    batch = pa.table([list(c) for c in zip(*rows, strict=True)] if rows else [[]] * 8, names=cols)
-    with raw_connection(db) as con:
-        con.register("_cells", batch)  # one bulk insert through Arrow (executemany is row by row)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "INSERT OR IGNORE INTO sweep_cells SELECT sweep_id, cell, params::JSON, seed, "
-                "result::JSON, runtime_s, worker, finished_at FROM _cells"
-            )
-            if complete:
-                con.execute(
-                    "UPDATE sweeps SET completed_at = ? "
-                    "WHERE sweep_id = ? AND completed_at IS NULL",
-                    [_now(), sweep_id],
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            rollback(con)
-            raise
+    sweep_save(sweep_id=sweep_id, rows=rows, complete=complete, path=db)
 
 
 class _Writer:
@@ -166,52 +118,26 @@ class _Writer:
 
 def done_cells(sweep_id: str, db: Path | str | None = None) -> int:
     """How many cells of a sweep the store holds (0 if none; reads only)."""
-    from critmin.store import db_path, raw_connection
+    from critmin.capabilities.store import sweep_done
 
-    with raw_connection(db_path(db), read_only=True) as con:
-        has = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sweep_cells'"
-        ).fetchall()[0][0]
-        if not has:
-            return 0
-        q = "SELECT count(*) FROM sweep_cells WHERE sweep_id = ?"
-        return int(con.execute(q, [sweep_id]).fetchall()[0][0])
+    return sweep_done(sweep_id=sweep_id, path=db)
 
 
 def list_sweeps(db: Path | str | None = None) -> list[dict[str, Any]]:
     """Every sweep in the store: id, name, engine, cells done of total, versions, dates."""
-    from critmin.store import db_path, raw_connection
+    from critmin.capabilities.store import sweep_list
 
-    with raw_connection(db_path(db), read_only=True) as con:
-        has = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sweep_cells'"
-        ).fetchall()[0][0]
-        if not has:
-            return []
-        cur = con.execute(
-            "SELECT s.sweep_id, name, engine, cells, count(c.cell) AS done, critmin_version, "
-            "data_version, created_at, completed_at FROM sweeps s LEFT JOIN sweep_cells c "
-            "USING (sweep_id) GROUP BY ALL ORDER BY created_at"
-        )
-        cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return sweep_list(path=db)
 
 
 def sweep_results(sweep_id: str, db: Path | str | None = None) -> Any:
     """A sweep's cells as a polars frame: cell, seed, one column per axis and per metric."""
     import polars as pl
 
-    from critmin.store import db_path, first_row, raw_connection
+    from critmin.capabilities.store import sweep_stored
 
-    with raw_connection(db_path(db), read_only=True) as con:
-        row = first_row(con, "SELECT definition FROM sweeps WHERE sweep_id = ?", [sweep_id])
-        if row is None:
-            raise InputError("no such sweep in the store", field="sweep_id", value=sweep_id)
-        cells = con.execute(
-            "SELECT cell, seed, params, result FROM sweep_cells WHERE sweep_id = ? ORDER BY cell",
-            [sweep_id],
-        ).fetchall()
-    axes = list(json.loads(row[0])["axes"])
+    row, cells = sweep_stored(sweep_id=sweep_id, path=db)
+    axes = list(json.loads(row["definition"])["axes"])
     params = [json.loads(p) for _, _, p, _ in cells]
     results = [json.loads(r) for _, _, _, r in cells]
     cols: dict[str, pl.Series] = {
@@ -269,25 +195,18 @@ def write_parquet(
     the schema metadata key ``critmin.sweep`` (JSON). ``out``: see :func:`check_out`."""
     import pyarrow.parquet as pq
 
+    from critmin.capabilities.store import sweep_stored
     from critmin.files import atomic_output
-    from critmin.store import db_path, first_row, raw_connection
 
     frame = sweep_results(sweep_id, db)
-    with raw_connection(db_path(db), read_only=True) as con:
-        row = first_row(
-            con,
-            "SELECT name, engine, definition, critmin_version, data_version FROM sweeps "
-            "WHERE sweep_id = ?",
-            [sweep_id],
-        )
-    assert row is not None
+    row, _ = sweep_stored(sweep_id=sweep_id, path=db)
     meta = {
         "sweep_id": sweep_id,
-        "name": row[0],
-        "engine": row[1],
-        "definition": json.loads(row[2]),
-        "critmin_version": row[3],
-        "data_version": row[4],
+        "name": row["name"],
+        "engine": row["engine"],
+        "definition": json.loads(row["definition"]),
+        "critmin_version": row["critmin_version"],
+        "data_version": row["data_version"],
         "seeding": "cell i: SeedSequence(seed, spawn_key=(i,)).generate_state(1, uint64)[0] >> 1",
     }
     table = frame.to_arrow()
