@@ -70,9 +70,10 @@ def test_countries_and_agencies_carry_the_printed_name(store: Path) -> None:
 
 
 def test_coverage_equals_the_engine_and_the_api(store: Path, client: TestClient) -> None:
+    from critmin.capabilities.data import data_coverage
     from critmin.queries import coverage
 
-    res = reference.coverage()
+    res = data_coverage()
     assert res.to_dict() == jsonable(coverage())
     assert res.to_dict() == client.get(f"{API}/coverage").json()
     cobalt = next(r for r in res.rows() if r["mineral"] == "cobalt")

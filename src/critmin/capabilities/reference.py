@@ -22,10 +22,6 @@ class Source(Result):
     """One source in full; no table (the answer is one row)."""
 
 
-class Coverage(Result):
-    """What the store holds per mineral and what is missing; table: the answer."""
-
-
 def minerals(*, path: StorePath = None) -> Table:
     """The minerals table: the USGS 2025 critical-minerals list, the EU 2023 critical and
     strategic flags, group rows (rare earths, PGMs) and, per mineral, its primary
@@ -103,22 +99,6 @@ def agencies(*, path: StorePath = None) -> Table:
 
     rows = read_table("agencies", path).to_dicts()
     return Table.of("agencies", {}, [{**r, "label": agency(r["agency_id"])} for r in rows])
-
-
-def coverage(*, path: StorePath = None) -> Coverage:
-    """Per mineral: the production stages and years the store holds (directly or through the
-    group it is reported as), whether reserves, US supply, end uses and prices exist, and
-    ``missing``: each absent item by name (a gap is never filled). ``coverage_note`` says in
-    words why a mineral has no production series.
-
-    >>> from critmin.capabilities.reference import coverage
-    >>> row = next(r for r in coverage().rows() if r["mineral"] == "cobalt")
-    >>> 2024 in row["mine_years"], row["missing"]
-    (True, [])
-    """
-    from critmin.queries import coverage as engine
-
-    return Coverage.of("coverage", {}, engine(path))
 
 
 def mineral_id(*, mineral: str, path: StorePath = None) -> str:

@@ -98,19 +98,19 @@ def pipeline_register(
     then each row that supersedes it), none other. A linked id the ledger lacks is an
     InputError here, before any draw."""
     from critmin.ledger import ledger
+    from critmin.ledger_rows import chains
     from critmin.sim.pipeline import load_projects, public_money
 
     register = load_projects(projects)
     rows = ledger(path)
     public_money(register, rows)  # unknown ledger ids fail here, in the parent
-    child = {r["supersedes"]: r["id"] for r in rows if r.get("supersedes")}
-    keep = set()
-    for p in register:
-        for i in p.ledger_ids:
-            keep.add(i)
-            while i in child:
-                i = child[i]
-                keep.add(i)
+    linked = {i for p in register for i in p.ledger_ids}
+    keep: set[str] = set()
+    for chain in chains(rows):  # the ledger's one chain walker
+        ids = [r["id"] for r in chain]
+        first = next((k for k, i in enumerate(ids) if i in linked), None)
+        if first is not None:
+            keep.update(ids[first:])
     return register, [r for r in rows if r["id"] in keep]
 
 

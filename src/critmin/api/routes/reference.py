@@ -14,10 +14,18 @@ router = APIRouter(prefix="/api/v1", tags=["reference"], responses={503: {"model
 
 def _table(name: str) -> list[dict[str, Any]]:
     """A reference table's rows (critmin.capabilities.reference): minerals, sources,
-    countries and agencies (these two with ``label``, the name tables print), coverage."""
+    countries and agencies (these two with ``label``, the name tables print)."""
     from critmin.capabilities import reference
 
     rows: list[dict[str, Any]] = getattr(reference, name)().to_dict()
+    return rows
+
+
+def _coverage() -> list[dict[str, Any]]:
+    """The store's coverage, as ``critmin data coverage --json`` (critmin.capabilities.data)."""
+    from critmin.capabilities.data import data_coverage
+
+    rows: list[dict[str, Any]] = data_coverage().to_dict()
     return rows
 
 
@@ -67,4 +75,4 @@ def agencies() -> Any:
 def coverage() -> Any:
     """Per mineral: production stages and years, reserves, US supply, end uses, prices, and
     what is missing (`critmin data coverage`)."""
-    return call(_table, "coverage")
+    return call(_coverage)
