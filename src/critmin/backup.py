@@ -42,11 +42,13 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
+    from critmin.store import StoreArg
+
 
 def export_db(
     out: Path | str,
     fmt: Literal["parquet", "csv"] = "parquet",
-    path: Path | str | None = None,
+    path: StoreArg = None,
     force: bool = False,
 ) -> list[Path]:
     """Write every table to ``out/<table>.<fmt>``; CSV follows the bundled-file contract.
@@ -163,7 +165,7 @@ def read_export(folder: Path | str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def restore_db(folder: Path | str, path: Path | str | None = None) -> dict[str, int]:
+def restore_db(folder: Path | str, path: StoreArg = None) -> dict[str, int]:
     """Replace every table with an export (all or nothing, see :func:`_replace_store`)."""
     import polars as pl
 
@@ -177,9 +179,7 @@ def restore_db(folder: Path | str, path: Path | str | None = None) -> dict[str, 
     return _replace_store(db_path(path), frames, None, "export")
 
 
-def backup_db(
-    out: Path | str, path: Path | str | None = None, force: bool = False
-) -> dict[str, Any]:
+def backup_db(out: Path | str, path: StoreArg = None, force: bool = False) -> dict[str, Any]:
     """Copy the whole store to a DuckDB file ``out`` (a consistent snapshot).
 
     The source is attached read-only, so a writer holding the file makes this wait (then
@@ -299,7 +299,7 @@ def base_tables_only(con: duckdb.DuckDBPyConnection) -> list[str]:
     return problems
 
 
-def restore_backup(file: Path | str, path: Path | str | None = None) -> dict[str, int]:
+def restore_backup(file: Path | str, path: StoreArg = None) -> dict[str, int]:
     """Replace every table with those of a backup file (all or nothing, see
     :func:`_replace_store`).
 

@@ -4,11 +4,13 @@ controls in force, and one control's event chain."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import InputError
 from critmin.queries import minerals
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 def _parse_date(value: str | dt.date | None, field: str) -> dt.date:
@@ -35,7 +37,7 @@ def control_status(
     return status_on(control, events, on)
 
 
-def control_chains(path: Path | str | None) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+def control_chains(path: StoreArg) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
     """Control rows and each control's events (any order)."""
     from critmin.store import read_table
 
@@ -51,7 +53,7 @@ def control_chains(path: Path | str | None) -> tuple[list[dict[str, Any]], dict[
 LISTED_ON = ("announced", "active", "suspended", "unconfirmed")
 
 
-def _mineral_spellings(path: Path | str | None) -> dict[str, str]:
+def _mineral_spellings(path: StoreArg) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in minerals(path).to_dicts():
         for name in (r["mineral_id"], r["name"], r["symbol"]):
@@ -64,7 +66,7 @@ def controls(
     country: str | None = None,
     on: str | dt.date | None = None,
     mineral: str | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     *,
     measure: str | None = None,
     status: str | None = None,
@@ -152,7 +154,7 @@ def controls(
 
 
 def control_events(
-    control_id: str, on: str | dt.date | None = None, path: Path | str | None = None
+    control_id: str, on: str | dt.date | None = None, path: StoreArg = None
 ) -> dict[str, Any]:
     """One export control with its dated event chain, each event with its source (publisher,
     title, URL, date), and its status on ``on`` (default today) as :func:`controls` gives it.

@@ -10,15 +10,17 @@ the sum of countries then (docs/method.md, the denominator rule), and says so.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import CritminError
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 ROUNDING_PP = 0.5  # Table 7 percents are whole numbers
 
 
-def usgs_leaders(path: Path | str | None = None) -> list[dict[str, Any]]:
+def usgs_leaders(path: StoreArg = None) -> list[dict[str, Any]]:
     """One row per Table 7 mineral: USGS's leader and percent beside critmin's.
 
     The stage compared is the one whose reported world total equals Table 7's (mine for

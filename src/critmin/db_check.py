@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.errors import StoreError
@@ -15,13 +14,15 @@ from critmin.store import (
 )
 
 if TYPE_CHECKING:
+    from critmin.store import StoreArg
+
     pass
 
 
 from critmin.backup import base_tables_only, retry_busy
 
 
-def check_db(path: Path | str | None = None) -> dict[str, Any]:
+def check_db(path: StoreArg = None) -> dict[str, Any]:
     """What is wrong with a store file, without changing it.
 
     Checks: the file exists and opens as DuckDB (a truncated or foreign file does not); it was

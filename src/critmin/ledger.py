@@ -22,8 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.ledger_filters import (
     agencies,
@@ -59,6 +58,9 @@ from critmin.ledger_writes import (
 from critmin.schema import (
     STATUSES,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # rows and chains, filters and writes live in ledger_rows, ledger_filters and ledger_writes;
 # callers import them from here
@@ -146,7 +148,7 @@ def summary(
     since: str | dt.date | None = None,
     status: Iterable[str] | None = None,
     rows: Iterable[Mapping[str, Any]] | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     include_unverified: bool = False,
 ) -> dict[str, Any]:
     """Totals of the latest row of each chain, grouped ``by`` one of SUMMARY_KEYS.
@@ -229,9 +231,7 @@ def _item_found(item: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def reconcile(
-    path: Path | str | None = None, include_unverified: bool = False
-) -> list[dict[str, Any]]:
+def reconcile(path: StoreArg = None, include_unverified: bool = False) -> list[dict[str, Any]]:
     """Each headline claim against the ledger rows tagged with it.
 
     ledger_usd = sum of amount_usd of the latest rows (:func:`chains`), neither cancelled nor

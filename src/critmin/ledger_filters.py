@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import NotFoundError
 from critmin.ledger_rows import as_date
@@ -16,8 +15,11 @@ from critmin.schema import (
     VERIFICATION,
 )
 
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
-def agencies(path: Path | str | None = None) -> dict[str, dict[str, Any]]:
+
+def agencies(path: StoreArg = None) -> dict[str, dict[str, Any]]:
     """The agencies table, by agency_id."""
     from critmin.store import read_table
 
@@ -49,7 +51,7 @@ def agency_spellings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     return out
 
 
-def resolve_agency(value: str, path: Path | str | None = None) -> str:
+def resolve_agency(value: str, path: StoreArg = None) -> str:
     """The agency_id named by an id, name or alias in any case ("DoD", "pentagon",
     "DoD (OSC)"); InputError with the closest agency ids otherwise."""
     from critmin.vocab import choose
@@ -65,7 +67,7 @@ def resolve_filters(
     host: str | None = None,
     status: str | None = None,
     verification: str | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, str | None]:
     """Canonical values of the ledger filters: any case; countries by ISO3, ISO2, name or
     alias; agencies by id, name or alias; minerals by id, name or symbol; "price-floor" for
@@ -87,7 +89,7 @@ def resolve_filters(
     return out
 
 
-def _resolve_mineral(value: str, path: Path | str | None) -> str:
+def _resolve_mineral(value: str, path: StoreArg) -> str:
     """critmin.queries.resolve_mineral, with the closest mineral ids when nothing matches."""
     from critmin.queries import minerals, resolve_mineral
     from critmin.vocab import choose
@@ -109,7 +111,7 @@ def filter_rows(
     status: str | None = None,
     since: str | dt.date | None = None,
     verification: str | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> list[dict[str, Any]]:
     """Rows matching every given filter, each resolved by :func:`resolve_filters` first (so an
     unknown value fails naming the closest valid ones, never returns nothing). An agency

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # instruments whose commitment may carry no money figure (the floor level, a pact's text)
 NO_AMOUNT_INSTRUMENTS = frozenset({"price_floor", "partnership_agreement", "offtake"})
@@ -34,7 +36,7 @@ DEAD_STATUSES = ("cancelled", "superseded")
 RECONCILE_TOLERANCE = 0.10
 
 
-def ledger(path: Path | str | None = None) -> list[dict[str, Any]]:
+def ledger(path: StoreArg = None) -> list[dict[str, Any]]:
     """Every ledger row ever written, oldest first (the full history)."""
     from critmin.store import read_table
 
@@ -123,7 +125,7 @@ def latest(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [c[-1] for c in chains(rows)]
 
 
-def history(row_id: str, path: Path | str | None = None) -> list[dict[str, Any]]:
+def history(row_id: str, path: StoreArg = None) -> list[dict[str, Any]]:
     """The whole correction chain that ``row_id`` belongs to, oldest first."""
     for chain in chains(ledger(path)):
         if any(r["id"] == row_id for r in chain):

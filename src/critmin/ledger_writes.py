@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from critmin.errors import InputError
 from critmin.ledger_filters import (
@@ -27,6 +27,9 @@ from critmin.schema import (
     Intervention,
 )
 from critmin.store import first_row
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 def _fx_rate(con: Any, currency: str, on: dt.date) -> tuple[float, dt.date]:
@@ -67,7 +70,7 @@ def _check_refs(con: Any, row: Intervention) -> None:
     known("claims", "claim_id", row.claim_ids)
 
 
-def add(record: Mapping[str, Any], path: Path | str | None = None) -> dict[str, Any]:
+def add(record: Mapping[str, Any], path: StoreArg = None) -> dict[str, Any]:
     """Validate one commitment and append it; returns the stored row.
 
     Refuses (InputError naming the field, nothing written): unknown fields, unknown minerals,
@@ -206,7 +209,7 @@ def _next_id(con: Any) -> str:
     return f"iv-{(max(nums) + 1 if nums else 1):04d}"
 
 
-def import_rows(file: Path | str, path: Path | str | None = None) -> dict[str, int]:
+def import_rows(file: Path | str, path: StoreArg = None) -> dict[str, int]:
     """Append the rows of a ledger CSV (the `ledger export` format), all or nothing.
 
     A row whose id the ledger holds with identical content is skipped; with different
@@ -270,7 +273,7 @@ def split_new(
     return new, same
 
 
-def export_rows(file: Path | str, path: Path | str | None = None, force: bool = False) -> int:
+def export_rows(file: Path | str, path: StoreArg = None, force: bool = False) -> int:
     """Write the whole ledger history to a CSV that `import_rows` reads back exactly.
 
     ``file`` must be new, or with ``force`` an existing regular file (never a symlink, FIFO

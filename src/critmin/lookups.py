@@ -8,7 +8,6 @@ missing (None), never zero. The CLI (`critmin prices|reserves|imports`), the HTT
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.errors import NotFoundError
@@ -17,8 +16,10 @@ from critmin.queries import mineral_row, resolve_mineral, year_slice
 if TYPE_CHECKING:
     import polars as pl
 
+    from critmin.store import StoreArg
 
-def _sources(ids: list[str], path: Path | str | None) -> list[dict[str, Any]]:
+
+def _sources(ids: list[str], path: StoreArg) -> list[dict[str, Any]]:
     """The source records of ``ids``: source_id, publisher, title, url, published."""
     from critmin.store import read_table
 
@@ -28,7 +29,7 @@ def _sources(ids: list[str], path: Path | str | None) -> list[dict[str, Any]]:
 
 
 def _of_mineral(
-    table: str, mineral_id: str, alias: str | None, path: Path | str | None
+    table: str, mineral_id: str, alias: str | None, path: StoreArg
 ) -> tuple[pl.DataFrame, str | None]:
     """Rows of ``table`` for the mineral, else for ``alias`` (the group or the mineral its
     figures are reported under), and which alias was used."""
@@ -41,9 +42,7 @@ def _of_mineral(
     return rows, None
 
 
-def prices(
-    mineral: str, edition: str | None = None, path: Path | str | None = None
-) -> dict[str, Any]:
+def prices(mineral: str, edition: str | None = None, path: StoreArg = None) -> dict[str, Any]:
     """Published prices of a mineral: every product, market and period of one edition.
 
     The edition is the latest that reports prices for the mineral (by the editions' order of
@@ -86,7 +85,7 @@ def reserves(
     mineral: str,
     year: int | None = None,
     edition: str | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """Reserves of a mineral by country for one year, as published (USGS MCS world tables).
 
@@ -132,9 +131,7 @@ def reserves(
     }
 
 
-def imports(
-    mineral: str, edition: str | None = None, path: Path | str | None = None
-) -> dict[str, Any]:
+def imports(mineral: str, edition: str | None = None, path: StoreArg = None) -> dict[str, Any]:
     """Where US imports of a mineral come from: USGS's shares by source country over its
     latest period (MCS Fig. 3 / "Import sources", whole percent as published, "Other" as
     XOT) and, each year, the import-sources text of the salient statistics; the same

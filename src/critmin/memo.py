@@ -29,7 +29,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -60,7 +63,7 @@ def settled(files: tuple[tuple[int, int, int] | None, ...], since_ns: int) -> bo
     return all(f is None or f[2] < limit for f in files)
 
 
-def store_state(path: Path | str | None = None) -> State:
+def store_state(path: StoreArg = None) -> State:
     """What a store read depends on: the store file's path and state, the bundled data
     version (module docstring). Cheap: two stat calls and a memoised fingerprint."""
     from critmin.data.bundled import data_version

@@ -4,8 +4,7 @@ owner nationality, and the project-count view."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin import metrics
 from critmin.controls_register import (
@@ -13,6 +12,9 @@ from critmin.controls_register import (
 )
 from critmin.errors import InputError, NotFoundError
 from critmin.queries import production, resolve_mineral
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 def stake_in_force(valid_from: dt.date | None, valid_to: dt.date | None, on: dt.date) -> bool:
@@ -67,7 +69,7 @@ def control(
     host: str | None = None,
     year: int | None = None,
     as_of: str | dt.date | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """Ownership-weighted control of a mineral's mine output by owner nationality (Q2).
 
@@ -171,7 +173,7 @@ def project_control(
     as_of: str | dt.date | None = None,
     year: int | None = None,
     nationality: str = "CHN",
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """Share of a host country's registered mining projects with a stake held by owners of
     ``nationality`` (default China) on ``as_of`` (default today), by count

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.errors import NotFoundError
@@ -12,15 +11,17 @@ from critmin.memo import per_store
 if TYPE_CHECKING:
     import polars as pl
 
+    from critmin.store import StoreArg
 
-def minerals(path: Path | str | None = None) -> pl.DataFrame:
+
+def minerals(path: StoreArg = None) -> pl.DataFrame:
     """The minerals table: the 60 USGS 2025 critical minerals, EU 2023 flags and group rows."""
     from critmin.store import read_table
 
     return read_table("minerals", path)
 
 
-def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
+def mineral_list(path: StoreArg = None) -> list[dict[str, Any]]:
     """The minerals table as rows, each with its primary applications in words (USGS MCS 2026
     Table 6, ``applications`` table; None where USGS lists none, e.g. group rows)."""
     from critmin.store import read_many_rows  # no polars: `critmin minerals` starts fast
@@ -30,14 +31,14 @@ def mineral_list(path: Path | str | None = None) -> list[dict[str, Any]]:
     return [{**r, "applications": apps.get(r["mineral_id"])} for r in rows["minerals"]]
 
 
-def sources(path: Path | str | None = None) -> pl.DataFrame:
+def sources(path: StoreArg = None) -> pl.DataFrame:
     """Every source a shipped number cites (publisher, title, URL, dates, licence)."""
     from critmin.store import read_table
 
     return read_table("sources", path)
 
 
-def source(source_id: str, path: Path | str | None = None) -> dict[str, Any]:
+def source(source_id: str, path: StoreArg = None) -> dict[str, Any]:
     """One source in full (source_id, publisher, title, url, published, accessed, licence,
     note); an unknown id is a NotFoundError naming it."""
     import polars as pl
@@ -87,7 +88,7 @@ def _mineral_names(table: pl.DataFrame) -> dict[str, str]:
     return out
 
 
-def resolve_mineral(name: str, path: Path | str | None = None) -> str:
+def resolve_mineral(name: str, path: StoreArg = None) -> str:
     """Map what a user typed (id, name or symbol, any case) to a mineral id."""
     names = _derived("mineral_names", (minerals(path),), _mineral_names)
     found = names.get(_normal(name))
@@ -102,7 +103,7 @@ def resolve_mineral(name: str, path: Path | str | None = None) -> str:
     return str(found)
 
 
-def mineral_row(mineral_id: str, path: Path | str | None = None) -> dict[str, object]:
+def mineral_row(mineral_id: str, path: StoreArg = None) -> dict[str, object]:
     table = minerals(path)
     rows = table.filter(table["mineral_id"] == mineral_id).to_dicts()
     if not rows:
@@ -123,7 +124,7 @@ def _headline_by_mineral_stage(
     return rows.partition_by(["mineral_id", "stage"], as_dict=True), rows.clear()
 
 
-def _headline_rows(mineral_id: str, stage: str, path: Path | str | None) -> pl.DataFrame:
+def _headline_rows(mineral_id: str, stage: str, path: StoreArg) -> pl.DataFrame:
     """Headline production rows of one mineral x stage, each with its source's date."""
     from critmin.store import read_table
 
@@ -176,7 +177,7 @@ def production(
     mineral: str,
     stage: str = "mine",
     year: int | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     edition: str | None = None,
 ) -> dict[str, Any]:
     """Production of a mineral by country for one stage and year, as published.
@@ -240,7 +241,7 @@ def production(
 
 
 @per_store  # a query per mineral x table: once per store state (critmin.memo)
-def coverage(path: Path | str | None = None) -> list[dict[str, Any]]:
+def coverage(path: StoreArg = None) -> list[dict[str, Any]]:
     """What the store holds per mineral, and what is missing.
 
     One entry per mineral of the minerals table: production stages with their years
@@ -341,7 +342,7 @@ def revisions(
     mineral: str,
     stage: str = "mine",
     country: str = "WLD",
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """One figure across editions: the headline production of ``country`` (ISO3; default the
     reported world total, WLD) for each year, as each edition published it.
@@ -390,9 +391,7 @@ def revisions(
     }
 
 
-def us_supply(
-    mineral: str, path: Path | str | None = None, edition: str | None = None
-) -> dict[str, Any]:
+def us_supply(mineral: str, path: StoreArg = None, edition: str | None = None) -> dict[str, Any]:
     """US salient statistics of a mineral, one row per year, each year from the latest edition
     that reports it (or from ``edition`` when pinned), each row naming its edition.
 
@@ -448,9 +447,7 @@ def us_supply(
     }
 
 
-def _import_shares(
-    mineral_id: str, path: Path | str | None, edition: str | None
-) -> list[dict[str, Any]]:
+def _import_shares(mineral_id: str, path: StoreArg, edition: str | None) -> list[dict[str, Any]]:
     """Import-source shares of the latest period, from the latest (or pinned) edition."""
     from critmin import editions
     from critmin.store import read_table

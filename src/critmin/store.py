@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from critmin import __version__
 from critmin.errors import InputError, StoreBusyError, StoreError
@@ -38,7 +38,7 @@ def schema_version() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def db_path(path: Path | str | None = None) -> Path:
+def db_path(path: StoreArg = None) -> Path:
     if path is not None:
         p, field = Path(path), "path"
     else:
@@ -134,7 +134,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def raw_connection(
-    path: Path | str | None = None, read_only: bool = False
+    path: StoreArg = None, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection without the initialisation check (for `db check`, migrations, tests)."""
     p = db_path(path)
@@ -237,7 +237,7 @@ def _stamp(p: Path) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def ensure_store(path: Path | str | None = None) -> Path:
+def ensure_store(path: StoreArg = None) -> Path:
     """Create the store and load the bundled data when it is missing or out of date."""
     from critmin.data.bundled import data_version
 
@@ -267,16 +267,14 @@ def _ensure(p: Path, want: tuple[str, str]) -> Path:
 
 
 @contextmanager
-def connect(
-    path: Path | str | None = None, read_only: bool = True
-) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: StoreArg = None, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection to an initialised store."""
     p = ensure_store(path)
     with raw_connection(p, read_only=read_only) as con:
         yield con
 
 
-def read_table(name: str, path: Path | str | None = None) -> pl.DataFrame:
+def read_table(name: str, path: StoreArg = None) -> pl.DataFrame:
     """One whole table as a polars frame, in key order."""
     if name not in TABLES:
         raise InputError(
@@ -296,7 +294,7 @@ def read_table(name: str, path: Path | str | None = None) -> pl.DataFrame:
     return frame
 
 
-def read_rows(name: str, path: Path | str | None = None) -> list[dict[str, Any]]:
+def read_rows(name: str, path: StoreArg = None) -> list[dict[str, Any]]:
     """One whole table as a list of row dicts, in key order: the rows of :func:`read_table`
     with the same Python values, read without polars or pyarrow so that commands that only
     print a reference table (`critmin minerals`, `critmin sources`) start fast."""
@@ -304,7 +302,7 @@ def read_rows(name: str, path: Path | str | None = None) -> list[dict[str, Any]]
 
 
 def read_many_rows(
-    names: tuple[str, ...], path: Path | str | None = None
+    names: tuple[str, ...], path: StoreArg = None
 ) -> dict[str, list[dict[str, Any]]]:
     """:func:`read_rows` of several tables through one connection."""
     for name in names:
@@ -336,7 +334,7 @@ def query(
     return pl.DataFrame(rel)
 
 
-def db_info(path: Path | str | None = None) -> dict[str, Any]:
+def db_info(path: StoreArg = None) -> dict[str, Any]:
     """Tables with row counts, data and schema versions, and the DB path."""
     p = ensure_store(path)
     with raw_connection(p, read_only=True) as con:
@@ -355,9 +353,7 @@ def db_info(path: Path | str | None = None) -> dict[str, Any]:
     }
 
 
-def upsert_rows(
-    rows: dict[str, list[dict[str, Any]]], path: Path | str | None = None
-) -> dict[str, int]:
+def upsert_rows(rows: dict[str, list[dict[str, Any]]], path: StoreArg = None) -> dict[str, int]:
     """Insert rows, replacing those with the same key, in one transaction (used by importers)."""
     import polars as pl
 
@@ -410,7 +406,7 @@ def _check_control_chains(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def import_csv(table: str, file: Path | str, path: Path | str | None = None) -> int:
+def import_csv(table: str, file: Path | str, path: StoreArg = None) -> int:
     """Import one CSV in the contract format (docs/data-contract.md) into ``table``.
 
     All or nothing: the first bad cell stops the import with its file, line and column, and
@@ -426,6 +422,10 @@ def import_csv(table: str, file: Path | str, path: Path | str | None = None) -> 
     if failures:
         raise InputError(one_line(failures[0]))
     return upsert_rows({table: rows}, path)[table]
+
+
+# what every function taking a store accepts: a file path, or a Store (os.PathLike)
+StoreArg: TypeAlias = "Path | str | Store | None"
 
 
 @dataclass(frozen=True)

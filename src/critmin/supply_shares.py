@@ -3,13 +3,15 @@ and which country leads each stage (dominance)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin import metrics
 from critmin.errors import InputError, NotFoundError
 from critmin.memo import per_store
 from critmin.queries import mineral_row, minerals, production
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 def _no_figure(
@@ -48,7 +50,7 @@ def concentration(
     mineral: str,
     stage: str = "mine",
     year: int | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     edition: str | None = None,
 ) -> dict[str, Any]:
     """Shares, HHI, top-3 and China share of one mineral x stage x year.
@@ -132,7 +134,7 @@ def concentration(
 def concentration_all(
     stage: str = "mine",
     year: int | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     edition: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`concentration` for every mineral with data at the stage (group answers once).
@@ -170,7 +172,7 @@ def concentration_all(
 
 
 @per_store  # hundreds of queries: once per store state (critmin.memo)
-def dominance(year: int | None = None, path: Path | str | None = None) -> list[dict[str, Any]]:
+def dominance(year: int | None = None, path: StoreArg = None) -> list[dict[str, Any]]:
     """Per mineral: the leading country at each stage and China's dual dominance.
 
     dual dominance of country c = min(mine share_c, refine share_c) (DESIGN.md section 4),

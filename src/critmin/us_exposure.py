@@ -4,8 +4,7 @@ lower and an upper bound."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin import metrics
 from critmin.controls_register import (
@@ -20,6 +19,9 @@ from critmin.supply_shares import (
     basket_symbols,
     concentration_all,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # Which stage's output a measure withholds. An ore-export ban or a domestic-processing rule
 # stops raw ore, not the metal refined at home (Indonesia's nickel); licences, bans, quotas,
@@ -58,7 +60,7 @@ def latest_nir(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 def exposure(
     on: str | dt.date | None = None,
     sector: str | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> list[dict[str, Any]]:
     """US exposure to export controls, per mineral, sorted by score (highest first), as a
     range: the register cannot say whether a suspension that has run out came back.
@@ -180,7 +182,7 @@ def _score(nir: float | None, share: float, stage: str | None, weight: float) ->
     return metrics.exposure_score(nir, share, weight)
 
 
-def _read(name: str, path: Path | str | None) -> list[dict[str, Any]]:
+def _read(name: str, path: StoreArg) -> list[dict[str, Any]]:
     from critmin.store import read_table
 
     return read_table(name, path).to_dicts()

@@ -25,6 +25,8 @@ from critmin.schema import TABLES, Failure
 if TYPE_CHECKING:
     import polars as pl
 
+    from critmin.store import StoreArg
+
 WORLD_SUM_OVER = 0.02  # sum of countries above the world total: double counts (IEA nickel)
 WORLD_SUM_TOLERANCE = 0.10  # DESIGN.md section 3: sum below the world total (strict)
 SHARE_TOLERANCE = 0.01
@@ -361,7 +363,7 @@ def check_file_tables(frames: dict[str, pl.DataFrame], folder: Path | None = Non
     return check(keys, paths)
 
 
-def validate_store(strict: bool = False, path: Path | str | None = None) -> list[Failure]:
+def validate_store(strict: bool = False, path: StoreArg = None) -> list[Failure]:
     """Validate what the store holds, and the bundled files outside it."""
     from critmin.store import read_table
 

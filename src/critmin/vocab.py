@@ -11,9 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from critmin.errors import InputError
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 def normal(text: str) -> str:
@@ -49,7 +52,7 @@ def choose(value: str, options: Mapping[str, str] | Iterable[str], field: str) -
     )
 
 
-def country_names(path: Path | str | None = None) -> dict[str, str]:
+def country_names(path: StoreArg = None) -> dict[str, str]:
     """Every accepted spelling of a country (ISO3, ISO2, name, aliases) -> ISO3."""
     from critmin.store import read_table
 
@@ -62,7 +65,7 @@ def country_names(path: Path | str | None = None) -> dict[str, str]:
     return out
 
 
-def mineral_spellings(path: Path | str | None = None) -> dict[str, str]:
+def mineral_spellings(path: StoreArg = None) -> dict[str, str]:
     """Every accepted spelling of a mineral (id, name, symbol) -> mineral id; the first
     mineral in table order keeps a spelling two share."""
     from critmin.store import read_rows
@@ -75,7 +78,7 @@ def mineral_spellings(path: Path | str | None = None) -> dict[str, str]:
     return out
 
 
-def resolve_country(value: str, field: str = "country", path: Path | str | None = None) -> str:
+def resolve_country(value: str, field: str = "country", path: StoreArg = None) -> str:
     """ISO3 of a country given as ISO3, ISO2, name or alias, any case ("cn", "China",
     "chn" -> "CHN"); InputError with the closest codes otherwise."""
     return choose(value, country_names(path), field)

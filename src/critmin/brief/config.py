@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from critmin.defaults import BUDGET_USD, FLOOR_PATHS, SEED
+
+if TYPE_CHECKING:
+    from critmin.capabilities.inputs import StorePath
 
 
 class BriefConfig(BaseModel):
@@ -67,7 +71,7 @@ def load_config(path: Path | None) -> BriefConfig:
         raise InputError(msg, field=field, value=raw.get(field)) from None
 
 
-def check_config(cfg: BriefConfig, db: Path | str | None = None) -> None:
+def check_config(cfg: BriefConfig, db: StorePath = None) -> None:
     """Every name in ``cfg`` resolves: minerals, the control host, the floor preset and the
     scenario. A name that does not is one InputError naming the option; the briefing is not
     written with a section that "could not be computed" because of a typing error (sections

@@ -19,7 +19,7 @@ from critmin.capabilities.store import _p, _text
 from critmin.results import Result
 
 if TYPE_CHECKING:
-    from critmin.capabilities.store import StoreArg
+    from critmin.store import StoreArg
 
 STAGES = ("mine", "refine")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from critmin.errors import InputError
 
-StorePath = Path | str | None
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
+
+StorePath: TypeAlias = "StoreArg"  # a file path or a critmin.store.Store
 
 
 def mineral(value: str, path: StorePath = None, field: str = "mineral") -> str:

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from critmin.results import Result
 
 if TYPE_CHECKING:
-    from critmin.store import Store
-
     # where the store is: a path, or a critmin.store.Store (an os.PathLike); None: CRITMIN_DB
-    StoreArg: TypeAlias = Path | str | Store | None
+    from critmin.store import StoreArg
 
 FORMATS = ("parquet", "csv")
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import InputError
 from critmin.memo import per_store
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # -- economic assumptions (docs/stockpile.md) --------------------------------------------------
 
@@ -155,7 +157,7 @@ def _price(rows: list[dict[str, Any]], prices: list[dict[str, Any]], key: str) -
 
 
 @per_store  # a few seconds of store queries: once per store state (critmin.memo)
-def gather(path: Path | str | None = None) -> tuple[list[MineralFigures], list[dict[str, Any]]]:
+def gather(path: StoreArg = None) -> tuple[list[MineralFigures], list[dict[str, Any]]]:
     """Every mineral with a price and US supply data: its figures, or why it is left out."""
     from critmin.errors import NotFoundError
     from critmin.queries import minerals, us_supply

@@ -16,8 +16,7 @@ world production shares in the store (critmin.optimize.inputs.gather).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +25,9 @@ from critmin.errors import InputError
 from critmin.optimize import inputs as I
 from critmin.optimize import solver as S
 from critmin.optimize.shortfall import Draws, draw_shortfalls
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 DEFAULT_BUDGET_USD = BUDGET_USD  # Project Vault (critmin.defaults)
 DEFAULT_DRAWS = DRAWS  # critmin.defaults
@@ -63,7 +65,7 @@ def model(
     minerals: list[str] | None = None,
     draws: int = DEFAULT_DRAWS,
     seed: int | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> Model:
     """Gather the figures, draw the shortfalls and set up the problem (no solving)."""
     from critmin.queries import resolve_mineral
@@ -124,7 +126,7 @@ def plan(
     draws: int = DEFAULT_DRAWS,
     seed: int | None = None,
     lp_check: bool = True,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """The optimal stockpile for ``budget`` (USD): tonnes, dollars and days per mineral, the
     expected damage avoided and the holding cost (USD a year), the binding minerals and what
@@ -248,7 +250,7 @@ def frontier(
     minerals: list[str] | None = None,
     draws: int = DEFAULT_DRAWS,
     seed: int | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """Expected damage avoided, holding cost and net value against budget, 0 .. max_budget,
     with the marginal benefit of a dollar at each budget (all USD a year per USD)."""

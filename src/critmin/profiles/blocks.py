@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from critmin.errors import InputError
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 STAGES = ("mine", "refine")
 # the disruption scenarios' forecasts on a sheet: a fixed draw count and the default seed, so
@@ -48,7 +50,7 @@ class Block(BaseModel):
 # -- shared helpers ----------------------------------------------------------------------------
 
 
-def source_index(path: Path | str | None) -> dict[str, SourceRef]:
+def source_index(path: StoreArg) -> dict[str, SourceRef]:
     from critmin.store import read_table
 
     out = {}
@@ -145,9 +147,7 @@ def control_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def all_controls(
-    day: dt.date, path: Path | str | None, mineral: str | None = None
-) -> list[dict[str, Any]]:
+def all_controls(day: dt.date, path: StoreArg, mineral: str | None = None) -> list[dict[str, Any]]:
     """Every control with its status on ``day``, of the statuses a page lists."""
     from critmin.supply import controls
 
@@ -191,7 +191,7 @@ def ledger_block(
     rows: list[dict[str, Any]],
     index: Mapping[str, SourceRef],
     no_data: str,
-    path: Path | str | None,
+    path: StoreArg,
     by: str = "instrument",
     key: str | None = None,
 ) -> Block:
@@ -234,7 +234,7 @@ def ledger_block(
     return make_block(title, columns, shown, index, no_data, note=note, totals=totals)
 
 
-def left_out_in_words(res: Mapping[str, Any], path: Path | str | None) -> str:
+def left_out_in_words(res: Mapping[str, Any], path: StoreArg) -> str:
     """What a ledger summary left out (as `critmin ledger summary` says it), with actor
     countries named (a page is read by people; the CLI's summary keeps the codes)."""
     from critmin.store import read_table

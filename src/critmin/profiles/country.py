@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -23,6 +22,9 @@ from critmin.profiles.blocks import (
     pct_or_none,
     source_index,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 class CountryProfile(BaseModel):
@@ -53,7 +55,7 @@ class CountryProfile(BaseModel):
 
 
 def country_profile(
-    country: str, as_of: str | dt.date | None = None, path: Path | str | None = None
+    country: str, as_of: str | dt.date | None = None, path: StoreArg = None
 ) -> CountryProfile:
     """The profile of one country, named by ISO3, ISO2, its name or an alias (any case; an
     unknown name is an InputError naming the closest codes).
@@ -107,9 +109,7 @@ def country_profile(
     )
 
 
-def _country_production(
-    iso3: str, index: Mapping[str, SourceRef], path: Path | str | None
-) -> Block:
+def _country_production(iso3: str, index: Mapping[str, SourceRef], path: StoreArg) -> Block:
     from critmin.metrics import AGGREGATES
     from critmin.supply import concentration_all
 
@@ -161,7 +161,7 @@ def _country_production(
 
 
 def _ownership(
-    iso3: str, as_of: str | dt.date | None, index: Mapping[str, SourceRef], path: Path | str | None
+    iso3: str, as_of: str | dt.date | None, index: Mapping[str, SourceRef], path: StoreArg
 ) -> Block:
     from critmin.store import read_table
     from critmin.supply import control
@@ -220,7 +220,7 @@ def _ownership(
 
 
 def _country_controls(
-    iso3: str, day: dt.date, index: Mapping[str, SourceRef], path: Path | str | None
+    iso3: str, day: dt.date, index: Mapping[str, SourceRef], path: StoreArg
 ) -> tuple[Block, Block]:
     rows = all_controls(day, path)
     imposed = control_rows(r for r in rows if r["imposing_iso3"] == iso3)
@@ -255,9 +255,7 @@ def _country_controls(
     )
 
 
-def _commitments(
-    iso3: str, index: Mapping[str, SourceRef], path: Path | str | None
-) -> tuple[Block, Block]:
+def _commitments(iso3: str, index: Mapping[str, SourceRef], path: StoreArg) -> tuple[Block, Block]:
     from critmin.ledger import latest, ledger
 
     current = latest(ledger(path))

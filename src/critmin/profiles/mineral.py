@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -22,6 +21,9 @@ from critmin.profiles.blocks import (
     pct_or_none,
     source_index,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 
 class MineralSheet(BaseModel):
@@ -59,7 +61,7 @@ class MineralSheet(BaseModel):
         return self.model_dump()
 
 
-def mineral_sheet(mineral: str, path: Path | str | None = None) -> MineralSheet:
+def mineral_sheet(mineral: str, path: StoreArg = None) -> MineralSheet:
     """The sheet of one mineral, named by id, name or symbol (any case; an unknown name is an
     InputError naming the closest ids).
 
@@ -119,9 +121,7 @@ def mineral_sheet(mineral: str, path: Path | str | None = None) -> MineralSheet:
     )
 
 
-def _series(
-    mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | None
-) -> tuple[Block, Block]:
+def _series(mineral_id: str, index: Mapping[str, SourceRef], path: StoreArg) -> tuple[Block, Block]:
     from critmin.queries import production
     from critmin.supply import concentration
 
@@ -202,7 +202,7 @@ def _series(
     )
 
 
-def _prices(mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | None) -> Block:
+def _prices(mineral_id: str, index: Mapping[str, SourceRef], path: StoreArg) -> Block:
     from critmin.lookups import prices
 
     try:
@@ -220,7 +220,7 @@ def _prices(mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | 
     )
 
 
-def _reserves(mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | None) -> Block:
+def _reserves(mineral_id: str, index: Mapping[str, SourceRef], path: StoreArg) -> Block:
     from critmin.lookups import reserves
 
     try:
@@ -256,7 +256,7 @@ def _reserves(mineral_id: str, index: Mapping[str, SourceRef], path: Path | str 
 
 
 def _us_blocks(
-    mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | None
+    mineral_id: str, index: Mapping[str, SourceRef], path: StoreArg
 ) -> tuple[Block, Block]:
     from critmin.queries import us_supply
 
@@ -311,7 +311,7 @@ def _us_blocks(
 
 
 def _mineral_controls(
-    mineral_id: str, day: dt.date, index: Mapping[str, SourceRef], path: Path | str | None
+    mineral_id: str, day: dt.date, index: Mapping[str, SourceRef], path: StoreArg
 ) -> Block:
     from critmin.supply import controls
 
@@ -328,9 +328,7 @@ def _mineral_controls(
     )
 
 
-def _mineral_ledger(
-    mineral_id: str, index: Mapping[str, SourceRef], path: Path | str | None
-) -> Block:
+def _mineral_ledger(mineral_id: str, index: Mapping[str, SourceRef], path: StoreArg) -> Block:
     from critmin.ledger import latest, ledger
 
     rows = [r for r in latest(ledger(path)) if mineral_id in (r["mineral_ids"] or [])]
@@ -350,7 +348,7 @@ def _forecasts(
     mineral_id: str,
     info: Mapping[str, Any],
     index: Mapping[str, SourceRef],
-    path: Path | str | None,
+    path: StoreArg,
 ) -> tuple[Block, Block]:
     from critmin.queries import minerals
     from critmin.sim.backtest import load_summary

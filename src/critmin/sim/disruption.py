@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,6 +56,9 @@ from critmin.sim.scenario_inputs import (
     resolve_inputs,
     usd_per_tonne,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # the definition and the inputs live in scenario_definition and scenario_inputs; callers
 # import them from here
@@ -280,7 +283,7 @@ def run_scenario(
     name_or_file: str | Path,
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
-    path: Path | str | None = None,
+    path: StoreArg = None,
 ) -> dict[str, Any]:
     """Load, resolve against the store and simulate a scenario; the summary as a dict.
 

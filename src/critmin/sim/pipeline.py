@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,6 +64,9 @@ from critmin.sim.pipeline_money import (
     gap,
     public_money,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # the definitions and the money live in pipeline_model and pipeline_money; callers import
 # them from here, the module the CLI, the API and the brief name
@@ -283,7 +286,7 @@ def run(
     stage_model_file: Path | str | None = None,
     horizon: int | None = None,
     rows: Iterable[Mapping[str, Any]] | None = None,
-    path: Path | str | None = None,
+    path: StoreArg = None,
     common_factor: bool = True,
 ) -> dict[str, Any]:
     """The pipeline Monte Carlo over the register: fan chart, odds, cost per tonne, money at risk.

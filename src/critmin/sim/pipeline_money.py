@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from critmin.sim.pipeline_model import (
     Project,
     load_projects,
 )
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # -- public money and the funding gap -----------------------------------------------------------
 
@@ -95,7 +98,7 @@ def cheque_sizes(amounts: Iterable[float]) -> dict[str, Any]:
     return {"count": int(a.size)} | {k: float(v) for k, v in zip(names, values, strict=True)}
 
 
-def _ledger_rows(rows: Iterable[Mapping[str, Any]] | None, path: Path | str | None) -> list[Any]:
+def _ledger_rows(rows: Iterable[Mapping[str, Any]] | None, path: StoreArg) -> list[Any]:
     if rows is not None:
         return list(rows)
     from critmin.ledger import ledger
@@ -168,7 +171,7 @@ def _by_mineral(
 
 def gap(
     by: str = "project",
-    path: Path | str | None = None,
+    path: StoreArg = None,
     projects_file: Path | str | None = None,
     rows: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:

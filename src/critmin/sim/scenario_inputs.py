@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin import metrics
 from critmin.errors import InputError, NotFoundError
@@ -18,6 +17,9 @@ from critmin.sim.scenario_definition import (
     Scenario,
 )
 from critmin.units import canonical, per_tonne
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 # -- inputs the engine reads ---------------------------------------------------------------------
 
@@ -107,7 +109,7 @@ def _pick(
     return None
 
 
-def resolve_inputs(scenario: Scenario, path: Path | str | None = None) -> list[ResolvedInputs]:
+def resolve_inputs(scenario: Scenario, path: StoreArg = None) -> list[ResolvedInputs]:
     """Gather each mineral's figures: the store first, then what the scenario states.
 
     Reads ``us_supply`` (target USA only: apparent consumption t/yr, net import reliance,

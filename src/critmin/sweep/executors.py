@@ -14,12 +14,15 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.errors import CritminError, InputError
 from critmin.sweep.definition import Range, SweepDefinition, cell_params, cell_seed
 from critmin.sweep.engines import CellOutcome, CellTask, _Builder, run_cell
 from critmin.sweep.storage import _json, _open_sweep, _save, _Writer, write_parquet
+
+if TYPE_CHECKING:
+    from critmin.capabilities.inputs import StorePath
 
 PRELOAD = ["critmin.sim.floor", "critmin.sim.disruption", "critmin.sim.pipeline"]
 
@@ -207,7 +210,7 @@ class SweepReport:
         return d
 
 
-def plan(d: SweepDefinition, db: Path | str | None = None) -> tuple[str, _Builder]:
+def plan(d: SweepDefinition, db: StorePath = None) -> tuple[str, _Builder]:
     """Check the grid in the parent (every listed axis value, and both ends of every range, on
     the first values of the other axes) and compute the sweep id."""
     from critmin import __version__
@@ -238,7 +241,7 @@ def run_sweep(
     workers: int | None = None,
     dask: str | None = None,
     out: Path | str | None = None,
-    db: Path | str | None = None,
+    db: StorePath = None,
     on_cell: Callable[[CellOutcome, int, int], None] | None = None,
     on_start: Callable[[str, int, int], None] | None = None,
     force: bool = False,

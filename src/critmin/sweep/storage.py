@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -23,6 +23,9 @@ from critmin.capabilities.store import SWEEPS_DDL as SWEEPS_DDL
 from critmin.errors import InputError
 from critmin.sweep.definition import SweepDefinition
 from critmin.sweep.engines import CellOutcome
+
+if TYPE_CHECKING:
+    from critmin.capabilities.inputs import StorePath
 
 FLUSH_SECONDS = 2.0
 FLUSH_ROWS = 500
@@ -116,21 +119,21 @@ class _Writer:
         self.rows, self.last = [], time.monotonic()
 
 
-def done_cells(sweep_id: str, db: Path | str | None = None) -> int:
+def done_cells(sweep_id: str, db: StorePath = None) -> int:
     """How many cells of a sweep the store holds (0 if none; reads only)."""
     from critmin.capabilities.store import sweep_done
 
     return sweep_done(sweep_id=sweep_id, path=db)
 
 
-def list_sweeps(db: Path | str | None = None) -> list[dict[str, Any]]:
+def list_sweeps(db: StorePath = None) -> list[dict[str, Any]]:
     """Every sweep in the store: id, name, engine, cells done of total, versions, dates."""
     from critmin.capabilities.store import sweep_list
 
     return sweep_list(path=db)
 
 
-def sweep_results(sweep_id: str, db: Path | str | None = None) -> Any:
+def sweep_results(sweep_id: str, db: StorePath = None) -> Any:
     """A sweep's cells as a polars frame: cell, seed, one column per axis and per metric."""
     import polars as pl
 
@@ -189,7 +192,7 @@ def _holds_sweep(p: Path, sweep_id: str) -> bool:
 
 
 def write_parquet(
-    sweep_id: str, out: Path | str, db: Path | str | None = None, force: bool = False
+    sweep_id: str, out: Path | str, db: StorePath = None, force: bool = False
 ) -> Path:
     """Write a sweep's results to Parquet (atomically), the definition and versions attached as
     the schema metadata key ``critmin.sweep`` (JSON). ``out``: see :func:`check_out`."""

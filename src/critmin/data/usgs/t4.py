@@ -20,11 +20,14 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from critmin.data.usgs.cells import clean
 from critmin.data.usgs.records import cell_at, header_index, need_column
 from critmin.errors import InputError
+
+if TYPE_CHECKING:
+    from critmin.store import StoreArg
 
 RECONCILIATION = "usgs_t4_reconciliation.csv"
 RECON_COLUMNS = ("t4_line", "country", "control_type", "commodity", "control_id", "reason")
@@ -227,7 +230,7 @@ def reconcile(items: list[T4Item], rows: list[dict[str, Any]], control_ids: set[
     return problems
 
 
-def t4_rows(path: Path | str | None = None, recon: Path | None = None) -> list[dict[str, Any]]:
+def t4_rows(path: StoreArg = None, recon: Path | None = None) -> list[dict[str, Any]]:
     """The reconciliation, each row with the register's status of its control on the day
     Table 4's data run to (``T4_AS_OF``) and its status in words."""
     import datetime as dt
