@@ -118,17 +118,24 @@ def test_a_partial_override_that_breaks_the_model_names_the_field(store: Path) -
     assert err.value.field == "name"
 
 
-def test_the_stockpile_command_defaults_are_the_python_apis() -> None:
-    """The CLI writes the planner's defaults for its --help (no engine import at start-up);
-    they are the Python API's (critmin.capabilities.stockpile, from critmin.optimize.inputs)."""
+def test_the_stockpile_defaults_are_written_once() -> None:
+    """The planner's economics come from critmin.defaults in the CLI's options, the Python
+    API's signatures and the engine (no front end writes its own copy)."""
+    import inspect
+
+    from critmin import defaults as d
     from critmin.capabilities import stockpile as cap
     from critmin.cli import stockpile as cli_mod
+    from critmin.optimize import inputs as engine
 
+    plan = inspect.signature(cap.stockpile_plan).parameters
+    frontier = inspect.signature(cap.stockpile_frontier).parameters
     for name in ("PROBABILITY", "FINANCING_RATE", "STORAGE_RATE", "LOSS_RATE", "CAP_DAYS"):
-        assert getattr(cli_mod, name) == getattr(cap, name), name
-    assert (cli_mod.FRONTIER_MAX_USD, cli_mod.FRONTIER_STEP_USD) == (
-        cap.FRONTIER_MAX_USD,
-        cap.FRONTIER_STEP_USD,
-    )
+        value = getattr(d, name)
+        assert getattr(cli_mod, name) is value and getattr(engine, name) is value, name
+        assert plan[name.lower()].default == value, name
+    assert frontier["max_budget"].default == d.FRONTIER_MAX_USD == 20e9
+    assert frontier["step"].default == d.FRONTIER_STEP_USD == 1e9
+    assert cli_mod.PROB.default == d.PROBABILITY and cli_mod.FIN.default == d.FINANCING_RATE
     # EXIM CIRR, 15-year direct loans, March 2023: 5.03 % (source exim-cirr-2023-03)
-    assert cap.FINANCING_RATE == 0.0503
+    assert d.FINANCING_RATE == 0.0503

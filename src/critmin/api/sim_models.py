@@ -27,18 +27,21 @@ from critmin.api.model_base import (
 from critmin.capabilities.floor import override_models
 from critmin.capabilities.pipeline import cohort_row_model
 from critmin.capabilities.scenario import SCENARIO_DRAWS
-from critmin.capabilities.stockpile import (
+from critmin.capabilities.stockpile import MAX_CAP_DAYS
+from critmin.columns import MAX_LIST
+from critmin.defaults import (
+    BUDGET_USD,
     CAP_DAYS,
+    DRAWS,
     FINANCING_RATE,
+    FLOOR_PATHS,
     FRONTIER_MAX_USD,
     FRONTIER_STEP_USD,
     LOSS_RATE,
-    MAX_CAP_DAYS,
     PROBABILITY,
+    SEED,
     STORAGE_RATE,
 )
-from critmin.columns import MAX_LIST
-from critmin.defaults import BUDGET_USD, DRAWS, FLOOR_PATHS, SEED
 from critmin.schema import MAX_AMOUNT
 
 ContractFields, PriceModelFields = override_models()

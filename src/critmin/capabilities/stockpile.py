@@ -11,20 +11,22 @@ from typing import Any
 
 from critmin.capabilities import inputs as arg
 from critmin.capabilities.inputs import StorePath
-from critmin.defaults import BUDGET_USD, DRAWS, SEED
+from critmin.defaults import (
+    BUDGET_USD,
+    CAP_DAYS,
+    DRAWS,
+    FINANCING_RATE,
+    FRONTIER_MAX_USD,
+    FRONTIER_STEP_USD,
+    LOSS_RATE,
+    PROBABILITY,
+    SEED,
+    STORAGE_RATE,
+)
 
-# the planner's default economics, written in critmin.optimize.inputs (the HTTP API's
-# request models read them here)
-from critmin.optimize.inputs import CAP_DAYS as CAP_DAYS
-from critmin.optimize.inputs import FINANCING_RATE as FINANCING_RATE
-from critmin.optimize.inputs import LOSS_RATE as LOSS_RATE
+# the engine's bound on cap_days (the HTTP API's request models read it here)
 from critmin.optimize.inputs import MAX_CAP_DAYS as MAX_CAP_DAYS
-from critmin.optimize.inputs import PROBABILITY as PROBABILITY
-from critmin.optimize.inputs import STORAGE_RATE as STORAGE_RATE
 from critmin.results import Result
-
-FRONTIER_MAX_USD = 20e9  # the engine's (critmin.optimize.stockpile), written there
-FRONTIER_STEP_USD = 1e9
 
 
 class StockpilePlan(Result):

@@ -8,14 +8,18 @@ import typer
 
 from critmin.cli.output import print_json, print_table
 from critmin.cli.params import mineral_callback
-from critmin.defaults import BUDGET_USD
+from critmin.defaults import (
+    BUDGET_USD,
+    CAP_DAYS,
+    FINANCING_RATE,
+    FRONTIER_MAX_USD,
+    FRONTIER_STEP_USD,
+    LOSS_RATE,
+    PROBABILITY,
+    STORAGE_RATE,
+)
 from critmin.defaults import DRAWS as DEFAULT_DRAWS
 from critmin.defaults import SEED as DEFAULT_SEED
-
-# the planner's defaults (critmin.optimize.inputs), written here for the --help text only: a
-# test holds them equal to the Python API's (critmin.capabilities.stockpile)
-PROBABILITY, FINANCING_RATE, STORAGE_RATE, LOSS_RATE, CAP_DAYS = 0.05, 0.0503, 0.01, 0.0, 365.0
-FRONTIER_MAX_USD, FRONTIER_STEP_USD = 20e9, 1e9
 
 app = typer.Typer(
     help="Stockpile economics: the optimal plan, the efficient frontier, days-of-imports rules.",

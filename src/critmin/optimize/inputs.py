@@ -20,6 +20,11 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from critmin.defaults import CAP_DAYS as CAP_DAYS
+from critmin.defaults import FINANCING_RATE as FINANCING_RATE
+from critmin.defaults import LOSS_RATE as LOSS_RATE
+from critmin.defaults import PROBABILITY as PROBABILITY
+from critmin.defaults import STORAGE_RATE as STORAGE_RATE
 from critmin.errors import InputError
 from critmin.memo import per_store
 
@@ -28,22 +33,10 @@ if TYPE_CHECKING:
 
 # -- economic assumptions (docs/stockpile.md) --------------------------------------------------
 
-# EXIM's minimum CIRR for direct loans, repayment term > 14 to <= 15 years, "all other
-# contracts", effective 2023-03-15 to 2023-04-14: 5.03 % (source exim-cirr-2023-03). Project
-# Vault's EXIM loan is a 15-year direct loan (source gtr-2026-project-vault); its own rate is
-# not published, so EXIM's published minimum rate for that term stands for it.
-FINANCING_RATE = 0.0503
-# ASSUMPTION: storage and insurance, 1 % of the value a year (range 0.5-2 %); no published
-# per-mineral warehouse cost was found.
-STORAGE_RATE = 0.01
+# the planner's economic defaults are written once, in critmin.defaults (with their sources);
+# their ranges are here
 STORAGE_RANGE = (0.005, 0.02)
-# ASSUMPTION: metals and concentrates kept dry do not decay: loss/obsolescence 0 (range 0-2 %
-# a year, where specifications move, e.g. battery-grade chemicals).
-LOSS_RATE = 0.0
 LOSS_RANGE = (0.0, 0.02)
-# ASSUMPTION: the annual probability that the leading supplier of a mineral withholds exports
-# to the US: 5 % (range 2-15 %). No published base rate per mineral was found.
-PROBABILITY = 0.05
 PROBABILITY_RANGE = (0.02, 0.15)
 # Disruption parameters (ASSUMPTION unless noted; triangular low, mode, high):
 WITHHELD = (0.5, 0.75, 1.0)  # share of the leading supplier's exports withheld
@@ -55,7 +48,6 @@ ELASTICITY = (0.05, 0.1, 0.2)
 # price cap 30x: the largest 2008-2011 rare-earth oxide multiple (Lynas price table, cerium
 # oxide), the bundled scenarios' cap
 PRICE_CAP = 30.0
-CAP_DAYS = 365.0  # no mineral is stocked beyond a year of US consumption ("up to one year")
 MAX_CAP_DAYS = 3650.0
 # store prices whose unit is not what it says; left out until the data are fixed
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from critmin.defaults import BUDGET_USD, DRAWS, SEED
+from critmin.defaults import BUDGET_USD, DRAWS, FRONTIER_MAX_USD, FRONTIER_STEP_USD, SEED
 from critmin.errors import InputError
 from critmin.optimize import inputs as I
 from critmin.optimize import solver as S
@@ -33,8 +33,6 @@ DEFAULT_BUDGET_USD = BUDGET_USD  # Project Vault (critmin.defaults)
 DEFAULT_DRAWS = DRAWS  # critmin.defaults
 DEFAULT_SEED = SEED
 MAX_BUDGET_USD = 1e13
-FRONTIER_MAX_USD = 20e9
-FRONTIER_STEP_USD = 1e9
 
 
 @dataclass(frozen=True)
