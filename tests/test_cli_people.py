@@ -147,6 +147,38 @@ def test_80_column_table_names_the_columns_it_leaves_out(
     assert "columns left out at 80 characters" in text and "--json" in text
 
 
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("amount_usd", "amount (USD)"),
+        ("share_pct", "share (%)"),
+        ("damage_avoided_usd_per_yr", "damage avoided (USD/yr)"),
+        ("net_imports_t", "net imports (t)"),
+        ("capacity_tpy", "capacity (t/yr)"),
+        ("china_share", "China share"),
+        ("iso3", "ISO3"),
+        ("recorded_at", "recorded at"),
+    ],
+)
+def test_table_headers_are_words_with_units(name: str, label: str) -> None:
+    from critmin.cli.output import column_label
+
+    assert column_label(name) == label
+
+
+def test_ledger_summary_heads_its_key_by_what_it_groups_and_json_keeps_names(
+    store: Path, cli: Any
+) -> None:
+    text = cli("ledger", "summary", "--by", "instrument").out
+    header = next(line for line in text.splitlines() if "amount" in line)
+    assert header.split() == ["instrument", "amount", "(USD)", "count"]
+    rows = cli("ledger", "summary", "--by", "instrument", "--json").json()["rows"]
+    assert set(rows[0]) >= {"key", "amount_usd", "count"}
+    # the first row's amount as printed equals the JSON's
+    first = next(line for line in text.splitlines() if line.split()[:1] == [rows[0]["key"]])
+    assert f"{round(rows[0]['amount_usd']):,}" in first
+
+
 def test_ledger_list_fits_80_columns_and_wide_shows_every_column(
     store: Path, cli: Any, narrow: None
 ) -> None:

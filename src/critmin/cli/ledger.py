@@ -182,7 +182,9 @@ def summary_cmd(
     if as_json:
         print_json(res)
         return
-    print_table(res["rows"], ["key", "amount_usd", "count"], title=f"ledger by {res['by']}")
+    by = str(res["by"])  # the key column is headed by what it groups on (actor, mineral...)
+    rows = [{by: r["key"], "amount_usd": r["amount_usd"], "count": r["count"]} for r in res["rows"]]
+    print_table(rows, [by, "amount_usd", "count"], title=f"ledger by {by}")
     loi, agg = res["letters_of_interest"], res["aggregates"]
     typer.echo(
         f"total {res['total_usd']:,.0f} USD; letters of interest {loi['amount_usd']:,.0f} USD "

@@ -82,12 +82,13 @@ def print_table(
         for r in rows
     ]
     key_set = {columns[0], *keys, *KEY_COLUMNS} if columns else set()
+    labels = [column_label(c) for c in columns]
     console = Console()
     shown = list(range(len(columns)))
 
     def need(i: int) -> int:
         values = [row[i] for row in cells]
-        head = [len(w) + 1 for w in columns[i].split("_")]  # the header breaks after "_"
+        head = [len(w) + 1 for w in labels[i].split()]  # the header breaks at its spaces
         if columns[i] in key_set:  # a value never wraps
             return max([3, *map(len, values), *head])
         words = [len(w) for v in values for w in v.split()] + head
@@ -115,14 +116,14 @@ def print_table(
     # minimum, then the spare characters to the wrapped columns, up to their natural width
     widths = {i: need(i) for i in shown}
     spare = console.width - total(shown)
-    natural = {i: max([len(columns[i]), *(len(row[i]) for row in cells)]) for i in shown}
+    natural = {i: max([len(labels[i]), *(len(row[i]) for row in cells)]) for i in shown}
     # the smallest shortfalls first: as many columns as possible shown whole, headers too
     for i in sorted(shown, key=lambda i: natural[i] - widths[i]):
         extra = max(0, min(spare, natural[i] - widths[i]))
         widths[i] += extra
         spare -= extra
     for i in shown:
-        head = _header(columns[i], widths[i])
+        head = _header(labels[i], widths[i])
         table.add_column(Text(head), width=widths[i], overflow="fold")
     for row in cells:
         table.add_row(*(Text(row[i]) for i in shown))
@@ -136,16 +137,41 @@ def print_table(
         )
 
 
-def _header(name: str, width: int) -> str:
-    """A column name broken after its underscores to fit ``width`` ("actor_" / "iso3")."""
-    parts = [p + "_" for p in name.split("_")]
-    parts[-1] = parts[-1][:-1]
+def _header(label: str, width: int) -> str:
+    """A column label broken at its spaces to fit ``width`` ("amount" / "(USD)")."""
     lines = [""]
-    for part in parts:
-        if lines[-1] and len(lines[-1]) + len(part) > width:
+    for word in label.split():
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width:
             lines.append("")
-        lines[-1] += part
+        lines[-1] += (" " if lines[-1] else "") + word
     return "\n".join(lines)
+
+
+# how a column's name reads in a table header (--json keeps the names): a unit suffix becomes
+# a bracket, an abbreviation its capitals, every other "_" a space
+_UNIT = {"usd": "USD", "t": "t", "tpy": "t/yr", "kg": "kg", "pct": "%"}
+_WORD = {
+    "usd": "USD",
+    "iso3": "ISO3",
+    "iso2": "ISO2",
+    "hhi": "HHI",
+    "nir": "NIR",
+    "us": "US",
+    "china": "China",
+}
+
+
+def column_label(name: str) -> str:
+    """``amount_usd`` -> ``amount (USD)``, ``share_pct`` -> ``share (%)``,
+    ``damage_avoided_usd_per_yr`` -> ``damage avoided (USD/yr)``, ``iso3`` -> ``ISO3``."""
+    words = name.split("_")
+    unit = None
+    if len(words) > 3 and words[-3] == "usd" and words[-2] == "per":
+        unit, words = f"USD/{words[-1]}", words[:-3]
+    elif len(words) > 1 and words[-1] in _UNIT:
+        unit, words = _UNIT[words[-1]], words[:-1]
+    text = " ".join(_WORD.get(w, w) for w in words if w)
+    return f"{text} ({unit})" if unit else text
 
 
 # columns holding a fraction 0-1 that a person reads in percent (--json keeps the fraction)
