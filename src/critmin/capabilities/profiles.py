@@ -32,28 +32,9 @@ __all__ = [
     "mineral_sheet",
 ]
 
-# the blocks of each page, in the order a page prints them (critmin.profiles' BLOCKS; a test
-# holds them equal)
-COUNTRY_BLOCKS = (
-    "production",
-    "ownership",
-    "controls_imposed",
-    "controls_faced",
-    "commitments_received",
-    "commitments_made",
-)
-SHEET_BLOCKS = (
-    "production",
-    "hhi",
-    "prices",
-    "reserves",
-    "us_reliance",
-    "import_sources",
-    "controls",
-    "ledger",
-    "forecasts",
-    "backtest",
-)
+# the blocks of each page, in the order a page prints them (written once, in critmin.profiles)
+COUNTRY_BLOCKS: tuple[str, ...] = CountryProfileModel.BLOCKS
+SHEET_BLOCKS: tuple[str, ...] = MineralSheetModel.BLOCKS
 
 
 class Page(Result):
