@@ -148,6 +148,24 @@ def test_80_column_table_names_the_columns_it_leaves_out(
 
 
 @pytest.mark.parametrize(
+    ("argv", "field", "hint"),
+    [
+        (("ledger", "summary", "--by", "actors"), "--by", "did you mean actor?"),
+        (("pipeline", "run", "--draws", "0"), "--draws", "(got 0)"),
+        (("pipeline", "run", "--draws=0"), "--draws", "(got 0)"),
+        (("scenario", "run", "chn-2025-ree-aprl"), None, "did you mean chn-2025-ree-april?"),
+    ],
+)
+def test_an_error_names_the_option_as_typed(
+    store: Path, cli: Any, argv: tuple[str, ...], field: str | None, hint: str
+) -> None:
+    r = cli(*argv)
+    assert r.code == 2 and hint in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    if field is not None:
+        assert f"field '{field}'" in r.err
+
+
+@pytest.mark.parametrize(
     ("name", "label"),
     [
         ("amount_usd", "amount (USD)"),
@@ -231,7 +249,7 @@ def test_reserves_published_figures_and_parity(store: Path, cli: Any, client: An
     pinned = lookups.reserves("cobalt", year=2024, edition="usgs-mcs-2025")
     assert pinned["rows"] == res["rows"] and pinned["years"] == [2024]
     r = cli("reserves", "cobalt", "--year", "1990")
-    assert r.code == 2 and "'year'" in r.err and "2024" in r.err
+    assert r.code == 2 and "'--year'" in r.err and "2024" in r.err
 
 
 def test_prices_and_imports_parity_with_sources(store: Path, cli: Any, client: Any) -> None:

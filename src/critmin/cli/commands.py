@@ -143,7 +143,7 @@ def run(argv: list[str] | None = None) -> int:
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         return _fail(exc.format_message() + hint, int(getattr(exc, "exit_code", 2)) or 2)
     except CritminError as exc:
-        return _fail(str(exc))
+        return _fail(str(_as_typed(exc, sys.argv[1:] if argv is None else argv)))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
@@ -158,6 +158,22 @@ def run(argv: list[str] | None = None) -> int:
         return _fail(f"{exc.filename}: {exc.strerror}")
     except Exception as exc:  # the promise: never a traceback
         return _internal(exc)
+
+
+def _as_typed(exc: Exception, argv: list[str]) -> Exception:
+    """An error naming a Python API keyword (``draws``, ``by``) names the option the user
+    typed (``--draws``, ``--by``) when the command line holds it; otherwise unchanged."""
+    from critmin.errors import InputError
+
+    field = getattr(exc, "field", None)
+    if not isinstance(exc, InputError) or exc.column is not None or not field:
+        return exc
+    if not field.replace("_", "").isalpha() or not field.islower():
+        return exc
+    opt = "--" + field.replace("_", "-")
+    if not any(a == opt or a.startswith(opt + "=") for a in argv):
+        return exc
+    return InputError(exc.message, field=opt, value=exc.value, file=exc.file, line=exc.line)
 
 
 def _internal(exc: Exception) -> int:

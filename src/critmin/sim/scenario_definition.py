@@ -281,8 +281,12 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
     if not (path.suffix in (".yaml", ".yml") or _exists(path)):
         path = SCENARIO_DIR / f"{text}.yaml"
         if not _is_file(path):
+            from critmin.vocab import closest
+
+            near = closest(text, bundled_names())
             raise NotFoundError(
-                f"no scenario {text!r}; bundled: {', '.join(bundled_names())} (or give a file)"
+                f"no scenario {text!r}; did you mean {near[0]}? bundled: "
+                f"{', '.join(bundled_names())} (or give a file)"
             )
     if not _exists(path):
         raise InputError("no such file", field="scenario", value=text)

@@ -22,8 +22,12 @@ def bundled(name: str, field: str) -> str:
     from critmin.errors import NotFoundError
 
     if name not in bundled_names():
+        from critmin.vocab import closest
+
+        near = closest(name, bundled_names())
         raise NotFoundError(
-            f"no scenario {name!r} ({field}); bundled: {', '.join(bundled_names())}"
+            f"no scenario {name!r} ({field}); did you mean {near[0]}? bundled: "
+            f"{', '.join(bundled_names())}"
         )
     return name
 
