@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.capabilities import inputs as arg
-from critmin.capabilities.store import _p, _text
+from critmin.capabilities.store import _text
 from critmin.results import Result
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def data_import(*, table: str, file: str | Path, path: StoreArg = None) -> Impor
     """
     from critmin.store import import_csv
 
-    n = import_csv(table, file, _p(path))
+    n = import_csv(table, file, path)
     req = {"table": table, "file": str(file), "path": _text(path)}
     return Imported.of("data_import", req, {"table": table, "file": str(file), "rows": n})
 
@@ -128,7 +128,7 @@ def data_import_usgs(*, source: str | Path, path: StoreArg = None) -> Imported:
     if not src.exists():
         raise InputError("no such file or folder", field="source", value=str(source))
     result = read_usgs(src)
-    counts = upsert_rows({k: v for k, v in result.rows.items() if v}, _p(path))
+    counts = upsert_rows({k: v for k, v in result.rows.items() if v}, path)
     answer = {
         "path": str(source),
         "rows": counts,
@@ -154,7 +154,7 @@ def data_validate(
     """
     from critmin.validate import validate, validate_store
 
-    failures = validate(strict, folder) if folder is not None else validate_store(strict, _p(path))
+    failures = validate(strict, folder) if folder is not None else validate_store(strict, path)
     answer = {"strict": strict, "ok": not failures, "failures": [f.as_dict() for f in failures]}
     req = {"strict": strict, "folder": _text(folder), "path": _text(path)}
     return Validation.of("data_validate", req, answer, table=("failures",))
@@ -172,7 +172,7 @@ def data_coverage(*, path: StoreArg = None) -> Coverage:
     """
     from critmin.queries import coverage
 
-    return Coverage.of("data_coverage", {"path": _text(path)}, coverage(_p(path)))
+    return Coverage.of("data_coverage", {"path": _text(path)}, coverage(path))
 
 
 def data_leaders(*, path: StoreArg = None) -> Leaders:
@@ -188,7 +188,7 @@ def data_leaders(*, path: StoreArg = None) -> Leaders:
     """
     from critmin.crosscheck import usgs_leaders
 
-    return Leaders.of("data_leaders", {"path": _text(path)}, usgs_leaders(_p(path)))
+    return Leaders.of("data_leaders", {"path": _text(path)}, usgs_leaders(path))
 
 
 def data_t4(*, file: str | Path | None = None, path: StoreArg = None) -> T4:
@@ -210,12 +210,12 @@ def data_t4(*, file: str | Path | None = None, path: StoreArg = None) -> T4:
         from critmin.store import read_table
 
         items = read_t4(Path(file))
-        ids = set(read_table("export_controls", _p(path))["control_id"].to_list())
+        ids = set(read_table("export_controls", path)["control_id"].to_list())
         problems = reconcile(items, read_reconciliation(), ids)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise InputError(problems[0] + more, field="file", value=str(file))
-    return T4.of("data_t4", {"file": _text(file), "path": _text(path)}, t4_rows(_p(path)))
+    return T4.of("data_t4", {"file": _text(file), "path": _text(path)}, t4_rows(path))
 
 
 def data_contract(*, table: str | None = None) -> Contract:
@@ -254,11 +254,11 @@ def data_revisions(
     """
     from critmin.queries import revisions
 
-    m = arg.mineral(mineral, _p(path))
+    m = arg.mineral(mineral, path)
     st = arg.choice(stage, STAGES, "stage")
-    c = arg.country(country, "country", _p(path)) or "WLD"
+    c = arg.country(country, "country", path) or "WLD"
     req = {"mineral": m, "stage": st, "country": c, "path": _text(path)}
-    return Revisions.of("data_revisions", req, revisions(m, st, c, _p(path)), table=("years",))
+    return Revisions.of("data_revisions", req, revisions(m, st, c, path), table=("years",))
 
 
 def bundled_data_version() -> str:

@@ -11,7 +11,6 @@ Each function answers what the command of the same name prints with ``--json``
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +53,7 @@ def store_path(path: StoreArg = None) -> Path:
     is not UTF-8 text is an InputError naming ``path`` or ``CRITMIN_DB``."""
     from critmin.store import db_path
 
-    return db_path(_p(path))
+    return db_path(path)
 
 
 def open_store(path: StoreArg = None) -> Path:
@@ -63,7 +62,7 @@ def open_store(path: StoreArg = None) -> Path:
     checked once per process while the file does not change."""
     from critmin.store import ensure_store
 
-    return ensure_store(_p(path))
+    return ensure_store(path)
 
 
 def store_info(*, path: StoreArg = None) -> StoreInfo:
@@ -79,7 +78,7 @@ def store_info(*, path: StoreArg = None) -> StoreInfo:
     """
     from critmin.store import db_info
 
-    return StoreInfo.of("store_info", {"path": _text(path)}, db_info(_p(path)), table=("tables",))
+    return StoreInfo.of("store_info", {"path": _text(path)}, db_info(path), table=("tables",))
 
 
 def store_check(*, path: StoreArg = None) -> StoreCheck:
@@ -95,7 +94,7 @@ def store_check(*, path: StoreArg = None) -> StoreCheck:
     """
     from critmin.db_check import check_db
 
-    return StoreCheck.of("store_check", {"path": _text(path)}, check_db(_p(path)))
+    return StoreCheck.of("store_check", {"path": _text(path)}, check_db(path))
 
 
 def store_export(
@@ -136,7 +135,7 @@ def store_backup(*, out: str | Path, force: bool = False, path: StoreArg = None)
     from critmin.backup import backup_db
 
     req = {"out": str(out), "force": force, "path": _text(path)}
-    return StoreWrite.of("store_backup", req, backup_db(out, _p(path), force=force))
+    return StoreWrite.of("store_backup", req, backup_db(out, path, force=force))
 
 
 def store_restore(*, source: str | Path, path: StoreArg = None) -> StoreWrite:
@@ -155,7 +154,7 @@ def store_restore(*, source: str | Path, path: StoreArg = None) -> StoreWrite:
     from critmin.backup import restore_backup, restore_db
 
     src = Path(source)
-    counts = restore_backup(src, _p(path)) if src.is_file() else restore_db(src, _p(path))
+    counts = restore_backup(src, path) if src.is_file() else restore_db(src, path)
     req = {"source": str(source), "path": _text(path)}
     return StoreWrite.of("store_restore", req, {"restored": counts})
 
@@ -165,19 +164,12 @@ def store_rows(table: str, path: StoreArg = None) -> list[dict[str, Any]]:
     list); an unknown table is an InputError naming ``table``."""
     from critmin.store import read_table
 
-    rows: list[dict[str, Any]] = read_table(table, _p(path)).to_dicts()
+    rows: list[dict[str, Any]] = read_table(table, path).to_dicts()
     return rows
 
 
 def _text(path: StoreArg) -> str | None:
     return None if path is None else str(path)
-
-
-def _p(path: StoreArg) -> Path | str | None:
-    """``path`` as the engines take it (a Store is an ``os.PathLike``: its file)."""
-    if path is None or isinstance(path, str | Path):
-        return path
-    return Path(os.fspath(path))
 
 
 # -- sweep cells: the sweep runner (critmin.sweep, parent process only) stores each finished
