@@ -229,16 +229,17 @@ def test_bad_cohort_rows_name_the_row_and_field(mutate: Any, field: str) -> None
     assert err.value.field == field
 
 
-def test_options_names_the_option_typed() -> None:
-    from critmin.cli.params import options
+def test_an_error_names_the_option_typed() -> None:
+    from critmin.cli.commands import _as_typed
 
-    with pytest.raises(InputError) as err, options(projects="--projects"):
-        raise InputError("malformed", field="projects", value="x", file="f.csv", line=3)
-    assert (err.value.field, err.value.file, err.value.line) == ("--projects", "f.csv", 3)
-    assert str(err.value) == "f.csv, line 3, field '--projects': malformed (got 'x')"
-    with pytest.raises(InputError) as err, options(projects="--projects"):
-        raise InputError("must be an integer >= 1", field="draws", value=0)
-    assert err.value.field == "draws"  # a field without an option keeps its name
+    exc = InputError("malformed", field="projects", value="x", file="f.csv", line=3)
+    err = _as_typed(exc, ["pipeline", "projects", "--projects", "f.csv"])
+    assert isinstance(err, InputError)
+    assert (err.field, err.file, err.line) == ("--projects", "f.csv", 3)
+    assert str(err) == "f.csv, line 3, field '--projects': malformed (got 'x')"
+    exc = InputError("must be an integer >= 1", field="draws", value=0)
+    # a field whose option was not typed keeps its name
+    assert _as_typed(exc, ["pipeline", "run", "--projects", "f.csv"]) is exc
 
 
 def test_the_cli_names_its_options(cli: Any, store: Path, tmp_path: Path) -> None:

@@ -10,8 +10,7 @@ names are kept as hidden aliases (:func:`as_of_value` merges them).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import typer
@@ -118,27 +117,6 @@ VERIFICATION_CALLBACK = choice_callback(_schema("VERIFICATION"))
 MEASURE_CALLBACK = choice_callback(_schema("MEASURES"))
 CONTROL_STATUS_CALLBACK = choice_callback(_control_statuses)
 AGENCY_CALLBACK = resolve_callback(_agency)
-
-
-@contextmanager
-def options(**names: str) -> Iterator[None]:
-    """Inside, an InputError naming a keyword argument of the Python API (``projects``) names
-    the option the user typed instead (``options(projects="--projects")``); its message,
-    value, file and line are kept (an error pointing at a column is left as it is)."""
-    from critmin.errors import InputError
-
-    try:
-        yield
-    except InputError as exc:
-        if exc.field not in names or exc.column is not None:
-            raise
-        raise InputError(
-            exc.message,
-            field=names[exc.field],
-            value=exc.value,
-            file=exc.file,
-            line=exc.line,
-        ) from None
 
 
 def mineral_argument(

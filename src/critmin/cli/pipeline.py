@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.output import print_json, print_table
-from critmin.cli.params import choice_callback, options
+from critmin.cli.params import choice_callback
 from critmin.defaults import DRAWS, SEED
 
 app = typer.Typer(
@@ -56,15 +56,14 @@ def run_cmd(
     """Simulate the register: delivered tonnes vs plan, odds of producing, money at risk."""
     from critmin.capabilities.pipeline import pipeline_run
 
-    with options(projects="--projects", stage_model="--stage-model"):
-        res = pipeline_run(
-            draws=draws,
-            seed=seed,
-            projects=projects,
-            stage_model=stage_model,
-            horizon=horizon,
-            common_factor=not independent,
-        ).to_dict()
+    res = pipeline_run(
+        draws=draws,
+        seed=seed,
+        projects=projects,
+        stage_model=stage_model,
+        horizon=horizon,
+        common_factor=not independent,
+    ).to_dict()
     if as_json:
         print_json(res)
         return
@@ -125,10 +124,9 @@ def backtest_cmd(
     """Backtest the stage model on a past cohort: predicted vs observed share producing."""
     from critmin.capabilities.pipeline import pipeline_backtest
 
-    with options(cohort="--cohort"):
-        out = pipeline_backtest(
-            cohort=cohort, years=years, draws=draws, seed=seed, common_factor=not independent
-        ).to_dict()
+    out = pipeline_backtest(
+        cohort=cohort, years=years, draws=draws, seed=seed, common_factor=not independent
+    ).to_dict()
     if as_json:
         print_json(out)
         return
@@ -172,8 +170,7 @@ def projects_cmd(projects: Path | None = PROJECTS, as_json: bool = JSON) -> None
     """The project register: plan, capacity, capex, linked ledger rows and source."""
     from critmin.capabilities.pipeline import pipeline_projects
 
-    with options(projects="--projects"):
-        rows = pipeline_projects(projects=projects).to_dict()
+    rows = pipeline_projects(projects=projects).to_dict()
     if as_json:
         print_json(rows)
         return
@@ -192,8 +189,7 @@ def gap_cmd(
     """Funding gap: estimated need (register capex) vs public money committed, cheque sizes."""
     from critmin.capabilities.ledger import ledger_gap
 
-    with options(projects="--projects"):
-        res = ledger_gap(by=by, projects=projects).to_dict()
+    res = ledger_gap(by=by, projects=projects).to_dict()
     if as_json:
         print_json(res)
         return
