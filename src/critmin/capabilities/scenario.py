@@ -117,6 +117,16 @@ def bundled_names() -> list[str]:
     return names()
 
 
+def bundled_scenario(*, name: str, field: str) -> str:
+    """``name`` when it is a bundled scenario, else a NotFoundError naming ``field``, the
+    closest name and every bundled one (the HTTP API never reads a file a client names)."""
+    from critmin.sim.scenario_definition import unknown_scenario
+
+    if name not in bundled_names():
+        raise unknown_scenario(name, field, files=False)
+    return name
+
+
 def scenario_list() -> ScenarioList:
     """The bundled scenarios (``critmin scenario list``): restricting country, minerals,
     stage, start and target of each.

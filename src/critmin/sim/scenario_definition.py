@@ -260,6 +260,20 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
+def unknown_scenario(name: str, field: str | None = None, files: bool = True) -> NotFoundError:
+    """The error for a scenario name that is no bundled one: the closest name, then every
+    bundled name (``files``: the CLI and Python API also take a YAML file)."""
+    from critmin.vocab import closest
+
+    names = bundled_names()
+    where = f" ({field})" if field else ""
+    tail = " (or give a file)" if files else ""
+    return NotFoundError(
+        f"no scenario {name!r}{where}; did you mean {closest(name, names)[0]}? bundled: "
+        f"{', '.join(names)}{tail}"
+    )
+
+
 def parse_scenario(data: object, file: str | None = None) -> Scenario:
     """Validate a mapping as a scenario; the first problem is one InputError naming the field."""
     if not isinstance(data, dict):
@@ -281,13 +295,7 @@ def load_scenario(name_or_file: str | Path) -> Scenario:
     if not (path.suffix in (".yaml", ".yml") or _exists(path)):
         path = SCENARIO_DIR / f"{text}.yaml"
         if not _is_file(path):
-            from critmin.vocab import closest
-
-            near = closest(text, bundled_names())
-            raise NotFoundError(
-                f"no scenario {text!r}; did you mean {near[0]}? bundled: "
-                f"{', '.join(bundled_names())} (or give a file)"
-            )
+            raise unknown_scenario(text)
     if not _exists(path):
         raise InputError("no such file", field="scenario", value=text)
     return parse_scenario(read_yaml(path, field="scenario"), str(path))

@@ -18,18 +18,9 @@ router = APIRouter(
 
 def bundled(name: str, field: str) -> str:
     """``name`` when it is a bundled scenario; the HTTP API never reads a file a client names."""
-    from critmin.capabilities.scenario import bundled_names
-    from critmin.errors import NotFoundError
+    from critmin.capabilities.scenario import bundled_scenario
 
-    if name not in bundled_names():
-        from critmin.vocab import closest
-
-        near = closest(name, bundled_names())
-        raise NotFoundError(
-            f"no scenario {name!r} ({field}); did you mean {near[0]}? bundled: "
-            f"{', '.join(bundled_names())}"
-        )
-    return name
+    return bundled_scenario(name=name, field=field)
 
 
 @router.get("", response_model=list[ScenarioInfo], summary="The bundled scenarios")
