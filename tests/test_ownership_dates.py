@@ -4,7 +4,9 @@ Reference values quote the sources in reference/sources/assets.csv:
 - Dow Jones, 2010-10 (as-dj-tenke-review-2010): Gecamines rises "to 20% from 17.5%",
   Freeport to "56% from 57.75%", Lundin to "24% from 24.75%".
 - Freeport-McMoRan Form 10-K 2012 (as-fcx-10k-2012): "At December 31, 2012, FMC owned an
-  effective 56 percent interest in the Tenke minerals district".
+  effective 56 percent interest in the Tenke minerals district" (the change fell in 2012).
+- Lundin Mining release of 2012-02-28 (as-lundin-tenke-reserves-2012): Tenke, "in which
+  Lundin Mining has an ultimate 24% equity interest" - the first dated statement of the new split.
 - Freeport-McMoRan release of 2016-11-16 (as-fcx-tfhl-sale-2016): sale of its effective 56%
   of Tenke to China Molybdenum completed.
 - Lundin Mining release of 2017-04-19 (as-lundin-tfhl-sale-2017): its effective 24% sold to
@@ -89,6 +91,10 @@ def test_consecutive_stakes_never_overlap(a: dt.date, b: dt.date, on: dt.date) -
     ("as_of", "usa", "can"),
     [
         ("2010-01-01", 0.5775, 0.2475),  # before the 2012 transfer (Dow Jones 2010)
+        ("2011-12-31", 0.5775, 0.2475),  # FCX 10-K 2012: the change fell in 2012
+        ("2012-01-01", 0.0, 0.0),  # the day in 2012 is not known: Tenke unattributed
+        ("2012-02-27", 0.0, 0.0),
+        ("2012-02-28", 0.56, 0.24),  # Lundin release of 2012-02-28: "ultimate 24%"
         ("2014-01-01", 0.56, 0.24),  # FCX 10-K 2012: effective 56 percent
         ("2016-11-15", 0.56, 0.24),  # the day before FCX's sale closed
         ("2017-01-01", 0.0, 0.24),  # CMOC 56% from 2016-11-16, Lundin until 2017-04-19
@@ -177,14 +183,14 @@ def test_mutanda_glencore_by_date(store: Path, as_of: str, glencore: float) -> N
 
 
 def test_as_of_2012_differs_from_2024(store: Path) -> None:
-    """The 2012 answer is not the 2024 owners: Tenke's 2012 owners are not attributed
-    (the change of 2012 is dated to the year only), and Kisanfu was Freeport's (95%, USA)
-    until 2020-12-13, so China's share is lower by Tenke's output x CMOC's 80% plus
-    Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), plus Kinsevere's output (MMG took
-    control of Anvil, holder of 95%, on 2012-02-17: AFP; the other 5% is MMG's from
-    2023-12-31), less Ruashi's output x 5 points (Jinchuan held 75% until the transfer of 5%
-    to the DRC state on 2024-10-21, 70% after: as-ylfx-ruashi-2024); the US share in 2012
-    is Kisanfu's output x 95%."""
+    """The 2012 answer is not the 2024 owners: Tenke's owners on 2012-01-01 are not attributed (the
+    change fell in 2012, on a day before Lundin's release of 2012-02-28), and Kisanfu was
+    Freeport's (95%, USA) until 2020-12-13, so China's share is lower by Tenke's output x
+    CMOC's 80% plus Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), plus Kinsevere's
+    output (MMG took control of Anvil, holder of 95%, on 2012-02-17: AFP; the other 5% is
+    MMG's from 2023-12-31), less Ruashi's output x 5 points (Jinchuan held 75% until the
+    transfer of 5% to the DRC state on 2024-10-21, 70% after: as-ylfx-ruashi-2024); the US
+    share in 2012 is Kisanfu's output x 95%."""
     now = control("cobalt", "COD", 2024, "2024-12-31")
     then = control("cobalt", "COD", 2024, "2012-01-01")
     assert then["as_of"] == dt.date(2012, 1, 1)
