@@ -487,6 +487,16 @@ def test_from_control_forecasts_a_register_licence(store: Path) -> None:
     assert sb["row_multiplier"]["p50"] > 1.0 > sb["restrictor_domestic_multiplier"]["p50"]
     assert sb["share_of_draws_at_guard"] < 0.05
     assert "not met" in res["warning"]
+    # the domestic multiplier's bound is said next to it, and it holds in every draw's p95
+    assert sb["restrictor_domestic_multiplier"]["p95"] <= 1.0 + 1e-12
+    assert "never above its level before the measure" in res["domestic_price_note"]
+
+
+def test_cli_forecasts_say_the_domestic_price_cannot_rise(store: Path, cli: Any) -> None:
+    from critmin.sim.forecast import DOMESTIC_PRICE_NOTE
+
+    r = cli("scenario", "from-control", "chn-2024-033-antimony", "--draws", "100")
+    assert r.code == 0 and f"market model: {DOMESTIC_PRICE_NOTE}" in " ".join(r.out.split())
 
 
 def test_from_control_says_what_it_does_not_model(store: Path, cli: Any) -> None:

@@ -100,6 +100,7 @@ def run_cmd(
                 )
         if mm["warning"]:
             typer.echo(f"market model: {mm['warning']}")
+        typer.echo(f"market model: {mm['domestic_price_note']}")
 
 
 @app.command("backtest")
@@ -202,6 +203,7 @@ def from_control_cmd(
     print_table(rows, cols, title=f"{control_id} from {res['start']} (12 months, {draws} draws)")
     if res["warning"]:
         typer.echo(f"market model: {res['warning']}")
+    typer.echo(f"market model: {res['domestic_price_note']}")
 
 
 def register(app_: typer.Typer) -> None:

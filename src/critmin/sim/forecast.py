@@ -31,6 +31,13 @@ from critmin.sim.episodes import Case, Episode, Measure
 from critmin.sim.market import FORECAST, Params, simulate_case
 
 FORECAST_DRAWS = 2000
+# what the restricting country's multiplier leaves out, said next to every forecast of it
+DOMESTIC_PRICE_NOTE = (
+    "The restricting country's price counts only the withheld exports sold at home, so it is"
+    " never above its level before the measure: output quotas, closures or state buying that"
+    " raise it are not modelled (China's domestic rare-earth prices doubled in Q1 2011 under"
+    " the export quota, Xinhua 2011-03-30)."
+)
 
 
 def _support(p: Any) -> tuple[float, float]:
@@ -171,6 +178,7 @@ def _wrap(summ: dict[str, Any], draws: int, minerals: list[dict[str, Any]]) -> d
             f"coverage {loo['coverage_90']:.0%} (critmin scenario backtest)"
         ),
         "minerals": minerals,
+        "domestic_price_note": DOMESTIC_PRICE_NOTE,
     }
 
 

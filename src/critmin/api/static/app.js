@@ -1183,7 +1183,9 @@
       const mm = res.market_model;
       if (!mm) return;
       const bt = mm.backtest;
-      $("#sc-mm-warning").textContent = mm.warning || "All backtest targets met.";
+      $("#sc-mm-warning").textContent = [mm.warning || "All backtest targets met.", mm.domestic_price_note]
+        .filter(Boolean)
+        .join(" ");
       setRows(
         $("#sc-mm"),
         mm.minerals.map((m) =>
