@@ -216,15 +216,15 @@ class Scenario(_Model):
         for name, p in shares:
             lo, hi = support(p)
             if lo < 0 or hi > 1:
-                raise ValueError(f"{name} must lie in [0, 1]")
+                raise ValueError(f"{name} must lie in [0, 1] (got {lo:g} to {hi:g})")
         for name, p in [
             ("duration_months", self.duration_months),
             ("buffer_months", self.buffer_months),
             ("ramp_up.annual_growth", self.ramp_up.annual_growth),
             ("ramp_up.lag_months", self.ramp_up.lag_months),
         ]:
-            if support(p)[0] < 0:
-                raise ValueError(f"{name} must not be negative")
+            if (low := support(p)[0]) < 0:
+                raise ValueError(f"{name} must not be negative (got {low:g})")
         for name, p, most in [
             ("duration_months", self.duration_months, 1200.0),
             ("buffer_months", self.buffer_months, 1200.0),
@@ -235,9 +235,11 @@ class Scenario(_Model):
             # a lognormal has no upper end: its median is held to the bound instead
             top = p.median if isinstance(p, Lognormal) else support(p)[1]
             if top > most:
-                raise ValueError(f"{name} must not exceed {most:g}")
-        if support(self.elasticity)[0] <= 0:
-            raise ValueError("elasticity must be positive (absolute short-run elasticity)")
+                raise ValueError(f"{name} must not exceed {most:g} (got {top:g})")
+        if (low := support(self.elasticity)[0]) <= 0:
+            raise ValueError(
+                f"elasticity must be positive (absolute short-run elasticity; got {low:g})"
+            )
         ids = {s.id for s in self.sources}
         for m, inp in self.inputs.items():
             for fname in MineralInputs.model_fields:
