@@ -476,3 +476,34 @@ def test_a_publisher_aggregate_is_never_added_to_a_total(store: Path) -> None:
         assert after["aggregates"]["count"] == base["aggregates"]["count"] + 2
         assert after["aggregates"]["amount_usd"] == base["aggregates"]["amount_usd"] + 2 * 56.9e9
         assert after["unverified"]["amount_usd"] == base["unverified"]["amount_usd"]
+
+
+def test_audited_ambatovy_rows_add_up_to_the_published_debt(store: Path, cli: Any) -> None:
+    """Audit of 2026-12-04 (seed 20261204). Global Trade Review, 'Ambatovy Minerals project
+    financing signed' (2007-08): USD 2.1B senior debt = JBIC facility 700 + Kexim 650 (455
+    loans + 195 guarantees) + EDC 300 + EIB 300 + AfDB 150. GTR, 'Best deals of 2007: Ambatovy
+    Mineral, Madagascar': JBIC's own direct loan is 490 of its 700; the other 210 is a
+    commercial-bank tranche backed by JBIC, not recorded. So the current Madagascar rows add up
+    to 2100 - 150 (AfDB, not a state lender) - 210 = 1740 (USD M), and the 700 row is
+    superseded by the 490 correction."""
+    r = cli("ledger", "list", "--host", "MDG", "--json")
+    assert r.code == 0, r.err
+    rows = {x["id"]: x for x in r.json()}
+    assert "iv-jpn-jbic-ambatovy-1" not in rows
+    assert rows["iv-jpn-jbic-ambatovy-2"]["amount_usd"] == pytest.approx(490e6)
+    assert rows["iv-jpn-jbic-ambatovy-2"]["supersedes"] == "iv-jpn-jbic-ambatovy-1"
+    assert sum(x["amount_usd"] for x in rows.values()) == pytest.approx((2100 - 150 - 210) * 1e6)
+
+
+def test_audited_cmif_rows_add_up_to_the_release(store: Path, cli: Any) -> None:
+    """NRCan release of 2025-02-06 (iv-newswire-nrcan-qc-2025): up to C$39.8M of conditional
+    CMIF approvals for six Quebec projects. After the audit the CBay Minerals row (C$1.3M)
+    cites a named outlet (iv-tmo-cygnus-cmif-2025) instead of an aggregator, and the six
+    current rows still add up to the release's C$39.8M."""
+    r = cli("ledger", "list", "--agency", "can-nrcan", "--json")
+    assert r.code == 0, r.err
+    cmif = {x["id"]: x for x in r.json() if x["id"].startswith("iv-can-nrcan-cmif-qc-")}
+    assert len(cmif) == 6
+    assert "iv-can-nrcan-cmif-qc-6" not in cmif
+    assert cmif["iv-can-nrcan-cmif-qc-7"]["source_id"] == "iv-tmo-cygnus-cmif-2025"
+    assert sum(x["amount"] for x in cmif.values()) == pytest.approx(39.8e6)
