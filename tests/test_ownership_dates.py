@@ -192,6 +192,38 @@ def test_mutanda_glencore_by_date(store: Path, as_of: str, glencore: float) -> N
     assert sum(p for _, p in got) == pytest.approx(whole)
 
 
+@pytest.mark.parametrize(
+    ("asset", "as_of", "expected"),
+    [
+        # KCC: Gecamines 25% from the Kamoto joint venture contract of February 2004
+        # (MiningWatch Canada, 2006-04-08: no day, so from the month's end)
+        ("cod-kamoto-kcc", "2004-02-28", set()),
+        ("cod-kamoto-kcc", "2012-01-01", {("Gecamines", 25)}),
+        # Glencore's 75% (through Katanga Mining) from the earliest dated statement of its
+        # control found: Bloomberg via Mining Review Africa, 2013-10-07
+        ("cod-kamoto-kcc", "2013-10-06", {("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2013-10-07", {("Glencore", 75), ("Gecamines", 25)}),
+        # Ruashi: Metorex a Jinchuan subsidiary "since January 2012" (Africa Outlook; JSE
+        # listing suspended 9 January 2012, Miningmx): Jinchuan's 75% from 2012-01-31
+        ("cod-ruashi", "2012-01-30", {("Gecamines", 25)}),
+        (
+            "cod-ruashi",
+            "2012-01-31",
+            {("Jinchuan Group (via Jinchuan International / Metorex)", 75), ("Gecamines", 25)},
+        ),
+        # Metalkol: ERG's 100% from the earliest dated statement of sole ownership
+        # (International Mining, 2024-09); Camrose held 70% indirectly in 2012 (Reuters)
+        ("cod-metalkol-rtr", "2024-09-29", set()),
+        ("cod-metalkol-rtr", "2024-09-30", {("Eurasian Resources Group (ERG)", 100)}),
+    ],
+)
+def test_dated_starts_of_drc_stakes(
+    store: Path, asset: str, as_of: str, expected: set[tuple[str, float]]
+) -> None:
+    res = control("cobalt", "COD", 2024, as_of)
+    assert _asset_stakes(res, asset) == expected
+
+
 @pytest.mark.parametrize("as_of", ["2012-05-21", "2013-07-01", "2013-07-30"])
 def test_mutanda_unattributed_outside_dated_stakes(store: Path, as_of: str) -> None:
     # before Glencore's 60% (2012-05-22) and in July 2013, the month of the merger whose
