@@ -165,9 +165,17 @@ def test_kamoto_and_mutanda_2026_structure(store: Path) -> None:
 @pytest.mark.parametrize(
     ("as_of", "glencore"),
     [
+        # Reuters, 2012-05-22 (as-reuters-mutanda-2012): Glencore's indirect interest rises to 60%
+        ("2012-05-22", 60),
+        ("2013-06-30", 60),
+        # Glencore release on the Mutanda-Kansuki merger (as-glencore-mutanda-kansuki-2013):
+        # 54.5% of the enlarged Mutanda, in July 2013 (no day found, so from the month's end)
+        ("2013-07-31", 54.5),
+        ("2013-12-18", 54.5),
+        # Mining Weekly, 2013-12-19 (as-miningweekly-mutanda-2013): HGM's 14.5% bought, 69%
+        ("2013-12-19", 69),
         # Mining Weekly, 2017-02-13 (as-miningweekly-mutanda-2017): Glencore buys the
         # Fleurette group's 31% and "now owns 100% of Mutanda"; 69% before (100 - 31)
-        ("2012-01-01", 69),
         ("2017-02-12", 69),
         ("2017-02-13", 100),
         ("2025-04-09", 100),
@@ -179,18 +187,64 @@ def test_mutanda_glencore_by_date(store: Path, as_of: str, glencore: float) -> N
     res = control("cobalt", "COD", 2024, as_of)
     got = _asset_stakes(res, "cod-mutanda")
     assert ("Glencore", glencore) in got
-    assert sum(p for _, p in got) == pytest.approx(69 if glencore == 69 else 100)
+    # before 2017-02-13 the other holders (HGM, Fleurette) are not entered
+    whole = glencore if as_of < "2017-02-13" else 100
+    assert sum(p for _, p in got) == pytest.approx(whole)
+
+
+@pytest.mark.parametrize(
+    ("asset", "as_of", "expected"),
+    [
+        # KCC: Gecamines 25% from the Kamoto joint venture contract of February 2004
+        # (MiningWatch Canada, 2006-04-08: no day, so from the month's end)
+        ("cod-kamoto-kcc", "2004-02-28", set()),
+        ("cod-kamoto-kcc", "2012-01-01", {("Gecamines", 25)}),
+        # Glencore's 75% (through Katanga Mining) from the earliest dated statement of its
+        # control found: Bloomberg via Mining Review Africa, 2013-10-07
+        ("cod-kamoto-kcc", "2013-10-06", {("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2013-10-07", {("Glencore", 75), ("Gecamines", 25)}),
+        # Ruashi: Metorex a Jinchuan subsidiary "since January 2012" (Africa Outlook; JSE
+        # listing suspended 9 January 2012, Miningmx): Jinchuan's 75% from 2012-01-31
+        ("cod-ruashi", "2012-01-30", {("Gecamines", 25)}),
+        (
+            "cod-ruashi",
+            "2012-01-31",
+            {("Jinchuan Group (via Jinchuan International / Metorex)", 75), ("Gecamines", 25)},
+        ),
+        # Metalkol: ERG's 100% from the earliest dated statement of sole ownership
+        # (International Mining, 2024-09); Camrose held 70% indirectly in 2012 (Reuters)
+        ("cod-metalkol-rtr", "2024-09-29", set()),
+        ("cod-metalkol-rtr", "2024-09-30", {("Eurasian Resources Group (ERG)", 100)}),
+    ],
+)
+def test_dated_starts_of_drc_stakes(
+    store: Path, asset: str, as_of: str, expected: set[tuple[str, float]]
+) -> None:
+    res = control("cobalt", "COD", 2024, as_of)
+    assert _asset_stakes(res, asset) == expected
+
+
+@pytest.mark.parametrize("as_of", ["2012-05-21", "2013-07-01", "2013-07-30"])
+def test_mutanda_unattributed_outside_dated_stakes(store: Path, as_of: str) -> None:
+    # before Glencore's 60% (2012-05-22) and in July 2013, the month of the merger whose
+    # day is not known, no Mutanda stake is in force
+    res = control("cobalt", "COD", 2024, as_of)
+    assert _asset_stakes(res, "cod-mutanda") == set()
 
 
 def test_as_of_2012_differs_from_2024(store: Path) -> None:
     """The 2012 answer is not the 2024 owners: Tenke's owners on 2012-01-01 are not attributed (the
     change fell in 2012, on a day before Lundin's release of 2012-02-28), and Kisanfu was
-    Freeport's (95%, USA) until 2020-12-13, so China's share is lower by Tenke's output x
-    CMOC's 80% plus Kisanfu's output x 95% (CMOC 71.25% + CATL 23.75%), plus Kinsevere's
-    output (MMG took control of Anvil, holder of 95%, on 2012-02-17: AFP; the other 5% is
-    MMG's from 2023-12-31), less Ruashi's output x 5 points (Jinchuan held 75% until the
-    transfer of 5% to the DRC state on 2024-10-21, 70% after: as-ylfx-ruashi-2024); the US
-    share in 2012 is Kisanfu's output x 95%."""
+    Freeport's (95%, USA) until 2020-12-13. No Chinese holder is in force on 2012-01-01: CMOC
+    holds Tenke 80% and Kisanfu 95% (71.25 + 23.75) only later, MMG took control of Anvil
+    (holder of Kinsevere's 95%) on 2012-02-17 (AFP; the other 5% is MMG's from 2023-12-31), and
+    Jinchuan's 75% of Ruashi starts on 2012-01-31 (Metorex a Jinchuan subsidiary "since January
+    2012", as-africaoutlook-metorex; 70% from 2024-10-21, as-ylfx-ruashi-2024). So China's 2024
+    share is its whole change. Glencore's KCC 75% (first dated 2013-10-07,
+    as-miningreview-kcc-2013), its Mutanda stakes (from 2012-05-22, as-reuters-mutanda-2012) and
+    ERG's Metalkol 100% (first dated 2024-09, as-immining-metalkol; a 70% indirect interest via
+    Camrose in 2012, as-reuters-enrc-camrose-2012) are not in force either, so neither
+    Switzerland nor Kazakhstan appears; the US share in 2012 is Kisanfu's output x 95%."""
     now = control("cobalt", "COD", 2024, "2024-12-31")
     then = control("cobalt", "COD", 2024, "2012-01-01")
     assert then["as_of"] == dt.date(2012, 1, 1)
@@ -199,9 +253,11 @@ def test_as_of_2012_differs_from_2024(store: Path) -> None:
     kfm = _cobalt_2024("cod-kisanfu")
     ruashi = _cobalt_2024("cod-ruashi")
     kinsevere = _cobalt_2024("cod-kinsevere")
-    assert _shares(now)["CHN"] - _shares(then)["CHN"] == pytest.approx(
-        (tfm * 0.80 + kfm * 0.95 + kinsevere - ruashi * 0.05) / DRC_COBALT_2024
+    assert "CHN" not in _shares(then)
+    assert _shares(now)["CHN"] == pytest.approx(
+        (tfm * 0.80 + kfm * 0.95 + kinsevere + ruashi * 0.70) / DRC_COBALT_2024
     )
+    assert "CHE" not in _shares(then) and "KAZ" not in _shares(then)
     assert any(s.startswith("cod-kinsevere") for s in then["no_owner_on_date"])
     assert _shares(then)["USA"] == pytest.approx(kfm * 0.95 / DRC_COBALT_2024)
     assert any(s.startswith("cod-tenke-fungurume") for s in then["no_owner_on_date"])
