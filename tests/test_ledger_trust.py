@@ -507,3 +507,19 @@ def test_audited_cmif_rows_add_up_to_the_release(store: Path, cli: Any) -> None:
     assert "iv-can-nrcan-cmif-qc-6" not in cmif
     assert cmif["iv-can-nrcan-cmif-qc-7"]["source_id"] == "iv-tmo-cygnus-cmif-2025"
     assert sum(x["amount"] for x in cmif.values()) == pytest.approx(39.8e6)
+
+
+def test_quebrada_blanca_jbic_rows_are_jbics_published_portions(store: Path, cli: Any) -> None:
+    """JBIC press releases (primary): project finance signed 2019-05-30 with Compania Minera
+    Teck Quebrada Blanca, up to USD 900M JBIC portion of USD 2,500M (release of 2019-05-31);
+    loans to Sumitomo Metal Mining 560 and Sumitomo Corporation 180 (2019-06-11), 375 and 75
+    (2023-03-29), all JBIC portions. The 2019 project-finance row had no amount until the
+    2019-05-31 release was read; its correction fills it, so JBIC's QB2 rows add up to
+    900 + 560 + 180 + 375 + 75 = 2090 (USD M)."""
+    r = cli("ledger", "list", "--agency", "jpn-jbic", "--host", "CHL", "--json")
+    assert r.code == 0, r.err
+    qb2 = {x["id"]: x for x in r.json() if x["id"].startswith("iv-jpn-jbic-qb2-")}
+    assert "iv-jpn-jbic-qb2-0" not in qb2
+    assert qb2["iv-jpn-jbic-qb2-5"]["supersedes"] == "iv-jpn-jbic-qb2-0"
+    assert qb2["iv-jpn-jbic-qb2-5"]["verification"] == "primary"
+    assert sum(x["amount_usd"] for x in qb2.values()) == pytest.approx(2090e6)
