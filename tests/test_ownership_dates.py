@@ -199,10 +199,17 @@ def test_mutanda_glencore_by_date(store: Path, as_of: str, glencore: float) -> N
         # (MiningWatch Canada, 2006-04-08: no day, so from the month's end)
         ("cod-kamoto-kcc", "2004-02-28", set()),
         ("cod-kamoto-kcc", "2012-01-01", {("Gecamines", 25)}),
-        # Glencore's 75% (through Katanga Mining) from the earliest dated statement of its
-        # control found: Bloomberg via Mining Review Africa, 2013-10-07
+        # Glencore's effective stake through Katanga Mining (75% of KCC) from the earliest
+        # dated statement of its control (Bloomberg via Mining Review Africa, 2013-10-07):
+        # 0.75 x 75.28 % of Katanga until 2017-02-13 (86.33 - 10.25 - 0.8, Glencore's
+        # announcement via Mining Review Africa), 0.75 x 86.33 % until the rights offering of
+        # 2019-12-19, 0.75 x 99.46 % (Reuters via The Globe and Mail, 2020-04-22) until
+        # Katanga became wholly owned (Metal Bulletin, 2020-06-04), then 75 %
         ("cod-kamoto-kcc", "2013-10-06", {("Gecamines", 25)}),
-        ("cod-kamoto-kcc", "2013-10-07", {("Glencore", 75), ("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2013-10-07", {("Glencore", 56.46), ("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2017-02-13", {("Glencore", 64.75), ("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2019-12-19", {("Glencore", 74.6), ("Gecamines", 25)}),
+        ("cod-kamoto-kcc", "2020-06-04", {("Glencore", 75), ("Gecamines", 25)}),
         # Ruashi: Metorex a Jinchuan subsidiary "since January 2012" (Africa Outlook; JSE
         # listing suspended 9 January 2012, Miningmx): Jinchuan's 75% from 2012-01-31
         ("cod-ruashi", "2012-01-30", {("Gecamines", 25)}),
