@@ -238,3 +238,14 @@ def test_cli_scenario_commands(store: Any, cli: Any, tmp_path: Path) -> None:
     assert err.code == 2 and len(err.err.strip().splitlines()) == 1
     missing = cli("scenario", "show", "no-such-scenario")
     assert missing.code == 2
+
+
+@pytest.mark.parametrize(
+    ("share", "got"),
+    [(1.5, "(got 1.5)"), ({"dist": "uniform", "low": 0.5, "high": 1.5}, "(got 0.5 to 1.5)")],
+)
+def test_scenario_range_errors_say_the_value_got(share: Any, got: str) -> None:
+    with pytest.raises(InputError) as exc:
+        toy(withheld_share=share)
+    assert exc.value.field == "withheld_share"
+    assert str(exc.value).endswith(f"withheld_share must lie in [0, 1] {got}")

@@ -216,7 +216,8 @@ class Scenario(_Model):
         for name, p in shares:
             lo, hi = support(p)
             if lo < 0 or hi > 1:
-                raise ValueError(f"{name} must lie in [0, 1] (got {lo:g} to {hi:g})")
+                got = f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+                raise ValueError(f"{name} must lie in [0, 1] (got {got})")
         for name, p in [
             ("duration_months", self.duration_months),
             ("buffer_months", self.buffer_months),
