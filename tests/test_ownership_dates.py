@@ -247,7 +247,7 @@ def test_as_of_2012_differs_from_2024(store: Path) -> None:
     (holder of Kinsevere's 95%) on 2012-02-17 (AFP; the other 5% is MMG's from 2023-12-31), and
     Jinchuan's 75% of Ruashi starts on 2012-01-31 (Metorex a Jinchuan subsidiary "since January
     2012", as-africaoutlook-metorex; 70% from 2024-10-21, as-ylfx-ruashi-2024). So China's 2024
-    share is its whole change. Glencore's KCC 75% (first dated 2013-10-07,
+    share is its whole change. Glencore's KCC stake (first dated 2013-10-07,
     as-miningreview-kcc-2013), its Mutanda stakes (from 2012-05-22, as-reuters-mutanda-2012) and
     ERG's Metalkol 100% (first dated 2024-09, as-immining-metalkol; a 70% indirect interest via
     Camrose in 2012, as-reuters-enrc-camrose-2012) are not in force either, so neither
