@@ -523,3 +523,25 @@ def test_quebrada_blanca_jbic_rows_are_jbics_published_portions(store: Path, cli
     assert qb2["iv-jpn-jbic-qb2-5"]["supersedes"] == "iv-jpn-jbic-qb2-0"
     assert qb2["iv-jpn-jbic-qb2-5"]["verification"] == "primary"
     assert sum(x["amount_usd"] for x in qb2.values()) == pytest.approx(2090e6)
+
+
+def test_audited_critical_minerals_facility_envelope_cites_a_named_outlet(
+    store: Path, cli: Any
+) -> None:
+    """Audit of 2026-12-04 (seed 202612042). The Prime Minister's release of 2021-09-28 and The
+    West Australian ('Morrison Government gives critical minerals and rare earths industry $2
+    billion funding boost'): an A$2 billion Critical Minerals Facility run by Export Finance
+    Australia on the National Interest Account. The first row cited MarketScreener's copy of
+    the release (a mirror); the correction keeps the figure and day and cites the outlet, so
+    amount_usd stays A$2B x 0.7246664598 (ECB cross rate of 2021-09-28) = USD 1,449,332,920."""
+    r = cli("ledger", "list", "--agency", "aus-efa", "--json")
+    assert r.code == 0, r.err
+    rows = {x["id"]: x for x in r.json()}
+    assert "iv-aus-efa-cmf-1" not in rows
+    cmf = rows["iv-aus-efa-cmf-2"]
+    assert cmf["supersedes"] == "iv-aus-efa-cmf-1"
+    assert cmf["source_id"] == "iv-thewest-cmf-2021"
+    assert cmf["verification"] == "press"
+    assert str(cmf["date"]) == "2021-09-28"
+    assert cmf["amount"] == pytest.approx(2e9)
+    assert cmf["amount_usd"] == pytest.approx(2e9 * 0.7246664598, abs=1.0)
