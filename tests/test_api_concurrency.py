@@ -225,9 +225,19 @@ def test_cli_and_api_add_at_once_lose_nothing(server: str, store: Path) -> None:
     print(f"\n{N_API} API + {N_CLI} CLI rows landed; busy: API {api_busy}, CLI {cli_busy}")
 
 
+# the server or the test's own read may hold the file for a moment (DuckDB admits one process
+# at a time), so the holder retries until it gets the lock instead of failing on the first try
 HOLDER = """
 import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
+deadline = time.monotonic() + 60
+while True:
+    try:
+        con = duckdb.connect(sys.argv[1])
+        break
+    except duckdb.IOException:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
 print("held", flush=True)
 sys.stdin.readline()
 con.close()
