@@ -121,7 +121,13 @@ class Params:
     eps_sigma: float = 0.3
     a_ss: float = 0.5  # centre of the licence approval rate reached (fitted; +-0.15 drawn)
     export_share: Range = Range(0.2, 0.6, f"{A}: share of China's output exported")
-    stocks_months: Range = Range(1.0, 4.0, f"{A}: ROW inventories, months of ROW demand")
+    stocks_months: Range = Range(
+        1.0,
+        4.0,
+        f"{A}: ROW inventories, months of ROW demand (reported holdings span 40 days, KOMIR"
+        " gallium, Reuters 2023-07-04, to about 6 months, Japanese gallium handlers, Yomiuri"
+        " 2023-08-04; drawn at that span the backtest fails worse: docs, 8.3)",
+    )
     draw_rate: Range = Range(
         0.6,
         1.0,
