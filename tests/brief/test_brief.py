@@ -291,3 +291,31 @@ def test_a_bad_config_exits_2_naming_the_field(
     assert r.code == 2, r.err
     assert r.err.count("\n") == 1 and f"'{field}'" in r.err, r.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("met", [True, False])
+def test_market_forecast_verdict_follows_the_backtest(met: bool) -> None:
+    # both branches of the sentence next to a forecast: a pass is said only when the bundled
+    # backtest meets every target, a miss always says "fails"
+    from critmin.brief.section import Section
+    from critmin.brief.simulation_sections import _market_model_and_backtest
+    from critmin.sim.backtest import load_summary
+
+    summ = load_summary()
+    loo = summ["leave_one_episode_out"]
+    row = {"p5": 1.1, "p50": 1.5, "p95": 2.9}
+    mm = {
+        "backtest": {
+            "all_targets_met": met,
+            "scores": {"in_sample": summ["in_sample"], "leave_one_episode_out": loo},
+            "cases": summ["cases"],
+        },
+        "minerals": [{"mineral": "gallium", "computable": True, "row_multiplier": row}],
+    }
+    s = Section("t", "t")
+    _market_model_and_backtest(s, mm)
+    (text,) = s.finding
+    assert f"{loo['male']:.2f} against {loo['no_change_male']:.2f}" in text
+    assert ("fails its own backtest" in text) is (not met)
+    assert (f"within 2x of the observed price in {loo['within_2x']:.0%}" in text) is met
+    assert s.facts["market_gallium_row_multiplier_p50"] == 1.5
