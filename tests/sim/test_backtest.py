@@ -176,6 +176,15 @@ def test_backstop_range_follows_the_observed_peaks() -> None:
 
 def test_flow_figures_follow_from_their_sources() -> None:
     flows = {(e, f.mineral_id, str(f.start)): f for e, fs in ep.export_flows().items() for f in fs}
+
+    def months_are(
+        episode: str, mineral: str, year: int, tonnes: dict[str, float], base: float
+    ) -> None:
+        # monthly customs figures (t) bundled as point steps, each a share of the base rate
+        for month, t in tonnes.items():
+            step = flows[(episode, mineral, f"{year}-{month}-01")]
+            assert (step.low, step.high) == pytest.approx((t / base,) * 2, abs=5e-5), month
+
     ree = "chn-2010-ree-quota"
     exports_2009 = 39813 / (1 - 0.093)  # WSJ / China customs: 2010 was 9.3 % below 2009
     assert flows[(ree, "", "2010-01-01")].low == pytest.approx(1 - 0.093, abs=5e-4)
@@ -190,9 +199,7 @@ def test_flow_figures_follow_from_their_sources() -> None:
     # September-December 2024 by month (Reuters); with January-August they make the 2024 total
     sb_2024 = {"09": 6533, "10": 190, "11": 808, "12": 1721}
     assert 29379 + sum(sb_2024.values()) == pytest.approx(38632, abs=1)
-    for month, tonnes in sb_2024.items():
-        step = flows[(sb, "", f"2024-{month}-01")]
-        assert step.low == pytest.approx(tonnes / month_2023, abs=5e-5)
+    months_are(sb, "", 2024, sb_2024, month_2023)
     assert flows[(sb, "", "2024-01-01")].low == pytest.approx(pace_2024, abs=5e-5)
     assert flows[(sb, "", "2025-01-01")].low == pytest.approx((1 - 0.74) * pace_2024, abs=5e-5)
     assert flows[(sb, "", "2025-07-01")].low == flows[(sb, "", "2025-01-01")].low
@@ -205,9 +212,7 @@ def test_flow_figures_follow_from_their_sources() -> None:
     assert (h1.low, h1.high) == pytest.approx((5.068 / 6 / ge_pre, 5.068 / 6 / ge_pre), abs=5e-5)
     # July-November 2025 (rawmaterials.net, rohstoff.net), December 44 % below November
     ge_2025 = {"07": 0.763, "08": 1.166, "09": 0.523, "10": 1.258, "11": 1.688, "12": 1.688 * 0.56}
-    for month, tonnes in ge_2025.items():
-        step = flows[(ge, "germanium", f"2025-{month}-01")]
-        assert (step.low, step.high) == pytest.approx((tonnes / ge_pre,) * 2, abs=5e-5)
+    months_are(ge, "germanium", 2025, ge_2025, ge_pre)
     ga = "gallium"
     # Reuters / China customs: January-October 2023 36.2 t, October 0.25 t, none in
     # August-September; the 2023 licence case takes the January-July 2023 rate as its base
@@ -223,9 +228,7 @@ def test_flow_figures_follow_from_their_sources() -> None:
     assert ga_2024["01"] * 2 + sum(v for k, v in ga_2024.items() if k != "01") == (
         pytest.approx(60.880, abs=1e-9)
     )
-    for month, tonnes in ga_2024.items():
-        step = flows[(lic, ga, f"2024-{month}-01")]
-        assert (step.low, step.high) == pytest.approx((tonnes / 5.136,) * 2, abs=5e-5)
+    months_are(lic, ga, 2024, ga_2024, 5.136)
     # the US-ban case takes the same base (one customs series, one base): its 2023-24 steps
     # equal the licence case's, and January-July 2023 is the base itself, not buying ahead
     assert flows[(ge, ga, "2023-01-01")].low == flows[(ge, ga, "2023-01-01")].high == 1.0
@@ -242,9 +245,7 @@ def test_flow_figures_follow_from_their_sources() -> None:
     assert (jan.low, jan.high) == pytest.approx(expected, abs=5e-5)
     assert flows[(ge, ga, "2025-05-01")].high == 0.0  # May 2025: a complete halt
     ga_2025 = {"08": 7.201, "09": 5.000, "10": 15.570, "11": 7.279, "12": 10.809}
-    for month, tonnes in ga_2025.items():
-        step = flows[(ge, ga, f"2025-{month}-01")]
-        assert (step.low, step.high) == pytest.approx((tonnes / 5.136,) * 2, abs=5e-5)
+    months_are(ge, ga, 2025, ga_2025, 5.136)
     # every step names sources that are in the sources tables; markets are row or china
     from importlib import resources
 
