@@ -131,6 +131,43 @@ def test_observed_flows_closed_form_2010() -> None:
     assert expected == pytest.approx(6.8601, abs=1e-4)
 
 
+def test_secondary_supply_and_case_export_share_closed_form_2010() -> None:
+    # As the observed-flow closed form, with the case's own export share x = 0.2 (not the
+    # Params range 0.4) and ROW secondary supply rho = 0.1 of world primary output:
+    # m = 0.97 x 0.2 / (0.03 + 0.1 + 0.97 x 0.2) = 0.194 / 0.324 = 0.59877, and in Q2 2011
+    # P/P0 = (1 - 0.59877 x 0.666)^(-2) = 0.60122^(-2) = 2.7665.
+    case = replace(
+        ep.cases()[0],
+        export_share=(0.2, 0.2),
+        export_share_basis="test",
+        row_secondary=(0.1, 0.1),
+        row_secondary_basis="test",
+    )
+    m = 0.97 * 0.2 / (0.03 + 0.1 + 0.97 * 0.2)
+    expected = (1 - m * (1 - 0.334)) ** (-1 / 0.5)
+    assert expected == pytest.approx(2.7665, abs=1e-4)
+    run = mk.simulate_case(case, _bare(), 20, np.random.default_rng(1))
+    assert run.row_mult == pytest.approx(expected, rel=1e-7)
+
+
+def test_gallium_export_share_and_secondary_supply_follow_from_their_sources() -> None:
+    # China's pre-licence export rate: 5.136 t a month (the customs flows' base, 61.632 t a
+    # year) to 94 t in 2022 (Reuters factbox, China customs); China's refinery output 600 t in
+    # 2022 (USGS MCS 2024) and 621 t in 2023 (MCS 2025). ROW secondary: Japan's 167 t used in
+    # 2021 less 97 t imported (JOGMEC via Japan Times) less 3 t primary (USGS) = 67 t, over
+    # world primary output 610 t (2022) and 633 t (2023). Every other case counts none.
+    cases = {c.case_id: c for c in ep.cases()}
+    for case_id, china, world in (("e2023a-gallium", 600, 610), ("e2024b-gallium", 621, 633)):
+        c = cases[case_id]
+        assert c.export_share == pytest.approx((61.632 / china, 94 / china), abs=5e-5)
+        assert c.row_secondary == pytest.approx(((167 - 97 - 3) / world,) * 2, abs=5e-5)
+        for basis in (c.export_share_basis, c.row_secondary_basis):
+            assert "xh-" in basis and "store: USGS MCS" in basis
+    others = [c for c in cases.values() if c.mineral_id != "gallium"]
+    assert all(c.export_share is None and c.row_secondary == (0.0, 0.0) for c in others)
+    assert all(c.row_secondary_basis.startswith("not counted") for c in others)
+
+
 def test_backstop_closed_form_2010() -> None:
     # As the observed-flow closed form (ROW supply falls to 1 - m (1 - 0.334) = 0.38180 in
     # Q2 2011, eps = 0.5), with the backstop multiple fixed at M_b = 5 (the antimony peak,
@@ -360,23 +397,24 @@ def test_backtest_figures_are_locked(result: dict[str, Any]) -> None:
     assert result["fit"] == {"eps_sr": 0.05, "a_ss": 0.95}
     assert ins["no_change_male"] == pytest.approx(0.981507, abs=1e-6)
     assert loo["no_change_male"] == ins["no_change_male"]
-    assert ins["male"] == pytest.approx(0.501717, abs=1e-6)
-    assert loo["male"] == pytest.approx(0.538083, abs=1e-6)
+    assert ins["male"] == pytest.approx(0.435601, abs=1e-6)
+    assert loo["male"] == pytest.approx(0.482561, abs=1e-6)
     assert loo["male"] < loo["no_change_male"]
     assert (ins["within_2x"], loo["within_2x"]) == (0.75, 0.7)
-    assert (ins["coverage_90"], loo["coverage_90"]) == (0.8, 0.8)
-    assert loo["coverage_90_calibrated"] == 0.9
-    assert loo["calibrated_width_factor_median"] == pytest.approx(15.0123, abs=1e-4)
+    assert (ins["coverage_90"], loo["coverage_90"]) == (0.85, 0.85)
+    assert loo["coverage_90_calibrated"] == 0.85
+    assert loo["calibrated_width_factor_median"] == pytest.approx(10.2516, abs=1e-4)
     # the backstop keeps every draw of every case and fold off the numerical guard
     assert (ins["max_cap_share"], loo["max_cap_share"]) == (0.0, 0.0)
     assert result["replay_2010"]["observed_geomean"] == pytest.approx(23.1676, abs=1e-4)
-    assert result["replay_2010"]["loo_predicted_geomean"] == pytest.approx(11.8672, abs=1e-4)
-    # the issue-21 targets are not all met (LOO MALE above 0.40), and the result says so
+    assert result["replay_2010"]["loo_predicted_geomean"] == pytest.approx(10.0543, abs=1e-4)
+    # the issue-21 targets are not all met (LOO MALE above 0.40; at 200 draws the 2010 replay,
+    # 10.1x against 23.2x, is also outside 2x), and the result says so
     assert result["all_targets_met"] is False
     assert result["targets_met"] == {
         "loo_male": False,
         "coverage": True,
-        "replay_within_2x": True,
+        "replay_within_2x": False,
         "caps": True,
     }
 
@@ -427,9 +465,9 @@ def test_scores_formulas(result: dict[str, Any]) -> None:
 def test_cli_backtest_says_plainly_that_targets_are_missed(cli: Any) -> None:
     r = cli("scenario", "backtest", "--draws", "200")
     assert r.code == 0, r.err
-    assert "leave-one-out: MALE 0.538" in r.out and "no-change 0.982" in r.out
+    assert "leave-one-out: MALE 0.483" in r.out and "no-change 0.982" in r.out
     assert "TARGETS NOT MET" in r.out and r.out.rstrip().endswith(
-        "loo_male. Do not read the model's forecasts as reliable."
+        "loo_male, replay_within_2x. Do not read the model's forecasts as reliable."
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,12 @@ class Case:
     # which model price the series follows: "row" (outside China) or "china" (domestic)
     price_follows: str = "row"
     price_follows_basis: str = "a price paid outside China"
+    # China's exports over its output in the before year; None: Params.export_share (ASSUMPTION)
+    export_share: tuple[float, float] | None = None
+    export_share_basis: str = ""
+    # ROW secondary (recycled) supply, a share of world primary output; (0, 0): not counted
+    row_secondary: tuple[float, float] = (0.0, 0.0)
+    row_secondary_basis: str = "not counted: no sourced figure"
 
     @property
     def flows(self) -> tuple[FlowStep, ...]:
@@ -164,6 +171,13 @@ def episodes() -> dict[str, Episode]:
         }
 
 
+def _pair(low: str, high: str) -> tuple[float, float] | None:
+    """A (low, high) range from two CSV cells; None when both are empty."""
+    if not low and not high:
+        return None
+    return float(low), float(high)
+
+
 def cases() -> list[Case]:
     """The bundled backtest cases, in file order."""
     eps = episodes()
@@ -192,6 +206,12 @@ def cases() -> list[Case]:
                     china_share_basis=r["china_share_basis"],
                     price_follows=r["price_follows"],
                     price_follows_basis=r["price_follows_basis"],
+                    export_share=_pair(r["export_share_low"], r["export_share_high"]),
+                    export_share_basis=r["export_share_basis"],
+                    row_secondary=_pair(r["row_secondary_low"], r["row_secondary_high"])
+                    or (0.0, 0.0),
+                    row_secondary_basis=r["row_secondary_basis"]
+                    or "not counted: no sourced figure",
                 )
             )
     return out
@@ -248,7 +268,8 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     """Problems in the export-flow steps and the cases' price markets: a flow outside
     [0, MAX_FLOW]
     or with low > high, a step before its episode's before year, a source id missing from
-    ``source_ids`` (the sources tables), a ``price_follows`` other than "row" or "china"."""
+    ``source_ids`` (the sources tables), a ``price_follows`` other than "row" or "china", a
+    case's export share or secondary supply outside [0, 1] or citing an unknown source id."""
     problems = []
     eps = episodes()
     minerals = {(c.episode.episode_id, c.mineral_id) for c in cases()}
@@ -271,6 +292,17 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     for c in cases():
         if c.price_follows not in ("row", "china"):
             problems.append(f"{c.case_id}: price_follows {c.price_follows!r} not row/china")
+        for name, rng, basis in (
+            ("export_share", c.export_share, c.export_share_basis),
+            ("row_secondary", c.row_secondary, c.row_secondary_basis),
+        ):
+            if rng is not None and not 0.0 <= rng[0] <= rng[1] <= 1.0:
+                problems.append(f"{c.case_id}: {name} {rng} not a range in [0, 1]")
+            problems += [
+                f"{c.case_id}: {name} source {s!r} not in the sources tables"
+                for s in re.findall(r"\bxh-[a-z0-9-]+[a-z0-9]", basis)
+                if s not in source_ids
+            ]
         for st in c.flows:
             if st.start.year < c.before_year:
                 problems.append(f"{c.case_id}: flow step {st.start} before the before year")

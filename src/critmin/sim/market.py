@@ -4,9 +4,12 @@ Quantities are shares of world consumption at the base price (dimensionless), ti
 on a grid t = 0 .. T-1 from 1 January of the year before the measure, prices are multiples of
 the base price P/P0 (dimensionless). Per Monte Carlo draw:
 
-- China produces c of world supply (China's share, sourced per case or an ASSUMPTION range)
-  and exports the share x of it (ASSUMPTION range); the rest of the world (ROW) consumes
-  r = (1 - c) + c x, of which s = (1 - c)/r is its own output and m = c x / r comes from China.
+- China produces c of world primary supply (China's share, sourced per case or an ASSUMPTION
+  range) and exports the share x of it (sourced per case where China's exports and output are
+  both known, else an ASSUMPTION range); the rest of the world (ROW) also recovers rho
+  (secondary, recycled supply, a share of world primary output; sourced per case, 0 where no
+  figure was found) and consumes r = (1 - c) + rho + c x, of which s = (1 - c + rho)/r is its
+  own supply and m = c x / r comes from China.
 - Each measure k withholds w_k(t) of China's exports, of which lambda_k still reaches ROW
   through third countries (leakage / re-routing). The export flow is the share
   f(t) = prod_k (1 - w_k(t) (1 - lambda_k)) of its base level.
@@ -120,7 +123,12 @@ class Params:
     eps_sr: float = 0.1  # median short-run demand elasticity (fitted; lognormal sigma below)
     eps_sigma: float = 0.3
     a_ss: float = 0.5  # centre of the licence approval rate reached (fitted; +-0.15 drawn)
-    export_share: Range = Range(0.2, 0.6, f"{A}: share of China's output exported")
+    export_share: Range = Range(
+        0.2,
+        0.6,
+        f"{A}: share of China's output exported (a case with sourced exports and"
+        " output uses its own range, Case.export_share)",
+    )
     stocks_months: Range = Range(
         1.0,
         4.0,
@@ -306,9 +314,13 @@ def simulate_case(
     p = params
     b0, b1, a0, a1, months = _window(case)
     c = Range(*case.china_share, case.china_share_basis).draw(rng, n)
-    x = p.export_share.draw(rng, n)
-    r = (1.0 - c) + c * x
-    s_own, m_imp = (1.0 - c) / r, c * x / r
+    x_range = p.export_share
+    if case.export_share is not None:
+        x_range = Range(*case.export_share, case.export_share_basis)
+    x = x_range.draw(rng, n)
+    rho = Range(*case.row_secondary, case.row_secondary_basis).draw(rng, n)
+    r = (1.0 - c) + rho + c * x
+    s_own, m_imp = (1.0 - c + rho) / r, c * x / r
     stock = p.stocks_months.draw(rng, n)
     kappa = p.draw_rate.draw(rng, n)
     eta_lr = p.supply_elasticity.draw(rng, n)
