@@ -239,7 +239,12 @@ def test_flow_figures_follow_from_their_sources() -> None:
     months_are(sb, "", 2024, sb_2024, month_2023)
     assert flows[(sb, "", "2024-01-01")].low == pytest.approx(pace_2024, abs=5e-5)
     assert flows[(sb, "", "2025-01-01")].low == pytest.approx((1 - 0.74) * pace_2024, abs=5e-5)
-    assert flows[(sb, "", "2025-07-01")].low == flows[(sb, "", "2025-01-01")].low
+    # July-September 2025: antimony oxide at 2-7 % of the normal 2023 monthly level (Everbright:
+    # 74, 198 and 111 t in those months); October-December has no figure, an assumed range
+    # from that level to half the 2023 rate
+    h2 = flows[(sb, "", "2025-07-01")], flows[(sb, "", "2025-10-01")]
+    assert [(st.low, st.high) for st in h2] == [(0.02, 0.07), (0.02, 0.5)]
+    assert "ASSUMPTION" in h2[0].basis and "ASSUMPTION" in h2[1].basis
     ge = "chn-2024-us-ban"
     # germanium against the rate before the licences: January-July 2023 36.45 t less July's
     # 8.63 t rush (Reuters), a month; July itself is the rush, first half 2025 5,068 kg
@@ -397,24 +402,23 @@ def test_backtest_figures_are_locked(result: dict[str, Any]) -> None:
     assert result["fit"] == {"eps_sr": 0.05, "a_ss": 0.95}
     assert ins["no_change_male"] == pytest.approx(0.981507, abs=1e-6)
     assert loo["no_change_male"] == ins["no_change_male"]
-    assert ins["male"] == pytest.approx(0.435601, abs=1e-6)
-    assert loo["male"] == pytest.approx(0.482561, abs=1e-6)
+    assert ins["male"] == pytest.approx(0.422410, abs=1e-6)
+    assert loo["male"] == pytest.approx(0.462498, abs=1e-6)
     assert loo["male"] < loo["no_change_male"]
     assert (ins["within_2x"], loo["within_2x"]) == (0.75, 0.7)
     assert (ins["coverage_90"], loo["coverage_90"]) == (0.85, 0.85)
-    assert loo["coverage_90_calibrated"] == 0.85
+    assert loo["coverage_90_calibrated"] == 0.9
     assert loo["calibrated_width_factor_median"] == pytest.approx(10.2516, abs=1e-4)
     # the backstop keeps every draw of every case and fold off the numerical guard
     assert (ins["max_cap_share"], loo["max_cap_share"]) == (0.0, 0.0)
     assert result["replay_2010"]["observed_geomean"] == pytest.approx(23.1676, abs=1e-4)
-    assert result["replay_2010"]["loo_predicted_geomean"] == pytest.approx(10.0543, abs=1e-4)
-    # the issue-21 targets are not all met (LOO MALE above 0.40; at 200 draws the 2010 replay,
-    # 10.1x against 23.2x, is also outside 2x), and the result says so
+    assert result["replay_2010"]["loo_predicted_geomean"] == pytest.approx(11.8672, abs=1e-4)
+    # the issue-21 targets are not all met (LOO MALE above 0.40), and the result says so
     assert result["all_targets_met"] is False
     assert result["targets_met"] == {
         "loo_male": False,
         "coverage": True,
-        "replay_within_2x": False,
+        "replay_within_2x": True,
         "caps": True,
     }
 
@@ -465,9 +469,9 @@ def test_scores_formulas(result: dict[str, Any]) -> None:
 def test_cli_backtest_says_plainly_that_targets_are_missed(cli: Any) -> None:
     r = cli("scenario", "backtest", "--draws", "200")
     assert r.code == 0, r.err
-    assert "leave-one-out: MALE 0.483" in r.out and "no-change 0.982" in r.out
+    assert "leave-one-out: MALE 0.462" in r.out and "no-change 0.982" in r.out
     assert "TARGETS NOT MET" in r.out and r.out.rstrip().endswith(
-        "loo_male, replay_within_2x. Do not read the model's forecasts as reliable."
+        "loo_male. Do not read the model's forecasts as reliable."
     )
 
 
