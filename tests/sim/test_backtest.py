@@ -297,6 +297,12 @@ def test_flow_figures_follow_from_their_sources() -> None:
     ids = {r["source_id"] for p in folder.glob("*.csv") for r in csv.DictReader(p.open())}
     assert ep.check_flows_and_markets(ids) == []
     assert ep.check_flows_and_markets(ids - {"wsj-2011-ree-exports-2010"}) != []
+    # a case's secondary-supply basis citing a source that is not in the tables is caught too
+    missing = ep.check_flows_and_markets(ids - {"xh-japantimes-2025-jogmec-gallium"})
+    assert missing == [
+        f"{c}: row_secondary source 'xh-japantimes-2025-jogmec-gallium' not in the sources tables"
+        for c in ("e2023a-gallium", "e2024b-gallium")
+    ]
 
 
 def test_buying_ahead_fills_stocks_that_cover_the_halt() -> None:
