@@ -589,6 +589,35 @@ def test_from_control_forecasts_a_register_licence(store: Path) -> None:
     assert "never above its level before the measure" in res["domestic_price_note"]
 
 
+def test_gallium_forecast_uses_the_backtests_sourced_supply(store: Path, cli: Any) -> None:
+    # China's gallium forecast draws its export share and the ROW recycling from the latest
+    # backtest case that sources them (e2024b-gallium), so the same figures that score the
+    # model drive its forecast; germanium has none, and keeps the ASSUMPTION range
+    from critmin.sim import forecast as fc
+
+    sourced = fc._sourced_supply("gallium")
+    assert sourced is not None and sourced.case_id == "e2024b-gallium"
+    assert fc._sourced_supply("germanium") is None
+    res = fc.from_control("chn-2023-023-gallium-germanium", draws=200)
+    by = {m["mineral"]: m for m in res["minerals"]}
+    assert by["gallium"]["supply_case"] == "e2024b-gallium"
+    # the same draws without the sourced supply: ROW imports m = 0.92-0.97 instead of
+    # 0.44-0.54, so the forecast ROW multiplier is higher
+    measure = ep.Measure("licence", "x", dt.date(2025, 1, 1))
+    params = bt.Params().with_fit(0.05, 0.95)
+
+    def median(src: Any) -> float:
+        seq = np.random.SeedSequence(3)
+        one = fc._one("x", "x", measure, "gallium", 0.98, params, 400, seq, src)
+        return float(one["row_multiplier"]["p50"])
+
+    assert median(sourced) < median(None)
+    r = cli("scenario", "run", "chn-2023-gallium-germanium", "--draws", "100")
+    text = " ".join(r.out.split())
+    assert r.code == 0 and "sourced: backtest case e2024b-gallium)" in text
+    assert text.count("backtest case e2024b-gallium") == 1  # gallium's line, not germanium's
+
+
 def test_cli_forecasts_say_the_domestic_price_cannot_rise(store: Path, cli: Any) -> None:
     from critmin.sim.forecast import DOMESTIC_PRICE_NOTE
 

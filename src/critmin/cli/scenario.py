@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from critmin.cli.output import print_json, print_table
@@ -96,11 +98,17 @@ def run_cmd(
                     f"market model, {m['mineral']}: rest-of-world price x{row['p50']:.2f} "
                     f"(90% {row['p5']:.2f}-{row['p95']:.2f}) over 12 months, restricting "
                     f"country's price x{dom['p50']:.2f}, P(shortfall > 5%) "
-                    f"{m['p_row_shortfall_gt_5pct']:.0%}"
+                    f"{m['p_row_shortfall_gt_5pct']:.0%}" + _supply_note(m)
                 )
         if mm["warning"]:
             typer.echo(f"market model: {mm['warning']}")
         typer.echo(f"market model: {mm['domestic_price_note']}")
+
+
+def _supply_note(m: dict[str, Any]) -> str:
+    """Where a forecast took China's export share and ROW recycling from a backtest case."""
+    case = m.get("supply_case")
+    return f" (export share and recycling sourced: backtest case {case})" if case else ""
 
 
 @app.command("backtest")
@@ -196,6 +204,7 @@ def from_control_cmd(
                 "peak p95": round(m["row_peak_multiplier"]["p95"], 2),
                 "domestic x p50": round(dom["p50"], 3),
                 "P(short>5%)": round(m["p_row_shortfall_gt_5pct"], 3),
+                "note": _supply_note(m).strip(" ()"),
             }
         )
     cols = ["mineral", "share", "ROW x p50", "ROW 90%", "peak p95", "domestic x p50"]

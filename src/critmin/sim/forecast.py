@@ -6,7 +6,12 @@ withholds w of its exports for D months, of which lambda leaks out through third
 w, lambda and D are drawn uniformly over the support of the scenario's distributions (a
 triangular is widened to its support, a lognormal to its 5-95 % range: a simplification).
 The restricting country's share of world output at the stage is the one resolve_inputs
-read (``restrictor_share``); a mineral without it is reported as not computable.
+read (``restrictor_share``); a mineral without it is reported as not computable. Where the
+restricting country is China and a backtest case of the mineral has sourced China's export
+share or the rest of the world's secondary supply (``backtest_cases.csv``: gallium), the
+forecast draws them from the latest such case (``supply_case`` names it) instead of the
+ASSUMPTION export share and no recycling: the same figures the backtest is scored with, of
+an earlier year.
 Parameters: the in-sample fit of the bundled backtest (eps_sr, a_ss) and the stated ranges
 of critmin.sim.market.Params.
 
@@ -27,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from critmin.sim.backtest import load_summary
-from critmin.sim.episodes import Case, Episode, Measure
+from critmin.sim.episodes import Case, Episode, Measure, cases
 from critmin.sim.market import FORECAST, Params, simulate_case
 
 FORECAST_DRAWS = 2000
@@ -76,6 +81,7 @@ def market_forecast(
             )
             continue
         withheld = _support(inp.withheld_share or scenario.withheld_share)
+        sourced = _sourced_supply(inp.mineral) if scenario.restricting_iso3 == "CHN" else None
         measure = Measure(
             "withhold",
             scenario.name,
@@ -94,9 +100,21 @@ def market_forecast(
                 params,
                 draws,
                 child,
+                sourced,
             )
         )
     return _wrap(summ, draws, minerals)
+
+
+def _sourced_supply(mineral: str) -> Case | None:
+    """The mineral's latest backtest case with a sourced export share or ROW secondary supply
+    (None if it has none)."""
+    own = [
+        c
+        for c in cases()
+        if c.mineral_id == mineral and (c.export_share is not None or c.row_secondary != (0.0, 0.0))
+    ]
+    return max(own, key=lambda c: c.before_year) if own else None
 
 
 def _fitted() -> tuple[dict[str, Any], Params]:
@@ -116,9 +134,16 @@ def _one(
     params: Params,
     draws: int,
     seq: np.random.SeedSequence,
+    sourced: Case | None = None,
 ) -> dict[str, Any]:
     """Run one mineral under one measure; the forecast figures of the module docstring."""
     start: dt.date = measure.start
+    supply: dict[str, Any] = {}
+    if sourced is not None:
+        supply = {
+            k: getattr(sourced, k)
+            for k in ("export_share", "export_share_basis", "row_secondary", "row_secondary_basis")
+        }
     case = Case(
         case_id=f"{name}-{mineral}",
         episode=Episode(name, title, start, (measure,), "forecast"),
@@ -138,12 +163,14 @@ def _one(
         after_basis="forecast",
         china_share=(share, share),
         china_share_basis="restricting country's share of world output (store)",
+        **supply,
     )
     run = simulate_case(case, params, draws, np.random.default_rng(seq))
     return {
         "mineral": mineral,
         "computable": True,
         "restrictor_share": share,
+        "supply_case": None if sourced is None else sourced.case_id,
         "row_multiplier": _pct(run.row_mult),
         "row_peak_multiplier": _pct(run.row_peak),
         "restrictor_domestic_multiplier": _pct(run.china_mult),
@@ -272,7 +299,10 @@ def from_control(
             )
             continue
         title = row.get("description") or control_id
-        minerals.append(_one(control_id, title, measure, mineral, share, params, draws, child))
+        sourced = _sourced_supply(mineral) if row["imposing_iso3"] == "CHN" else None
+        minerals.append(
+            _one(control_id, title, measure, mineral, share, params, draws, child, sourced)
+        )
     out = _wrap(summ, draws, minerals)
     out["control"] = {
         k: row.get(k) for k in ("control_id", "imposing_iso3", "measure", "target", "source_id")
