@@ -106,6 +106,10 @@ class Case:
     # ROW secondary (recycled) supply, a share of world primary output; (0, 0): not counted
     row_secondary: tuple[float, float] = (0.0, 0.0)
     row_secondary_basis: str = "not counted: no sourced figure"
+    # whether the episode's measures cover the priced product (False: the model withholds
+    # nothing from it, e.g. indium metal while only indium compounds were licensed)
+    controlled: bool = True
+    controlled_basis: str = "the priced product is under the measure"
 
     @property
     def flows(self) -> tuple[FlowStep, ...]:
@@ -212,6 +216,9 @@ def cases() -> list[Case]:
                     or (0.0, 0.0),
                     row_secondary_basis=r["row_secondary_basis"]
                     or "not counted: no sourced figure",
+                    controlled=r["controlled"] != "no",
+                    controlled_basis=r["controlled_basis"]
+                    or "the priced product is under the measure",
                 )
             )
     return out
@@ -269,7 +276,8 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     [0, MAX_FLOW]
     or with low > high, a step before its episode's before year, a source id missing from
     ``source_ids`` (the sources tables), a ``price_follows`` other than "row" or "china", a
-    case's export share or secondary supply outside [0, 1] or citing an unknown source id."""
+    case's export share or secondary supply outside [0, 1], a case marked as not controlled
+    without a source, or a case basis citing an unknown source id."""
     problems = []
     eps = episodes()
     minerals = {(c.episode.episode_id, c.mineral_id) for c in cases()}
@@ -292,9 +300,12 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     for c in cases():
         if c.price_follows not in ("row", "china"):
             problems.append(f"{c.case_id}: price_follows {c.price_follows!r} not row/china")
+        if not c.controlled and not re.search(r"\bxh-[a-z0-9-]+[a-z0-9]", c.controlled_basis):
+            problems.append(f"{c.case_id}: controlled 'no' without a source id")
         for name, rng, basis in (
             ("export_share", c.export_share, c.export_share_basis),
             ("row_secondary", c.row_secondary, c.row_secondary_basis),
+            ("controlled", None, c.controlled_basis),
         ):
             if rng is not None and not 0.0 <= rng[0] <= rng[1] <= 1.0:
                 problems.append(f"{c.case_id}: {name} {rng} not a range in [0, 1]")

@@ -106,6 +106,18 @@ def market_forecast(
     return _wrap(summ, draws, minerals)
 
 
+def _outside_measure(control_id: str, mineral: str) -> str | None:
+    """Why the control does not reach the mineral's traded product, if a backtest case of the
+    control says so (``Case.controlled``), else None."""
+    for c in cases():
+        ids = {m.control_id for m in c.episode.measures}
+        if c.mineral_id == mineral and control_id in ids and not c.controlled:
+            return (
+                f"the traded product ({c.product}) is not under {control_id}: {c.controlled_basis}"
+            )
+    return None
+
+
 def _sourced_supply(mineral: str) -> Case | None:
     """The mineral's latest backtest case with a sourced export share or ROW secondary supply
     (None if it has none)."""
@@ -271,6 +283,10 @@ def from_control(
     for mineral, child in zip(mineral_ids, children, strict=True):
         if why:
             minerals.append({"mineral": mineral, "computable": False, "missing": [why]})
+            continue
+        outside = _outside_measure(control_id, mineral)
+        if outside:
+            minerals.append({"mineral": mineral, "computable": False, "missing": [outside]})
             continue
         share = None
         for stage, year in (

@@ -60,6 +60,10 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
   (the quota holder keeps the rent, the buyer pays the ROW price); China's domestic price for
   the FOB China quotes of the 2025 licence regime (sourced: Europe's prices tripled while
   China's domestic prices stayed flat, SMM 2025-04-18).
+- A case whose priced product the measures do not cover (``Case.controlled`` False, sourced:
+  indium metal and molybdic oxide in February 2025, when only indium compounds and
+  molybdenum powder were licensed) has nothing withheld: f(t) = 1, so the model says "no
+  change" for it.
 - ROW shortfall = 1 - D(p): the share of base ROW demand not met (averaged over the
   after window); the United States buys at the ROW price, so its shortfall share is the same
   (a one-destination ban reaches it through the ROW price and re-routing).
@@ -331,11 +335,15 @@ def simulate_case(
     absorbed = p.china_absorbed.draw(rng, n)
     z = rng.standard_normal(n)
     observed = _observed_flows(case, p, rng, n)
+    # the priced product outside the measure (Case.controlled): nothing is withheld from it
+    measures = case.episode.measures if case.controlled else ()
+    if not case.controlled:
+        observed = None
     starts = [_start_month(m, case.before_year) for m in case.episode.measures]
     first = min(starts)
     terms: list[_Term] = []
     zero = np.zeros(n)
-    for m, s0 in zip(case.episode.measures, starts, strict=True):
+    for m, s0 in zip(measures, starts[: len(measures)], strict=True):
         if m.kind == "licence":
             lo_, hi_ = max(0.0, p.a_ss - 0.15), min(1.0, p.a_ss + 0.15)
             a_ss = rng.uniform(lo_, hi_, n) if hi_ > lo_ else np.full(n, lo_)
