@@ -171,6 +171,12 @@ def test_a_product_outside_the_measure_has_nothing_withheld() -> None:
     assert float(np.median(run.row_mult)) > 1.2
 
 
+def test_the_controlled_cell_is_yes_no_or_empty() -> None:
+    assert ep._yes_no("", "c") and ep._yes_no("yes", "c") and not ep._yes_no("no", "c")
+    with pytest.raises(ValueError, match=r"e2025a-indium: controlled must be yes, no or empty"):
+        ep._yes_no("No", "e2025a-indium")
+
+
 def test_from_control_says_which_traded_products_the_control_misses(store: Path) -> None:
     from critmin.sim.forecast import from_control
 

@@ -182,6 +182,13 @@ def _pair(low: str, high: str) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
+def _yes_no(cell: str, case_id: str) -> bool:
+    """The ``controlled`` cell: "" or "yes" is True, "no" is False; anything else is an error."""
+    if cell not in ("", "yes", "no"):
+        raise ValueError(f"{case_id}: controlled must be yes, no or empty, not {cell!r}")
+    return cell != "no"
+
+
 def cases() -> list[Case]:
     """The bundled backtest cases, in file order."""
     eps = episodes()
@@ -216,7 +223,7 @@ def cases() -> list[Case]:
                     or (0.0, 0.0),
                     row_secondary_basis=r["row_secondary_basis"]
                     or "not counted: no sourced figure",
-                    controlled=r["controlled"] != "no",
+                    controlled=_yes_no(r["controlled"], r["case_id"]),
                     controlled_basis=r["controlled_basis"]
                     or "the priced product is under the measure",
                 )
