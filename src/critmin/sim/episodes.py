@@ -30,6 +30,9 @@ EPISODES_CSV = DATA / "backtest_episodes.csv"
 FLOWS_CSV = DATA / "backtest_export_flows.csv"
 MAX_FLOW = 4.0  # a monthly export flow above 4x the base rate is taken for a data error
 PRICES_DIR = Path(__file__).parents[1] / "data" / "reference" / "prices"
+SOURCE_ID = re.compile(r"\bxh-[a-z0-9-]+[a-z0-9]")  # a source id cited inside a basis text
+NOT_COUNTED = "not counted: no sourced figure"  # row_secondary_basis when the cell is empty
+UNDER_MEASURE = "the priced product is under the measure"  # controlled_basis when empty
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,11 @@ class Case:
     export_share_basis: str = ""
     # ROW secondary (recycled) supply, a share of world primary output; (0, 0): not counted
     row_secondary: tuple[float, float] = (0.0, 0.0)
-    row_secondary_basis: str = "not counted: no sourced figure"
+    row_secondary_basis: str = NOT_COUNTED
     # whether the episode's measures cover the priced product (False: the model withholds
     # nothing from it, e.g. indium metal while only indium compounds were licensed)
     controlled: bool = True
-    controlled_basis: str = "the priced product is under the measure"
+    controlled_basis: str = UNDER_MEASURE
 
     @property
     def flows(self) -> tuple[FlowStep, ...]:
@@ -221,11 +224,9 @@ def cases() -> list[Case]:
                     export_share_basis=r["export_share_basis"],
                     row_secondary=_pair(r["row_secondary_low"], r["row_secondary_high"])
                     or (0.0, 0.0),
-                    row_secondary_basis=r["row_secondary_basis"]
-                    or "not counted: no sourced figure",
+                    row_secondary_basis=r["row_secondary_basis"] or NOT_COUNTED,
                     controlled=_yes_no(r["controlled"], r["case_id"]),
-                    controlled_basis=r["controlled_basis"]
-                    or "the priced product is under the measure",
+                    controlled_basis=r["controlled_basis"] or UNDER_MEASURE,
                 )
             )
     return out
@@ -307,7 +308,7 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     for c in cases():
         if c.price_follows not in ("row", "china"):
             problems.append(f"{c.case_id}: price_follows {c.price_follows!r} not row/china")
-        if not c.controlled and not re.search(r"\bxh-[a-z0-9-]+[a-z0-9]", c.controlled_basis):
+        if not c.controlled and not SOURCE_ID.search(c.controlled_basis):
             problems.append(f"{c.case_id}: controlled 'no' without a source id")
         for name, rng, basis in (
             ("export_share", c.export_share, c.export_share_basis),
@@ -318,7 +319,7 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
                 problems.append(f"{c.case_id}: {name} {rng} not a range in [0, 1]")
             problems += [
                 f"{c.case_id}: {name} source {s!r} not in the sources tables"
-                for s in re.findall(r"\bxh-[a-z0-9-]+[a-z0-9]", basis)
+                for s in SOURCE_ID.findall(basis)
                 if s not in source_ids
             ]
         for st in c.flows:

@@ -335,15 +335,11 @@ def simulate_case(
     absorbed = p.china_absorbed.draw(rng, n)
     z = rng.standard_normal(n)
     observed = _observed_flows(case, p, rng, n)
-    # the priced product outside the measure (Case.controlled): nothing is withheld from it
-    measures = case.episode.measures if case.controlled else ()
-    if not case.controlled:
-        observed = None
     starts = [_start_month(m, case.before_year) for m in case.episode.measures]
     first = min(starts)
     terms: list[_Term] = []
     zero = np.zeros(n)
-    for m, s0 in zip(measures, starts[: len(measures)], strict=True):
+    for m, s0 in zip(case.episode.measures, starts, strict=True):
         if m.kind == "licence":
             lo_, hi_ = max(0.0, p.a_ss - 0.15), min(1.0, p.a_ss + 0.15)
             a_ss = rng.uniform(lo_, hi_, n) if hi_ > lo_ else np.full(n, lo_)
@@ -363,6 +359,8 @@ def simulate_case(
             terms.append(_Term(m.kind, s0, w, zero, zero, lam, end))
         else:
             raise ValueError(f"unknown measure kind {m.kind!r}")
+    if not case.controlled:  # the priced product is outside the measures: nothing withheld
+        terms, observed = [], None
     lo_b, hi_b = p.backstop_multiple.low, p.backstop_multiple.high
     p_back = Range(math.log(lo_b), math.log(hi_b), "log-uniform").draw(rng, n)
     eps_back = p.backstop_elasticity.draw(rng, n)
