@@ -157,6 +157,14 @@ def backtest_cmd(
         f"2010 replay (geometric mean of 4 oxides): observed {rp['observed_geomean']:.2f}x, "
         f"leave-one-out predicted {rp['loo_predicted_geomean']:.2f}x"
     )
+    # a met target is an average: name the cases it hides
+    worst = sorted(res["leave_one_episode_out"]["cases"], key=lambda r: -r["log_error"])[:3]
+    typer.echo(
+        "largest leave-one-out errors: "
+        + "; ".join(
+            f"{r['case']} {r['predicted']:.2f}x against {r['observed']:.2f}x" for r in worst
+        )
+    )
     typer.echo(
         "targets: "
         + ", ".join(f"{k} {'met' if ok else 'NOT MET'}" for k, ok in res["targets_met"].items())

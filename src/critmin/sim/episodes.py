@@ -29,8 +29,10 @@ CASES_CSV = DATA / "backtest_cases.csv"
 EPISODES_CSV = DATA / "backtest_episodes.csv"
 FLOWS_CSV = DATA / "backtest_export_flows.csv"
 MAX_FLOW = 4.0  # a monthly export flow above 4x the base rate is taken for a data error
+MAX_STOCKS = 24.0  # months of ROW demand: more is taken for a data error
+SOURCED = ("stocks_months", "draw_rate")  # a case value must cite a source
 PRICES_DIR = Path(__file__).parents[1] / "data" / "reference" / "prices"
-SOURCE_ID = re.compile(r"\bxh-[a-z0-9-]+[a-z0-9]")  # a source id cited inside a basis text
+SOURCE_ID = re.compile(r"\b(?:xh|fm)-[a-z0-9-]+[a-z0-9]")  # a source id cited inside a basis text
 NOT_COUNTED = "not counted: no sourced figure"  # row_secondary_basis when the cell is empty
 UNDER_MEASURE = "the priced product is under the measure"  # controlled_basis when empty
 
@@ -113,6 +115,12 @@ class Case:
     # nothing from it, e.g. indium metal while only indium compounds were licensed)
     controlled: bool = True
     controlled_basis: str = UNDER_MEASURE
+    # what holders outside China did with their stocks in this episode, where a source says;
+    # None: the Params ASSUMPTION range (stocks in months of ROW demand, draw rate a share)
+    stocks_months: tuple[float, float] | None = None
+    stocks_months_basis: str = ""
+    draw_rate: tuple[float, float] | None = None
+    draw_rate_basis: str = ""
 
     @property
     def flows(self) -> tuple[FlowStep, ...]:
@@ -227,6 +235,10 @@ def cases() -> list[Case]:
                     row_secondary_basis=r["row_secondary_basis"] or NOT_COUNTED,
                     controlled=_yes_no(r["controlled"], r["case_id"]),
                     controlled_basis=r["controlled_basis"] or UNDER_MEASURE,
+                    stocks_months=_pair(r["stocks_months_low"], r["stocks_months_high"]),
+                    stocks_months_basis=r["stocks_months_basis"],
+                    draw_rate=_pair(r["draw_rate_low"], r["draw_rate_high"]),
+                    draw_rate_basis=r["draw_rate_basis"],
                 )
             )
     return out
@@ -284,8 +296,9 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
     [0, MAX_FLOW]
     or with low > high, a step before its episode's before year, a source id missing from
     ``source_ids`` (the sources tables), a ``price_follows`` other than "row" or "china", a
-    case's export share or secondary supply outside [0, 1], a case marked as not controlled
-    without a source, or a case basis citing an unknown source id."""
+    case's export share, secondary supply or draw rate outside [0, 1] or stocks outside
+    [0, MAX_STOCKS] months, a case marked as not controlled or given its own stocks or draw
+    rate without a source id, or a case basis citing an unknown source id."""
     problems = []
     eps = episodes()
     minerals = {(c.episode.episode_id, c.mineral_id) for c in cases()}
@@ -310,13 +323,17 @@ def check_flows_and_markets(source_ids: set[str]) -> list[str]:
             problems.append(f"{c.case_id}: price_follows {c.price_follows!r} not row/china")
         if not c.controlled and not SOURCE_ID.search(c.controlled_basis):
             problems.append(f"{c.case_id}: controlled 'no' without a source id")
-        for name, rng, basis in (
-            ("export_share", c.export_share, c.export_share_basis),
-            ("row_secondary", c.row_secondary, c.row_secondary_basis),
-            ("controlled", None, c.controlled_basis),
+        for name, rng, basis, top in (
+            ("export_share", c.export_share, c.export_share_basis, 1.0),
+            ("row_secondary", c.row_secondary, c.row_secondary_basis, 1.0),
+            ("controlled", None, c.controlled_basis, 1.0),
+            ("stocks_months", c.stocks_months, c.stocks_months_basis, MAX_STOCKS),
+            ("draw_rate", c.draw_rate, c.draw_rate_basis, 1.0),
         ):
-            if rng is not None and not 0.0 <= rng[0] <= rng[1] <= 1.0:
-                problems.append(f"{c.case_id}: {name} {rng} not a range in [0, 1]")
+            if rng is not None and not 0.0 <= rng[0] <= rng[1] <= top:
+                problems.append(f"{c.case_id}: {name} {rng} not a range in [0, {top:g}]")
+            if rng is not None and name in SOURCED and not SOURCE_ID.search(basis):
+                problems.append(f"{c.case_id}: {name} set without a source id")
             problems += [
                 f"{c.case_id}: {name} source {s!r} not in the sources tables"
                 for s in SOURCE_ID.findall(basis)

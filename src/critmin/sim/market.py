@@ -28,6 +28,11 @@ the base price P/P0 (dimensionless). Per Monte Carlo draw:
     and use takes f = 1.
 - ROW inventories (consumers, traders, states) of S_0 months of ROW demand are drawn at the
   rate kappa x the lost imports m (1 - f(t)) while they last: d(t) = min(S(t), kappa m (1 - f)).
+  S_0 and kappa are ASSUMPTION ranges (Params) unless a source says what holders did in the
+  case's episode (Case.stocks_months, Case.draw_rate): gallium 2023, stocks outside China of
+  two to three months, tapped while licences were awaited (CRU via Reuters, 2023-08-01), and
+  consumers' stocks sustaining production through the halt (Bloomberg), so kappa = 1;
+  graphite 2023-24, the November rush covering consumers to February (Fastmarkets), kappa = 1.
 - Supply outside China answers with elasticity eta(t) = eta_lr min(1, max(0, k - L)/12) after
   a lag of L months; demand (use and substitution) with elasticity
   eps(t) = eps_sr (1 + (g - 1) min(1, k/24)) rising from eps_sr to g eps_sr over two years.
@@ -138,14 +143,15 @@ class Params:
         4.0,
         f"{A}: ROW inventories, months of ROW demand (reported holdings span 40 days, KOMIR"
         " gallium, Reuters 2023-07-04, to about 6 months, Japanese gallium handlers, Yomiuri"
-        " 2023-08-04; drawn at that span the backtest fails worse: docs, 8.3)",
+        " 2023-08-04; drawn at that span the backtest fails worse: docs, 8.3; a case with a"
+        " sourced figure for all ROW uses its own range, Case.stocks_months)",
     )
     draw_rate: Range = Range(
         0.6,
         1.0,
         f"{A}: share of lost imports met from inventories while they last (0.3-0.9 until the"
-        " export-flow change; Fastmarkets on graphite, Dec 2023 - Feb 2024: buyers' stocks from"
-        " the November rush covered them to February, fm-2024-graphite-exports-dec/-janfeb)",
+        " export-flow change); a case whose sources say what holders did uses its own range"
+        " (Case.draw_rate: gallium 2023 and graphite 2023-24, both 1)",
     )
     supply_elasticity: Range = Range(0.1, 0.5, f"{A}: ROW supply elasticity after ramp-up")
     supply_lag: Range = Range(6.0, 18.0, f"{A}: months before ROW supply responds")
@@ -223,6 +229,11 @@ class CaseRun:
     def compared(self) -> Arr:
         """The model multiplier the observation is compared to (ROW unless the case says)."""
         return self.row_mult if self.case_mult is None else self.case_mult
+
+
+def _own(value: tuple[float, float] | None, basis: str, default: Range) -> Range:
+    """The case's own sourced range where it has one, else the Params range (ASSUMPTION)."""
+    return default if value is None else Range(*value, basis)
 
 
 def _window(case: Case) -> tuple[int, int, int, int, int]:
@@ -318,15 +329,12 @@ def simulate_case(
     p = params
     b0, b1, a0, a1, months = _window(case)
     c = Range(*case.china_share, case.china_share_basis).draw(rng, n)
-    x_range = p.export_share
-    if case.export_share is not None:
-        x_range = Range(*case.export_share, case.export_share_basis)
-    x = x_range.draw(rng, n)
+    x = _own(case.export_share, case.export_share_basis, p.export_share).draw(rng, n)
     rho = Range(*case.row_secondary, case.row_secondary_basis).draw(rng, n)
     r = (1.0 - c) + rho + c * x
     s_own, m_imp = (1.0 - c + rho) / r, c * x / r
-    stock = p.stocks_months.draw(rng, n)
-    kappa = p.draw_rate.draw(rng, n)
+    stock = _own(case.stocks_months, case.stocks_months_basis, p.stocks_months).draw(rng, n)
+    kappa = _own(case.draw_rate, case.draw_rate_basis, p.draw_rate).draw(rng, n)
     eta_lr = p.supply_elasticity.draw(rng, n)
     lag = p.supply_lag.draw(rng, n)
     eps0 = p.eps_sr * np.exp(p.eps_sigma * rng.standard_normal(n))
