@@ -727,6 +727,9 @@ def test_gallium_forecast_uses_the_backtests_sourced_supply(store: Path, cli: An
         return float(one["row_multiplier"]["p50"])
 
     assert median(sourced) < median(None)
+    # its stocks and draw rate describe the 2023 episode's holders and are not carried over
+    assert sourced.stocks_months == (2.0, 3.0)
+    assert median(replace(sourced, stocks_months=None, draw_rate=None)) == median(sourced)
     r = cli("scenario", "run", "chn-2023-gallium-germanium", "--draws", "100")
     text = " ".join(r.out.split())
     assert r.code == 0 and "sourced: backtest case e2024b-gallium)" in text

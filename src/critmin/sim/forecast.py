@@ -151,7 +151,7 @@ def _one(
     """Run one mineral under one measure; the forecast figures of the module docstring."""
     start: dt.date = measure.start
     supply: dict[str, Any] = {}
-    if sourced is not None:
+    if sourced is not None:  # not its stocks or draw rate: those were one episode's holders
         supply = {
             k: getattr(sourced, k)
             for k in ("export_share", "export_share_basis", "row_secondary", "row_secondary_basis")
