@@ -699,6 +699,12 @@ def test_from_control_forecasts_a_register_licence(store: Path) -> None:
     assert sb["row_multiplier"]["p50"] > 1.0 > sb["restrictor_domestic_multiplier"]["p50"]
     assert sb["share_of_draws_at_guard"] < 0.05
     assert res["warning"] is None  # every backtest target met (bundled summary)
+    # ... and a summary missing a target puts a plain warning on every forecast
+    from critmin.sim.forecast import _wrap
+
+    missed = {**bt.load_summary(), "all_targets_met": False}
+    warning = _wrap(missed, 100, [])["warning"]
+    assert warning.startswith("backtest targets not met: leave-one-episode-out MALE 0.32 ")
     # the domestic multiplier's bound is said next to it, and it holds in every draw's p95
     assert sb["restrictor_domestic_multiplier"]["p95"] <= 1.0 + 1e-12
     assert "never above its level before the measure" in res["domestic_price_note"]
